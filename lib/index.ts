@@ -1,0 +1,29 @@
+/**
+ * hyperad: second-order automatic differentiation.
+ *
+ * Write f with the ops below; the transforms run it on dual, hyper-dual or
+ * tape values and return gradients, Hessian-vector products, Hessians and
+ * exact Hessian diagonals.
+ * @module
+ */
+import './ops/methods.js';
+
+export { Value, type Num } from './numbers/value.js';
+export { Dual } from './numbers/dual.js';
+export { HyperDual } from './numbers/hyperdual.js';
+export { Taylor2 } from './numbers/taylor2.js';
+export { Var } from './tape/var.js';
+export {
+  neg, sqrt, cbrt, exp, expm1, log, log1p, log2, log10, sin, cos, tan, asin, acos, atan,
+  sinh, cosh, tanh, asinh, acosh, atanh, abs, sigmoid, softplus, relu,
+  add, sub, mul, div, pow, atan2, hypot, max, min,
+  type UnaryFn, type BinaryFn,
+} from './ops/scalar.js';
+export { sum, dot, logsumexp } from './ops/reductions.js';
+export { jvp, directional, hyperdual } from './transforms/forward.js';
+export {
+  valueAndGrad, grad, hvp, hessian, hessianDiagonal, jacobian, DEFAULT_LANES,
+  type HessianOptions, type DiagonalOptions,
+} from './transforms/reverse.js';
+export type { ScalarFn, VectorFn } from './transforms/record.js';
+export type { Vector } from './transforms/check.js';

@@ -1,0 +1,53 @@
+/**
+ * The common base of every hyperad value (Dual, HyperDual, Taylor2, tape
+ * variables, and later tensors). A value knows how to apply one rule-table
+ * op to itself; the free functions in lib/ops dispatch here. Methods named
+ * after the ops (x.sin(), x.mul(y)) are installed from the table once.
+ */
+import { currentName, mixedTraces, type Trace } from '../trace.js';
+import { OP_NAMES } from '../rules/index.js';
+
+/** Any value f computes with: a plain number or one of hyperad's values. */
+export type Num = number | Value;
+
+export abstract class Value {
+  /** the evaluation this value belongs to (null: made by the user, not by a transform) */
+  abstract readonly trace: Trace | null;
+  /** the primal value */
+  abstract get value(): number;
+  /** applies unary op `code` (parameter p) to this value */
+  abstract unaryOp(code: number, p: number): Value;
+  /** applies binary op `code` to (this, other) when `thisFirst`, else to (other, this) */
+  abstract binaryOp(code: number, other: Num, thisFirst: boolean): Value;
+  /** the primal, read by the library itself (unlike `.value`, never marks a recording as branching) */
+  peek(): number { return this.value; }
+  /** the kind's name in messages */
+  abstract get kind(): string;
+
+  /**
+   * `other` as a value of this value's own class: numbers become constants;
+   * a value of another class or another evaluation is an error (never a
+   * silently dropped perturbation).
+   */
+  protected coerce<T extends Value>(this: T, other: Num, constant: (v: number) => T, code: number): T {
+    if (typeof other === 'number') return constant(other);
+    const opName = () => `${currentName()}: ${OP_NAMES[code]}`;
+    if (other.constructor !== this.constructor) {
+      throw new Error(
+        `${opName()} cannot combine a ${this.kind} with a ${other.kind}` +
+          (this.trace || other.trace ? ' (values from different transforms: nesting transforms is not supported yet)' : ''),
+      );
+    }
+    if (other.trace !== this.trace) throw mixedTraces(this.trace, other.trace, `${OP_NAMES[code]}`);
+    return other as T;
+  }
+
+  /** JavaScript operators would silently drop the derivative: they are refused. */
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === 'string') return this.toString();
+    throw new TypeError(
+      `hyperad: a ${this.kind} was used with a JavaScript operator (+ − * / < …), which would drop its derivative; ` +
+        `use hyperad's functions (add, mul, …) or read .value explicitly`,
+    );
+  }
+}

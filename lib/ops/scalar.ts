@@ -1,0 +1,98 @@
+/**
+ * The public elementary functions. Each accepts plain numbers (computed
+ * directly) or any hyperad value (which records or propagates the op); all
+ * of them are generated from the rule table.
+ */
+import { BINARY, UNARY, binaryCode, unaryCode, type BinaryName, type UnaryName } from '../rules/index.js';
+import { Value, type Num } from '../numbers/value.js';
+import { currentName } from '../trace.js';
+import { describe } from '../describe.js';
+
+/** A unary op: number → number, any hyperad value → a value of the same kind. */
+export interface UnaryFn {
+  (x: number): number;
+  <T extends Value>(x: T): T;
+  (x: Num): Num;
+}
+
+/** A binary op: numbers → number; with a hyperad value among the arguments → that kind. */
+export interface BinaryFn {
+  (a: number, b: number): number;
+  <T extends Value>(a: T, b: T | number): T;
+  <T extends Value>(a: number, b: T): T;
+  (a: Num, b: Num): Num;
+}
+
+function operand(name: string, x: unknown, which: string): Value {
+  if (x instanceof Value) return x;
+  throw new TypeError(`${currentName()}: ${name}: ${which} must be a number or a hyperad value, got ${describe(x)}`);
+}
+
+/** Lifts unary rule `name` to a function of numbers and hyperad values. */
+export function liftUnary(name: UnaryName): UnaryFn {
+  const code = unaryCode(name), f = UNARY[code]!.f;
+  return ((x: Num) => (typeof x === 'number' ? f(x, 0) : operand(name, x, 'x').unaryOp(code, 0))) as UnaryFn;
+}
+
+/** Lifts binary rule `name` to a function of numbers and hyperad values. */
+export function liftBinary(name: BinaryName): BinaryFn {
+  const code = binaryCode(name), f = BINARY[code - UNARY.length]!.f;
+  return ((a: Num, b: Num) => {
+    if (typeof a === 'number') {
+      if (typeof b === 'number') return f(a, b);
+      return operand(name, b, 'b').binaryOp(code, a, false);
+    }
+    return operand(name, a, 'a').binaryOp(code, b, true);
+  }) as BinaryFn;
+}
+
+const powc = unaryCode('powc');
+const powv = liftBinary('pow');
+
+/** −x */ export const neg = liftUnary('neg');
+/** √x; derivative ½x^−½ (+∞ at 0) */ export const sqrt = liftUnary('sqrt');
+/** ∛x; derivative ⅓x^−⅔ */ export const cbrt = liftUnary('cbrt');
+/** eˣ */ export const exp = liftUnary('exp');
+/** eˣ − 1, accurate near 0 */ export const expm1 = liftUnary('expm1');
+/** ln x; derivative 1/x */ export const log = liftUnary('log');
+/** ln(1 + x), accurate near 0 */ export const log1p = liftUnary('log1p');
+/** log₂ x; derivative 1/(x ln 2) */ export const log2 = liftUnary('log2');
+/** log₁₀ x; derivative 1/(x ln 10) */ export const log10 = liftUnary('log10');
+/** sin x */ export const sin = liftUnary('sin');
+/** cos x */ export const cos = liftUnary('cos');
+/** tan x; derivative 1 + tan²x */ export const tan = liftUnary('tan');
+/** asin x; derivative 1/√(1 − x²) */ export const asin = liftUnary('asin');
+/** acos x; derivative −1/√(1 − x²) */ export const acos = liftUnary('acos');
+/** atan x; derivative 1/(1 + x²) */ export const atan = liftUnary('atan');
+/** sinh x */ export const sinh = liftUnary('sinh');
+/** cosh x */ export const cosh = liftUnary('cosh');
+/** tanh x; derivative 1 − tanh²x */ export const tanh = liftUnary('tanh');
+/** asinh x; derivative 1/√(1 + x²) */ export const asinh = liftUnary('asinh');
+/** acosh x; derivative 1/√(x² − 1) */ export const acosh = liftUnary('acosh');
+/** atanh x; derivative 1/(1 − x²) */ export const atanh = liftUnary('atanh');
+/** |x|; derivative sign(x), 0 at 0 */ export const abs = liftUnary('abs');
+/** σ(x) = 1/(1 + e⁻ˣ), stable for any x; derivative σ(1 − σ) */ export const sigmoid = liftUnary('sigmoid');
+/** log(1 + eˣ), stable for any x; derivative σ(x) */ export const softplus = liftUnary('softplus');
+/** max(x, 0); derivative 1 for x > 0, else 0 */ export const relu = liftUnary('relu');
+
+/** a + b */ export const add = liftBinary('add');
+/** a − b */ export const sub = liftBinary('sub');
+/** a·b */ export const mul = liftBinary('mul');
+/** a / b */ export const div = liftBinary('div');
+/** atan2(a, b): the angle of the point (b, a) */ export const atan2 = liftBinary('atan2');
+/** √(a² + b²) without overflow; all derivatives 0 at the origin */ export const hypot = liftBinary('hypot');
+/** max(a, b); a tie sends the derivative to a */ export const max = liftBinary('max');
+/** min(a, b); a tie sends the derivative to a */ export const min = liftBinary('min');
+
+/**
+ * a^b. With a number exponent, the rule x^p (derivative p·x^(p−1), exact 0
+ * where the coefficient is 0); with a traced exponent, the two-argument rule
+ * (∂/∂b = a^b ln a).
+ */
+export const pow: BinaryFn = ((a: Num, b: Num) => {
+  if (typeof b === 'number') {
+    if (typeof a === 'number') return Math.pow(a, b);
+    return operand('pow', a, 'a').unaryOp(powc, b);
+  }
+  return powv(a, b);
+}) as BinaryFn;

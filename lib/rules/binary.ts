@@ -1,0 +1,111 @@
+/**
+ * The binary rule table: value, first, second and third partials of every
+ * elementary function of two arguments. Slots (see `B` in types.ts):
+ * o[1..2] = f_a, f_b; o[3..5] = f_aa, f_ab, f_bb; o[6..9] = f_aaa, f_aab, f_abb, f_bbb.
+ */
+import type { BinaryRule } from './types.js';
+
+/** Names of the binary ops; the table below must define every one. */
+export const BINARY_NAMES = ['add', 'sub', 'mul', 'div', 'pow', 'atan2', 'hypot', 'max', 'min'] as const;
+export type BinaryName = (typeof BINARY_NAMES)[number];
+
+const wide = [-3, 3] as const;
+
+/** Writes first partials (ga, gb) and zeroes every higher partial: for the piecewise-linear ops. */
+function linear(o: Float64Array, ga: number, gb: number): void {
+  o[1] = ga; o[2] = gb;
+  for (let k = 3; k < 10; k++) o[k] = 0;
+}
+
+export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
+  add: { f: (a, b) => a + b, d: (_a, _b, _y, o) => linear(o, 1, 1), domain: [wide, wide] },
+  sub: { f: (a, b) => a - b, d: (_a, _b, _y, o) => linear(o, 1, -1), domain: [wide, wide] },
+
+  // ab: f_a = b, f_b = a, f_ab = 1
+  mul: {
+    f: (a, b) => a * b,
+    d: (a, b, _y, o) => { linear(o, b, a); o[4] = 1; },
+    domain: [wide, wide],
+  },
+
+  // a/b: f_a = 1/b, f_b = −a/b², f_ab = −1/b², f_bb = 2a/b³, f_abb = 2/b³, f_bbb = −6a/b⁴
+  div: {
+    f: (a, b) => a / b,
+    d: (a, b, _y, o) => {
+      const r = 1 / b, r2 = r * r, r3 = r2 * r;
+      o[1] = r; o[2] = -a * r2; o[3] = 0; o[4] = -r2; o[5] = 2 * a * r3;
+      o[6] = 0; o[7] = 0; o[8] = 2 * r3; o[9] = -6 * a * r3 * r;
+    },
+    domain: [wide, [0.5, 3]],
+    convention: 'a/0 follows IEEE (±∞ or NaN); derivatives likewise',
+  },
+
+  // a^b with both arguments traced (a^number uses the unary powc rule). With L = ln a:
+  // f_a = b a^(b−1), f_b = a^b L, f_aa = b(b−1) a^(b−2), f_ab = a^(b−1)(1 + bL), f_bb = a^b L²,
+  // f_aaa = b(b−1)(b−2) a^(b−3), f_aab = a^(b−2)(2b − 1 + b(b−1)L),
+  // f_abb = a^(b−1) L (2 + bL), f_bbb = a^b L³
+  pow: {
+    f: Math.pow,
+    d: (a, b, y, o) => {
+      // At a = 0 the terms with L = ln 0 = −∞ are taken at their limit 0 (a^b L → 0 for b > 0).
+      const L = a === 0 ? 0 : Math.log(a);
+      const p1 = Math.pow(a, b - 1), p2 = Math.pow(a, b - 2), p3 = Math.pow(a, b - 3);
+      o[1] = b === 0 ? 0 : b * p1;
+      o[2] = y * L;
+      o[3] = b === 0 || b === 1 ? 0 : b * (b - 1) * p2;
+      o[4] = p1 * (1 + b * L);
+      o[5] = y * L * L;
+      o[6] = b === 0 || b === 1 || b === 2 ? 0 : b * (b - 1) * (b - 2) * p3;
+      o[7] = p2 * (2 * b - 1 + b * (b - 1) * L);
+      o[8] = p1 * L * (2 + b * L);
+      o[9] = y * L * L * L;
+    },
+    domain: [[0.3, 3], [-2, 2]],
+    convention: 'pow(a, b) with a traced exponent: ∂/∂b = a^b ln a, NaN for a < 0 (ln undefined) and taken as 0 at a = 0',
+  },
+
+  // atan2(a, b) = angle of (b, a); r = a² + b²:
+  // f_a = b/r, f_b = −a/r, f_aa = −2ab/r², f_ab = (a² − b²)/r², f_bb = 2ab/r²,
+  // f_aaa = 2b(3a² − b²)/r³, f_aab = 2a(3b² − a²)/r³, f_abb = −f_aaa, f_bbb = −f_aab
+  atan2: {
+    f: Math.atan2,
+    d: (a, b, _y, o) => {
+      const r = a * a + b * b, r2 = r * r, r3 = r2 * r;
+      o[1] = b / r; o[2] = -a / r;
+      o[3] = -2 * a * b / r2; o[4] = (a * a - b * b) / r2; o[5] = 2 * a * b / r2;
+      o[6] = 2 * b * (3 * a * a - b * b) / r3; o[7] = 2 * a * (3 * b * b - a * a) / r3;
+      o[8] = -o[6]; o[9] = -o[7];
+    },
+    domain: [[0.2, 3], [-3, 3]],
+    convention: 'atan2 at (0, 0): value 0, derivatives NaN (the angle has no limit there)',
+  },
+
+  // hypot(a, b) = h = √(a² + b²): f_a = a/h, f_b = b/h, f_aa = b²/h³, f_ab = −ab/h³, f_bb = a²/h³,
+  // f_aaa = −3ab²/h⁵, f_aab = b(2a² − b²)/h⁵, f_abb = a(2b² − a²)/h⁵, f_bbb = −3a²b/h⁵
+  hypot: {
+    f: Math.hypot,
+    d: (a, b, h, o) => {
+      if (h === 0) { linear(o, 0, 0); return; }
+      const h3 = h * h * h, h5 = h3 * h * h;
+      o[1] = a / h; o[2] = b / h;
+      o[3] = b * b / h3; o[4] = -a * b / h3; o[5] = a * a / h3;
+      o[6] = -3 * a * b * b / h5; o[7] = b * (2 * a * a - b * b) / h5;
+      o[8] = a * (2 * b * b - a * a) / h5; o[9] = -3 * a * a * b / h5;
+    },
+    domain: [[0.2, 3], [-3, 3]],
+    convention: 'hypot at (0, 0): value 0, every derivative 0 (as abs′(0) = 0, since hypot(x, 0) = |x|)',
+  },
+
+  max: {
+    f: (a, b) => (a >= b ? a : b !== b ? b : a < b ? b : a),
+    d: (a, b, _y, o) => (a >= b ? linear(o, 1, 0) : linear(o, 0, 1)),
+    domain: [[-3, -0.1], [0.1, 3]],
+    convention: 'max tie (a = b): the derivative goes to the first argument; NaN in either gives NaN',
+  },
+  min: {
+    f: (a, b) => (a <= b ? a : b !== b ? b : a > b ? b : a),
+    d: (a, b, _y, o) => (a <= b ? linear(o, 1, 0) : linear(o, 0, 1)),
+    domain: [[0.1, 3], [-3, -0.1]],
+    convention: 'min tie (a = b): the derivative goes to the first argument; NaN in either gives NaN',
+  },
+};

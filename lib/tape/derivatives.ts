@@ -1,0 +1,168 @@
+/**
+ * Derivatives read off a recording by composing the sweeps. Each is a few
+ * lines, and these lines are the identities the library teaches:
+ *   gradient          = one reverse sweep seeded with 1 at the output
+ *   H·v               = forward tangent sweep with v, then one reverse sweep
+ *                        carrying adjoints and their tangents
+ *   Hessian           = H·eⱼ for every j, K one-hot lanes per sweep
+ *   diagonal (hvp)    = entry j of H·eⱼ
+ *   diagonal (hyper)  = second-order coefficient of a forward sweep seeded
+ *                        with eⱼ: no reverse sweep, no adjoints, no row
+ *   Jacobian          = one-hot tangent lanes (n ≤ m) or adjoint lanes (m < n)
+ * Work arrays live in a Workspace and are reused across calls.
+ */
+import type { Tape } from './tape.js';
+import { forwardHyper, forwardSecond, forwardTangent, reverse, reverseTangent } from './sweeps.js';
+
+/** Reusable sweep arrays for one tape (sized nodes × lanes, grown on demand). */
+export class Workspace {
+  private arrays: Float64Array[] = [];
+  constructor(readonly tape: Tape) {}
+  /** the k-th work array, zeroed, with room for `lanes` lanes per node */
+  get(k: number, lanes: number): Float64Array {
+    const size = this.tape.n * lanes;
+    let w = this.arrays[k];
+    if (!w || w.length < size) w = this.arrays[k] = new Float64Array(size);
+    else w.fill(0, 0, size);
+    return w;
+  }
+  /** bytes held by the work arrays (the lane memory the benchmarks report) */
+  get bytes(): number {
+    return this.arrays.reduce((s, w) => s + (w ? w.byteLength : 0), 0);
+  }
+}
+
+/** Counts of node visits (lanes × nodes), forward and reverse, for the cost tables. */
+export const counters = { forward: 0, reverse: 0 };
+
+function count(t: Tape, K: number, fwd: boolean, rev: boolean): void {
+  const m = (t.n - t.nIn - 1) * K;
+  if (fwd) counters.forward += m;
+  if (rev) counters.reverse += m;
+}
+
+/** ∇f from one reverse sweep. */
+export function gradientOf(w: Workspace, out: number): Float64Array {
+  const t = w.tape, A = w.get(0, 1);
+  A[out] = 1;
+  reverse(t, 1, A);
+  count(t, 1, false, true);
+  return A.slice(1, t.nIn + 1);
+}
+
+/** ∇f and H·v from one forward tangent sweep and one forward-over-reverse sweep. */
+export function gradHvpOf(w: Workspace, out: number, v: Float64Array): { grad: Float64Array; hvp: Float64Array } {
+  const t = w.tape, T = w.get(0, 1), A = w.get(1, 1), AT = w.get(2, 1);
+  T.set(v, 1);
+  forwardTangent(t, 1, T);
+  A[out] = 1;
+  reverseTangent(t, 1, T, A, AT);
+  count(t, 1, true, true);
+  return { grad: A.slice(1, t.nIn + 1), hvp: AT.slice(1, t.nIn + 1) };
+}
+
+/**
+ * Visits one-hot blocks: for columns j0 … j0+K−1, runs `sweep` with lane k
+ * seeded by e_{j0+k} in T (at input node j0+k+1), then calls `read(j0, K)`.
+ */
+function oneHotBlocks(w: Workspace, lanes: number, sweep: (K: number, j0: number) => void): void {
+  const n = w.tape.nIn;
+  for (let j0 = 0; j0 < n; j0 += lanes) sweep(Math.min(lanes, n - j0), j0);
+}
+
+function seedOneHot(T: Float64Array, K: number, j0: number): void {
+  for (let k = 0; k < K; k++) T[(j0 + k + 1) * K + k] = 1;
+}
+
+/** The Hessian, column by column: H·eⱼ by forward-over-reverse, K columns per sweep; symmetrised. */
+export function hessianOf(w: Workspace, out: number, lanes: number): Float64Array[] {
+  const t = w.tape, n = t.nIn;
+  const H = Array.from({ length: n }, () => new Float64Array(n));
+  oneHotBlocks(w, lanes, (K, j0) => {
+    const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+    seedOneHot(T, K, j0);
+    forwardTangent(t, K, T);
+    A[out] = 1;
+    reverseTangent(t, K, T, A, AT);
+    count(t, K, true, true);
+    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) H[i]![j0 + k] = AT[(i + 1) * K + k]!;
+  });
+  // the two triangles agree up to rounding; average them so H is exactly symmetric
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const s = 0.5 * (H[i]![j]! + H[j]![i]!);
+      H[i]![j] = s; H[j]![i] = s;
+    }
+  }
+  return H;
+}
+
+/** H_jj as entry j of H·eⱼ (forward-over-reverse), K columns per sweep. */
+export function diagonalByHvp(w: Workspace, out: number, lanes: number): Float64Array {
+  const t = w.tape, d = new Float64Array(t.nIn);
+  oneHotBlocks(w, lanes, (K, j0) => {
+    const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+    seedOneHot(T, K, j0);
+    forwardTangent(t, K, T);
+    A[out] = 1;
+    reverseTangent(t, K, T, A, AT);
+    count(t, K, true, true);
+    for (let k = 0; k < K; k++) d[j0 + k] = AT[(j0 + k + 1) * K + k]!;
+  });
+  return d;
+}
+
+/** H_jj as the second-order coefficient of a forward sweep seeded with eⱼ (order-2 Taylor lanes). */
+export function diagonalByHyperdual(w: Workspace, out: number, lanes: number): Float64Array {
+  const t = w.tape, d = new Float64Array(t.nIn);
+  oneHotBlocks(w, lanes, (K, j0) => {
+    const T1 = w.get(0, K), T2 = w.get(1, K);
+    seedOneHot(T1, K, j0);
+    forwardSecond(t, K, T1, T2);
+    count(t, K, true, false);
+    for (let k = 0; k < K; k++) d[j0 + k] = T2[out * K + k]!;
+  });
+  return d;
+}
+
+/** aᵀ∇f and aᵀHa from one forward Taylor-2 sweep over the recording. */
+export function directionalOf(w: Workspace, out: number, a: Float64Array): { first: number; second: number } {
+  const t = w.tape, T1 = w.get(0, 1), T2 = w.get(1, 1);
+  T1.set(a, 1);
+  forwardSecond(t, 1, T1, T2);
+  count(t, 1, true, false);
+  return { first: T1[out]!, second: T2[out]! };
+}
+
+/** aᵀ∇f, bᵀ∇f and aᵀHb from one forward hyper-dual sweep over the recording. */
+export function hyperdualOf(w: Workspace, out: number, a: Float64Array, b: Float64Array): { da: number; db: number; dab: number } {
+  const t = w.tape, T1 = w.get(0, 1), T2 = w.get(1, 1), T12 = w.get(2, 1);
+  T1.set(a, 1); T2.set(b, 1);
+  forwardHyper(t, 1, T1, T2, T12);
+  count(t, 1, true, false);
+  return { da: T1[out]!, db: T2[out]!, dab: T12[out]! };
+}
+
+/** The m × n Jacobian of the recorded outputs: one-hot tangent lanes if n ≤ m, adjoint lanes otherwise. */
+export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Float64Array[] {
+  const t = w.tape, n = t.nIn, m = outputs.length;
+  const J = Array.from({ length: m }, () => new Float64Array(n));
+  if (n <= m) {
+    oneHotBlocks(w, lanes, (K, j0) => {
+      const T = w.get(0, K);
+      seedOneHot(T, K, j0);
+      forwardTangent(t, K, T);
+      count(t, K, true, false);
+      for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) J[i]![j0 + k] = T[outputs[i]! * K + k]!;
+    });
+  } else {
+    for (let i0 = 0; i0 < m; i0 += lanes) {
+      const K = Math.min(lanes, m - i0), A = w.get(0, K);
+      for (let k = 0; k < K; k++) A[outputs[i0 + k]! * K + k] += 1;
+      reverse(t, K, A);
+      count(t, K, false, true);
+      for (let k = 0; k < K; k++) for (let j = 0; j < n; j++) J[i0 + k]![j] = A[(j + 1) * K + k]!;
+    }
+  }
+  return J;
+}

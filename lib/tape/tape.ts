@@ -1,0 +1,101 @@
+/**
+ * The tape: the record of one evaluation of f, in flat typed arrays.
+ *
+ * Node i stores its op code, its argument nodes a[i] and b[i], its primal
+ * value val[i], and its local partials at that point, five per node:
+ * par[5i..5i+4] = (g_a, g_b, h_aa, h_ab, h_bb). Every sweep is written in
+ * terms of these numbers alone, so no sweep ever names an op.
+ *
+ * Node 0 is the zero node: its value, tangent and adjoint are zero, and a
+ * missing argument points at it (a unary node has b = 0 and g_b = 0; a
+ * constant has a = b = 0), so sweeps run without branches. Inputs occupy
+ * nodes 1 … nIn; constants and computed nodes follow in recording order.
+ */
+import { evalBinary, evalUnary, P } from '../rules/index.js';
+import type { Trace } from '../trace.js';
+
+/** Op code of an input node. */
+export const INPUT = -1;
+/** Op code of a constant node. */
+export const CONST = -2;
+
+/** Partials stored per node. */
+export const NPAR = 5;
+
+export class Tape {
+  /** number of nodes, the zero node included */
+  n = 1;
+  /** number of inputs (nodes 1 … nIn) */
+  nIn = 0;
+  op: Int32Array;
+  a: Int32Array;
+  b: Int32Array;
+  val: Float64Array;
+  /** the constant parameter of a parametric unary op (the p of x^p) */
+  prm: Float64Array;
+  par: Float64Array;
+  /** true once user code read a primal (`.value`): f may have branched on it */
+  primalRead = false;
+
+  constructor(readonly trace: Trace, capacity = 256) {
+    this.op = new Int32Array(capacity);
+    this.a = new Int32Array(capacity);
+    this.b = new Int32Array(capacity);
+    this.val = new Float64Array(capacity);
+    this.prm = new Float64Array(capacity);
+    this.par = new Float64Array(capacity * NPAR);
+  }
+
+  /** bytes held by the recording (what the memory columns of the benchmarks report) */
+  get bytes(): number {
+    return this.n * (3 * 4 + 2 * 8 + NPAR * 8);
+  }
+
+  private grow(): void {
+    const cap = this.op.length * 2;
+    const g = <T extends Int32Array | Float64Array>(x: T, m = 1): T => {
+      const y = new (x.constructor as new (n: number) => T)(cap * m);
+      y.set(x);
+      return y;
+    };
+    this.op = g(this.op); this.a = g(this.a); this.b = g(this.b);
+    this.val = g(this.val); this.prm = g(this.prm); this.par = g(this.par, NPAR);
+  }
+
+  private push(op: number, a: number, b: number, v: number): number {
+    if (this.n === this.op.length) this.grow();
+    const i = this.n++;
+    this.op[i] = op; this.a[i] = a; this.b[i] = b; this.val[i] = v;
+    return i;
+  }
+
+  /** records input node for x_k (call before any other node) */
+  input(v: number): number {
+    this.nIn++;
+    return this.push(INPUT, 0, 0, v);
+  }
+
+  /** records a constant (its partials stay zero) */
+  constant(v: number): number {
+    return this.push(CONST, 0, 0, v);
+  }
+
+  /** records y = op(x_a; p) and its partials g_a = f′, h_aa = f″ */
+  unary(code: number, ai: number, p: number): number {
+    evalUnary(code, this.val[ai]!, p);
+    const i = this.push(code, ai, 0, P[0]!);
+    this.prm[i] = p;
+    const q = i * NPAR, par = this.par;
+    par[q] = P[1]!; par[q + 1] = 0; par[q + 2] = P[2]!; par[q + 3] = 0; par[q + 4] = 0;
+    return i;
+  }
+
+  /** records y = op(x_a, x_b) and its first and second partials */
+  binary(code: number, ai: number, bi: number): number {
+    evalBinary(code, this.val[ai]!, this.val[bi]!);
+    const i = this.push(code, ai, bi, P[0]!);
+    const q = i * NPAR, par = this.par;
+    par[q] = P[1]!; par[q + 1] = P[2]!; par[q + 2] = P[3]!; par[q + 3] = P[4]!; par[q + 4] = P[5]!;
+    return i;
+  }
+}

@@ -1,0 +1,26 @@
+// Build: the package (dist/: ESM + CJS bundles by esbuild, declarations by tsc)
+// and a plain-JS mirror of lib/, spec/ and scripts/ (build/) that mocha and the
+// scripts run. Type checking is `npm run typecheck`, kept separate.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const walk = (dir) =>
+  readdirSync(join(root, dir)).flatMap((name) => {
+    const rel = join(dir, name);
+    if (statSync(join(root, rel)).isDirectory()) return walk(rel);
+    return rel.endsWith('.ts') && !rel.endsWith('.d.ts') ? [rel] : [];
+  });
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(join(root, 'build'), { recursive: true, force: true });
+
+const common = { absWorkingDir: root, target: 'es2022', logLevel: 'warning', keepNames: true };
+await Promise.all([
+  build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true }),
+  build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true }),
+  build({ ...common, entryPoints: [...walk('lib'), ...walk('spec'), ...walk('scripts')], outbase: '.', outdir: 'build', format: 'esm', platform: 'node', sourcemap: 'inline' }),
+]);
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
