@@ -14,13 +14,20 @@ const walk = (dir) =>
     return rel.endsWith('.ts') && !rel.endsWith('.d.ts') ? [rel] : [];
   });
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-rmSync(join(root, 'build'), { recursive: true, force: true });
+// HYPERAD_BUILD=dir builds only the plain-JS mirror, into dir (so parallel checkouts don't collide)
+const mirror = process.env.HYPERAD_BUILD || 'build';
+const onlyMirror = Boolean(process.env.HYPERAD_BUILD);
+if (!onlyMirror) rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(join(root, mirror), { recursive: true, force: true });
 
 const common = { absWorkingDir: root, target: 'es2022', logLevel: 'warning', keepNames: true };
 await Promise.all([
-  build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true }),
-  build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true }),
-  build({ ...common, entryPoints: [...walk('lib'), ...walk('spec'), ...walk('scripts')], outbase: '.', outdir: 'build', format: 'esm', platform: 'node', sourcemap: 'inline' }),
+  build({ ...common, entryPoints: [...walk('lib'), ...walk('spec'), ...walk('scripts')], outbase: '.', outdir: mirror, format: 'esm', platform: 'node', sourcemap: 'inline' }),
+  ...(onlyMirror ? [] : [
+    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true }),
+    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true }),
+  ]),
 ]);
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (!onlyMirror) {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}
