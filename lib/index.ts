@@ -7,6 +7,7 @@
  * @module
  */
 import './ops/methods.js';
+import './tensor/methods.js';
 
 export { Value, type Num } from './numbers/value.js';
 export { Dual } from './numbers/dual.js';
@@ -20,10 +21,17 @@ export {
   type UnaryFn, type BinaryFn,
 } from './ops/scalar.js';
 export { sum, dot, logsumexp } from './ops/reductions.js';
-export { jvp, directional, hyperdual } from './transforms/forward.js';
+
+export { Tensor } from './tensor/tensor.js';
 export {
-  valueAndGrad, grad, hvp, hessian, hessianDiagonal, jacobian, DEFAULT_LANES,
-  type HessianOptions, type DiagonalOptions,
-} from './transforms/reverse.js';
-export type { ScalarFn, VectorFn } from './transforms/record.js';
+  tensor, zeros, ones, full, arange, randn, rand, reshape, transpose, mean, softmax, logSoftmax,
+  matmul, outer, concat, stack, slice, take, where, type NestedArray, type SliceSpec,
+} from './tensor/ops.js';
+export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/nn.js';
+export { mulberry32 } from './tensor/random.js';
+
+export { jvp, directional, hyperdual } from './transforms/forward.js';
+export { valueAndGrad, grad, hvp, hessian, hessianDiagonal, jacobian } from './transforms/reverse.js';
+export { prepare, Prepared, DEFAULT_LANES, type LaneOptions, type DiagonalOptions } from './transforms/prepare.js';
+export type { Point, Arg, Shaped, TensorRecord } from './transforms/args.js';
 export type { Vector } from './transforms/check.js';

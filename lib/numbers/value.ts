@@ -21,6 +21,8 @@ export abstract class Value {
   abstract binaryOp(code: number, other: Num, thisFirst: boolean): Value;
   /** the primal, read by the library itself (unlike `.value`, never marks a recording as branching) */
   peek(): number { return this.value; }
+  /** which operand handles a mixed binary op: the higher priority (tensors over scalars) */
+  get priority(): number { return 0; }
   /** the kind's name in messages */
   abstract get kind(): string;
 

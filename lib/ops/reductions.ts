@@ -6,22 +6,29 @@ import { Value, type Num } from '../numbers/value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, exp, log, mul, sub } from './scalar.js';
+import { Tensor } from '../tensor/tensor.js';
+import { dotTensor, logsumexpTensor, sumTensor } from '../tensor/ops.js';
 
-function list(name: string, xs: unknown, which = 'xs'): readonly Num[] {
+function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly Num[] {
   if (!Array.isArray(xs)) throw new TypeError(`${currentName()}: ${name}: ${which} must be an array, got ${describe(xs)}`);
-  return xs as readonly Num[];
 }
 
-/** Σᵢ xᵢ (0 for an empty array). */
-export function sum(xs: readonly Num[]): Num {
+/** Σᵢ xᵢ over an array of scalars (0 for an empty array), or a tensor's sum over `axis` (all axes when absent). */
+export function sum(xs: Tensor, axis?: number): Tensor;
+export function sum(xs: readonly Num[]): Num;
+export function sum(xs: readonly Num[] | Tensor, axis?: number): Num {
+  if (xs instanceof Tensor) return sumTensor(xs, axis);
   list('sum', xs);
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) s = i === 0 ? xs[0]! : add(s, xs[i]!);
   return s;
 }
 
-/** Σᵢ xᵢ·yᵢ; the arrays must have one length. */
-export function dot(xs: readonly Num[], ys: readonly Num[]): Num {
+/** Σᵢ xᵢ·yᵢ over two arrays of one length, or two vector tensors (a rank-0 tensor). */
+export function dot(xs: Tensor, ys: Tensor): Tensor;
+export function dot(xs: readonly Num[], ys: readonly Num[]): Num;
+export function dot(xs: readonly Num[] | Tensor, ys: readonly Num[] | Tensor): Num {
+  if (xs instanceof Tensor && ys instanceof Tensor) return dotTensor(xs, ys);
   list('dot', xs); list('dot', ys, 'ys');
   if (xs.length !== ys.length) {
     throw new RangeError(`${currentName()}: dot: xs has length ${xs.length}, ys has length ${ys.length}`);
@@ -38,7 +45,10 @@ const primal = (x: Num): number => (typeof x === 'number' ? x : x instanceof Val
  * largest primal (the identity holds for any constant m, so derivatives of
  * every order are exact; m only keeps exp from overflowing).
  */
-export function logsumexp(xs: readonly Num[]): Num {
+export function logsumexp(xs: Tensor, axis?: number): Tensor;
+export function logsumexp(xs: readonly Num[]): Num;
+export function logsumexp(xs: readonly Num[] | Tensor, axis?: number): Num {
+  if (xs instanceof Tensor) return logsumexpTensor(xs, axis);
   list('logsumexp', xs);
   if (xs.length === 0) return -Infinity;
   let m = -Infinity;

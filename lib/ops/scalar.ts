@@ -42,7 +42,9 @@ export function liftBinary(name: BinaryName): BinaryFn {
       if (typeof b === 'number') return f(a, b);
       return operand(name, b, 'b').binaryOp(code, a, false);
     }
-    return operand(name, a, 'a').binaryOp(code, b, true);
+    const va = operand(name, a, 'a');
+    if (typeof b !== 'number' && operand(name, b, 'b').priority > va.priority) return b.binaryOp(code, a, false);
+    return va.binaryOp(code, b, true);
   }) as BinaryFn;
 }
 

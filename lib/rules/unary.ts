@@ -142,10 +142,10 @@ export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
     convention: "abs′(0) = 0 (the subgradient's midpoint, as in JAX and PyTorch); abs″ = 0 everywhere",
   },
 
-  // σ′ = u = σ(1 − σ), σ″ = u(1 − 2σ), σ‴ = u(1 − 6σ + 6σ²)
+  // σ′ = u = σ(x)σ(−x) (= σ(1 − σ), but 1 − σ cancels for large x), σ″ = u(1 − 2σ), σ‴ = u(1 − 6u)
   sigmoid: {
     f: sigmoidValue,
-    d: (_x, s, o) => { const u = s * (1 - s); o[1] = u; o[2] = u * (1 - 2 * s); o[3] = u * (1 - 6 * s + 6 * s * s); },
+    d: (x, s, o) => { const u = s * sigmoidValue(-x); o[1] = u; o[2] = u * (1 - 2 * s); o[3] = u * (1 - 6 * u); },
     domain: all,
     convention: 'stable for any x: σ(±800) = 1 or 0 exactly, derivatives 0 there (no overflow)',
   },
@@ -153,7 +153,7 @@ export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
   // softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^−|x|); its derivatives are σ, σ′, σ″
   softplus: {
     f: (x) => (x > 0 ? x : 0) + Math.log1p(Math.exp(-Math.abs(x))),
-    d: (x, _y, o) => { const s = sigmoidValue(x), u = s * (1 - s); o[1] = s; o[2] = u; o[3] = u * (1 - 2 * s); },
+    d: (x, _y, o) => { const s = sigmoidValue(x), u = s * sigmoidValue(-x); o[1] = s; o[2] = u; o[3] = u * (1 - 2 * s); },
     domain: all,
     convention: 'stable for any x: softplus(800) = 800, softplus(−800) = 0',
   },

@@ -125,6 +125,15 @@ export function diagonalByHyperdual(w: Workspace, out: number, lanes: number): F
   return d;
 }
 
+/** vᵀ∇f from one forward tangent sweep over the recording. */
+export function tangentOf(w: Workspace, out: number, v: Float64Array): number {
+  const t = w.tape, T = w.get(0, 1);
+  T.set(v, 1);
+  forwardTangent(t, 1, T);
+  count(t, 1, true, false);
+  return T[out]!;
+}
+
 /** aᵀ∇f and aᵀHa from one forward Taylor-2 sweep over the recording. */
 export function directionalOf(w: Workspace, out: number, a: Float64Array): { first: number; second: number } {
   const t = w.tape, T1 = w.get(0, 1), T2 = w.get(1, 1);

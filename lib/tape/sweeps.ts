@@ -1,98 +1,87 @@
 /**
- * Sweeps over a recorded tape. Each carries K lanes (K directions at once):
- * the local partials of a node are read once, then a tight loop runs over the
- * lanes. Lane k of node i lives at index i·K + k. Arrays are zeroed by the
- * caller where a sweep accumulates (adjoints) and seeded at the inputs
- * (tangents) or outputs (adjoints). None of them names an op.
- *
- * With (g_a, g_b, h_aa, h_ab, h_bb) the partials of y = op(a, b):
- *   tangent            ẏ  = g_a ȧ + g_b ḃ
- *   second tangent     ÿ  = g_a ä + g_b b̈ + h_aa ȧ² + 2 h_ab ȧḃ + h_bb ḃ²
- *   mixed (hyper-dual) y₁₂ = g_a a₁₂ + g_b b₁₂ + h_aa a₁a₂ + h_ab (a₁b₂ + a₂b₁) + h_bb b₁b₂
- *   adjoint            ā += g_a ȳ,  b̄ += g_b ȳ
- *   adjoint's tangent  ā̇ += g_a ẏ̄ + ȳ (h_aa ȧ + h_ab ḃ),  b̄̇ += g_b ẏ̄ + ȳ (h_ab ȧ + h_bb ḃ)
+ * Sweeps over a whole recording, K lanes at once. A recording is a sequence
+ * of runs of elementary (scalar) nodes, interleaved with block nodes
+ * (tensor ops); each sweep visits them in order (forward) or in reverse
+ * order (reverse), runs through lib/tape/kernels.ts, blocks through their
+ * own methods. Arrays are zeroed by the caller and seeded at the inputs
+ * (tangents) or the output (adjoints). None of this names an op.
  */
-import { NPAR, type Tape } from './tape.js';
+import { NPAR, runHyper, runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
+import { evalNode, type Tape } from './tape.js';
 
-/** Forward tangent sweep (forward mode, K lanes): T holds ẋ at the inputs, gets ẏ everywhere. */
-export function forwardTangent(t: Tape, K: number, T: Float64Array): void {
-  const { a, b, par, n } = t;
-  for (let i = t.nIn + 1; i < n; i++) {
-    const q = i * NPAR, ga = par[q]!, gb = par[q + 1]!;
-    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
-    for (let k = 0; k < K; k++) T[iy + k] = ga * T[ia + k]! + gb * T[ib + k]!;
+/** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
+function forwardOrder(t: Tape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+  let lo = t.nIn + 1;
+  for (let k = 0; k < t.blocks.length; k++) {
+    const blk = t.blocks[k]!;
+    if (blk.out > lo) run(lo, blk.out);
+    block(k);
+    lo = blk.out + blk.size;
   }
+  if (t.n > lo) run(lo, t.n);
+}
+
+/** The same visits in reverse recording order. */
+function reverseOrder(t: Tape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+  let hi = t.n;
+  for (let k = t.blocks.length - 1; k >= 0; k--) {
+    const blk = t.blocks[k]!, end = blk.out + blk.size;
+    if (hi > end) run(end, hi);
+    block(k);
+    hi = blk.out;
+  }
+  if (hi > t.nIn + 1) run(t.nIn + 1, hi);
+}
+
+/** Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ everywhere. */
+export function forwardTangent(t: Tape, K: number, T: Float64Array): void {
+  forwardOrder(t, (lo, hi) => runTangent(t, 0, lo, hi, K, T), (k) => t.blocks[k]!.tangent(t, K, T));
 }
 
 /**
- * Forward second-order sweep (order-2 Taylor, K lanes): with T1 = a at the
- * inputs and T2 = 0 there, T2 at node y is aᵀ∇²y a for each lane's direction a.
+ * Forward second-order sweep (order-2 Taylor lanes): with T1 = a at the
+ * inputs and T2 = 0 there, T2 at node y is aᵀ∇²y a for each lane's a.
  * No reverse sweep and no adjoint memory.
  */
 export function forwardSecond(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
-  const { a, b, par, n } = t;
-  for (let i = t.nIn + 1; i < n; i++) {
-    const q = i * NPAR;
-    const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab2 = 2 * par[q + 3]!, hbb = par[q + 4]!;
-    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
-    for (let k = 0; k < K; k++) {
-      const x = T1[ia + k]!, y = T1[ib + k]!;
-      T1[iy + k] = ga * x + gb * y;
-      T2[iy + k] = ga * T2[ia + k]! + gb * T2[ib + k]! + (haa * x + hab2 * y) * x + hbb * y * y;
-    }
-  }
+  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2), (k) => t.blocks[k]!.second(t, K, T1, T2));
 }
 
-/** Forward hyper-dual sweep (K lanes): directions a in T1, b in T2, and T12 = aᵀ∇²y b. */
+/** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */
 export function forwardHyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-  const { a, b, par, n } = t;
-  for (let i = t.nIn + 1; i < n; i++) {
-    const q = i * NPAR;
-    const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
-    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
-    for (let k = 0; k < K; k++) {
-      const a1 = T1[ia + k]!, b1 = T1[ib + k]!, a2 = T2[ia + k]!, b2 = T2[ib + k]!;
-      T1[iy + k] = ga * a1 + gb * b1;
-      T2[iy + k] = ga * a2 + gb * b2;
-      T12[iy + k] = ga * T12[ia + k]! + gb * T12[ib + k]! + haa * a1 * a2 + hab * (a1 * b2 + a2 * b1) + hbb * b1 * b2;
-    }
-  }
+  forwardOrder(t, (lo, hi) => runHyper(t, 0, lo, hi, K, T1, T2, T12), (k) => t.blocks[k]!.hyper(t, K, T1, T2, T12));
 }
 
-/** Reverse sweep (K adjoint lanes): A seeded at the outputs, zero elsewhere; A at the inputs is the gradient. */
+/** Reverse sweep (K adjoint lanes): A seeded at the outputs; A at the inputs is the gradient. */
 export function reverse(t: Tape, K: number, A: Float64Array): void {
-  const { a, b, par } = t;
-  for (let i = t.n - 1; i > t.nIn; i--) {
-    const q = i * NPAR, ga = par[q]!, gb = par[q + 1]!;
-    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
-    for (let k = 0; k < K; k++) {
-      const w = A[iy + k]!;
-      A[ia + k] += ga * w;
-      A[ib + k] += gb * w;
-    }
-  }
+  reverseOrder(t, (lo, hi) => runReverse(t, 0, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t, K, A));
 }
 
 /**
- * Forward-over-reverse sweep: one reverse pass computes the adjoint A
- * (shared by all lanes: the gradient) and, for each lane, the adjoint's
- * tangent AT along that lane's direction, given the forward tangents T from
- * {@link forwardTangent}. Seed A[out] = 1; A and AT zero elsewhere. At the
- * inputs, A = ∇f and AT = H·v for each lane's v.
+ * Forward-over-reverse sweep: one reverse pass computes the adjoint A (the
+ * gradient, shared by every lane) and, per lane, the adjoint's tangent AT
+ * along that lane's direction, given T from {@link forwardTangent}. Seed
+ * A[out] = 1. At the inputs, A = ∇f and AT = H·v for each lane's v.
  */
 export function reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-  const { a, b, par } = t;
-  for (let i = t.n - 1; i > t.nIn; i--) {
-    const q = i * NPAR;
-    const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
-    const ai = a[i]!, bi = b[i]!, w = A[i]!;
-    A[ai] += ga * w;
-    A[bi] += gb * w;
-    const ia = ai * K, ib = bi * K, iy = i * K;
-    for (let k = 0; k < K; k++) {
-      const x = T[ia + k]!, y = T[ib + k]!, wt = AT[iy + k]!;
-      AT[ia + k] += ga * wt + w * (haa * x + hab * y);
-      AT[ib + k] += gb * wt + w * (hab * x + hbb * y);
-    }
-  }
+  reverseOrder(t, (lo, hi) => runReverseTangent(t, 0, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t, K, T, A, AT));
+}
+
+/**
+ * Replays the recording at new input values (already written to val at the
+ * inputs): every node recomputes its value and partials from the rule table,
+ * blocks through their own replay. The recorded structure is kept.
+ */
+export function replay(t: Tape): void {
+  forwardOrder(
+    t,
+    (lo, hi) => {
+      const { op, a, b, val, prm, par } = t;
+      for (let i = lo; i < hi; i++) {
+        const code = op[i]!;
+        if (code >= 0) val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR); // constants keep their value
+      }
+    },
+    (k) => t.blocks[k]!.replay(t),
+  );
 }

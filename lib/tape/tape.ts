@@ -11,16 +11,34 @@
  * constant has a = b = 0), so sweeps run without branches. Inputs occupy
  * nodes 1 … nIn; constants and computed nodes follow in recording order.
  */
-import { evalBinary, evalUnary, P } from '../rules/index.js';
+import { evalBinary, evalUnary, NU, P } from '../rules/index.js';
 import type { Trace } from '../trace.js';
+import type { Block } from './block.js';
+import { NPAR } from './kernels.js';
+
+export { NPAR };
 
 /** Op code of an input node. */
 export const INPUT = -1;
 /** Op code of a constant node. */
 export const CONST = -2;
+/** Op code of a slot written by a block node (a tensor op). */
+export const BLOCK = -3;
 
-/** Partials stored per node. */
-export const NPAR = 5;
+/**
+ * Evaluates op `code` at (x, y) (y unused by unary ops; p their parameter),
+ * stores its partials (g_a, g_b, h_aa, h_ab, h_bb) at par[q …] and returns its value.
+ */
+export function evalNode(code: number, x: number, y: number, p: number, par: Float64Array, q: number): number {
+  if (code < NU) {
+    evalUnary(code, x, p);
+    par[q] = P[1]!; par[q + 1] = 0; par[q + 2] = P[2]!; par[q + 3] = 0; par[q + 4] = 0;
+  } else {
+    evalBinary(code, x, y);
+    par[q] = P[1]!; par[q + 1] = P[2]!; par[q + 2] = P[3]!; par[q + 3] = P[4]!; par[q + 4] = P[5]!;
+  }
+  return P[0]!;
+}
 
 export class Tape {
   /** number of nodes, the zero node included */
@@ -34,6 +52,8 @@ export class Tape {
   /** the constant parameter of a parametric unary op (the p of x^p) */
   prm: Float64Array;
   par: Float64Array;
+  /** block nodes (tensor ops), in recording order */
+  readonly blocks: Block[] = [];
   /** true once user code read a primal (`.value`): f may have branched on it */
   primalRead = false;
 
@@ -48,7 +68,7 @@ export class Tape {
 
   /** bytes held by the recording (what the memory columns of the benchmarks report) */
   get bytes(): number {
-    return this.n * (3 * 4 + 2 * 8 + NPAR * 8);
+    return this.n * (3 * 4 + 2 * 8 + NPAR * 8) + this.blocks.reduce((s, b) => s + b.bytes, 0);
   }
 
   private grow(): void {
@@ -69,6 +89,25 @@ export class Tape {
     return i;
   }
 
+  /**
+   * Reserves `size` slots for a block node's outputs; the caller fills
+   * val[out …] and then calls {@link addBlock}.
+   */
+  reserve(size: number): number {
+    while (this.n + size > this.op.length) this.grow();
+    const out = this.n;
+    this.op.fill(BLOCK, out, out + size);
+    this.a.fill(0, out, out + size); this.b.fill(0, out, out + size);
+    this.par.fill(0, out * NPAR, (out + size) * NPAR);
+    this.n += size;
+    return out;
+  }
+
+  /** appends a block node whose output slots were reserved last */
+  addBlock(block: Block): void {
+    this.blocks.push(block);
+  }
+
   /** records input node for x_k (call before any other node) */
   input(v: number): number {
     this.nIn++;
@@ -82,20 +121,16 @@ export class Tape {
 
   /** records y = op(x_a; p) and its partials g_a = f′, h_aa = f″ */
   unary(code: number, ai: number, p: number): number {
-    evalUnary(code, this.val[ai]!, p);
-    const i = this.push(code, ai, 0, P[0]!);
+    const i = this.push(code, ai, 0, 0);
     this.prm[i] = p;
-    const q = i * NPAR, par = this.par;
-    par[q] = P[1]!; par[q + 1] = 0; par[q + 2] = P[2]!; par[q + 3] = 0; par[q + 4] = 0;
+    this.val[i] = evalNode(code, this.val[ai]!, 0, p, this.par, i * NPAR);
     return i;
   }
 
   /** records y = op(x_a, x_b) and its first and second partials */
   binary(code: number, ai: number, bi: number): number {
-    evalBinary(code, this.val[ai]!, this.val[bi]!);
-    const i = this.push(code, ai, bi, P[0]!);
-    const q = i * NPAR, par = this.par;
-    par[q] = P[1]!; par[q + 1] = P[2]!; par[q + 2] = P[3]!; par[q + 3] = P[4]!; par[q + 4] = P[5]!;
+    const i = this.push(code, ai, bi, 0);
+    this.val[i] = evalNode(code, this.val[ai]!, this.val[bi]!, 0, this.par, i * NPAR);
     return i;
   }
 }

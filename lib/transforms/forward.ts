@@ -1,17 +1,23 @@
 /**
- * Forward transforms: run f once on Dual, Taylor2 or HyperDual numbers
- * seeded with the directions. No tape is recorded.
+ * Forward transforms. For x an array of numbers, f runs once on Dual,
+ * Taylor2 or HyperDual numbers seeded with the directions: no tape at all.
+ * For a Tensor or a record of Tensors, f is recorded once and one forward
+ * sweep carries the same arithmetic (tensor ops live on tapes).
  */
 import { Dual } from '../numbers/dual.js';
 import { HyperDual } from '../numbers/hyperdual.js';
 import { Taylor2 } from '../numbers/taylor2.js';
-import type { Value } from '../numbers/value.js';
+import type { Num, Value } from '../numbers/value.js';
 import { begin, end, type Trace } from '../trace.js';
-import { callable, vector, type Vector } from './check.js';
-import { output, type ScalarFn } from './record.js';
+import { callable, vector } from './check.js';
+import { output } from './record.js';
+import type { Arg, Point, Shaped } from './args.js';
+import { Prepared } from './prepare.js';
+
+type Dir<X> = Shaped<X> | readonly number[];
 
 /** Evaluates f once on seeded numbers; `make(i, trace)` builds input i. */
-function evaluate<T extends Value>(fn: string, f: ScalarFn, n: number, make: (i: number, t: Trace) => T): T | number {
+function evaluate<T extends Value>(fn: string, f: (x: Num[]) => Num, n: number, make: (i: number, t: Trace) => T): T | number {
   const trace = begin(fn);
   try {
     const xs: T[] = new Array(n);
@@ -22,14 +28,23 @@ function evaluate<T extends Value>(fn: string, f: ScalarFn, n: number, make: (i:
   }
 }
 
+/** x and the directions as checked flat vectors when x is an array of numbers; null for tensors. */
+function scalarArgs(fn: string, f: unknown, x: unknown, dirs: [string, unknown][]): Float64Array[] | null {
+  callable(fn, f);
+  if (!Array.isArray(x) && !ArrayBuffer.isView(x)) return null;
+  const x0 = vector(fn, 'x', x);
+  return [x0, ...dirs.map(([name, d]) => vector(fn, name, d, x0.length))];
+}
+
 /**
  * Forward mode: f(x) and the directional derivative vᵀ∇f(x), from one
  * evaluation of f on dual numbers xᵢ + vᵢε.
  */
-export function jvp(f: ScalarFn, x: Vector, v: Vector): { value: number; tangent: number } {
-  callable('jvp', f);
-  const x0 = vector('jvp', 'x', x), v0 = vector('jvp', 'v', v, x0.length);
-  const y = evaluate('jvp', f, x0.length, (i, t) => new Dual(x0[i]!, v0[i]!, t));
+export function jvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Dir<X>): { value: number; tangent: number } {
+  const s = scalarArgs('jvp', f, x, [['v', v]]);
+  if (!s) return new Prepared<X>('jvp', f as (x: never) => unknown, x, false).jvp(v);
+  const [x0, v0] = s as [Float64Array, Float64Array];
+  const y = evaluate('jvp', f as (x: Num[]) => Num, x0.length, (i, t) => new Dual(x0[i]!, v0[i]!, t));
   return typeof y === 'number' ? { value: y, tangent: 0 } : { value: y.v, tangent: y.d };
 }
 
@@ -37,10 +52,11 @@ export function jvp(f: ScalarFn, x: Vector, v: Vector): { value: number; tangent
  * f(x), aᵀ∇f(x) and aᵀ∇²f(x)a from one forward pass on order-2 Taylor
  * numbers: the first and second derivatives of t ↦ f(x + t·a) at 0.
  */
-export function directional(f: ScalarFn, x: Vector, a: Vector): { value: number; first: number; second: number } {
-  callable('directional', f);
-  const x0 = vector('directional', 'x', x), a0 = vector('directional', 'a', a, x0.length);
-  const y = evaluate('directional', f, x0.length, (i, t) => new Taylor2(x0[i]!, a0[i]!, 0, t));
+export function directional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Dir<X>): { value: number; first: number; second: number } {
+  const s = scalarArgs('directional', f, x, [['a', a]]);
+  if (!s) return new Prepared<X>('directional', f as (x: never) => unknown, x, false).directional(a);
+  const [x0, a0] = s as [Float64Array, Float64Array];
+  const y = evaluate('directional', f as (x: Num[]) => Num, x0.length, (i, t) => new Taylor2(x0[i]!, a0[i]!, 0, t));
   return typeof y === 'number' ? { value: y, first: 0, second: 0 } : { value: y.v, first: y.d1, second: y.d2 };
 }
 
@@ -48,12 +64,12 @@ export function directional(f: ScalarFn, x: Vector, a: Vector): { value: number;
  * f(x), aᵀ∇f, bᵀ∇f and aᵀ∇²f b from one forward pass on hyper-dual numbers
  * xᵢ + aᵢε₁ + bᵢε₂.
  */
-export function hyperdual(
-  f: ScalarFn, x: Vector, a: Vector, b: Vector,
+export function hyperdual<X extends Point>(
+  f: (x: Arg<X>) => Num, x: X, a: Dir<X>, b: Dir<X>,
 ): { value: number; da: number; db: number; dab: number } {
-  callable('hyperdual', f);
-  const x0 = vector('hyperdual', 'x', x);
-  const a0 = vector('hyperdual', 'a', a, x0.length), b0 = vector('hyperdual', 'b', b, x0.length);
-  const y = evaluate('hyperdual', f, x0.length, (i, t) => new HyperDual(x0[i]!, a0[i]!, b0[i]!, 0, t));
+  const s = scalarArgs('hyperdual', f, x, [['a', a], ['b', b]]);
+  if (!s) return new Prepared<X>('hyperdual', f as (x: never) => unknown, x, false).hyperdual(a, b);
+  const [x0, a0, b0] = s as [Float64Array, Float64Array, Float64Array];
+  const y = evaluate('hyperdual', f as (x: Num[]) => Num, x0.length, (i, t) => new HyperDual(x0[i]!, a0[i]!, b0[i]!, 0, t));
   return typeof y === 'number' ? { value: y, da: 0, db: 0, dab: 0 } : { value: y.v, da: y.d1, db: y.d2, dab: y.d12 };
 }

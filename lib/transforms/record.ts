@@ -1,68 +1,87 @@
 /**
- * Recording: call the user's f once on tape variables and keep the tape.
- * Each recording opens a trace, closed when f returns or throws, so a tape
- * value that escapes (kept in a closure, returned later) can never silently
- * enter another evaluation.
+ * Recording: call the user's f once on tape values and keep the tape. Each
+ * recording opens a trace, closed when f returns or throws, so a tape value
+ * that escapes (kept in a closure, returned later) can never silently enter
+ * another evaluation.
  */
 import { Tape } from '../tape/tape.js';
 import { Var } from '../tape/var.js';
+import { Tensor } from '../tensor/tensor.js';
+import { shapeString } from '../tensor/shape.js';
 import { Value, type Num } from '../numbers/value.js';
 import { begin, end, mixedTraces, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
+import type { Packed } from './args.js';
 
 /** A function of a vector to a scalar, written with hyperad's ops. */
 export type ScalarFn = (x: Num[]) => Num;
 /** A function of a vector to a vector, written with hyperad's ops. */
-export type VectorFn = (x: Num[]) => Num[];
+export type VectorFn = (x: Num[]) => Num[] | Tensor;
 
-/** A recorded evaluation: the tape and the node(s) holding f's output. */
+/** A recorded evaluation: the tape and the slot(s) holding f's output. */
 export interface Recording {
   readonly tape: Tape;
   readonly outputs: Int32Array;
 }
 
 /**
- * Checks one output of f: a number (a constant of x) or a value of this
- * evaluation. Returns the number or the value.
+ * Checks one output of f: a number (a constant of x), or a scalar value of
+ * this evaluation (a one-element Tensor counts). Returns it.
  */
 export function output(fn: string, y: unknown, trace: Trace, where = 'f'): Num {
   if (typeof y === 'number') return y;
   if (y instanceof Value) {
-    if (y.trace !== trace) throw mixedTraces(trace, y.trace, `the value returned by ${where}`);
+    if (y instanceof Tensor && y.size !== 1) {
+      throw new TypeError(`${fn}: ${where} must return a scalar, got a Tensor of shape ${shapeString(y.shape)} (reduce it, e.g. with sum or mean)`);
+    }
+    if (y.trace !== trace && !(y instanceof Tensor && !y.tape)) throw mixedTraces(trace, y.trace, `the value returned by ${where}`);
     return y;
   }
   const hint = Array.isArray(y) ? ' (use jacobian for a vector-valued f)' : '';
   throw new TypeError(`${fn}: ${where} must return a scalar (a number or a hyperad value), got ${describe(y)}${hint}`);
 }
 
-function node(tape: Tape, y: Num): number {
-  return typeof y === 'number' ? tape.constant(y) : (y as Var).i;
+/** The slot holding scalar y on the tape (a constant gets a slot of its own). */
+function slotOf(tape: Tape, y: Num): number {
+  if (typeof y === 'number') return tape.constant(y);
+  if (y instanceof Tensor) return y.tape ? y.slot : tape.constant(y.peek());
+  return (y as Var).i;
 }
 
-function run<R>(fn: string, x: Float64Array, body: (tape: Tape, xs: Var[]) => R): { tape: Tape; r: R } {
+/** Opens a trace, records the inputs, runs body, and always closes the trace. */
+export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R): { tape: Tape; r: R } {
   const trace = begin(fn);
-  const tape = new Tape(trace, Math.max(256, 8 * x.length));
+  const tape = new Tape(trace, Math.max(256, 8 * x.flat.length));
   try {
-    const xs: Var[] = new Array(x.length);
-    for (let i = 0; i < x.length; i++) xs[i] = new Var(tape, tape.input(x[i]!));
-    return { tape, r: body(tape, xs) };
+    for (let i = 0; i < x.flat.length; i++) tape.input(x.flat[i]!);
+    return { tape, r: body(tape, x.inputs(tape)) };
   } finally {
     end(trace);
   }
 }
 
 /** Records scalar f at x. */
-export function recordScalar(fn: string, f: ScalarFn, x: Float64Array): Recording {
-  const { tape, r } = run(fn, x, (tape, xs) => node(tape, output(fn, f(xs), tape.trace)));
+export function recordScalar(fn: string, f: (x: never) => Num, x: Packed): Recording {
+  const { tape, r } = run(fn, x, (tape, arg) => slotOf(tape, output(fn, (f as (a: unknown) => unknown)(arg), tape.trace)));
   return { tape, outputs: Int32Array.of(r) };
 }
 
-/** Records vector-valued F at x. */
-export function recordVector(fn: string, F: VectorFn, x: Float64Array): Recording {
-  const { tape, r } = run(fn, x, (tape, xs) => {
-    const ys: unknown = F(xs);
-    if (!Array.isArray(ys)) throw new TypeError(`${fn}: F must return an array of scalars, got ${describe(ys)}`);
-    return Int32Array.from(ys, (y, i) => node(tape, output(fn, y, tape.trace, `F (entry ${i})`)));
+/** Records vector-valued F at x (an array of scalars or a tensor, flattened). */
+export function recordVector(fn: string, F: (x: never) => Num[] | Tensor, x: Packed): Recording {
+  const { tape, r } = run(fn, x, (tape, arg) => {
+    const ys: unknown = (F as (a: unknown) => unknown)(arg);
+    if (ys instanceof Tensor) {
+      if (ys.tape && ys.trace !== tape.trace) throw mixedTraces(tape.trace, ys.trace, 'the value returned by F');
+      return Int32Array.from({ length: ys.size }, (_, i) => slotOf(tape, ys.index(...unflat(ys.shape, i))));
+    }
+    if (!Array.isArray(ys)) throw new TypeError(`${fn}: F must return an array of scalars or a Tensor, got ${describe(ys)}`);
+    return Int32Array.from(ys, (y, i) => slotOf(tape, output(fn, y, tape.trace, `F (entry ${i})`)));
   });
   return { tape, outputs: r };
+}
+
+function unflat(shape: readonly number[], f: number): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) { idx[d] = f % shape[d]!; f = Math.floor(f / shape[d]!); }
+  return idx;
 }

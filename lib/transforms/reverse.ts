@@ -1,85 +1,57 @@
 /**
  * Transforms that record f on a tape and sweep it: gradients, Hessian-vector
  * products (forward-over-reverse), Hessians, Hessian diagonals, Jacobians.
+ * Each is one recording (a {@link Prepared}) and one method call.
  */
-import {
-  Workspace, diagonalByHvp, diagonalByHyperdual, gradHvpOf, gradientOf, hessianOf, jacobianOf,
-} from '../tape/derivatives.js';
-import { callable, options, vector, type Vector } from './check.js';
-import { recordScalar, recordVector, type Recording, type ScalarFn, type VectorFn } from './record.js';
+import type { Num } from '../numbers/value.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Arg, Point, Shaped } from './args.js';
+import { Prepared, type DiagonalOptions, type LaneOptions } from './prepare.js';
 
-/** Lanes per sweep when none are asked for (see `npm run bench`). */
-export const DEFAULT_LANES = 8;
-
-function recorded(fn: string, f: ScalarFn, x: Vector): Recording & { w: Workspace; out: number } {
-  callable(fn, f);
-  const rec = recordScalar(fn, f, vector(fn, 'x', x));
-  return { ...rec, w: new Workspace(rec.tape), out: rec.outputs[0]! };
-}
+const rec = <X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X) => new Prepared<X>(fn, f as (x: never) => unknown, x, false);
 
 /** f(x) and ∇f(x) from one recording and one reverse sweep. */
-export function valueAndGrad(f: ScalarFn, x: Vector): { value: number; grad: Float64Array } {
-  const r = recorded('valueAndGrad', f, x);
-  return { value: r.tape.val[r.out]!, grad: gradientOf(r.w, r.out) };
+export function valueAndGrad<X extends Point>(f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
+  const p = rec('valueAndGrad', f, x);
+  return { value: p.value as number, grad: p.grad() };
 }
 
-/** ∇f(x) by reverse mode. */
-export function grad(f: ScalarFn, x: Vector): Float64Array {
-  const r = recorded('grad', f, x);
-  return gradientOf(r.w, r.out);
+/** ∇f(x) by reverse mode, shaped like x. */
+export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
+  return rec('grad', f, x).grad();
 }
 
 /**
  * The Hessian-vector product ∇²f(x)·v by forward-over-reverse: the tape's
  * entries carry the perturbation v·h, and one reverse sweep returns ∇f and
- * H·v together (this returns H·v).
+ * H·v together (this returns H·v, shaped like x).
  */
-export function hvp(f: ScalarFn, x: Vector, v: Vector): Float64Array {
-  const r = recorded('hvp', f, x);
-  return gradHvpOf(r.w, r.out, vector('hvp', 'v', v, r.tape.nIn)).hvp;
-}
-
-/** Options of {@link hessian}. */
-export interface HessianOptions {
-  /** columns per sweep (one-hot lanes); default {@link DEFAULT_LANES} */
-  lanes?: number;
+export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> | readonly number[]): Shaped<X> {
+  return rec('hvp', f, x).hvp(v);
 }
 
 /**
- * The Hessian ∇²f(x) as rows (H[i][j] = ∂²f/∂xᵢ∂xⱼ), from one recording:
- * column j is H·eⱼ by forward-over-reverse, `lanes` columns per sweep.
- * Exactly symmetric (the two triangles are averaged).
+ * The Hessian ∇²f(x) over x flattened, as rows (H[i][j] = ∂²f/∂xᵢ∂xⱼ): column
+ * j is H·eⱼ by forward-over-reverse, `lanes` columns per sweep, from one
+ * recording. Exactly symmetric (the two triangles are averaged).
  */
-export function hessian(f: ScalarFn, x: Vector, opts?: HessianOptions): Float64Array[] {
-  const o = options<HessianOptions>('hessian', opts, { lanes: 'positive integer' });
-  const r = recorded('hessian', f, x);
-  return hessianOf(r.w, r.out, o.lanes ?? DEFAULT_LANES);
+export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): Float64Array[] {
+  return rec('hessian', f, x).hessian(opts);
 }
 
-/** Options of {@link hessianDiagonal}. */
-export interface DiagonalOptions {
-  /**
-   * 'hyperdual' (default): H_jj is the second-order coefficient of a forward
-   * pass seeded with eⱼ — no reverse sweep, no adjoints, no Hessian row.
-   * 'hvp': H_jj is entry j of H·eⱼ by forward-over-reverse.
-   */
-  method?: 'hyperdual' | 'hvp';
-  /** one-hot directions per sweep; default {@link DEFAULT_LANES} */
-  lanes?: number;
+/**
+ * The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, shaped like x. Default method
+ * 'hyperdual': forward order-2 Taylor lanes seeded with eⱼ (no reverse sweep,
+ * no adjoints); 'hvp': entry j of H·eⱼ by forward-over-reverse.
+ */
+export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> {
+  return rec('hessianDiagonal', f, x).hessianDiagonal(opts);
 }
 
-/** The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, by the method chosen in `opts`. */
-export function hessianDiagonal(f: ScalarFn, x: Vector, opts?: DiagonalOptions): Float64Array {
-  const o = options<DiagonalOptions>('hessianDiagonal', opts, { method: ['hyperdual', 'hvp'], lanes: 'positive integer' });
-  const r = recorded('hessianDiagonal', f, x);
-  const lanes = o.lanes ?? DEFAULT_LANES;
-  return o.method === 'hvp' ? diagonalByHvp(r.w, r.out, lanes) : diagonalByHyperdual(r.w, r.out, lanes);
-}
-
-/** The Jacobian of F: (x: Num[]) => Num[] as rows (J[i][j] = ∂Fᵢ/∂xⱼ), from one recording. */
-export function jacobian(F: VectorFn, x: Vector, opts?: HessianOptions): Float64Array[] {
-  const o = options<HessianOptions>('jacobian', opts, { lanes: 'positive integer' });
-  callable('jacobian', F);
-  const rec = recordVector('jacobian', F, vector('jacobian', 'x', x));
-  return jacobianOf(new Workspace(rec.tape), rec.outputs, o.lanes ?? DEFAULT_LANES);
+/**
+ * The Jacobian of F (returning an array of scalars or a tensor, flattened) as
+ * rows J[i][j] = ∂Fᵢ/∂xⱼ: one-hot tangent lanes when n ≤ m, adjoint lanes otherwise.
+ */
+export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: LaneOptions): Float64Array[] {
+  return new Prepared<X>('jacobian', F as (x: never) => unknown, x, true).jacobian(opts);
 }

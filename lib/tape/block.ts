@@ -1,0 +1,31 @@
+/**
+ * Block nodes: one tape entry for a whole-array op (a tensor op). A block
+ * owns a contiguous run of output slots [out, out + size) in the tape's value
+ * array and implements every sweep for them; the tape's sweeps call it in
+ * recording order. Like the scalar sweeps, blocks know families of maps
+ * (elementwise, linear, bilinear), never an op's name.
+ *
+ * Lane k of slot s is at index s·K + k, as everywhere.
+ */
+import type { Tape } from './tape.js';
+
+export interface Block {
+  /** first output slot */
+  readonly out: number;
+  /** number of output slots */
+  readonly size: number;
+  /** bytes of stored partials and index maps (for the memory reports) */
+  readonly bytes: number;
+  /** T at the outputs from T at the arguments (tangent lanes) */
+  tangent(t: Tape, K: number, T: Float64Array): void;
+  /** order-2 Taylor lanes: T1 (first) and T2 (second derivative along each lane's direction) */
+  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void;
+  /** hyper-dual lanes: T1, T2 (two directions) and T12 (mixed second derivative) */
+  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void;
+  /** adjoint lanes: A at the arguments += (∂out/∂arg)ᵀ A at the outputs */
+  reverse(t: Tape, K: number, A: Float64Array): void;
+  /** forward-over-reverse: A (one lane, the primal adjoint) and its tangents AT along the lanes of T */
+  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
+  /** recomputes the output values (and stored partials) from the argument values in t.val */
+  replay(t: Tape): void;
+}

@@ -1,0 +1,179 @@
+/**
+ * The three families of tensor block nodes, each implementing every sweep:
+ *  - Elementwise: a run of elementary nodes with its own index maps (the
+ *    broadcast) and partials, swept by the same kernels as scalar nodes,
+ *    so every elementwise op reads the rule table and nothing else;
+ *  - Linear: y[to[e]] += w[e]·x[from[e]] (reshape-free gathers, transpose,
+ *    slice, index, concat, stack, sums over axes, broadcasts): no second
+ *    derivative, each lane array maps through the same entries;
+ *  - MatMul: the bilinear Z = X·Y, whose partials are the operands
+ *    themselves (Ż = ẊY + XẎ, Z̈ = ẌY + XŸ + 2ẊẎ, X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄).
+ *  - Constant: values with zero derivatives.
+ */
+import type { Block } from '../tape/block.js';
+import { evalNode, type Tape } from '../tape/tape.js';
+import { NPAR, runHyper, runReverse, runReverseTangent, runSecond, runTangent, type Run } from '../tape/kernels.js';
+import { gemm, type Operand } from './gemm.js';
+
+/** y_j = op(x[a_j], x[b_j]) for j < size; b_j = 0 (the zero node) for unary ops. */
+export class Elementwise implements Block, Run {
+  readonly par: Float64Array;
+  constructor(
+    readonly out: number,
+    readonly a: Int32Array,
+    readonly b: Int32Array,
+    readonly code: number,
+    readonly p: number,
+  ) {
+    this.par = new Float64Array(a.length * NPAR);
+  }
+  get size(): number { return this.a.length; }
+  get bytes(): number { return this.a.byteLength * 2 + this.par.byteLength; }
+
+  replay(t: Tape): void {
+    const { a, b, par, out, code, p } = this, val = t.val;
+    for (let j = 0; j < a.length; j++) val[out + j] = evalNode(code, val[a[j]!]!, val[b[j]!]!, p, par, j * NPAR);
+  }
+  tangent(_t: Tape, K: number, T: Float64Array): void { runTangent(this, this.out, this.out, this.out + this.size, K, T); }
+  second(_t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
+    runSecond(this, this.out, this.out, this.out + this.size, K, T1, T2);
+  }
+  hyper(_t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+    runHyper(this, this.out, this.out, this.out + this.size, K, T1, T2, T12);
+  }
+  reverse(_t: Tape, K: number, A: Float64Array): void { runReverse(this, this.out, this.out, this.out + this.size, K, A); }
+  reverseTangent(_t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    runReverseTangent(this, this.out, this.out, this.out + this.size, K, T, A, AT);
+  }
+}
+
+/** y[to[e]] += w[e]·x[from[e]] over entries e (w absent: all ones); from holds absolute slots. */
+export class Linear implements Block {
+  constructor(
+    readonly out: number,
+    readonly size: number,
+    readonly from: Int32Array,
+    readonly to: Int32Array,
+    readonly w: Float64Array | null,
+  ) {}
+  get bytes(): number { return this.from.byteLength * 2 + (this.w?.byteLength ?? 0); }
+
+  /** Y[out + to[e]] += w[e]·X[from[e]] for each lane. */
+  private map(K: number, X: Float64Array, Y: Float64Array): void {
+    const { from, to, w, out } = this;
+    for (let e = 0; e < from.length; e++) {
+      const c = w ? w[e]! : 1, xi = from[e]! * K, yi = (out + to[e]!) * K;
+      for (let k = 0; k < K; k++) Y[yi + k] += c * X[xi + k]!;
+    }
+  }
+  /** X[from[e]] += w[e]·Y[out + to[e]] for each lane (the transpose). */
+  private mapT(K: number, Y: Float64Array, X: Float64Array): void {
+    const { from, to, w, out } = this;
+    for (let e = from.length - 1; e >= 0; e--) {
+      const c = w ? w[e]! : 1, xi = from[e]! * K, yi = (out + to[e]!) * K;
+      for (let k = 0; k < K; k++) X[xi + k] += c * Y[yi + k]!;
+    }
+  }
+  replay(t: Tape): void {
+    t.val.fill(0, this.out, this.out + this.size);
+    this.map(1, t.val, t.val);
+  }
+  tangent(_t: Tape, K: number, T: Float64Array): void { this.map(K, T, T); }
+  second(_t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { this.map(K, T1, T1); this.map(K, T2, T2); }
+  hyper(_t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+    this.map(K, T1, T1); this.map(K, T2, T2); this.map(K, T12, T12);
+  }
+  reverse(_t: Tape, K: number, A: Float64Array): void { this.mapT(K, A, A); }
+  reverseTangent(_t: Tape, K: number, _T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    this.mapT(1, A, A); this.mapT(K, AT, AT);
+  }
+}
+
+/** How a matrix operand of a MatMul is laid out: first slot, and the slot strides of a row and a column. */
+export interface MatLayout { readonly base: number; readonly rs: number; readonly cs: number }
+
+const T_ = (l: MatLayout): MatLayout => ({ base: l.base, rs: l.cs, cs: l.rs });
+const op = (arr: Float64Array, l: MatLayout, lane: boolean): Operand => ({ arr, base: l.base, rs: l.rs, cs: l.cs, lane });
+
+/** Z (m×n, at out) = X (m×q) · Y (q×n); operand layouts may be transposed views. */
+export class MatMul implements Block {
+  private readonly Z: MatLayout;
+  constructor(
+    readonly out: number,
+    readonly m: number,
+    readonly q: number,
+    readonly n: number,
+    readonly X: MatLayout,
+    readonly Y: MatLayout,
+  ) {
+    this.Z = { base: out, rs: n, cs: 1 };
+  }
+  get size(): number { return this.m * this.n; }
+  get bytes(): number { return 0; }
+
+  /** Z += α · x · y, lanes as flagged */
+  private mm(K: number, alpha: number, x: Operand, y: Operand, z: Operand, m = this.m, q = this.q, n = this.n): void {
+    gemm(m, q, n, K, alpha, x, y, z);
+  }
+  replay(t: Tape): void {
+    t.val.fill(0, this.out, this.out + this.size);
+    this.multiply(t.val, t.val, t.val);
+  }
+  /** Z += X·Y on plain arrays laid out as this block's operands (a zeroed Z gives the product) */
+  multiply(x: Float64Array, y: Float64Array, z: Float64Array): void {
+    this.mm(1, 1, op(x, this.X, false), op(y, this.Y, false), op(z, this.Z, false));
+  }
+  // Ż = ẊY + XẎ
+  tangent(t: Tape, K: number, T: Float64Array): void {
+    const z = op(T, this.Z, true);
+    this.mm(K, 1, op(T, this.X, true), op(t.val, this.Y, false), z);
+    this.mm(K, 1, op(t.val, this.X, false), op(T, this.Y, true), z);
+  }
+  // Z₂ = X₂Y + XY₂ + 2X₁Y₁
+  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
+    const z2 = op(T2, this.Z, true);
+    this.mm(K, 1, op(T2, this.X, true), op(t.val, this.Y, false), z2);
+    this.mm(K, 1, op(t.val, this.X, false), op(T2, this.Y, true), z2);
+    this.mm(K, 2, op(T1, this.X, true), op(T1, this.Y, true), z2);
+    this.tangent(t, K, T1);
+  }
+  // Z₁₂ = X₁₂Y + XY₁₂ + X₁Y₂ + X₂Y₁
+  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+    const z = op(T12, this.Z, true);
+    this.mm(K, 1, op(T12, this.X, true), op(t.val, this.Y, false), z);
+    this.mm(K, 1, op(t.val, this.X, false), op(T12, this.Y, true), z);
+    this.mm(K, 1, op(T1, this.X, true), op(T2, this.Y, true), z);
+    this.mm(K, 1, op(T2, this.X, true), op(T1, this.Y, true), z);
+    this.tangent(t, K, T1);
+    this.tangent(t, K, T2);
+  }
+  // X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄
+  reverse(t: Tape, K: number, A: Float64Array): void {
+    const { m, q, n } = this;
+    this.mm(K, 1, op(A, this.Z, true), op(t.val, T_(this.Y), false), op(A, this.X, true), m, n, q);
+    this.mm(K, 1, op(t.val, T_(this.X), false), op(A, this.Z, true), op(A, this.Y, true), q, m, n);
+  }
+  // X̄̇ += Z̄̇Yᵀ + Z̄Ẏᵀ, Ȳ̇ += XᵀZ̄̇ + ẊᵀZ̄ (and the primal adjoints as in reverse)
+  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    const { m, q, n } = this;
+    this.reverse(t, 1, A);
+    const xa = op(AT, this.X, true), ya = op(AT, this.Y, true);
+    this.mm(K, 1, op(AT, this.Z, true), op(t.val, T_(this.Y), false), xa, m, n, q);
+    this.mm(K, 1, op(A, this.Z, false), op(T, T_(this.Y), true), xa, m, n, q);
+    this.mm(K, 1, op(t.val, T_(this.X), false), op(AT, this.Z, true), ya, q, m, n);
+    this.mm(K, 1, op(T, T_(this.X), true), op(A, this.Z, false), ya, q, m, n);
+  }
+}
+
+/** Values with zero derivatives (a constant tensor used with traced ones). */
+export class Constant implements Block {
+  constructor(readonly out: number, readonly data: Float64Array) {}
+  get size(): number { return this.data.length; }
+  get bytes(): number { return 0; }
+  replay(t: Tape): void { t.val.set(this.data, this.out); }
+  tangent(): void {}
+  second(): void {}
+  hyper(): void {}
+  reverse(): void {}
+  reverseTangent(): void {}
+}

@@ -1,0 +1,43 @@
+/**
+ * Linear tensor ops as one Linear block each: y[to[e]] += w[e]·src[from[e]].
+ * Constants are computed directly by the same entries.
+ */
+import type { Tape } from '../tape/tape.js';
+import { Linear } from './blocks.js';
+import { liveTape, slotOn, Tensor } from './tensor.js';
+import type { Shape } from './shape.js';
+import { sizeOf } from './shape.js';
+
+/** Entries of a linear map from several sources into an output of `shape`. */
+export interface Entries {
+  /** which source each entry reads (absent: source 0 for all) */
+  src?: Int32Array;
+  from: Int32Array;
+  to: Int32Array;
+  w?: Float64Array;
+}
+
+/** Applies the linear map given by `e` to `srcs`, as one block node when any source is traced. */
+export function applyLinear(op: string, srcs: readonly Tensor[], e: Entries, shape: Shape): Tensor {
+  const size = sizeOf(shape), t: Tape | null = liveTape(op, srcs);
+  const { src, from, to, w } = e;
+  if (!t) {
+    const y = new Float64Array(size), data = srcs.map((s) => s.values());
+    for (let k = 0; k < from.length; k++) y[to[k]!] += (w ? w[k]! : 1) * data[src ? src[k]! : 0]![from[k]!]!;
+    return Tensor.constant(y, shape);
+  }
+  const slots = srcs.map((s) => slotOn(t, s));
+  const abs = new Int32Array(from.length);
+  for (let k = 0; k < from.length; k++) abs[k] = slots[src ? src[k]! : 0]! + from[k]!;
+  const out = t.reserve(size), blk = new Linear(out, size, abs, to, w ?? null);
+  blk.replay(t);
+  t.addBlock(blk);
+  return new Tensor(shape, t, out, null);
+}
+
+/** A gather: y[j] = x[idx[j]] (one source), shaped `shape`. */
+export function gather(op: string, x: Tensor, idx: Int32Array, shape: Shape): Tensor {
+  const to = new Int32Array(idx.length);
+  for (let j = 0; j < to.length; j++) to[j] = j;
+  return applyLinear(op, [x], { from: idx, to }, shape);
+}

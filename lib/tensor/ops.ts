@@ -1,0 +1,293 @@
+/**
+ * Tensor constructors and tensor ops: shapes, reductions, products, and the
+ * composites (logsumexp, softmax, logSoftmax) built from them, so that every
+ * derivative of every order follows from the rule table and three block
+ * families.
+ */
+import type { Num } from '../numbers/value.js';
+import { currentName } from '../trace.js';
+import { describe } from '../describe.js';
+import { add, exp, log, mul, sub } from '../ops/scalar.js';
+import { MatMul, type MatLayout } from './blocks.js';
+import { applyLinear, gather } from './linear.js';
+import { normals, uniforms } from './random.js';
+import { axisOf, broadcastIndex as bIndex, broadcastShape as broadcast2, shapeString, sizeOf, strides, type Shape } from './shape.js';
+import { asTensor, liveTape, slotOn, Tensor } from './tensor.js';
+
+/** Nested arrays of numbers, any depth. */
+export type NestedArray = number | readonly NestedArray[];
+
+function fail(op: string, msg: string, Err: ErrorConstructor = RangeError): never {
+  throw new Err(`${currentName()}: ${op}: ${msg}`);
+}
+
+function checkShape(op: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    fail(op, `shape must be an array of non-negative integers, got ${describe(shape)}`, TypeError);
+  }
+  return [...(shape as number[])];
+}
+
+/**
+ * A constant tensor from flat data (with a shape; default 1-D) or from nested
+ * arrays (shape inferred; ragged arrays are an error).
+ */
+export function tensor(data: ArrayLike<number> | NestedArray, shape?: readonly number[]): Tensor {
+  if (typeof data === 'number') return Tensor.constant(Float64Array.of(data), shape ? checkShape('tensor', shape) : []);
+  const flat: number[] = [];
+  const dims: number[] = [];
+  const walk = (x: unknown, d: number): void => {
+    if (Array.isArray(x)) {
+      if (dims[d] === undefined) dims[d] = x.length;
+      else if (dims[d] !== x.length) fail('tensor', `ragged nested array: length ${x.length} where ${dims[d]} was expected at depth ${d}`);
+      for (const y of x) walk(y, d + 1);
+    } else if (typeof x === 'number') {
+      if (d !== dims.length) fail('tensor', 'ragged nested array: a number where an array was expected');
+      flat.push(x);
+    } else fail('tensor', `data must hold numbers, found ${describe(x)}`, TypeError);
+  };
+  if (ArrayBuffer.isView(data)) flat.push(...Array.from(data as ArrayLike<number>)), dims.push(flat.length);
+  else if (Array.isArray(data)) walk(data, 0);
+  else fail('tensor', `data must be an array, a typed array or a number, got ${describe(data)}`, TypeError);
+  const s = shape ? checkShape('tensor', shape) : dims;
+  if (sizeOf(s) !== flat.length) fail('tensor', `shape ${shapeString(s)} holds ${sizeOf(s)} values, data has ${flat.length}`);
+  return Tensor.constant(Float64Array.from(flat), s);
+}
+
+/** A tensor of zeros. */ export const zeros = (shape: readonly number[]): Tensor => full(shape, 0);
+/** A tensor of ones. */ export const ones = (shape: readonly number[]): Tensor => full(shape, 1);
+/** A tensor filled with `value`. */
+export function full(shape: readonly number[], value: number): Tensor {
+  const s = checkShape('full', shape);
+  return Tensor.constant(new Float64Array(sizeOf(s)).fill(value), s);
+}
+/** start, start + step, … below stop (one argument: 0 … n − 1). */
+export function arange(start: number, stop?: number, step = 1): Tensor {
+  if (stop === undefined) { stop = start; start = 0; }
+  if (!(step !== 0 && Number.isFinite(step))) fail('arange', `step must be a non-zero finite number, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  return Tensor.constant(Float64Array.from({ length: n }, (_, i) => start + i * step), [n]);
+}
+/** Standard normals from the seeded generator (mulberry32 + Box–Muller; the same numbers everywhere). */
+export const randn = (shape: readonly number[], seed: number): Tensor => {
+  const s = checkShape('randn', shape);
+  return Tensor.constant(normals(sizeOf(s), seed), s);
+};
+/** Uniforms in [0, 1) from mulberry32(seed). */
+export const rand = (shape: readonly number[], seed: number): Tensor => {
+  const s = checkShape('rand', shape);
+  return Tensor.constant(uniforms(sizeOf(s), seed), s);
+};
+
+/** The same values with another shape (one dimension may be −1); a view, no copy, no tape entry. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const s = [...shape];
+  const free = s.indexOf(-1);
+  if (free >= 0) s[free] = x.size / Math.max(1, sizeOf(s.filter((d) => d !== -1)));
+  if (sizeOf(checkShape('reshape', s)) !== x.size) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
+  return x.tape ? new Tensor(s, x.tape, x.slot, null) : Tensor.constant(x.values(), s);
+}
+
+/** Visits every index of `shape`: cb(flat, multi-index). */
+function eachIndex(shape: Shape, cb: (flat: number, idx: number[]) => void): void {
+  const n = sizeOf(shape), idx = new Array<number>(shape.length).fill(0);
+  for (let f = 0; f < n; f++) {
+    cb(f, idx);
+    for (let d = shape.length - 1; d >= 0; d--) { if (++idx[d]! < shape[d]!) break; idx[d] = 0; }
+  }
+}
+
+/** Axes permuted (default: reversed, the matrix transpose). */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  const r = x.shape.length, p = perm ? perm.map((a) => axisOf('transpose', a, r)) : [...Array(r).keys()].reverse();
+  if (p.length !== r || new Set(p).size !== r) fail('transpose', `perm ${shapeString(perm ?? [])} is not a permutation of ${r} axes`);
+  const shape = p.map((a) => x.shape[a]!), st = strides(x.shape), idx = new Int32Array(x.size);
+  eachIndex(shape, (f, i) => { let s = 0; for (let d = 0; d < r; d++) s += i[d]! * st[p[d]!]!; idx[f] = s; });
+  return gather('transpose', x, idx, shape);
+}
+
+/** Shape after removing `axis`, and each input element's output index. */
+function reduction(shape: Shape, axis: number | undefined, op: string): { out: number[]; to: Int32Array; count: number } {
+  const n = sizeOf(shape), to = new Int32Array(n);
+  if (axis === undefined) return { out: [], to, count: n };
+  const ax = axisOf(op, axis, shape.length), out = shape.filter((_, d) => d !== ax), ost = strides(out);
+  eachIndex(shape, (f, i) => { let s = 0, k = 0; for (let d = 0; d < shape.length; d++) if (d !== ax) s += i[d]! * ost[k++]!; to[f] = s; });
+  return { out, to, count: shape[ax]! };
+}
+
+/** Σ over `axis` (all axes when absent, giving a rank-0 tensor). */
+export function sumTensor(x: Tensor, axis?: number): Tensor {
+  const { out, to } = reduction(x.shape, axis, 'sum');
+  return applyLinear('sum', [x], { from: Int32Array.from(to.keys()), to }, out);
+}
+
+/** The mean over `axis` (all axes when absent). */
+export function mean(x: Tensor, axis?: number): Tensor {
+  const { out, to, count } = reduction(x.shape, axis, 'mean');
+  return applyLinear('mean', [x], { from: Int32Array.from(to.keys()), to, w: new Float64Array(to.length).fill(1 / count) }, out);
+}
+
+/** The shape with `axis` kept as a 1 (to broadcast a reduction back). */
+const keepDims = (shape: Shape, axis: number | undefined): number[] =>
+  axis === undefined ? shape.map(() => 1) : shape.map((d, i) => (i === axisOf('reduce', axis, shape.length) ? 1 : d));
+
+/**
+ * log Σ exp over `axis` (all when absent), stable for any inputs:
+ * m + log Σ exp(x − m) with m the largest primal of each slice, a constant
+ * (the identity holds for any m, so every derivative is exact).
+ */
+export function logsumexpTensor(x: Tensor, axis?: number): Tensor {
+  const { out, to } = reduction(x.shape, axis, 'logsumexp');
+  const v = x.values(), m = new Float64Array(sizeOf(out)).fill(-Infinity);
+  for (let f = 0; f < v.length; f++) if (v[f]! > m[to[f]!]!) m[to[f]!] = v[f]!;
+  for (let j = 0; j < m.length; j++) if (!Number.isFinite(m[j]!)) m[j] = 0;
+  const mt = Tensor.constant(m, out);
+  return add(log(sumTensor(exp(sub(x, reshape(mt, keepDims(x.shape, axis)))), axis)), mt);
+}
+
+/** log softmax along `axis` (default the last): x − logsumexp(x, axis). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, reshape(logsumexpTensor(x, axis), keepDims(x.shape, axis)));
+}
+
+/** softmax along `axis` (default the last): exp(logSoftmax(x)). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return exp(logSoftmax(x, axis));
+}
+
+/**
+ * Matrix products: [m,p]·[p,n] → [m,n], [p]·[p,n] → [n], [m,p]·[p] → [m],
+ * [p]·[p] → [] — one bilinear block node.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return product('matmul', a, b, false, false);
+}
+
+/** a·bᵀ or aᵀ·b without a transpose node: the operand's layout is read transposed. */
+export function product(op: string, a: Tensor, b: Tensor, ta: boolean, tb: boolean): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) fail(op, `both arguments must be Tensors, got ${describe(a)} and ${describe(b)}`, TypeError);
+  if (a.shape.length < 1 || a.shape.length > 2 || b.shape.length < 1 || b.shape.length > 2) {
+    fail(op, `needs vectors or matrices, got shapes ${shapeString(a.shape)} and ${shapeString(b.shape)}`);
+  }
+  // as matrices: a vector on the left is a row, on the right a column
+  const A = a.shape.length === 1 ? [1, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+  const B = b.shape.length === 1 ? [b.shape[0]!, 1] : [b.shape[0]!, b.shape[1]!];
+  const [m, q] = ta ? [A[1]!, A[0]!] : [A[0]!, A[1]!];
+  const [q2, n] = tb ? [B[1]!, B[0]!] : [B[0]!, B[1]!];
+  if (q !== q2) fail(op, `inner dimensions differ: ${shapeString(a.shape)}${ta ? 'ᵀ' : ''} · ${shapeString(b.shape)}${tb ? 'ᵀ' : ''}`);
+  const shape = [...(a.shape.length === 2 ? [m] : []), ...(b.shape.length === 2 ? [n] : [])];
+  const lay = (base: number, cols: number, t: boolean): MatLayout => (t ? { base, rs: 1, cs: cols } : { base, rs: cols, cs: 1 });
+  const t = liveTape(op, [a, b]);
+  if (!t) {
+    const out = new Tensor(shape, null, 0, new Float64Array(m * n));
+    const blk = new MatMul(0, m, q, n, lay(0, A[1]!, ta), lay(0, B[1]!, tb));
+    blk.multiply(a.values(), b.values(), out.values());
+    return out;
+  }
+  const sa = slotOn(t, a), sb = slotOn(t, b), out = t.reserve(m * n);
+  const blk = new MatMul(out, m, q, n, lay(sa, A[1]!, ta), lay(sb, B[1]!, tb));
+  blk.replay(t);
+  t.addBlock(blk);
+  return new Tensor(shape, t, out, null);
+}
+
+/** xᵀy for vectors (a rank-0 tensor). */
+export function dotTensor(x: Tensor, y: Tensor): Tensor {
+  if (x.shape.length !== 1 || y.shape.length !== 1) fail('dot', `needs two vectors, got shapes ${shapeString(x.shape)} and ${shapeString(y.shape)}`);
+  return matmul(x, y);
+}
+
+/** The outer product x yᵀ of two vectors. */
+export function outer(x: Tensor, y: Tensor): Tensor {
+  if (x.shape.length !== 1 || y.shape.length !== 1) fail('outer', `needs two vectors, got shapes ${shapeString(x.shape)} and ${shapeString(y.shape)}`);
+  return mul(reshape(x, [x.size, 1]), reshape(y, [1, y.size]));
+}
+
+/** Tensors joined along an existing axis (default 0). */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  const xs = tensors;
+  if (!Array.isArray(tensors) || xs.length === 0) fail('concat', `needs a non-empty array of tensors, got ${describe(xs)}`, TypeError);
+  const r = xs[0]!.shape.length, ax = axisOf('concat', axis, r);
+  for (const x of xs) {
+    if (x.shape.length !== r || x.shape.some((d, i) => i !== ax && d !== xs[0]!.shape[i])) {
+      fail('concat', `shapes ${xs.map((t) => shapeString(t.shape)).join(', ')} differ off axis ${ax}`);
+    }
+  }
+  const shape = [...xs[0]!.shape];
+  shape[ax] = xs.reduce((s, x) => s + x.shape[ax]!, 0);
+  const ost = strides(shape), n = sizeOf(shape);
+  const src = new Int32Array(n), from = new Int32Array(n), to = new Int32Array(n);
+  let e = 0, offset = 0;
+  xs.forEach((x, k) => {
+    eachIndex(x.shape, (f, i) => {
+      let s = 0;
+      for (let d = 0; d < r; d++) s += (d === ax ? i[d]! + offset : i[d]!) * ost[d]!;
+      src[e] = k; from[e] = f; to[e++] = s;
+    });
+    offset += x.shape[ax]!;
+  });
+  return applyLinear('concat', xs, { src, from, to }, shape);
+}
+
+/** A 1-D tensor from scalars (numbers, tape values, or one-element tensors). */
+export function stack(xs: readonly Num[]): Tensor {
+  if (!Array.isArray(xs)) fail('stack', `needs an array of scalars, got ${describe(xs)}`, TypeError);
+  const ts = xs.map((x) => asTensor('stack', x));
+  ts.forEach((t, i) => { if (t.size !== 1) fail('stack', `entry ${i} has shape ${shapeString(t.shape)}, not a scalar`); });
+  const n = ts.length;
+  return applyLinear('stack', ts, { src: Int32Array.from({ length: n }, (_, i) => i), from: new Int32Array(n), to: Int32Array.from({ length: n }, (_, i) => i) }, [n]);
+}
+
+/** One range or index per axis: [start, end) keeps the axis, a number picks one entry and drops it, null keeps all. */
+export type SliceSpec = readonly (readonly [number, number] | number | null)[];
+
+/** Sub-tensor by ranges and indices per axis (missing trailing axes are kept whole); its derivative scatters back. */
+export function slice(x: Tensor, spec: SliceSpec): Tensor {
+  const r = x.shape.length;
+  if (!Array.isArray(spec) || spec.length > r) fail('slice', `needs at most ${r} entries (one per axis), got ${describe(spec)}`, TypeError);
+  const lo: number[] = [], len: number[] = [], keep: boolean[] = [];
+  for (let d = 0; d < r; d++) {
+    const s = spec[d] ?? null, size = x.shape[d]!;
+    const norm = (i: number, end: boolean) => (i < 0 ? i + size : Math.min(i, end ? size : size - 1));
+    if (s === null) { lo.push(0); len.push(size); keep.push(true); }
+    else if (typeof s === 'number') {
+      if (!Number.isInteger(s) || s < -size || s >= size) fail('slice', `index ${s} is out of range for axis ${d} of size ${size}`);
+      lo.push(norm(s, false)); len.push(1); keep.push(false);
+    } else {
+      const a = norm(s[0], true), b = norm(s[1], true);
+      if (!(Number.isInteger(s[0]) && Number.isInteger(s[1])) || a < 0 || b < a) fail('slice', `range [${s[0]}, ${s[1]}) is invalid for axis ${d} of size ${size}`);
+      lo.push(a); len.push(b - a); keep.push(true);
+    }
+  }
+  const st = strides(x.shape), idx = new Int32Array(sizeOf(len));
+  eachIndex(len, (f, i) => { let s = 0; for (let d = 0; d < r; d++) s += (lo[d]! + i[d]!) * st[d]!; idx[f] = s; });
+  return gather('slice', x, idx, len.filter((_, d) => keep[d]));
+}
+
+/** Entries `indices` along `axis` (default 0), like NumPy's take. */
+export function take(x: Tensor, indices: readonly number[], axis = 0): Tensor {
+  const ax = axisOf('take', axis, x.shape.length), size = x.shape[ax]!;
+  indices.forEach((i) => { if (!Number.isInteger(i) || i < 0 || i >= size) fail('take', `index ${i} is out of range for axis ${ax} of size ${size}`); });
+  const shape = [...x.shape];
+  shape[ax] = indices.length;
+  const st = strides(x.shape), idx = new Int32Array(sizeOf(shape));
+  eachIndex(shape, (f, i) => { let s = 0; for (let d = 0; d < shape.length; d++) s += (d === ax ? indices[i[d]!]! : i[d]!) * st[d]!; idx[f] = s; });
+  return gather('take', x, idx, shape);
+}
+
+/**
+ * Elementwise choice: a where cond is true (non-zero), else b, broadcast
+ * together. cond is data (no derivative flows through it).
+ */
+export function where(cond: Tensor | ArrayLike<number | boolean>, a: Num, b: Num): Tensor {
+  const c = cond instanceof Tensor ? cond : tensor(Array.from(cond as ArrayLike<number | boolean>, Number));
+  const ta = asTensor('where', a), tb = asTensor('where', b);
+  const shape = [c.shape, ta.shape, tb.shape].reduce((s, t) => broadcast2('where', s, t));
+  const cv = c.values(), ic = bIndex(shape, c.shape), ia = bIndex(shape, ta.shape), ib = bIndex(shape, tb.shape);
+  const n = sizeOf(shape), src = new Int32Array(n), from = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const pick = cv[ic[j]!]! !== 0;
+    src[j] = pick ? 0 : 1; from[j] = pick ? ia[j]! : ib[j]!;
+  }
+  return applyLinear('where', [ta, tb], { src, from, to: Int32Array.from({ length: n }, (_, i) => i) }, shape);
+}

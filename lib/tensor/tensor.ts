@@ -1,0 +1,156 @@
+/**
+ * Float64 tensors, row-major. A tensor is either a constant (it owns its
+ * data) or traced: it names a run of slots on a tape, written by one block
+ * node. Elementwise ops read the rule table (lib/tensor/blocks.ts).
+ */
+import { Value, type Num } from '../numbers/value.js';
+import type { Methods } from '../ops/methods.js';
+import { BINARY, UNARY, NU, OP_NAMES } from '../rules/index.js';
+import type { Tape } from '../tape/tape.js';
+import { Var } from '../tape/var.js';
+import { currentName, mixedTraces, type Trace } from '../trace.js';
+import { describe } from '../describe.js';
+import { Constant, Elementwise } from './blocks.js';
+import { broadcastIndex, broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
+
+export class Tensor extends Value {
+  readonly size: number;
+  /**
+   * @param shape dimensions (row-major)
+   * @param tape the recording it lives on (null: a constant)
+   * @param slot its first slot on that tape
+   * @param own its data, for a constant
+   */
+  constructor(
+    readonly shape: Shape,
+    readonly tape: Tape | null,
+    readonly slot: number,
+    private readonly own: Float64Array | null,
+  ) {
+    super();
+    this.size = sizeOf(shape);
+  }
+  /** A constant tensor owning `data`. */
+  static constant(data: Float64Array, shape: Shape): Tensor {
+    return new Tensor(shape, null, 0, data);
+  }
+  get trace(): Trace | null { return this.tape ? this.tape.trace : null; }
+  get kind(): string { return 'Tensor'; }
+  override get priority(): number { return 1; }
+
+  /** The primal values, row-major (a copy for a traced tensor; reading it marks the recording as branching on it). */
+  get data(): Float64Array {
+    if (this.own) return this.own;
+    this.tape!.primalRead = true;
+    return this.tape!.val.slice(this.slot, this.slot + this.size);
+  }
+  /** the values without marking the recording (for the library's own use) */
+  values(): Float64Array {
+    return this.own ?? this.tape!.val.subarray(this.slot, this.slot + this.size);
+  }
+  /** The single value of a one-element tensor. */
+  get value(): number {
+    if (this.size !== 1) throw new RangeError(`${currentName()}: .value/.item() needs a one-element tensor, this one has shape ${shapeString(this.shape)}`);
+    return this.data[0]!;
+  }
+  override peek(): number { return this.values()[0]!; }
+  /** The single value of a one-element tensor. */
+  item(): number { return this.value; }
+
+  /** Nested arrays of the values (a number for a rank-0 tensor). */
+  toArray(): unknown {
+    const d = this.data, s = this.shape;
+    const build = (dim: number, off: number): unknown => {
+      if (dim === s.length) return d[off]!;
+      const st = sizeOf(s.slice(dim + 1));
+      return Array.from({ length: s[dim]! }, (_, i) => build(dim + 1, off + i * st));
+    };
+    return build(0, 0);
+  }
+
+  /** The element at a full index as a scalar (a tape value for a traced tensor). */
+  index(...idx: number[]): Num {
+    const s = this.shape;
+    if (idx.length !== s.length) throw new RangeError(`${currentName()}: index: a tensor of shape ${shapeString(s)} needs ${s.length} indices, got ${idx.length}`);
+    const st = strides(s);
+    let off = 0;
+    for (let d = 0; d < s.length; d++) {
+      let i = idx[d]!;
+      if (!Number.isInteger(i) || i < -s[d]! || i >= s[d]!) throw new RangeError(`${currentName()}: index: index ${i} is out of range for axis ${d} of size ${s[d]}`);
+      if (i < 0) i += s[d]!;
+      off += i * st[d]!;
+    }
+    return this.own ? this.own[off]! : new Var(this.tape!, this.slot + off);
+  }
+
+  override toString(): string { return `Tensor(${shapeString(this.shape)}${this.tape ? ', traced' : ''})`; }
+
+  unaryOp(code: number, p: number): Tensor {
+    if (!this.tape) {
+      const f = UNARY[code]!.f, x = this.own!, y = new Float64Array(x.length);
+      for (let j = 0; j < x.length; j++) y[j] = f(x[j]!, p);
+      return Tensor.constant(y, this.shape);
+    }
+    const t = liveTape(OP_NAMES[code]!, [this])!, m = this.size;
+    const a = new Int32Array(m);
+    for (let j = 0; j < m; j++) a[j] = this.slot + j;
+    return elementwise(t, this.shape, a, new Int32Array(m), code, p);
+  }
+
+  binaryOp(code: number, other: Num, thisFirst: boolean): Tensor {
+    const name = OP_NAMES[code]!, o = asTensor(name, other);
+    const x = thisFirst ? this : o, y = thisFirst ? o : this;
+    const shape = broadcastShape(name, x.shape, y.shape);
+    const ia = broadcastIndex(shape, x.shape), ib = broadcastIndex(shape, y.shape);
+    const t = liveTape(name, [x, y]);
+    if (!t) {
+      const f = BINARY[code - NU]!.f, xs = x.own!, ys = y.own!, z = new Float64Array(ia.length);
+      for (let j = 0; j < z.length; j++) z[j] = f(xs[ia[j]!]!, ys[ib[j]!]!);
+      return Tensor.constant(z, shape);
+    }
+    const sx = slotOn(t, x), sy = slotOn(t, y);
+    for (let j = 0; j < ia.length; j++) { ia[j] += sx; ib[j] += sy; }
+    return elementwise(t, shape, ia, ib, code, 0);
+  }
+}
+
+export interface Tensor extends Methods<Tensor> {}
+
+function elementwise(t: Tape, shape: Shape, a: Int32Array, b: Int32Array, code: number, p: number): Tensor {
+  const out = t.reserve(a.length), blk = new Elementwise(out, a, b, code, p);
+  blk.replay(t);
+  t.addBlock(blk);
+  return new Tensor(shape, t, out, null);
+}
+
+/** A scalar or tensor operand as a tensor: numbers become constants, tape values rank-0 views. */
+export function asTensor(op: string, x: Num): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return Tensor.constant(Float64Array.of(x), []);
+  if (x instanceof Var) return new Tensor([], x.tape, x.i, null);
+  throw new TypeError(
+    `${currentName()}: ${op}: tensors are recorded on a tape and cannot take a ${describe(x).replace(/^an? /, '')}; ` +
+      `use a tape-based transform (grad, hvp, hessian, …), which records f when x is a Tensor`,
+  );
+}
+
+/** The one live tape shared by the traced operands (null when all are constants); mixing traces is an error. */
+export function liveTape(op: string, xs: readonly Tensor[]): Tape | null {
+  let t: Tape | null = null;
+  for (const x of xs) {
+    if (!x.tape) continue;
+    if (!x.tape.trace.active) throw mixedTraces(x.tape.trace, null, op);
+    if (t && t !== x.tape) throw mixedTraces(t.trace, x.tape.trace, op);
+    t = x.tape;
+  }
+  return t;
+}
+
+/** The first slot of x on tape t; a constant is written there as a Constant block. */
+export function slotOn(t: Tape, x: Tensor): number {
+  if (x.tape) return x.slot;
+  const data = x.values(), out = t.reserve(data.length), blk = new Constant(out, data);
+  blk.replay(t);
+  t.addBlock(blk);
+  return out;
+}

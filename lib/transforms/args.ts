@@ -1,0 +1,97 @@
+/**
+ * Points and directions in the three forms the transforms accept — an array
+ * of numbers, a Tensor, or a record of Tensors (model parameters) — all
+ * flattened to one vector of inputs (a record in its keys' order).
+ */
+import type { Num } from '../numbers/value.js';
+import type { Tape } from '../tape/tape.js';
+import { Var } from '../tape/var.js';
+import { Tensor } from '../tensor/tensor.js';
+import { shapeString } from '../tensor/shape.js';
+import { describe } from '../describe.js';
+import { vector, type Vector } from './check.js';
+
+/** Model parameters: a plain object whose values are Tensors. */
+export type TensorRecord = { readonly [key: string]: Tensor };
+/** What a transform differentiates at: numbers, a Tensor, or a record of Tensors. */
+export type Point = Vector | Tensor | TensorRecord;
+/** What f receives for a point of type X. */
+export type Arg<X> = X extends Tensor ? Tensor : X extends Vector ? Num[] : { [K in keyof X]: Tensor };
+/** A result shaped like X (a gradient, an HVP, a diagonal). */
+export type Shaped<X> = X extends Tensor ? Tensor : X extends Vector ? Float64Array : { [K in keyof X]: Tensor };
+
+/** A point flattened: its values, how to build f's argument on a tape, and how to shape results. */
+export interface Packed {
+  readonly flat: Float64Array;
+  /** true for an array of numbers (f computes with scalars; forward transforms need no tape) */
+  readonly scalar: boolean;
+  /** f's argument: tape values over the input slots 1 … n */
+  inputs(tape: Tape): unknown;
+  /** a flat result shaped like the point */
+  shape(v: Float64Array): unknown;
+  /** a direction in the point's form, checked and flattened */
+  direction(fn: string, name: string, d: unknown): Float64Array;
+}
+
+function checkTensor(fn: string, name: string, t: unknown, like?: Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor, got ${describe(t)}`);
+  if (t.tape) throw new TypeError(`${fn}: ${name} is a traced tensor from an evaluation; pass constant data`);
+  if (like && (t.shape.length !== like.shape.length || t.shape.some((d, i) => d !== like.shape[i]))) {
+    throw new RangeError(`${fn}: ${name} has shape ${shapeString(t.shape)}, x has shape ${shapeString(like.shape)}`);
+  }
+  return t;
+}
+
+/** Flattens point x for transform `fn`, checking every value is finite. */
+export function pack(fn: string, x: unknown): Packed {
+  if (Array.isArray(x) || ArrayBuffer.isView(x)) {
+    const flat = vector(fn, 'x', x);
+    return {
+      flat, scalar: true,
+      inputs: (tape) => Array.from(flat, (_, i) => new Var(tape, i + 1)),
+      shape: (v) => v,
+      direction: (fn2, name, d) => vector(fn2, name, d, flat.length),
+    };
+  }
+  if (x instanceof Tensor) {
+    const t = checkTensor(fn, 'x', x);
+    const flat = vector(fn, 'x', t.values());
+    return {
+      flat, scalar: false,
+      inputs: (tape) => new Tensor(t.shape, tape, 1, null),
+      shape: (v) => Tensor.constant(v, t.shape),
+      direction: (fn2, name, d) => (d instanceof Tensor ? vector(fn2, name, checkTensor(fn2, name, d, t).values()) : vector(fn2, name, d, flat.length)),
+    };
+  }
+  if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    const keys = Object.keys(x);
+    if (keys.length === 0) throw new RangeError(`${fn}: x is an empty record: there is nothing to differentiate`);
+    const ts = keys.map((k) => checkTensor(fn, `x.${k}`, (x as Record<string, unknown>)[k]));
+    const offs: number[] = [];
+    let n = 0;
+    for (const t of ts) { offs.push(n); n += t.size; }
+    const flat = new Float64Array(n);
+    ts.forEach((t, i) => flat.set(vector(fn, `x.${keys[i]}`, t.values()), offs[i]));
+    const record = (make: (t: Tensor, off: number) => Tensor) => Object.fromEntries(keys.map((k, i) => [k, make(ts[i]!, offs[i]!)]));
+    return {
+      flat, scalar: false,
+      inputs: (tape) => record((t, off) => new Tensor(t.shape, tape, off + 1, null)),
+      shape: (v) => record((t, off) => Tensor.constant(v.slice(off, off + t.size), t.shape)),
+      direction: (fn2, name, d) => {
+        if (!d || typeof d !== 'object' || Object.getPrototypeOf(d) !== Object.prototype) {
+          throw new TypeError(`${fn2}: ${name} must be a record with the keys of x (${keys.join(', ')}), got ${describe(d)}`);
+        }
+        const extra = Object.keys(d).filter((k) => !keys.includes(k));
+        if (extra.length) throw new RangeError(`${fn2}: ${name} has keys x lacks: ${extra.join(', ')}`);
+        const out = new Float64Array(n);
+        ts.forEach((t, i) => {
+          const k = keys[i]!;
+          if (!(k in d)) throw new RangeError(`${fn2}: ${name} lacks key '${k}'`);
+          out.set(vector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t).values()), offs[i]);
+        });
+        return out;
+      },
+    };
+  }
+  throw new TypeError(`${fn}: x must be an array of numbers, a Tensor, or a record of Tensors, got ${describe(x)}`);
+}
