@@ -6,8 +6,10 @@ import { Value, type Num } from '../numbers/value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, exp, log, mul, sub } from './scalar.js';
-import { Tensor } from '../tensor/tensor.js';
 import { dotTensor, logsumexpTensor, sumTensor } from '../tensor/ops.js';
+import { detached } from '../tensor/linear.js';
+import { asTensor, Tensor } from '../tensor/tensor.js';
+import { Var } from '../tape/var.js';
 
 function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly Num[] {
   if (!Array.isArray(xs)) throw new TypeError(`${currentName()}: ${name}: ${which} must be an array, got ${describe(xs)}`);
@@ -42,8 +44,8 @@ const primal = (x: Num): number => (typeof x === 'number' ? x : x instanceof Val
 
 /**
  * log Σᵢ exp(xᵢ), stable for any inputs: m + log Σ exp(xᵢ − m) with m the
- * largest primal (the identity holds for any constant m, so derivatives of
- * every order are exact; m only keeps exp from overflowing).
+ * largest primal, held without derivative (the identity holds for any m, so
+ * derivatives of every order are exact; m only keeps exp from overflowing).
  */
 export function logsumexp(xs: Tensor, axis?: number): Tensor;
 export function logsumexp(xs: readonly Num[]): Num;
@@ -51,9 +53,15 @@ export function logsumexp(xs: readonly Num[] | Tensor, axis?: number): Num {
   if (xs instanceof Tensor) return logsumexpTensor(xs, axis);
   list('logsumexp', xs);
   if (xs.length === 0) return -Infinity;
-  let m = -Infinity;
-  for (const x of xs) m = Math.max(m, primal(x));
-  if (!Number.isFinite(m)) m = 0;
+  const shift = (v: ArrayLike<number>): number => {
+    let m = -Infinity;
+    for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]!);
+    return Number.isFinite(m) ? m : 0;
+  };
+  // on a tape the shift is a stop-gradient node, so a prepared recording recomputes it when it moves
+  const m: Num = xs.some((x) => x instanceof Var)
+    ? detached('logsumexp', xs.map((x) => asTensor('logsumexp', x)), [], (v, y) => { y[0] = shift(v); }).index()
+    : shift(xs.map(primal));
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) {
     const e = exp(sub(xs[i]!, m));

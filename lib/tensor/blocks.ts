@@ -8,7 +8,9 @@
  *    derivative, each lane array maps through the same entries;
  *  - MatMul: the bilinear Z = X·Y, whose partials are the operands
  *    themselves (Ż = ẊY + XẎ, Z̈ = ẌY + XŸ + 2ẊẎ, X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄).
- *  - Constant: values with zero derivatives.
+ *  - Constant: values with zero derivatives;
+ *  - Detached: a function of the primals with zero derivatives (a stop-gradient,
+ *    e.g. the shift of a stable logsumexp), recomputed at replay.
  */
 import type { Block } from '../tape/block.js';
 import { evalNode, type Tape } from '../tape/tape.js';
@@ -171,6 +173,18 @@ export class Constant implements Block {
   get size(): number { return this.data.length; }
   get bytes(): number { return 0; }
   replay(t: Tape): void { t.val.set(this.data, this.out); }
+  tangent(): void {}
+  second(): void {}
+  hyper(): void {}
+  reverse(): void {}
+  reverseTangent(): void {}
+}
+
+/** y = g(primals), recomputed by `compute` at replay, with zero derivatives (a stop-gradient). */
+export class Detached implements Block {
+  constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) {}
+  get bytes(): number { return 0; }
+  replay(t: Tape): void { this.compute(t.val, this.out); }
   tangent(): void {}
   second(): void {}
   hyper(): void {}

@@ -3,7 +3,7 @@
  * Constants are computed directly by the same entries.
  */
 import type { Tape } from '../tape/tape.js';
-import { Linear } from './blocks.js';
+import { Detached, Linear } from './blocks.js';
 import { liveTape, slotOn, Tensor } from './tensor.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
@@ -40,4 +40,32 @@ export function gather(op: string, x: Tensor, idx: Int32Array, shape: Shape): Te
   const to = new Int32Array(idx.length);
   for (let j = 0; j < to.length; j++) to[j] = j;
   return applyLinear(op, [x], { from: idx, to }, shape);
+}
+
+/**
+ * A stop-gradient function of the sources' primals: `compute(values, out)`
+ * fills out from the sources' values (concatenated). On a tape it is a
+ * Detached block, so a replay at a new point recomputes it.
+ */
+export function detached(op: string, srcs: readonly Tensor[], shape: Shape, compute: (x: Float64Array, y: Float64Array) => void): Tensor {
+  const size = sizeOf(shape), t = liveTape(op, srcs);
+  const gatherValues = (val: (s: Tensor, k: number) => Float64Array) => {
+    const n = srcs.reduce((m, s) => m + s.size, 0), x = new Float64Array(n);
+    let o = 0;
+    srcs.forEach((s, k) => { x.set(val(s, k), o); o += s.size; });
+    return x;
+  };
+  if (!t) {
+    const y = new Float64Array(size);
+    compute(gatherValues((s) => s.values()), y);
+    return Tensor.constant(y, shape);
+  }
+  const slots = srcs.map((s) => slotOn(t, s));
+  const out = t.reserve(size);
+  const blk = new Detached(out, size, (val, o) => {
+    compute(gatherValues((s, k) => val.subarray(slots[k]!, slots[k]! + s.size)), val.subarray(o, o + size));
+  });
+  blk.replay(t);
+  t.addBlock(blk);
+  return new Tensor(shape, t, out, null);
 }

@@ -9,7 +9,7 @@ import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, exp, log, mul, sub } from '../ops/scalar.js';
 import { MatMul, type MatLayout } from './blocks.js';
-import { applyLinear, gather } from './linear.js';
+import { applyLinear, detached, gather } from './linear.js';
 import { normals, uniforms } from './random.js';
 import { axisOf, broadcastIndex as bIndex, broadcastShape as broadcast2, shapeString, sizeOf, strides, type Shape } from './shape.js';
 import { asTensor, liveTape, slotOn, Tensor } from './tensor.js';
@@ -133,15 +133,17 @@ const keepDims = (shape: Shape, axis: number | undefined): number[] =>
 
 /**
  * log Σ exp over `axis` (all when absent), stable for any inputs:
- * m + log Σ exp(x − m) with m the largest primal of each slice, a constant
- * (the identity holds for any m, so every derivative is exact).
+ * m + log Σ exp(x − m) with m the largest primal of each slice, held
+ * without derivative (the identity holds for any m, so every derivative is
+ * exact) and recomputed when a prepared recording moves.
  */
 export function logsumexpTensor(x: Tensor, axis?: number): Tensor {
   const { out, to } = reduction(x.shape, axis, 'logsumexp');
-  const v = x.values(), m = new Float64Array(sizeOf(out)).fill(-Infinity);
-  for (let f = 0; f < v.length; f++) if (v[f]! > m[to[f]!]!) m[to[f]!] = v[f]!;
-  for (let j = 0; j < m.length; j++) if (!Number.isFinite(m[j]!)) m[j] = 0;
-  const mt = Tensor.constant(m, out);
+  const mt = detached('logsumexp', [x], out, (v, m) => {
+    m.fill(-Infinity);
+    for (let f = 0; f < v.length; f++) if (v[f]! > m[to[f]!]!) m[to[f]!] = v[f]!;
+    for (let j = 0; j < m.length; j++) if (!Number.isFinite(m[j]!)) m[j] = 0;
+  });
   return add(log(sumTensor(exp(sub(x, reshape(mt, keepDims(x.shape, axis)))), axis)), mt);
 }
 
