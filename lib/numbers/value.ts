@@ -34,13 +34,16 @@ export abstract class Value {
   protected coerce<T extends Value>(this: T, other: Num, constant: (v: number) => T, code: number): T {
     if (typeof other === 'number') return constant(other);
     const opName = () => `${currentName()}: ${OP_NAMES[code]}`;
-    if (other.constructor !== this.constructor) {
-      throw new Error(
-        `${opName()} cannot combine a ${this.kind} with a ${other.kind}` +
-          (this.trace || other.trace ? ' (values from different transforms: nesting transforms is not supported yet)' : ''),
-      );
+    const stale = (this.trace && !this.trace.active) || (other.trace && !other.trace.active);
+    if (stale || (other.constructor === this.constructor && other.trace !== this.trace)) {
+      throw mixedTraces(this.trace, other.trace, `${OP_NAMES[code]}`);
     }
-    if (other.trace !== this.trace) throw mixedTraces(this.trace, other.trace, `${OP_NAMES[code]}`);
+    if (other.constructor !== this.constructor) {
+      const why = this.trace && other.trace
+        ? ' (perturbation confusion: values from two different transforms; nesting transforms is not supported yet)'
+        : this.trace || other.trace ? ' (a hand-made value carries its own perturbation, which would be confused with the transform\'s)' : '';
+      throw new Error(`${opName()} cannot combine a ${this.kind} with a ${other.kind}${why}`);
+    }
     return other as T;
   }
 
@@ -48,7 +51,7 @@ export abstract class Value {
   [Symbol.toPrimitive](hint: string): string {
     if (hint === 'string') return this.toString();
     throw new TypeError(
-      `hyperad: a ${this.kind} was used with a JavaScript operator (+ − * / < …), which would drop its derivative; ` +
+      `${currentName()}: a ${this.kind} was used with a JavaScript operator (+ − * / < …), which would drop its derivative; ` +
         `use hyperad's functions (add, mul, …) or read .value explicitly`,
     );
   }
