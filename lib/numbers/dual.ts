@@ -31,7 +31,7 @@ export class Dual extends Value {
 
   // f(a + a′ε, b + b′ε) = f + (f_a a′ + f_b b′)·ε
   binaryOp(code: number, other: Num, thisFirst: boolean): Dual {
-    const o = this.coerce(other, (c) => new Dual(c, 0, this.trace), code);
+    const o = typeof other === 'number' ? new Dual(other, 0, this.trace) : this.coerce(other, code);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
     return new Dual(P[0]!, P[1]! * a.d + P[2]! * b.d, this.trace);

@@ -36,7 +36,7 @@ export class Taylor2 extends Value {
 
   // y″ = f_a a″ + f_b b″ + f_aa a′² + 2 f_ab a′b′ + f_bb b′²
   binaryOp(code: number, other: Num, thisFirst: boolean): Taylor2 {
-    const o = this.coerce(other, (c) => new Taylor2(c, 0, 0, this.trace), code);
+    const o = typeof other === 'number' ? new Taylor2(other, 0, 0, this.trace) : this.coerce(other, code);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
     const a1 = a.d1, b1 = b.d1;

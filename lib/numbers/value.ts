@@ -27,13 +27,11 @@ export abstract class Value {
   abstract get kind(): string;
 
   /**
-   * `other` as a value of this value's own class: numbers become constants;
-   * a value of another class or another evaluation is an error (never a
-   * silently dropped perturbation).
+   * `other` as a value of this value's own class (callers turn numbers into
+   * constants first): a value of another class or another evaluation is an
+   * error, never a silently dropped perturbation.
    */
-  protected coerce<T extends Value>(this: T, other: Num, constant: (v: number) => T, code: number): T {
-    if (typeof other === 'number') return constant(other);
-    const opName = () => `${currentName()}: ${OP_NAMES[code]}`;
+  protected coerce<T extends Value>(this: T, other: Value, code: number): T {
     const stale = (this.trace && !this.trace.active) || (other.trace && !other.trace.active);
     if (stale || (other.constructor === this.constructor && other.trace !== this.trace)) {
       throw mixedTraces(this.trace, other.trace, `${OP_NAMES[code]}`);
@@ -42,7 +40,7 @@ export abstract class Value {
       const why = this.trace && other.trace
         ? ' (perturbation confusion: values from two different transforms; nesting transforms is not supported yet)'
         : this.trace || other.trace ? ' (a hand-made value carries its own perturbation, which would be confused with the transform\'s)' : '';
-      throw new Error(`${opName()} cannot combine a ${this.kind} with a ${other.kind}${why}`);
+      throw new Error(`${currentName()}: ${OP_NAMES[code]} cannot combine a ${this.kind} with a ${other.kind}${why}`);
     }
     return other as T;
   }

@@ -21,7 +21,7 @@ import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js'
 import { recordScalar, recordVector, type Recording } from './record.js';
 
 /** Lanes per sweep when none are asked for (chosen from `npm run bench`). */
-export const DEFAULT_LANES = 8;
+export const DEFAULT_LANES = 16;
 
 /** Options of the Hessian and Jacobian methods. */
 export interface LaneOptions {

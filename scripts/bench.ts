@@ -1,0 +1,396 @@
+/**
+ * npm run bench: what each derivative costs, as a ratio to the hand-written
+ * plain-JS f measured in the same run (issue 4): every sample of a quantity is
+ * paired with a sample of plain f taken just before it, and the ratio is the
+ * median of the pairs' ratios (this machine is shared; load drifts).
+ *
+ * For every workload (scripts/workloads/): plain f, hyperad's f on numbers,
+ * the recording alone, valueAndGrad, hvp, hessian (n ≤ 1000) and
+ * hessianDiagonal by each method (n ≤ 1000). Each is timed two ways:
+ *   transform — the public call (records f, then sweeps);
+ *   prepared  — the method of a prepare(f, x) made beforehand: sweeps only,
+ *               over one recording.
+ * Then the cost of one one-hot lane ('hyperdual' vs 'hvp', lanes = 1 and the
+ * default), and a sweep over lanes K for the Hessian of W1 and W3 n = 1000
+ * and the diagonals of W3 n = 1000, to choose the default K from data.
+ *
+ * Timing: process.hrtime.bigint(); a warm-up, then samples of as many calls
+ * as make ≥ 5 ms; the median sample per call. Memory: the recording's bytes
+ * (Prepared#tapeBytes, i.e. Tape#bytes) and the sweep arrays' bytes
+ * (Prepared#laneBytes, i.e. Workspace#bytes), per quantity.
+ *
+ * Prints one table on stdout; writes every row and the machine to
+ * docs/bench.json (a full run only; `--quick`, ~20 s, writes nothing unless
+ * given `--out FILE`). A progress line goes to stderr when it is a terminal.
+ */
+import { cpus, platform, release } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import {
+  hessian, hessianDiagonal, hvp, prepare, valueAndGrad, DEFAULT_LANES, type Num, type Prepared,
+} from '../lib/index.js';
+import {
+  diagonal, logistic, matVec, mlp, rosenbrock, sines, trigonometric, type Workload,
+} from './workloads/index.js';
+
+type ScalarFn = (x: Num[]) => Num;
+
+// ---------------------------------------------------------------- settings
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outArg = args.indexOf('--out');
+const outFile = outArg >= 0 ? args[outArg + 1] : quick ? undefined : join(new URL('..', import.meta.url).pathname, '..', 'docs', 'bench.json');
+
+/**
+ * Per quantity: warm up for warmupMs (and at least minWarm calls), then up to
+ * `samples` samples of ≥ sampleMs each, stopping after maxMs once there are
+ * minSamples.
+ */
+const SETTINGS = quick
+  ? { warmupMs: 10, minWarm: 1, sampleMs: 5, samples: 3, minSamples: 1, maxMs: 100 }
+  : { warmupMs: 40, minWarm: 3, sampleMs: 5, samples: 11, minSamples: 3, maxMs: 2000 };
+const SIZES = [100, 1000, 100_000];
+/** dense methods (n sweeps) only up to this n */
+const DENSE_MAX = 1000;
+const LANE_SWEEP = [1, 2, 4, 8, 16, 32];
+
+// ---------------------------------------------------------------- timing
+
+let sink = 0;
+const keep = (r: unknown) => {
+  if (typeof r === 'number') sink += r;
+  else if (r instanceof Float64Array) sink += r[0]!;
+  else if (Array.isArray(r)) sink += (r[0] as Float64Array)[0]!;
+  else sink += (r as { value: number }).value;
+};
+
+interface Timing {
+  /** median nanoseconds per call */
+  ns: number;
+  /** median over samples of (this sample ÷ the plain-f sample taken just before it) */
+  ratio: number;
+  /** median of those plain-f samples (ns per call) */
+  plainNs?: number;
+  reps: number;
+  samples: number;
+}
+
+/** The reference: plain f and how many calls make one sample of it. */
+interface Reference {
+  fn: () => unknown;
+  reps: number;
+}
+
+const now = () => process.hrtime.bigint();
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** ns per call over `reps` calls of fn */
+function sample(fn: () => unknown, reps: number): number {
+  const t0 = now();
+  for (let r = 0; r < reps; r++) keep(fn());
+  return Number(now() - t0) / reps;
+}
+
+/**
+ * Median time per call of fn: warm up, then samples of ≥ sampleMs each. With
+ * a reference, each sample is preceded by a sample of plain f, and the ratio
+ * is the median of the paired ratios: load from other processes that drifts
+ * during the run then cancels instead of skewing one side.
+ */
+function time(fn: () => unknown, ref?: Reference): Timing {
+  const perCall: number[] = [];
+  const warmEnd = now() + BigInt(SETTINGS.warmupMs * 1e6);
+  do perCall.push(sample(fn, 1));
+  while (now() < warmEnd || perCall.length < SETTINGS.minWarm);
+  const estimate = Math.max(median(perCall.slice(perCall.length >> 1)), 1);
+  const reps = Math.max(1, Math.ceil((SETTINGS.sampleMs * 1e6) / estimate));
+  const ns: number[] = [], ratios: number[] = [], bases: number[] = [];
+  const stop = now() + BigInt(SETTINGS.maxMs * 1e6);
+  while (ns.length < SETTINGS.samples && (ns.length < SETTINGS.minSamples || now() < stop)) {
+    const base = ref ? sample(ref.fn, ref.reps) : 0;
+    const t = sample(fn, reps);
+    ns.push(t);
+    if (ref) { ratios.push(t / base); bases.push(base); }
+  }
+  return { ns: median(ns), ratio: ref ? median(ratios) : 1, plainNs: ref ? median(bases) : undefined, reps, samples: ns.length };
+}
+
+// ---------------------------------------------------------------- errors
+
+/** max |a − b| / max |b| (normwise relative difference) */
+function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    s = Math.max(s, Math.abs(b[i]!));
+  }
+  return s === 0 ? d : d / s;
+}
+const relRows = (A: readonly Float64Array[], B: readonly Float64Array[]) => {
+  let d = 0, s = 0;
+  for (let i = 0; i < B.length; i++) {
+    for (let j = 0; j < B[i]!.length; j++) {
+      d = Math.max(d, Math.abs(A[i]![j]! - B[i]![j]!));
+      s = Math.max(s, Math.abs(B[i]![j]!));
+    }
+  }
+  return s === 0 ? d : d / s;
+};
+
+// ---------------------------------------------------------------- the prepared path
+
+type Method = 'hyperdual' | 'hvp';
+
+/**
+ * prepare(f, x) per quantity, so each quantity's lane bytes (the sweep arrays
+ * it allocated) are its own; all of them sweep the same recording of f at x.
+ */
+function prepared(f: ScalarFn, x: Float64Array) {
+  const ps = new Map<string, Prepared<Float64Array>>();
+  const get = (key: string) => {
+    let p = ps.get(key);
+    if (!p) ps.set(key, (p = prepare(f, x)));
+    return p;
+  };
+  const first = get('record');
+  return {
+    tapeBytes: first.tapeBytes,
+    nodes: first.nodes,
+    laneBytes: (key: string) => ps.get(key)?.laneBytes ?? 0,
+    grad: () => get('grad').grad(),
+    hvp: (v: Float64Array) => get('hvp').hvp(v),
+    hessian: (K: number) => get(`hessian ${K}`).hessian({ lanes: K }),
+    diagonal: (method: Method, K: number) => get(`${method} ${K}`).hessianDiagonal({ method, lanes: K }),
+  };
+}
+
+// ---------------------------------------------------------------- rows
+
+interface Row {
+  workload: string;
+  n: number;
+  quantity: string;
+  /** lanes per sweep, where the quantity has them */
+  lanes?: number;
+  /** the public transform: median ns per call, and as a ratio to plain f */
+  transformNs?: number;
+  transformRatio?: number;
+  /** sweeps over a recording made beforehand */
+  preparedNs?: number;
+  preparedRatio?: number;
+  /** the medians of the plain-f samples paired with each (JSON only) */
+  transformPlainNs?: number;
+  preparedPlainNs?: number;
+  /** the recording (Tape#bytes) and the sweep arrays (Workspace#bytes) */
+  tapeBytes?: number;
+  laneBytes?: number;
+  /** largest relative difference from the closed form (or from the Hessian's diagonal) */
+  err?: number;
+  reps?: number;
+  samples?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const started = now();
+
+const progressOn = Boolean(process.stderr.isTTY);
+function progress(what: string): void {
+  if (progressOn) process.stderr.write(`\r\x1b[K[${((Number(now() - started)) / 1e9).toFixed(0)} s] ${what}`);
+}
+
+function benchWorkload(w: Workload): void {
+  const { f, x, v, n, name } = w;
+  const label = `${name} n=${n}`;
+  const dense = n <= DENSE_MAX;
+  const base: Pick<Row, 'workload' | 'n'> = { workload: name, n };
+
+  progress(`${label}: plain f`);
+  const plain = time(() => w.plain(x));
+  const ref: Reference = { fn: () => w.plain(x), reps: plain.reps };
+  rows.push({ ...base, quantity: 'plain f', transformNs: plain.ns, transformRatio: 1, reps: plain.reps, samples: plain.samples });
+
+  progress(`${label}: f on numbers`);
+  const xs = Array.from(x);
+  const onNumbers = time(() => f(xs), ref);
+  rows.push({ ...base, quantity: 'f on numbers', transformNs: onNumbers.ns, transformRatio: onNumbers.ratio, transformPlainNs: onNumbers.plainNs, reps: onNumbers.reps, samples: onNumbers.samples });
+
+  progress(`${label}: record`);
+  const p = prepared(f, x);
+  const record = time(() => prepare(f, x).nodes, ref);
+  rows.push({ ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs, tapeBytes: p.tapeBytes, note: `${p.nodes} nodes` });
+
+  /** times the transform and the prepared sweep of one quantity, checks both against `reference` */
+  const both = <R extends Float64Array | Float64Array[]>(
+    quantity: string, lanes: number | undefined, key: string,
+    transform: (() => R) | undefined, sweep: () => R, reference: R | undefined,
+  ): Row => {
+    progress(`${label}: ${quantity}${lanes ? ` K=${lanes}` : ''}`);
+    const errOf = (r: R) =>
+      reference === undefined ? undefined
+        : Array.isArray(r) ? relRows(r, reference as Float64Array[]) : rel(r as Float64Array, reference as Float64Array);
+    const s = time(sweep, ref);
+    const row: Row = {
+      ...base, quantity, lanes, preparedNs: s.ns, preparedRatio: s.ratio, preparedPlainNs: s.plainNs,
+      tapeBytes: p.tapeBytes, laneBytes: p.laneBytes(key), reps: s.reps, samples: s.samples,
+    };
+    let err = errOf(sweep());
+    if (transform) {
+      const t = time(transform, ref);
+      row.transformNs = t.ns;
+      row.transformRatio = t.ratio;
+      row.transformPlainNs = t.plainNs;
+      const e2 = errOf(transform());
+      if (e2 !== undefined) err = Math.max(err ?? 0, e2);
+    }
+    if (err !== undefined) row.err = err;
+    rows.push(row);
+    return row;
+  };
+
+  const H = dense && w.hessian ? w.hessian(x) : undefined;
+  const hv = w.hvp ? w.hvp(x, v) : H ? matVec(H, v) : undefined;
+  const diag = w.hessianDiagonal && dense ? w.hessianDiagonal(x) : H ? diagonal(H) : undefined;
+
+  both('valueAndGrad', undefined, 'grad', () => valueAndGrad(f, x).grad, p.grad, w.grad?.(x));
+  both('hvp', undefined, 'hvp', () => hvp(f, x, v), () => p.hvp(v), hv);
+  if (!dense) return;
+  const K = DEFAULT_LANES;
+  both('hessian', K, `hessian ${K}`, () => hessian(f, x), () => p.hessian(K), H);
+  const lane: Record<string, Row> = {};
+  for (const method of ['hyperdual', 'hvp'] as const) {
+    lane[`${method} ${K}`] = both(`diagonal '${method}'`, K, `${method} ${K}`,
+      () => hessianDiagonal(f, x, { method }), () => p.diagonal(method, K), diag);
+  }
+  for (const method of ['hyperdual', 'hvp'] as const) {
+    lane[`${method} 1`] = both(`diagonal '${method}'`, 1, `${method} 1`, undefined, () => p.diagonal(method, 1), diag);
+  }
+  // the cost of one one-hot direction: a prepared diagonal sweep over n
+  for (const k of [1, K]) {
+    for (const method of ['hyperdual', 'hvp'] as const) {
+      const r = lane[`${method} ${k}`]!;
+      const row: Row = { ...base, quantity: `one '${method}' lane`, lanes: k, preparedNs: r.preparedNs! / n, preparedRatio: r.preparedRatio! / n };
+      if (method === 'hvp') {
+        // from the paired ratios, which cancel the machine's drifting load
+        const h = lane[`hyperdual ${k}`]!.preparedRatio! / r.preparedRatio!;
+        row.note = `'hyperdual' ÷ 'hvp' = ${h.toFixed(2)}`;
+      }
+      rows.push(row);
+    }
+  }
+}
+
+function laneSweep(w: Workload, quantities: readonly ('hessian' | Method)[]): void {
+  const { f, x, n, name } = w;
+  const p = prepared(f, x);
+  progress(`${name} n=${n}: lanes, plain f`);
+  const plain = time(() => w.plain(x));
+  const ref: Reference = { fn: () => w.plain(x), reps: plain.reps };
+  const H = w.hessian!(x), diag = diagonal(H);
+  for (const q of quantities) {
+    for (const K of LANE_SWEEP) {
+      progress(`${name} n=${n}: lanes, ${q} K=${K}`);
+      const sweep = q === 'hessian' ? () => p.hessian(K) : () => p.diagonal(q, K);
+      const t = time(sweep, ref);
+      const r = sweep();
+      rows.push({
+        workload: name, n, quantity: q === 'hessian' ? 'lanes: hessian' : `lanes: diagonal '${q}'`, lanes: K,
+        preparedNs: t.ns, preparedRatio: t.ratio, preparedPlainNs: t.plainNs, tapeBytes: p.tapeBytes,
+        laneBytes: p.laneBytes(q === 'hessian' ? `hessian ${K}` : `${q} ${K}`),
+        err: Array.isArray(r) ? relRows(r, H) : rel(r, diag), reps: t.reps, samples: t.samples,
+        note: K > n ? `K > n: runs as K = ${n}` : undefined,
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- run
+
+const workloads: (() => Workload)[] = [
+  mlp,
+  ...SIZES.map((n) => () => sines(n)),
+  ...SIZES.map((n) => () => rosenbrock(n)),
+  () => trigonometric(100),
+  logistic,
+];
+for (const make of workloads) benchWorkload(make());
+laneSweep(mlp(), ['hessian']);
+laneSweep(rosenbrock(1000), ['hessian', 'hyperdual', 'hvp']);
+if (progressOn) process.stderr.write('\r\x1b[K');
+const seconds = Number(now() - started) / 1e9;
+
+// ---------------------------------------------------------------- the table
+
+function fmtTime(ns: number | undefined): string {
+  if (ns === undefined) return '';
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toPrecision(3)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toPrecision(3)} ms`;
+  return `${(ns / 1e9).toPrecision(3)} s`;
+}
+function fmtRatio(r: number | undefined): string {
+  if (r === undefined) return '';
+  return r < 10 ? r.toFixed(2) : r < 100 ? r.toFixed(1) : r.toFixed(0);
+}
+function fmtBytes(b: number | undefined): string {
+  if (!b) return '';
+  if (b < 1e6) return `${(b / 1e3).toPrecision(3)} kB`;
+  return `${(b / 1e6).toPrecision(3)} MB`;
+}
+const fmtErr = (e: number | undefined) => (e === undefined ? '' : e.toExponential(0));
+
+const columns: [string, 'l' | 'r', (r: Row) => string][] = [
+  ['workload', 'l', (r) => r.workload],
+  ['n', 'r', (r) => String(r.n)],
+  ['quantity', 'l', (r) => r.quantity],
+  ['K', 'r', (r) => (r.lanes === undefined ? '' : String(r.lanes))],
+  ['transform', 'r', (r) => fmtTime(r.transformNs)],
+  ['×f', 'r', (r) => fmtRatio(r.transformRatio)],
+  ['prepared', 'r', (r) => fmtTime(r.preparedNs)],
+  ['×f ', 'r', (r) => fmtRatio(r.preparedRatio)],
+  ['tape', 'r', (r) => fmtBytes(r.tapeBytes)],
+  ['lanes', 'r', (r) => fmtBytes(r.laneBytes)],
+  ['err', 'r', (r) => fmtErr(r.err)],
+  ['', 'l', (r) => r.note ?? ''],
+];
+const cells = rows.map((r) => columns.map(([, , get]) => get(r)));
+const widths = columns.map(([h], c) => Math.max(h.length, ...cells.map((row) => row[c]!.length)));
+const line = (vals: string[]) =>
+  vals.map((s, c) => (columns[c]![1] === 'l' ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join('  ').trimEnd();
+const out: string[] = [];
+const cpu = cpus();
+out.push(`hyperad bench${quick ? ' (quick)' : ''} · ${cpu[0]?.model ?? 'unknown CPU'} · ${cpu.length} cores · node ${process.version} · ${seconds.toFixed(0)} s`);
+out.push('transform = the public call (records f, then sweeps); prepared = the method of a prepare(f, x) made beforehand (sweeps only);');
+out.push('×f = time ÷ the hand-written plain-JS f (median of samples, each paired with a plain-f sample taken just before it);');
+out.push(`K = lanes per sweep (default ${DEFAULT_LANES}); tape, lanes = bytes of the recording and of the sweep arrays; err = max |a − b| / max |b| vs the closed form`);
+out.push('');
+out.push(line(columns.map(([h]) => h)));
+out.push(line(widths.map((w) => '─'.repeat(w))));
+let last = '';
+for (let i = 0; i < rows.length; i++) {
+  const key = `${rows[i]!.workload} ${rows[i]!.n} ${rows[i]!.quantity.startsWith('lanes:')}`;
+  if (last && key !== last) out.push('');
+  last = key;
+  out.push(line(cells[i]!));
+}
+console.log(out.join('\n'));
+
+if (outFile) {
+  const json = {
+    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, os: `${platform()} ${release()}` },
+    date: new Date().toISOString(),
+    quick,
+    seconds,
+    defaultLanes: DEFAULT_LANES,
+    settings: { ...SETTINGS, sizes: SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP },
+    rows,
+  };
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(json, null, 1)}\n`);
+  console.error(`wrote ${outFile}`);
+}
+if (sink === 0.123456789) console.log(''); // keeps the results alive
