@@ -11,7 +11,7 @@
  * constant has a = b = 0), so sweeps run without branches. Inputs occupy
  * nodes 1 … nIn; constants and computed nodes follow in recording order.
  */
-import { evalBinary, evalUnary, NU, P } from '../rules/index.js';
+import { evalBinary, evalUnary, NU, OP_NAMES, P } from '../rules/index.js';
 import type { Trace } from '../trace.js';
 import type { Block } from './block.js';
 import { NPAR } from './kernels.js';
@@ -25,17 +25,32 @@ export const CONST = -2;
 /** Op code of a slot written by a block node (a tensor op). */
 export const BLOCK = -3;
 
+/** Number of op codes; a binary op with one constant operand is stored as code + NOPS·side. */
+export const NOPS = OP_NAMES.length;
+/** side: the constant is the second operand (y = op(x, p)) */
+export const CONST_RIGHT = 1;
+/** side: the constant is the first operand (y = op(p, x)) */
+export const CONST_LEFT = 2;
+
 /**
- * Evaluates op `code` at (x, y) (y unused by unary ops; p their parameter),
- * stores its partials (g_a, g_b, h_aa, h_ab, h_bb) at par[q …] and returns its value.
+ * Evaluates node op `code` at (x, y) (y unused by unary ops; p their
+ * parameter, or the constant operand of a binary op with one), stores its
+ * partials (g_a, g_b, h_aa, h_ab, h_bb) at par[q …] and returns its value.
+ * A binary op with a constant operand is stored as a one-argument node: only
+ * the partials in its traced operand are kept.
  */
 export function evalNode(code: number, x: number, y: number, p: number, par: Float64Array, q: number): number {
   if (code < NU) {
     evalUnary(code, x, p);
     par[q] = P[1]!; par[q + 1] = 0; par[q + 2] = P[2]!; par[q + 3] = 0; par[q + 4] = 0;
-  } else {
+  } else if (code < NOPS) {
     evalBinary(code, x, y);
     par[q] = P[1]!; par[q + 1] = P[2]!; par[q + 2] = P[3]!; par[q + 3] = P[4]!; par[q + 4] = P[5]!;
+  } else {
+    const left = code >= CONST_LEFT * NOPS, base = code % NOPS;
+    if (left) evalBinary(base, p, x);
+    else evalBinary(base, x, p);
+    par[q] = left ? P[2]! : P[1]!; par[q + 1] = 0; par[q + 2] = left ? P[5]! : P[3]!; par[q + 3] = 0; par[q + 4] = 0;
   }
   return P[0]!;
 }
@@ -124,6 +139,15 @@ export class Tape {
     const i = this.push(code, ai, 0, 0);
     this.prm[i] = p;
     this.val[i] = evalNode(code, this.val[ai]!, 0, p, this.par, i * NPAR);
+    return i;
+  }
+
+  /** records y = op(x_a, c) (or op(c, x_a) when `constFirst`) as a one-argument node */
+  binaryConst(code: number, ai: number, c: number, constFirst: boolean): number {
+    const node = code + NOPS * (constFirst ? CONST_LEFT : CONST_RIGHT);
+    const i = this.push(node, ai, 0, 0);
+    this.prm[i] = c;
+    this.val[i] = evalNode(node, this.val[ai]!, 0, c, this.par, i * NPAR);
     return i;
   }
 

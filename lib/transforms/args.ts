@@ -33,11 +33,11 @@ export interface Packed {
   direction(fn: string, name: string, d: unknown): Float64Array;
 }
 
-function checkTensor(fn: string, name: string, t: unknown, like?: Tensor): Tensor {
+function checkTensor(fn: string, name: string, t: unknown, like?: Tensor, likeName = 'x'): Tensor {
   if (!(t instanceof Tensor)) throw new TypeError(`${fn}: ${name} must be a Tensor, got ${describe(t)}`);
   if (t.tape) throw new TypeError(`${fn}: ${name} is a traced tensor from an evaluation; pass constant data`);
   if (like && (t.shape.length !== like.shape.length || t.shape.some((d, i) => d !== like.shape[i]))) {
-    throw new RangeError(`${fn}: ${name} has shape ${shapeString(t.shape)}, x has shape ${shapeString(like.shape)}`);
+    throw new RangeError(`${fn}: ${name} has shape ${shapeString(t.shape)}, ${likeName} has shape ${shapeString(like.shape)}`);
   }
   return t;
 }
@@ -87,7 +87,7 @@ export function pack(fn: string, x: unknown): Packed {
         ts.forEach((t, i) => {
           const k = keys[i]!;
           if (!(k in d)) throw new RangeError(`${fn2}: ${name} lacks key '${k}'`);
-          out.set(vector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t).values()), offs[i]);
+          out.set(vector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t, `x.${k}`).values()), offs[i]);
         });
         return out;
       },
