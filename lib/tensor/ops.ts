@@ -84,6 +84,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const s = [...shape];
   const free = s.indexOf(-1);
   if (free >= 0) s[free] = x.size / Math.max(1, sizeOf(s.filter((d) => d !== -1)));
+  if (free >= 0 && !Number.isInteger(s[free])) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
   if (sizeOf(checkShape('reshape', s)) !== x.size) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
   return x.tape ? new Tensor(s, x.tape, x.slot, null) : Tensor.constant(x.values(), s);
 }
@@ -279,13 +280,16 @@ export function take(x: Tensor, indices: readonly number[], axis = 0): Tensor {
 
 /**
  * Elementwise choice: a where cond is true (non-zero), else b, broadcast
- * together. cond is data (no derivative flows through it).
+ * together. cond is data (no derivative flows through it); a traced cond
+ * counts as reading its primals, so `.at()` re-records the function.
  */
 export function where(cond: Tensor | ArrayLike<number | boolean>, a: Num, b: Num): Tensor {
   const c = cond instanceof Tensor ? cond : tensor(Array.from(cond as ArrayLike<number | boolean>, Number));
   const ta = asTensor('where', a), tb = asTensor('where', b);
   const shape = [c.shape, ta.shape, tb.shape].reduce((s, t) => broadcast2('where', s, t));
-  const cv = c.values(), ic = bIndex(shape, c.shape), ia = bIndex(shape, ta.shape), ib = bIndex(shape, tb.shape);
+  // a traced cond is read as data (.data marks the recording): the choice depends on its primals, so a
+  // prepared recording re-records at .at() rather than replaying a stale choice
+  const cv = c.tape ? c.data : c.values(), ic = bIndex(shape, c.shape), ia = bIndex(shape, ta.shape), ib = bIndex(shape, tb.shape);
   const n = sizeOf(shape), src = new Int32Array(n), from = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     const pick = cv[ic[j]!]! !== 0;

@@ -30,7 +30,7 @@ export interface Packed {
   /** a flat result shaped like the point */
   shape(v: Float64Array): unknown;
   /** a direction in the point's form, checked and flattened */
-  direction(fn: string, name: string, d: unknown): Float64Array;
+  direction(fn: string, name: string, d: unknown, ref?: string): Float64Array;
 }
 
 function checkTensor(fn: string, name: string, t: unknown, like?: Tensor, likeName = 'x'): Tensor {
@@ -50,7 +50,7 @@ export function pack(fn: string, x: unknown): Packed {
       flat, scalar: true,
       inputs: (tape) => Array.from(flat, (_, i) => new Var(tape, i + 1)),
       shape: (v) => v,
-      direction: (fn2, name, d) => vector(fn2, name, d, flat.length),
+      direction: (fn2, name, d, ref = 'x') => vector(fn2, name, d, flat.length, ref),
     };
   }
   if (x instanceof Tensor) {
@@ -60,7 +60,7 @@ export function pack(fn: string, x: unknown): Packed {
       flat, scalar: false,
       inputs: (tape) => new Tensor(t.shape, tape, 1, null),
       shape: (v) => Tensor.constant(v, t.shape),
-      direction: (fn2, name, d) => (d instanceof Tensor ? vector(fn2, name, checkTensor(fn2, name, d, t).values()) : vector(fn2, name, d, flat.length)),
+      direction: (fn2, name, d, ref = 'x') => (d instanceof Tensor ? vector(fn2, name, checkTensor(fn2, name, d, t, ref).values()) : vector(fn2, name, d, flat.length, ref)),
     };
   }
   if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
@@ -77,17 +77,17 @@ export function pack(fn: string, x: unknown): Packed {
       flat, scalar: false,
       inputs: (tape) => record((t, off) => new Tensor(t.shape, tape, off + 1, null)),
       shape: (v) => record((t, off) => Tensor.constant(v.slice(off, off + t.size), t.shape)),
-      direction: (fn2, name, d) => {
+      direction: (fn2, name, d, ref = 'x') => {
         if (!d || typeof d !== 'object' || Object.getPrototypeOf(d) !== Object.prototype) {
-          throw new TypeError(`${fn2}: ${name} must be a record with the keys of x (${keys.join(', ')}), got ${describe(d)}`);
+          throw new TypeError(`${fn2}: ${name} must be a record with the keys of ${ref} (${keys.join(', ')}), got ${describe(d)}`);
         }
         const extra = Object.keys(d).filter((k) => !keys.includes(k));
-        if (extra.length) throw new RangeError(`${fn2}: ${name} has keys x lacks: ${extra.join(', ')}`);
+        if (extra.length) throw new RangeError(`${fn2}: ${name} has keys ${ref} lacks: ${extra.join(', ')}`);
         const out = new Float64Array(n);
         ts.forEach((t, i) => {
           const k = keys[i]!;
           if (!(k in d)) throw new RangeError(`${fn2}: ${name} lacks key '${k}'`);
-          out.set(vector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t, `x.${k}`).values()), offs[i]);
+          out.set(vector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t, `${ref}.${k}`).values()), offs[i]);
         });
         return out;
       },

@@ -5,13 +5,13 @@ import { describe } from '../describe.js';
 export type Vector = readonly number[] | Float64Array;
 
 /** Copies a point or direction into a Float64Array, refusing anything that is not finite numbers. */
-export function vector(fn: string, name: string, x: unknown, n?: number): Float64Array {
+export function vector(fn: string, name: string, x: unknown, n?: number, ref = 'x'): Float64Array {
   if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
     throw new TypeError(`${fn}: ${name} must be an array of numbers (number[] or Float64Array), got ${describe(x)}`);
   }
   const xs = x as ArrayLike<unknown>;
   if (n === undefined && xs.length === 0) throw new RangeError(`${fn}: ${name} is empty: there is nothing to differentiate`);
-  if (n !== undefined && xs.length !== n) throw new RangeError(`${fn}: ${name} has length ${xs.length}, x has length ${n}`);
+  if (n !== undefined && xs.length !== n) throw new RangeError(`${fn}: ${name} has length ${xs.length}, ${ref} has length ${n}`);
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];

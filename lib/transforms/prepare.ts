@@ -76,7 +76,7 @@ export class Prepared<X extends Point = Point> {
 
   /** Moves the recording to point x (same form and shape as the first point); returns this. */
   at(x: X): this {
-    const flat = this.packed.direction(this.fn + '.at', 'x', x);
+    const flat = this.packed.direction(this.fn + '.at', 'x', x, 'the recorded point');
     const t = this.rec.tape;
     if (t.primalRead) {
       this.rerecords++;
