@@ -23,8 +23,8 @@ export type Shaped<X> = X extends Tensor ? Tensor : X extends Vector ? Float64Ar
 /** A point flattened: its values, how to build f's argument on a tape, and how to shape results. */
 export interface Packed {
   readonly flat: Float64Array;
-  /** true for an array of numbers (f computes with scalars; forward transforms need no tape) */
-  readonly scalar: boolean;
+  /** the point's form */
+  readonly form: 'array' | 'tensor' | 'record';
   /** f's argument: tape values over the input slots 1 … n */
   inputs(tape: Tape): unknown;
   /** a flat result shaped like the point */
@@ -47,7 +47,7 @@ export function pack(fn: string, x: unknown): Packed {
   if (Array.isArray(x) || ArrayBuffer.isView(x)) {
     const flat = vector(fn, 'x', x);
     return {
-      flat, scalar: true,
+      flat, form: 'array',
       inputs: (tape) => Array.from(flat, (_, i) => new Var(tape, i + 1)),
       shape: (v) => v,
       direction: (fn2, name, d, ref = 'x') => vector(fn2, name, d, flat.length, ref),
@@ -57,7 +57,7 @@ export function pack(fn: string, x: unknown): Packed {
     const t = checkTensor(fn, 'x', x);
     const flat = vector(fn, 'x', t.values());
     return {
-      flat, scalar: false,
+      flat, form: 'tensor',
       inputs: (tape) => new Tensor(t.shape, tape, 1, null),
       shape: (v) => Tensor.constant(v, t.shape),
       direction: (fn2, name, d, ref = 'x') => (d instanceof Tensor ? vector(fn2, name, checkTensor(fn2, name, d, t, ref).values()) : vector(fn2, name, d, flat.length, ref)),
@@ -74,10 +74,11 @@ export function pack(fn: string, x: unknown): Packed {
     ts.forEach((t, i) => flat.set(vector(fn, `x.${keys[i]}`, t.values()), offs[i]));
     const record = (make: (t: Tensor, off: number) => Tensor) => Object.fromEntries(keys.map((k, i) => [k, make(ts[i]!, offs[i]!)]));
     return {
-      flat, scalar: false,
+      flat, form: 'record',
       inputs: (tape) => record((t, off) => new Tensor(t.shape, tape, off + 1, null)),
       shape: (v) => record((t, off) => Tensor.constant(v.slice(off, off + t.size), t.shape)),
       direction: (fn2, name, d, ref = 'x') => {
+        if (Array.isArray(d) || ArrayBuffer.isView(d)) return vector(fn2, name, d, n, ref); // flat, in key order
         if (!d || typeof d !== 'object' || Object.getPrototypeOf(d) !== Object.prototype) {
           throw new TypeError(`${fn2}: ${name} must be a record with the keys of ${ref} (${keys.join(', ')}), got ${describe(d)}`);
         }

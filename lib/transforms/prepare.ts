@@ -17,6 +17,7 @@ import {
 } from '../tape/derivatives.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from './check.js';
+import { describe } from '../describe.js';
 import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
 
@@ -76,6 +77,9 @@ export class Prepared<X extends Point = Point> {
 
   /** Moves the recording to point x (same form and shape as the first point); returns this. */
   at(x: X): this {
+    if (this.packed.form === 'record' && (Array.isArray(x) || ArrayBuffer.isView(x))) {
+      throw new TypeError(`${this.fn}.at: x must be a record with the keys of the recorded point (${Object.keys(this.packed.shape(this.packed.flat) as object).join(", ")}), got ${describe(x)}`);
+    }
     const flat = this.packed.direction(this.fn + '.at', 'x', x, 'the recorded point');
     const t = this.rec.tape;
     if (t.primalRead) {
