@@ -31,7 +31,10 @@ export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/
 export { mulberry32 } from './tensor/random.js';
 
 export { jvp, directional, hyperdual } from './transforms/forward.js';
-export { valueAndGrad, grad, hvp, hessian, hessianDiagonal, jacobian } from './transforms/reverse.js';
-export { prepare, Prepared, DEFAULT_LANES, type LaneOptions, type DiagonalOptions } from './transforms/prepare.js';
+export { valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian } from './transforms/reverse.js';
+export {
+  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type SparseHessian,
+} from './transforms/prepare.js';
+export type { Pattern } from './sparsity/pattern.js';
 export type { Point, Arg, Shaped, TensorRecord } from './transforms/args.js';
 export type { Vector } from './transforms/check.js';

@@ -214,7 +214,7 @@ describe('bad input: clear errors naming the function and the argument', () => {
         expectError(() => jacobian((xs) => [f(xs)], x, { lanes } as never), RangeError, 'jacobian', "option 'lanes' must be a positive integer");
       }
       expectError(() => hessianDiagonal(f, x, { method: 'newton' } as never), RangeError, 'hessianDiagonal',
-        "option 'method' must be one of 'hyperdual', 'hvp'", 'got a string ("newton")');
+        "option 'method' must be one of 'auto', 'hyperdual', 'hvp', 'sparse'", 'got a string ("newton")');
     });
     it('options that are not an object', () => {
       for (const bad of ['hvp', 5, [], null]) {

@@ -28,4 +28,10 @@ export interface Block {
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
   /** recomputes the output values (and stored partials) from the argument values in t.val */
   replay(t: Tape): void;
+  /**
+   * The structure, for sparsity detection: calls dep(y, x) for every output
+   * slot y that depends on argument slot x, and pair(y, x1, x2) for every
+   * second partial ∂²y/∂x1∂x2 that can be non-zero.
+   */
+  structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void;
 }

@@ -175,3 +175,27 @@ export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Fl
   }
   return J;
 }
+
+/**
+ * Compressed Hessian-vector products: for each colour c, H·s_c with s_c the
+ * indicator vector of the inputs coloured c, `lanes` colours per sweep.
+ * `read(c, AT, K, k)` receives lane k of the sweep that carried colour c.
+ */
+export function compressedHvps(
+  w: Workspace, out: number, colours: Int32Array, nColours: number, lanes: number,
+  read: (c: number, AT: Float64Array, K: number, k: number) => void,
+): void {
+  const t = w.tape, n = t.nIn;
+  for (let c0 = 0; c0 < nColours; c0 += lanes) {
+    const K = Math.min(lanes, nColours - c0), T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+    for (let j = 0; j < n; j++) {
+      const k = colours[j]! - c0;
+      if (k >= 0 && k < K) T[(j + 1) * K + k] = 1;
+    }
+    forwardTangent(t, K, T);
+    A[out] = 1;
+    reverseTangent(t, K, T, A, AT);
+    count(t, K, true, true);
+    for (let k = 0; k < K; k++) read(c0 + k, AT, K, k);
+  }
+}

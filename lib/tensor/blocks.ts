@@ -16,6 +16,7 @@ import type { Block } from '../tape/block.js';
 import { evalNode, type Tape } from '../tape/tape.js';
 import { NPAR, runHyper, runReverse, runReverseTangent, runSecond, runTangent, type Run } from '../tape/kernels.js';
 import { gemm, type Operand } from './gemm.js';
+import { AA, AB, BB, secondOrderPattern } from '../sparsity/structure.js';
 
 /** y_j = op(x[a_j], x[b_j]) for j < size; b_j = 0 (the zero node) for unary ops. */
 export class Elementwise implements Block, Run {
@@ -35,6 +36,16 @@ export class Elementwise implements Block, Run {
   replay(t: Tape): void {
     const { a, b, par, out, code, p } = this, val = t.val;
     for (let j = 0; j < a.length; j++) val[out + j] = evalNode(code, val[a[j]!]!, val[b[j]!]!, p, par, j * NPAR);
+  }
+  structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
+    const { a, b, out } = this, mask = secondOrderPattern(this.code, this.p);
+    for (let j = 0; j < a.length; j++) {
+      const y = out + j, x1 = a[j]!, x2 = b[j]!;
+      dep(y, x1); dep(y, x2);
+      if (mask & AA) pair(y, x1, x1);
+      if (mask & AB) pair(y, x1, x2);
+      if (mask & BB) pair(y, x2, x2);
+    }
   }
   tangent(_t: Tape, K: number, T: Float64Array): void { runTangent(this, this.out, this.out, this.out + this.size, K, T); }
   second(_t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
@@ -80,6 +91,9 @@ export class Linear implements Block {
     t.val.fill(0, this.out, this.out + this.size);
     this.map(1, t.val, t.val);
   }
+  structure(dep: (y: number, x: number) => void): void {
+    for (let e = 0; e < this.from.length; e++) dep(this.out + this.to[e]!, this.from[e]!);
+  }
   tangent(_t: Tape, K: number, T: Float64Array): void { this.map(K, T, T); }
   second(_t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { this.map(K, T1, T1); this.map(K, T2, T2); }
   hyper(_t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
@@ -120,6 +134,17 @@ export class MatMul implements Block {
   replay(t: Tape): void {
     t.val.fill(0, this.out, this.out + this.size);
     this.multiply(t.val, t.val, t.val);
+  }
+  // Z_ij depends on X_ip and Y_pj, bilinearly: ∂²Z_ij/∂X_ip∂Y_pj = 1
+  structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
+    const { m, q, n, X, Y, Z } = this;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      const z = Z.base + i * Z.rs + j * Z.cs;
+      for (let p = 0; p < q; p++) {
+        const x = X.base + i * X.rs + p * X.cs, y = Y.base + p * Y.rs + j * Y.cs;
+        dep(z, x); dep(z, y); pair(z, x, y);
+      }
+    }
   }
   /** Z += X·Y on plain arrays laid out as this block's operands (a zeroed Z gives the product) */
   multiply(x: Float64Array, y: Float64Array, z: Float64Array): void {
@@ -173,6 +198,7 @@ export class Constant implements Block {
   get size(): number { return this.data.length; }
   get bytes(): number { return 0; }
   replay(t: Tape): void { t.val.set(this.data, this.out); }
+  structure(): void {}
   tangent(): void {}
   second(): void {}
   hyper(): void {}
@@ -185,6 +211,7 @@ export class Detached implements Block {
   constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) {}
   get bytes(): number { return 0; }
   replay(t: Tape): void { this.compute(t.val, this.out); }
+  structure(): void {}
   tangent(): void {}
   second(): void {}
   hyper(): void {}

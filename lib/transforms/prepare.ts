@@ -13,8 +13,11 @@
 import type { Num } from '../numbers/value.js';
 import { replay } from '../tape/sweeps.js';
 import {
-  Workspace, diagonalByHvp, diagonalByHyperdual, directionalOf, gradHvpOf, gradientOf, hessianOf, hyperdualOf, jacobianOf, tangentOf,
+  Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradHvpOf, gradientOf, hessianOf, hyperdualOf,
+  jacobianOf, tangentOf,
 } from '../tape/derivatives.js';
+import { detectPattern, type Pattern } from '../sparsity/pattern.js';
+import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from './check.js';
 import { describe } from '../describe.js';
@@ -33,15 +36,37 @@ export interface LaneOptions {
 /** Options of the Hessian-diagonal methods. */
 export interface DiagonalOptions extends LaneOptions {
   /**
-   * 'hyperdual' (default): H_jj is the second-order coefficient of a forward
-   * sweep seeded with eⱼ — no reverse sweep, no adjoints, no Hessian row.
-   * 'hvp': H_jj is entry j of H·eⱼ by forward-over-reverse.
+   * 'auto' (default): 'sparse' when the detected pattern colours with at most
+   * n/4 colours, else 'hyperdual'.
+   * 'hyperdual': H_jj is the second-order coefficient of a forward sweep
+   * seeded with eⱼ — no reverse sweep, no adjoints, no Hessian row; n lanes.
+   * 'hvp': H_jj is entry j of H·eⱼ by forward-over-reverse; n lanes.
+   * 'sparse': colour the inputs so that no two of one colour interact, then
+   * one compressed HVP per colour; H_jj read exactly.
    */
-  method?: 'hyperdual' | 'hvp';
+  method?: 'auto' | 'hyperdual' | 'hvp' | 'sparse';
 }
 
+/** What a Hessian-diagonal call reports about itself (non-enumerable properties of its result). */
+export interface DiagonalInfo {
+  /** the method that ran */
+  readonly method: 'hyperdual' | 'hvp' | 'sparse';
+  /** sweeps over the recording (each carrying up to `lanes` directions) */
+  readonly sweeps: number;
+  /** directions swept: n for the dense methods, the number of colours for 'sparse' */
+  readonly directions: number;
+}
+
+/** A sparse symmetric Hessian in CSR form (both triangles). */
+export interface SparseHessian extends Pattern {
+  readonly values: Float64Array;
+}
+
+/** Ratio of colours to n below which 'auto' takes the sparse path. */
+export const SPARSE_RATIO = 0.25;
+
 const laneSpec = { lanes: 'positive integer' } as const;
-const diagSpec = { method: ['hyperdual', 'hvp'], lanes: 'positive integer' } as const;
+const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse'], lanes: 'positive integer' } as const;
 
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
@@ -62,7 +87,11 @@ export class Prepared<X extends Point = Point> {
     this.record(this.packed.flat);
   }
 
+  /** detected pattern (exact, or null when 'auto' found it too dense) and colourings, per recording */
+  private sparsity: { pattern?: Pattern | null; autoDense?: boolean; d1?: Colouring; d2?: Colouring } = {};
+
   private record(flat: Float64Array): void {
+    this.sparsity = {};
     const p: Packed = flat === this.packed.flat ? this.packed : { ...this.packed, flat };
     this.rec = this.vectorValued
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
@@ -119,11 +148,70 @@ export class Prepared<X extends Point = Point> {
     return hessianOf(this.w, this.out, o.lanes ?? DEFAULT_LANES);
   }
 
-  /** The exact Hessian diagonal, shaped like x. */
-  hessianDiagonal(opts?: DiagonalOptions): Shaped<X> {
-    const o = options<DiagonalOptions>(this.fn, opts, diagSpec), K = o.lanes ?? DEFAULT_LANES;
-    const d = o.method === 'hvp' ? diagonalByHvp(this.w, this.out, K) : diagonalByHyperdual(this.w, this.out, K);
-    return this.packed.shape(d) as Shaped<X>;
+  /** The exact Hessian diagonal, shaped like x; the result also says which method ran ({@link DiagonalInfo}). */
+  hessianDiagonal(opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
+    const o = options<DiagonalOptions>(this.fn, opts, diagSpec), K = o.lanes ?? DEFAULT_LANES, n = this.packed.flat.length;
+    let method = o.method ?? 'auto';
+    if (method === 'auto') method = this.sparseColouring(true) ? 'sparse' : 'hyperdual';
+    let d: Float64Array, directions = n;
+    if (method === 'sparse') {
+      const c = this.sparseColouring(false)!;
+      d = new Float64Array(n);
+      directions = c.count;
+      compressedHvps(this.w, this.out, c.colours, c.count, K, (col, AT, L, k) => {
+        for (let j = 0; j < n; j++) if (c.colours[j] === col) d[j] = AT[(j + 1) * L + k]!;
+      });
+    } else {
+      d = method === 'hvp' ? diagonalByHvp(this.w, this.out, K) : diagonalByHyperdual(this.w, this.out, K);
+    }
+    const info: DiagonalInfo = { method, sweeps: Math.ceil(directions / K), directions };
+    return Object.defineProperties(this.packed.shape(d) as object, {
+      method: { value: info.method }, sweeps: { value: info.sweeps }, directions: { value: info.directions },
+    }) as Shaped<X> & DiagonalInfo;
+  }
+
+  /**
+   * The distance-1 colouring for the sparse diagonal; with `auto`, null when
+   * the pattern is too dense to pay (detection stops early then: a nonlinear
+   * node mixing more than n/4 inputs already forces more than n/4 colours).
+   */
+  private sparseColouring(auto: boolean): Colouring | null {
+    const sp = this.sparsity, n = this.packed.flat.length;
+    if (auto) {
+      if (sp.autoDense) return null;
+      if (sp.pattern === undefined) {
+        const p = detectPattern(this.rec.tape, this.out, Math.floor(n * SPARSE_RATIO));
+        if (!p) { sp.autoDense = true; return null; }
+        sp.pattern = p;
+      }
+    }
+    sp.d1 ??= colour(this.hessianSparsity(), 1);
+    if (auto && sp.d1.count > n * SPARSE_RATIO) { sp.autoDense = true; return null; }
+    return sp.d1;
+  }
+
+  /** The Hessian's sparsity pattern (a superset of its non-zeros for the recorded branch), CSR, both triangles. */
+  hessianSparsity(): Pattern {
+    const sp = this.sparsity;
+    if (!sp.pattern) sp.pattern = detectPattern(this.rec.tape, this.out)!;
+    return sp.pattern;
+  }
+
+  /**
+   * The Hessian as a sparse CSR matrix over the detected pattern: one
+   * compressed HVP per colour of a distance-2 (star) colouring, each entry
+   * read directly.
+   */
+  sparseHessian(opts?: LaneOptions): SparseHessian & { readonly colours: number } {
+    const o = options<LaneOptions>(this.fn, opts, laneSpec), K = o.lanes ?? DEFAULT_LANES;
+    const p = this.hessianSparsity(), c = (this.sparsity.d2 ??= colour(p, 2));
+    const values = new Float64Array(p.colIdx.length), { rowPtr, colIdx, n } = p;
+    compressedHvps(this.w, this.out, c.colours, c.count, K, (col, AT, L, k) => {
+      for (let i = 0; i < n; i++) {
+        for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) if (c.colours[colIdx[e]!] === col) values[e] = AT[(i + 1) * L + k]!;
+      }
+    });
+    return { n, rowPtr, colIdx, values, colours: c.count };
   }
 
   /** f, vᵀ∇f by one forward tangent sweep. */

@@ -6,7 +6,8 @@
 import type { Num } from '../numbers/value.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Arg, Point, Shaped } from './args.js';
-import { Prepared, type DiagonalOptions, type LaneOptions } from './prepare.js';
+import { Prepared, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type SparseHessian } from './prepare.js';
+import type { Pattern } from '../sparsity/pattern.js';
 
 const rec = <X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X) => new Prepared<X>(fn, f as (x: never) => unknown, x, false);
 
@@ -41,11 +42,33 @@ export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: Lan
 
 /**
  * The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, shaped like x. Default method
- * 'hyperdual': forward order-2 Taylor lanes seeded with eⱼ (no reverse sweep,
- * no adjoints); 'hvp': entry j of H·eⱼ by forward-over-reverse.
+ * 'auto': 'sparse' (one compressed HVP per colour of the detected pattern)
+ * when that takes far fewer sweeps, else 'hyperdual' (forward order-2 Taylor
+ * lanes seeded with eⱼ: no reverse sweep, no adjoints). 'hvp': entry j of
+ * H·eⱼ by forward-over-reverse. The result's non-enumerable `method`,
+ * `sweeps` and `directions` say what ran.
  */
-export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> {
+export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
   return rec('hessianDiagonal', f, x).hessianDiagonal(opts);
+}
+
+/**
+ * The Hessian's sparsity pattern (CSR, both triangles, diagonal included
+ * where non-zero), detected by tracing which inputs each intermediate depends
+ * on and where two dependencies meet in a nonlinear op. A superset of the
+ * true non-zeros for the branch recorded at x.
+ */
+export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): Pattern {
+  return rec('hessianSparsity', f, x).hessianSparsity();
+}
+
+/**
+ * The Hessian as a sparse symmetric CSR matrix `{ n, rowPtr, colIdx, values }`:
+ * one compressed HVP per colour of a distance-2 (star) colouring of the
+ * detected pattern, every entry read directly; `colours` says how many.
+ */
+export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): SparseHessian & { readonly colours: number } {
+  return rec('sparseHessian', f, x).sparseHessian(opts);
 }
 
 /**

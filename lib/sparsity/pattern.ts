@@ -1,0 +1,171 @@
+/**
+ * Hessian sparsity detection on a recording. Each slot's dependency set D
+ * (the inputs it depends on) is propagated forward; a node whose second
+ * partial ∂²y/∂u∂w can be non-zero (lib/sparsity/structure.ts) makes every
+ * input of D(u) interact with every input of D(w). Linear nodes create no
+ * interactions (sin(x + y) does, through sin; x + y alone does not). Only
+ * nodes that reach the output count. The result is a superset of the true
+ * non-zeros for the recorded branch, valid at every point the recording is
+ * replayed at.
+ */
+import type { Tape } from '../tape/tape.js';
+import { AA, AB, BB, secondOrderPattern } from './structure.js';
+
+/** A symmetric sparsity pattern in CSR form (both triangles; diagonal entries where they can be non-zero). */
+export interface Pattern {
+  readonly n: number;
+  readonly rowPtr: Int32Array;
+  readonly colIdx: Int32Array;
+}
+
+/** The visit order of a recording, as in the sweeps: runs of scalar nodes and blocks. */
+function eachSegment(t: Tape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+  let lo = t.nIn + 1;
+  t.blocks.forEach((blk, k) => {
+    if (blk.out > lo) run(lo, blk.out);
+    block(k);
+    lo = blk.out + blk.size;
+  });
+  if (t.n > lo) run(lo, t.n);
+}
+
+/**
+ * Dependency sets in one pool: slot s owns pool[off[s] … off[s] + len[s]),
+ * sorted; len = −1 marks a set larger than the limit ("dense").
+ */
+class Sets {
+  pool = new Int32Array(1024);
+  used = 0;
+  readonly off: Int32Array;
+  readonly len: Int32Array;
+  constructor(slots: number, readonly limit: number) {
+    this.off = new Int32Array(slots);
+    this.len = new Int32Array(slots);
+  }
+  private reserve(m: number): number {
+    while (this.used + m > this.pool.length) {
+      const p = new Int32Array(this.pool.length * 2);
+      p.set(this.pool);
+      this.pool = p;
+    }
+    const o = this.used;
+    this.used += m;
+    return o;
+  }
+  single(s: number, v: number): void {
+    const o = this.reserve(1);
+    this.pool[o] = v; this.off[s] = o; this.len[s] = 1;
+  }
+  /** D(y) ← D(y) ∪ D(x) */
+  union(y: number, x: number): void {
+    const lx = this.len[x]!, ly = this.len[y]!;
+    if (lx === 0 || ly === -1) return;
+    if (lx === -1 || lx + ly > this.limit && this.mergedSize(x, y) > this.limit) { this.len[y] = -1; return; }
+    if (ly === 0) { this.off[y] = this.off[x]!; this.len[y] = lx; return; } // share x's run (sets are never mutated in place)
+    const o = this.reserve(lx + ly), p = this.pool;
+    let i = this.off[x]!, j = this.off[y]!, k = o;
+    const ie = i + lx, je = j + ly;
+    while (i < ie && j < je) {
+      const a = p[i]!, b = p[j]!;
+      if (a < b) { p[k++] = a; i++; } else if (b < a) { p[k++] = b; j++; } else { p[k++] = a; i++; j++; }
+    }
+    while (i < ie) p[k++] = p[i++]!;
+    while (j < je) p[k++] = p[j++]!;
+    this.off[y] = o; this.len[y] = k - o;
+    this.used = k;
+  }
+  private mergedSize(x: number, y: number): number {
+    const p = this.pool;
+    let i = this.off[x]!, j = this.off[y]!, c = 0;
+    const ie = i + this.len[x]!, je = j + this.len[y]!;
+    while (i < ie && j < je) { const a = p[i]!, b = p[j]!; if (a <= b) i++; if (b <= a) j++; c++; }
+    return c + (ie - i) + (je - j);
+  }
+}
+
+/**
+ * The Hessian pattern of the recorded f (output slot `out`), or null when some
+ * nonlinear node mixes more than `limit` inputs (then at least limit + 1
+ * inputs interact pairwise, and a sparse method cannot beat the dense one).
+ */
+export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern | null {
+  const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n);
+  reach[out] = 1;
+  // 1. which slots reach the output, and whose dependency sets are needed: the
+  //    arguments of reached nonlinear nodes and, transitively, what they depend
+  //    on (reverse order). A long linear chain (a running sum) needs none.
+  const segs: Array<[number, number] | number> = [];
+  eachSegment(t, (lo, hi) => segs.push([lo, hi]), (k) => segs.push(k));
+  for (let s = segs.length - 1; s >= 0; s--) {
+    const seg = segs[s]!;
+    if (typeof seg === 'number') {
+      const blk = t.blocks[seg]!;
+      blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
+      blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
+      continue;
+    }
+    const { op, a, b, prm } = t;
+    for (let i = seg[1] - 1; i >= seg[0]; i--) {
+      if (!reach[i]) continue;
+      const ai = a[i]!, bi = b[i]!;
+      reach[ai] = 1; reach[bi] = 1;
+      if (op[i]! < 0) continue;
+      const mask = secondOrderPattern(op[i]!, prm[i]!);
+      if (need[i] || mask & (AA | AB)) need[ai] = 1;
+      if (need[i] || mask & (AB | BB)) need[bi] = 1;
+    }
+  }
+  // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
+  const D = new Sets(t.n, limit);
+  for (let j = 0; j < n; j++) D.single(j + 1, j);
+  const rows: number[][] = Array.from({ length: n }, () => []);
+  let dense = false;
+  const interact = (u: number, w: number): void => {
+    const lu = D.len[u]!, lw = D.len[w]!;
+    if (lu === 0 || lw === 0) return;
+    if (lu === -1 || lw === -1) { dense = true; return; }
+    const p = D.pool, ou = D.off[u]!, ow = D.off[w]!;
+    for (let i = 0; i < lu; i++) {
+      const r = rows[p[ou + i]!]!;
+      for (let k = 0; k < lw; k++) r.push(p[ow + k]!);
+    }
+    if (u !== w) {
+      for (let k = 0; k < lw; k++) {
+        const r = rows[p[ow + k]!]!;
+        for (let i = 0; i < lu; i++) r.push(p[ou + i]!);
+      }
+    }
+  };
+  {
+    eachSegment(
+      t,
+      (lo, hi) => {
+        const { op, a, b, prm } = t;
+        for (let i = lo; i < hi && !dense; i++) {
+          if (op[i]! < 0) continue; // constants
+          if (!reach[i]) continue;
+          const ai = a[i]!, bi = b[i]!;
+          if (need[i]) { D.union(i, ai); D.union(i, bi); }
+          const mask = secondOrderPattern(op[i]!, prm[i]!);
+          if (mask & AA) interact(ai, ai);
+          if (mask & AB) interact(ai, bi);
+          if (mask & BB) interact(bi, bi);
+        }
+      },
+      (k) => { if (!dense) t.blocks[k]!.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); }); },
+    );
+  }
+  if (dense) return null;
+  // 4. compress to CSR, sorted and deduplicated
+  const rowPtr = new Int32Array(n + 1);
+  const cols: Int32Array[] = rows.map((r) => {
+    const c = Int32Array.from(r).sort();
+    let m = 0;
+    for (let i = 0; i < c.length; i++) if (i === 0 || c[i] !== c[i - 1]) c[m++] = c[i]!;
+    return c.subarray(0, m);
+  });
+  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i]! + cols[i]!.length;
+  const colIdx = new Int32Array(rowPtr[n]!);
+  cols.forEach((c, i) => colIdx.set(c, rowPtr[i]!));
+  return { n, rowPtr, colIdx };
+}
