@@ -31,9 +31,12 @@ export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/
 export { mulberry32 } from './tensor/random.js';
 
 export { jvp, directional, hyperdual } from './transforms/forward.js';
-export { valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian } from './transforms/reverse.js';
 export {
-  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type SparseHessian,
+  valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian, laplacian,
+  gradDirectional, gradHyperdual,
+} from './transforms/reverse.js';
+export {
+  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type SparseHessian, type LaplacianOptions,
 } from './transforms/prepare.js';
 export type { Pattern } from './sparsity/pattern.js';
 export type { Point, Arg, Shaped, TensorRecord } from './transforms/args.js';

@@ -8,6 +8,7 @@
  * Lane k of slot s is at index s·K + k, as everywhere.
  */
 import type { Tape } from './tape.js';
+import type { HyperAdjoints, HyperLanes } from './kernels.js';
 
 export interface Block {
   /** first output slot */
@@ -22,10 +23,14 @@ export interface Block {
   second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void;
   /** hyper-dual lanes: T1, T2 (two directions) and T12 (mixed second derivative) */
   hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void;
+  /** forward Laplacian: K tangent lanes in T, and L = Σ over lanes of each lane's second derivative (one value per slot) */
+  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void;
   /** adjoint lanes: A at the arguments += (∂out/∂arg)ᵀ A at the outputs */
   reverse(t: Tape, K: number, A: Float64Array): void;
   /** forward-over-reverse: A (one lane, the primal adjoint) and its tangents AT along the lanes of T */
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
+  /** third order: the reverse of a hyper-dual forward sweep (one lane), see runReverseHyper */
+  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void;
   /** recomputes the output values (and stored partials) from the argument values in t.val */
   replay(t: Tape): void;
   /**

@@ -12,7 +12,7 @@
  * Work arrays live in a Workspace and are reused across calls.
  */
 import type { Tape } from './tape.js';
-import { forwardHyper, forwardSecond, forwardTangent, reverse, reverseTangent } from './sweeps.js';
+import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse, reverseHyper, reverseTangent } from './sweeps.js';
 
 /** Reusable sweep arrays for one tape (sized nodes × lanes, grown on demand). */
 export class Workspace {
@@ -198,4 +198,46 @@ export function compressedHvps(
     count(t, K, true, true);
     for (let k = 0; k < K; k++) read(c0 + k, AT, K, k);
   }
+}
+
+/**
+ * tr H in forward Laplacian sweeps: `lanes` first-order lanes seeded with
+ * indicator vectors of groups of inputs, and one summed second-order value.
+ * Groups are single inputs (colours = null: n directions) or the colours of a
+ * distance-1 colouring (sᵀHs over a colour's indicator s sums exactly that
+ * colour's diagonal entries, since no two of its inputs interact).
+ */
+export function laplacianOf(w: Workspace, out: number, lanes: number, colours: Int32Array | null, nGroups: number): number {
+  const t = w.tape, n = t.nIn;
+  let total = 0;
+  for (let g0 = 0; g0 < nGroups; g0 += lanes) {
+    const K = Math.min(lanes, nGroups - g0), T = w.get(0, K), L = w.get(1, 1);
+    for (let j = 0; j < n; j++) {
+      const k = (colours ? colours[j]! : j) - g0;
+      if (k >= 0 && k < K) T[(j + 1) * K + k] = 1;
+    }
+    forwardLaplacian(t, K, T, L);
+    count(t, K, true, false);
+    total += L[out]!;
+  }
+  return total;
+}
+
+/**
+ * Third order: ∇ₓ(aᵀ∇²f(x) b) from one forward hyper-dual sweep and its
+ * reverse (the adjoints of all four hyper-dual components). Also returns
+ * aᵀHb, H·a and H·b, which the same sweeps produce.
+ */
+export function gradHyperdualOf(
+  w: Workspace, out: number, a: Float64Array, b: Float64Array,
+): { dab: number; grad: Float64Array; ha: Float64Array; hb: Float64Array } {
+  const t = w.tape, T1 = w.get(0, 1), T2 = w.get(1, 1), T12 = w.get(2, 1);
+  T1.set(a, 1); T2.set(b, 1);
+  forwardHyper(t, 1, T1, T2, T12);
+  const A0 = w.get(3, 1), A1 = w.get(4, 1), A2 = w.get(5, 1), A12 = w.get(6, 1);
+  A12[out] = 1;
+  reverseHyper(t, { T1, T2, T12 }, { A0, A1, A2, A12 });
+  count(t, 1, true, true);
+  const n = t.nIn;
+  return { dab: T12[out]!, grad: A0.slice(1, n + 1), hb: A1.slice(1, n + 1), ha: A2.slice(1, n + 1) };
 }

@@ -8,9 +8,12 @@
  *   tangent            ẏ  = g_a ȧ + g_b ḃ
  *   second tangent     ÿ  = g_a ä + g_b b̈ + h_aa ȧ² + 2 h_ab ȧḃ + h_bb ḃ²
  *   mixed (hyper-dual) y₁₂ = g_a a₁₂ + g_b b₁₂ + h_aa a₁a₂ + h_ab (a₁b₂ + a₂b₁) + h_bb b₁b₂
+ *   summed second      L_y = g_a L_a + g_b L_b + Σ_k (h_aa ȧ_k² + 2 h_ab ȧ_k ḃ_k + h_bb ḃ_k²)
+ *                       (the forward Laplacian: K first-order lanes, one second-order value)
  *   adjoint            ā += g_a ȳ,  b̄ += g_b ȳ
  *   adjoint's tangent  ā̇ += g_a ẏ̄ + ȳ (h_aa ȧ + h_ab ḃ),  b̄̇ += g_b ẏ̄ + ȳ (h_ab ȧ + h_bb ḃ)
  */
+import { evalThird } from './tape.js';
 
 /** Partials stored per node. */
 export const NPAR = 5;
@@ -62,6 +65,23 @@ export function runHyper(
   }
 }
 
+/** Forward Laplacian: K tangent lanes in T and one summed second-order coefficient per node in L. */
+export function runLaplacian(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
+  const { a, b, par } = r;
+  for (let i = lo; i < hi; i++) {
+    const j = i - base, q = j * NPAR;
+    const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab2 = 2 * par[q + 3]!, hbb = par[q + 4]!;
+    const ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
+    let s = 0;
+    for (let k = 0; k < K; k++) {
+      const x = T[ia + k]!, y = T[ib + k]!;
+      T[iy + k] = ga * x + gb * y;
+      s += (haa * x + hab2 * y) * x + hbb * y * y;
+    }
+    L[i] = ga * L[ai]! + gb * L[bi]! + s;
+  }
+}
+
 /** Adjoint lanes, nodes visited from hi − 1 down to lo. */
 export function runReverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
   const { a, b, par } = r;
@@ -93,5 +113,46 @@ export function runReverseTangent(
       AT[ia + k] += ga * wt + w * (haa * x + hab * y);
       AT[ib + k] += gb * wt + w * (hab * x + hbb * y);
     }
+  }
+}
+
+/** The four hyper-dual components of every slot: value (the tape's val), ε₁, ε₂, ε₁ε₂. */
+export interface HyperLanes { readonly T1: Float64Array; readonly T2: Float64Array; readonly T12: Float64Array }
+/** Their adjoints. */
+export interface HyperAdjoints { readonly A0: Float64Array; readonly A1: Float64Array; readonly A2: Float64Array; readonly A12: Float64Array }
+
+const T4 = new Float64Array(4);
+
+/**
+ * Reverse sweep of a hyper-dual forward sweep (third order, one lane): with
+ * A12 seeded 1 at the output, A0 at the inputs is ∇ₓ(aᵀ∇²f b), A1 = H·b and
+ * A2 = H·a. For y = op(a, b) (ε₁ε₂ part y₁₂ = g_a a₁₂ + g_b b₁₂ + h_aa a₁a₂ +
+ * h_ab(a₁b₂ + a₂b₁) + h_bb b₁b₂, and likewise y₁, y₂), each component's
+ * adjoint flows to the components it was built from; the primal adjoint also
+ * collects the derivatives of the partials themselves, which bring in the
+ * third partials (∂h_aa/∂a = t_aaa, …), recomputed from the rule table.
+ */
+export function runReverseHyper(
+  r: Run, base: number, lo: number, hi: number, val: Float64Array,
+  node: (j: number) => { code: number; p: number }, H: HyperLanes, Adj: HyperAdjoints,
+): void {
+  const { a, b, par } = r, { T1, T2, T12 } = H, { A0, A1, A2, A12 } = Adj;
+  for (let i = hi - 1; i >= lo; i--) {
+    const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
+    const w0 = A0[i]!, w1 = A1[i]!, w2 = A2[i]!, w12 = A12[i]!;
+    if (w0 === 0 && w1 === 0 && w2 === 0 && w12 === 0) continue;
+    const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+    const a1 = T1[ai]!, a2 = T2[ai]!, a12 = T12[ai]!, b1 = T1[bi]!, b2 = T2[bi]!, b12 = T12[bi]!;
+    const { code, p } = node(j);
+    evalThird(code, val[ai]!, val[bi]!, p, T4);
+    const taaa = T4[0]!, taab = T4[1]!, tabb = T4[2]!, tbbb = T4[3]!;
+    const cross = a1 * b2 + a2 * b1;
+    A12[ai] += ga * w12; A12[bi] += gb * w12;
+    A1[ai] += ga * w1 + w12 * (haa * a2 + hab * b2); A1[bi] += gb * w1 + w12 * (hab * a2 + hbb * b2);
+    A2[ai] += ga * w2 + w12 * (haa * a1 + hab * b1); A2[bi] += gb * w2 + w12 * (hab * a1 + hbb * b1);
+    A0[ai] += ga * w0 + w1 * (haa * a1 + hab * b1) + w2 * (haa * a2 + hab * b2)
+      + w12 * (haa * a12 + hab * b12 + taaa * a1 * a2 + taab * cross + tabb * b1 * b2);
+    A0[bi] += gb * w0 + w1 * (hab * a1 + hbb * b1) + w2 * (hab * a2 + hbb * b2)
+      + w12 * (hab * a12 + hbb * b12 + taab * a1 * a2 + tabb * cross + tbbb * b1 * b2);
   }
 }

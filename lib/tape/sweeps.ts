@@ -6,7 +6,10 @@
  * own methods. Arrays are zeroed by the caller and seeded at the inputs
  * (tangents) or the output (adjoints). None of this names an op.
  */
-import { NPAR, runHyper, runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
+import {
+  NPAR, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
+  type HyperAdjoints, type HyperLanes,
+} from './kernels.js';
 import { evalNode, type Tape } from './tape.js';
 
 /** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
@@ -52,6 +55,16 @@ export function forwardHyper(t: Tape, K: number, T1: Float64Array, T2: Float64Ar
   forwardOrder(t, (lo, hi) => runHyper(t, 0, lo, hi, K, T1, T2, T12), (k) => t.blocks[k]!.hyper(t, K, T1, T2, T12));
 }
 
+/**
+ * Forward Laplacian sweep: K tangent lanes seeded at the inputs in T, and one
+ * summed second-order value per node in L (zero at the inputs): at node y,
+ * L = Σ_k a_kᵀ∇²y a_k over the lanes' directions a_k — with one-hot (or
+ * colour-indicator) seeds, a sum of Hessian diagonal entries in one pass.
+ */
+export function forwardLaplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void {
+  forwardOrder(t, (lo, hi) => runLaplacian(t, 0, lo, hi, K, T, L), (k) => t.blocks[k]!.laplacian(t, K, T, L));
+}
+
 /** Reverse sweep (K adjoint lanes): A seeded at the outputs; A at the inputs is the gradient. */
 export function reverse(t: Tape, K: number, A: Float64Array): void {
   reverseOrder(t, (lo, hi) => runReverse(t, 0, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t, K, A));
@@ -65,6 +78,16 @@ export function reverse(t: Tape, K: number, A: Float64Array): void {
  */
 export function reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
   reverseOrder(t, (lo, hi) => runReverseTangent(t, 0, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t, K, T, A, AT));
+}
+
+/**
+ * Third order: the reverse of {@link forwardHyper} (one lane). Seed A12 = 1
+ * at the output; then A0 at the inputs is ∇ₓ(aᵀ∇²f b).
+ */
+export function reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
+  const node = { code: 0, p: 0 };
+  const scalar = (j: number) => { node.code = t.op[j]!; node.p = t.prm[j]!; return node; };
+  reverseOrder(t, (lo, hi) => runReverseHyper(t, 0, lo, hi, t.val, scalar, H, A), (k) => t.blocks[k]!.reverseHyper(t, H, A));
 }
 
 /**

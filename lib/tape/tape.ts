@@ -55,6 +55,28 @@ export function evalNode(code: number, x: number, y: number, p: number, par: Flo
   return P[0]!;
 }
 
+/**
+ * The third partials of node op `code` at (x, y) (parameter p) into t4 as
+ * (t_aaa, t_aab, t_abb, t_bbb), oriented like the node's stored partials
+ * (a one-argument node has only t_aaa). Used by third-order sweeps, which
+ * recompute them rather than store them.
+ */
+export function evalThird(code: number, x: number, y: number, p: number, t4: Float64Array): void {
+  t4.fill(0);
+  if (code < NU) {
+    evalUnary(code, x, p);
+    t4[0] = P[3]!;
+  } else if (code < NOPS) {
+    evalBinary(code, x, y);
+    t4[0] = P[6]!; t4[1] = P[7]!; t4[2] = P[8]!; t4[3] = P[9]!;
+  } else {
+    const left = code >= CONST_LEFT * NOPS, base = code % NOPS;
+    if (left) evalBinary(base, p, x);
+    else evalBinary(base, x, p);
+    t4[0] = left ? P[9]! : P[6]!;
+  }
+}
+
 export class Tape {
   /** number of nodes, the zero node included */
   n = 1;

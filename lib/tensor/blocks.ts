@@ -14,7 +14,10 @@
  */
 import type { Block } from '../tape/block.js';
 import { evalNode, type Tape } from '../tape/tape.js';
-import { NPAR, runHyper, runReverse, runReverseTangent, runSecond, runTangent, type Run } from '../tape/kernels.js';
+import {
+  NPAR, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
+  type HyperAdjoints, type HyperLanes, type Run,
+} from '../tape/kernels.js';
 import { gemm, type Operand } from './gemm.js';
 import { AA, AB, BB, secondOrderPattern } from '../sparsity/structure.js';
 
@@ -54,7 +57,14 @@ export class Elementwise implements Block, Run {
   hyper(_t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
     runHyper(this, this.out, this.out, this.out + this.size, K, T1, T2, T12);
   }
+  laplacian(_t: Tape, K: number, T: Float64Array, L: Float64Array): void {
+    runLaplacian(this, this.out, this.out, this.out + this.size, K, T, L);
+  }
   reverse(_t: Tape, K: number, A: Float64Array): void { runReverse(this, this.out, this.out, this.out + this.size, K, A); }
+  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
+    const node = { code: this.code, p: this.p };
+    runReverseHyper(this, this.out, this.out, this.out + this.size, t.val, () => node, H, A);
+  }
   reverseTangent(_t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
     runReverseTangent(this, this.out, this.out, this.out + this.size, K, T, A, AT);
   }
@@ -99,6 +109,10 @@ export class Linear implements Block {
   hyper(_t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
     this.map(K, T1, T1); this.map(K, T2, T2); this.map(K, T12, T12);
   }
+  laplacian(_t: Tape, K: number, T: Float64Array, L: Float64Array): void { this.map(K, T, T); this.map(1, L, L); }
+  reverseHyper(_t: Tape, _H: HyperLanes, A: HyperAdjoints): void {
+    this.mapT(1, A.A0, A.A0); this.mapT(1, A.A1, A.A1); this.mapT(1, A.A2, A.A2); this.mapT(1, A.A12, A.A12);
+  }
   reverse(_t: Tape, K: number, A: Float64Array): void { this.mapT(K, A, A); }
   reverseTangent(_t: Tape, K: number, _T: Float64Array, A: Float64Array, AT: Float64Array): void {
     this.mapT(1, A, A); this.mapT(K, AT, AT);
@@ -111,9 +125,15 @@ export interface MatLayout { readonly base: number; readonly rs: number; readonl
 const T_ = (l: MatLayout): MatLayout => ({ base: l.base, rs: l.cs, cs: l.rs });
 const op = (arr: Float64Array, l: MatLayout, lane: boolean): Operand => ({ arr, base: l.base, rs: l.rs, cs: l.cs, lane });
 
+/** (i, j, c): component c of X·Y gets X_i·Y_j (components 0, 1, 2, 3 = value, ε₁, ε₂, ε₁ε₂). */
+const HYPER_PRODUCTS: readonly (readonly [number, number, number])[] = [
+  [0, 0, 0], [1, 0, 1], [0, 1, 1], [2, 0, 2], [0, 2, 2], [3, 0, 3], [0, 3, 3], [1, 2, 3], [2, 1, 3],
+];
+
 /** Z (m×n, at out) = X (m×q) · Y (q×n); operand layouts may be transposed views. */
 export class MatMul implements Block {
   private readonly Z: MatLayout;
+  private scratch: Float64Array | null = null;
   constructor(
     readonly out: number,
     readonly m: number,
@@ -174,6 +194,33 @@ export class MatMul implements Block {
     this.tangent(t, K, T1);
     this.tangent(t, K, T2);
   }
+  // L_Z = L_X Y + X L_Y + 2 Σ_k Ẋ_k Ẏ_k
+  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void {
+    const z = op(L, this.Z, false);
+    this.mm(1, 1, op(L, this.X, false), op(t.val, this.Y, false), z);
+    this.mm(1, 1, op(t.val, this.X, false), op(L, this.Y, false), z);
+    // the lane sum: each lane's product into a scratch lane array (kept across sweeps), then the lanes added up
+    const need = this.size * K;
+    if (!this.scratch || this.scratch.length < need) this.scratch = new Float64Array(need);
+    const S = this.scratch;
+    S.fill(0, 0, need);
+    this.mm(K, 2, op(T, this.X, true), op(T, this.Y, true), op(S, { base: 0, rs: this.n, cs: 1 }, true));
+    for (let s = 0; s < this.size; s++) {
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += S[s * K + k]!;
+      L[this.out + s] += acc;
+    }
+    this.tangent(t, K, T);
+  }
+  // Components 0 (value), 1, 2, 12 (ε₁ε₂): Z_c = Σ X_i Y_j over disjoint i ∪ j = c, so
+  // X̄_i += Z̄_c Y_jᵀ and Ȳ_j += X_iᵀ Z̄_c for each such (i, j, c).
+  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
+    const { m, q, n } = this, V = [t.val, H.T1, H.T2, H.T12], B = [A.A0, A.A1, A.A2, A.A12];
+    for (const [i, j, c] of HYPER_PRODUCTS) {
+      this.mm(1, 1, op(B[c]!, this.Z, false), op(V[j]!, T_(this.Y), false), op(B[i]!, this.X, false), m, n, q);
+      this.mm(1, 1, op(V[i]!, T_(this.X), false), op(B[c]!, this.Z, false), op(B[j]!, this.Y, false), q, m, n);
+    }
+  }
   // X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄
   reverse(t: Tape, K: number, A: Float64Array): void {
     const { m, q, n } = this;
@@ -199,6 +246,8 @@ export class Constant implements Block {
   get bytes(): number { return 0; }
   replay(t: Tape): void { t.val.set(this.data, this.out); }
   structure(): void {}
+  laplacian(): void {}
+  reverseHyper(): void {}
   tangent(): void {}
   second(): void {}
   hyper(): void {}
@@ -212,6 +261,8 @@ export class Detached implements Block {
   get bytes(): number { return 0; }
   replay(t: Tape): void { this.compute(t.val, this.out); }
   structure(): void {}
+  laplacian(): void {}
+  reverseHyper(): void {}
   tangent(): void {}
   second(): void {}
   hyper(): void {}

@@ -14,7 +14,7 @@ import type { Num } from '../numbers/value.js';
 import { replay } from '../tape/sweeps.js';
 import {
   Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradHvpOf, gradientOf, hessianOf, hyperdualOf,
-  jacobianOf, tangentOf,
+  gradHyperdualOf, jacobianOf, laplacianOf, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
@@ -60,6 +60,14 @@ export interface DiagonalInfo {
 /** A sparse symmetric Hessian in CSR form (both triangles). */
 export interface SparseHessian extends Pattern {
   readonly values: Float64Array;
+}
+
+/** Options of the Laplacian. */
+export interface LaplacianOptions extends LaneOptions {
+  /** also return the per-coordinate terms ∂²f/∂xᵢ² (the Hessian diagonal, by `hessianDiagonal`'s 'auto') */
+  terms?: boolean;
+  /** 'auto' (default): colour groups when sparsity pays (see hessianDiagonal), else one lane per input; 'dense' forces the latter */
+  method?: 'auto' | 'dense';
 }
 
 /** Ratio of colours to n below which 'auto' takes the sparse path. */
@@ -214,6 +222,33 @@ export class Prepared<X extends Point = Point> {
     return { n, rowPtr, colIdx, values, colours: c.count };
   }
 
+  /**
+   * The Laplacian tr ∇²f by forward Laplacian sweeps: first-order lanes and a
+   * single summed second-order value per node (every lane's second-order term
+   * collapses into it). With `lanes` ≥ the number of groups, one pass.
+   * Groups are the inputs, or the colours of the detected sparsity pattern
+   * when 'auto' finds it pays. With `{ terms: true }` the per-coordinate terms
+   * are returned too.
+   */
+  laplacian(opts?: LaplacianOptions): { laplacian: number; terms?: Shaped<X>; method: 'dense' | 'sparse'; sweeps: number } {
+    const o = options<LaplacianOptions>(this.fn, opts, { lanes: 'positive integer', terms: 'boolean', method: ['auto', 'dense'] });
+    const n = this.packed.flat.length, K = o.lanes ?? Math.max(DEFAULT_LANES, Math.min(n, 64));
+    if (o.terms) {
+      const d = this.hessianDiagonal({ lanes: K, ...(o.method === 'dense' ? { method: 'hyperdual' } : {}) });
+      const flat = this.packed.direction(this.fn, 'terms', d);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += flat[i]!;
+      return { laplacian: s, terms: d, method: d.method === 'sparse' ? 'sparse' : 'dense', sweeps: d.sweeps };
+    }
+    const c = o.method === 'dense' ? null : this.sparseColouring(true);
+    const groups = c ? c.count : n;
+    return {
+      laplacian: laplacianOf(this.w, this.out, K, c ? c.colours : null, groups),
+      method: c ? 'sparse' : 'dense',
+      sweeps: Math.ceil(groups / K),
+    };
+  }
+
   /** f, vᵀ∇f by one forward tangent sweep. */
   jvp(v: Shaped<X> | readonly number[]): { value: number; tangent: number } {
     const d = this.packed.direction(this.fn, 'v', v);
@@ -230,6 +265,21 @@ export class Prepared<X extends Point = Point> {
   hyperdual(a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[]): { value: number; da: number; db: number; dab: number } {
     const da = this.packed.direction(this.fn, 'a', a), db = this.packed.direction(this.fn, 'b', b);
     return { value: this.value as number, ...hyperdualOf(this.w, this.out, da, db) };
+  }
+
+  /**
+   * Third order: aᵀ∇²f b and its gradient ∇ₓ(aᵀ∇²f(x) b), from one forward
+   * hyper-dual sweep over the recording and its reverse sweep.
+   */
+  gradHyperdual(a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
+    const da = this.packed.direction(this.fn, 'a', a), db = this.packed.direction(this.fn, 'b', b);
+    const r = gradHyperdualOf(this.w, this.out, da, db);
+    return { value: r.dab, grad: this.packed.shape(r.grad) as Shaped<X> };
+  }
+
+  /** Third order: aᵀ∇²f a and its gradient ∇ₓ(aᵀ∇²f(x) a). */
+  gradDirectional(a: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
+    return this.gradHyperdual(a, a);
   }
 
   /** The Jacobian of a vector-valued F (rows: outputs; columns: x flattened). */

@@ -6,7 +6,7 @@
 import type { Num } from '../numbers/value.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Arg, Point, Shaped } from './args.js';
-import { Prepared, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type SparseHessian } from './prepare.js';
+import { Prepared, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
 import type { Pattern } from '../sparsity/pattern.js';
 
 const rec = <X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X) => new Prepared<X>(fn, f as (x: never) => unknown, x, false);
@@ -77,4 +77,32 @@ export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts
  */
 export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: LaneOptions): Float64Array[] {
   return new Prepared<X>('jacobian', F as (x: never) => unknown, x, true).jacobian(opts);
+}
+
+/**
+ * The Laplacian Δf = tr ∇²f = Σᵢ ∂²f/∂xᵢ², exact, from forward Laplacian
+ * sweeps (first-order lanes and one summed second-order value: no reverse
+ * sweep, no per-lane second-order storage), over colour groups when the
+ * Hessian is sparse. With `{ terms: true }`, also the terms ∂²f/∂xᵢ².
+ */
+export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions & { terms?: false }): number;
+export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts: LaplacianOptions & { terms: true }): { laplacian: number; terms: Shaped<X> };
+export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions): number | { laplacian: number; terms: Shaped<X> } {
+  const r = rec('laplacian', f, x).laplacian(opts);
+  return opts?.terms ? { laplacian: r.laplacian, terms: r.terms! } : r.laplacian;
+}
+
+/** Third order: ∇ₓ(aᵀ∇²f(x) a), the gradient of the second directional derivative (with its value aᵀHa). */
+export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
+  return rec('gradDirectional', f, x).gradDirectional(a);
+}
+
+/**
+ * Third order: ∇ₓ(aᵀ∇²f(x) b) (with its value aᵀHb): the reverse sweep of a
+ * recording whose entries carry hyper-dual values.
+ */
+export function gradHyperdual<X extends Point>(
+  f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[],
+): { value: number; grad: Shaped<X> } {
+  return rec('gradHyperdual', f, x).gradHyperdual(a, b);
 }
