@@ -141,9 +141,10 @@ export function runReverseHyper(
     const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
     const w0 = A0[i]!, w1 = A1[i]!, w2 = A2[i]!, w12 = A12[i]!;
     if (w0 === 0 && w1 === 0 && w2 === 0 && w12 === 0) continue;
+    const { code, p } = node(j);
+    if (code < 0) continue; // a constant
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
     const a1 = T1[ai]!, a2 = T2[ai]!, a12 = T12[ai]!, b1 = T1[bi]!, b2 = T2[bi]!, b12 = T12[bi]!;
-    const { code, p } = node(j);
     evalThird(code, val[ai]!, val[bi]!, p, T4);
     const taaa = T4[0]!, taab = T4[1]!, tabb = T4[2]!, tbbb = T4[3]!;
     const cross = a1 * b2 + a2 * b1;

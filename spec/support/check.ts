@@ -9,8 +9,8 @@
  */
 import { expect } from 'chai';
 import {
-  DEFAULT_LANES, directional, grad, hessian, hessianDiagonal, hvp, hyperdual, jacobian, jvp, valueAndGrad,
-  type Num,
+  DEFAULT_LANES, directional, grad, gradDirectional, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hyperdual,
+  jacobian, jvp, laplacian, sparseHessian, valueAndGrad, type Num,
 } from '../../lib/index.js';
 import { partial } from './fd.js';
 import { mulberry32, randomVector } from './random.js';
@@ -162,8 +162,13 @@ type ScalarFn = (x: Num[]) => Num;
  *     hvp = H·v; directional.second = aᵀHa; hyperdual.dab = aᵀHb;
  *     hessianDiagonal (default, 'hyperdual' and 'hvp', lanes 1, 3 and default)
  *     = diag H
+ *   sparsity: the detected pattern covers every non-zero of H; the sparse
+ *     diagonal and sparseHessian's values equal H's
+ *   Laplacian: laplacian (colour groups, dense lanes, terms) = Σ diag H
+ *   third order: gradHyperdual.value = aᵀHb; gradDirectional = gradHyperdual(a, a)
  *   finite differences: ∇f against Ridders differences of f on plain
- *     numbers; H against Ridders differences of the gradient
+ *     numbers; H against Ridders differences of the gradient; ∇(aᵀHb)
+ *     against Ridders differences of aᵀ·hvp(b)
  * Throws (a chai AssertionError listing every disagreement) if a comparison
  * exceeds its tolerance; returns the results and the largest disagreements.
  */
@@ -227,6 +232,27 @@ export function checkDerivatives(f: ScalarFn, x: readonly number[], opts: CheckO
   }
   t.pathVec(`hessianDiagonal(lanes ${DEFAULT_LANES})`, hessianDiagonal(f, x, { lanes: DEFAULT_LANES }), diag);
 
+  // sparsity: the pattern covers every non-zero; the sparse diagonal and the sparse Hessian equal the dense ones
+  const pat = hessianSparsity(f, x);
+  const inPattern = (i: number, j: number) => { for (let e = pat.rowPtr[i]!; e < pat.rowPtr[i + 1]!; e++) if (pat.colIdx[e] === j) return true; return false; };
+  H.forEach((row, i) => row.forEach((h, j) => { if (h !== 0 && !inPattern(i, j)) t.path(`pattern lacks non-zero H[${i}][${j}]`, h, 0); }));
+  t.pathVec('hessianDiagonal(sparse)', hessianDiagonal(f, x, { method: 'sparse' }), diag);
+  const S = sparseHessian(f, x, { lanes: 2 });
+  for (let i = 0; i < n; i++) for (let e = S.rowPtr[i]!; e < S.rowPtr[i + 1]!; e++) t.path(`sparseHessian[${i}][${S.colIdx[e]}]`, S.values[e]!, H[i]![S.colIdx[e]!]!);
+
+  // the Laplacian: tr H, summed in one forward pass (dense lanes, fewer lanes, and colour groups)
+  const tr = dotScaled(diag, diag.map(() => 1));
+  t.path('laplacian', laplacian(f, x), tr.value, tr.scale);
+  t.path('laplacian(dense, lanes 2)', laplacian(f, x, { method: 'dense', lanes: 2 }), tr.value, tr.scale);
+  t.pathVec('laplacian(terms)', laplacian(f, x, { terms: true }).terms, diag);
+
+  // third order: ∇ₓ(aᵀHb) by the reverse of a hyper-dual sweep; its value is aᵀHb; the directional form agrees
+  const g3 = gradHyperdual(f, x, a, b);
+  t.path('gradHyperdual.value vs aᵀHb', g3.value, aHb.value, aHb.scale);
+  const g3a = gradDirectional(f, x, a), g3aa = gradHyperdual(f, x, a, a);
+  t.path('gradDirectional.value vs aᵀHa', g3a.value, aHa.value, aHa.scale);
+  t.pathVec('gradDirectional vs gradHyperdual(a, a)', g3a.grad, g3aa.grad);
+
   // finite differences
   if (opts.fd !== false) {
     const h = opts.fdStep ?? FD_STEP;
@@ -236,6 +262,8 @@ export function checkDerivatives(f: ScalarFn, x: readonly number[], opts: CheckO
       const col = partial((xs) => grad(f, xs), x, j, h);
       for (let i = 0; i < n; i++) t.fdiff(`H[${i}][${j}] vs FD of ∇f`, H[i]![j]!, col[i]!);
     }
+    const aHbAt = (xs: number[]): number[] => { const hb = hvp(f, xs, b); let s = 0; for (let i = 0; i < n; i++) s += a[i]! * hb[i]!; return [s]; };
+    for (let j = 0; j < n; j++) t.fdiff(`∇(aᵀHb)[${j}] vs FD of aᵀH·b`, g3.grad[j]!, partial(aHbAt, x, j, h)[0]!);
   }
 
   if (opts.verbose) {
