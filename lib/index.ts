@@ -13,6 +13,7 @@ export { Value, type Num } from './numbers/value.js';
 export { Dual } from './numbers/dual.js';
 export { HyperDual } from './numbers/hyperdual.js';
 export { Taylor2 } from './numbers/taylor2.js';
+export { Jet, MAX_TAGS } from './numbers/jet.js';
 export { Var } from './tape/var.js';
 export {
   neg, sqrt, cbrt, exp, expm1, log, log1p, log2, log10, sin, cos, tan, asin, acos, atan,
@@ -38,6 +39,9 @@ export {
 export {
   prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type SparseHessian, type LaplacianOptions,
 } from './transforms/prepare.js';
+export {
+  hessianTraceEstimate, hessianDiagonalEstimate, DEFAULT_SAMPLES, type TraceEstimateOptions, type DiagonalEstimateOptions, type Estimate,
+} from './transforms/estimators.js';
 export type { Pattern } from './sparsity/pattern.js';
 export type { Point, Arg, Shaped, TensorRecord } from './transforms/args.js';
 export type { Vector } from './transforms/check.js';

@@ -30,6 +30,11 @@ export function end(t: Trace): void {
   if (k >= 0) stack.splice(k, 1);
 }
 
+/** How many evaluations are running (greater than 0 inside a function some transform is evaluating). */
+export function depth(): number {
+  return stack.length;
+}
+
 /** The innermost running transform's name, for error messages ("hyperad" outside any). */
 export function currentName(): string {
   return stack.length ? stack[stack.length - 1]!.name : 'hyperad';

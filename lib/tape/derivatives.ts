@@ -241,3 +241,43 @@ export function gradHyperdualOf(
   const n = t.nIn;
   return { dab: T12[out]!, grad: A0.slice(1, n + 1), hb: A1.slice(1, n + 1), ha: A2.slice(1, n + 1) };
 }
+
+/** Writes directions[d0 … d0+K−1] into lanes 0 … K−1 of T at the input nodes. */
+function seedLanes(T: Float64Array, K: number, directions: readonly Float64Array[], d0: number): void {
+  for (let k = 0; k < K; k++) {
+    const a = directions[d0 + k]!;
+    for (let i = 0; i < a.length; i++) T[(i + 1) * K + k] = a[i]!;
+  }
+}
+
+/** aᵀHa for each direction a: forward Taylor-2 sweeps, `lanes` directions per sweep; no reverse sweep. */
+export function quadraticForms(w: Workspace, out: number, directions: readonly Float64Array[], lanes: number): Float64Array {
+  const t = w.tape, q = new Float64Array(directions.length);
+  for (let d0 = 0; d0 < directions.length; d0 += lanes) {
+    const K = Math.min(lanes, directions.length - d0), T1 = w.get(0, K), T2 = w.get(1, K);
+    seedLanes(T1, K, directions, d0);
+    forwardSecond(t, K, T1, T2);
+    count(t, K, true, false);
+    for (let k = 0; k < K; k++) q[d0 + k] = T2[out * K + k]!;
+  }
+  return q;
+}
+
+/** H·v for each direction v: forward-over-reverse, `lanes` directions per sweep. */
+export function hvpsOf(w: Workspace, out: number, directions: readonly Float64Array[], lanes: number): Float64Array[] {
+  const t = w.tape, n = t.nIn, hv: Float64Array[] = [];
+  for (let d0 = 0; d0 < directions.length; d0 += lanes) {
+    const K = Math.min(lanes, directions.length - d0), T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+    seedLanes(T, K, directions, d0);
+    forwardTangent(t, K, T);
+    A[out] = 1;
+    reverseTangent(t, K, T, A, AT);
+    count(t, K, true, true);
+    for (let k = 0; k < K; k++) {
+      const h = new Float64Array(n);
+      for (let i = 0; i < n; i++) h[i] = AT[(i + 1) * K + k]!;
+      hv.push(h);
+    }
+  }
+  return hv;
+}

@@ -13,12 +13,19 @@ import { vector, type Vector } from './check.js';
 
 /** Model parameters: a plain object whose values are Tensors. */
 export type TensorRecord = { readonly [key: string]: Tensor };
-/** What a transform differentiates at: numbers, a Tensor, or a record of Tensors. */
-export type Point = Vector | Tensor | TensorRecord;
+/**
+ * What a transform differentiates at: numbers, a Tensor, or a record of
+ * Tensors; inside a function another transform differentiates, an array of
+ * that transform's values (nesting).
+ */
+export type Point = Vector | readonly Num[] | Tensor | TensorRecord;
 /** What f receives for a point of type X. */
-export type Arg<X> = X extends Tensor ? Tensor : X extends Vector ? Num[] : { [K in keyof X]: Tensor };
-/** A result shaped like X (a gradient, an HVP, a diagonal). */
-export type Shaped<X> = X extends Tensor ? Tensor : X extends Vector ? Float64Array : { [K in keyof X]: Tensor };
+export type Arg<X> = X extends Tensor ? Tensor : X extends Vector | readonly Num[] ? Num[] : { [K in keyof X]: Tensor };
+/**
+ * A result shaped like X (a gradient, an HVP, a diagonal): a Float64Array
+ * for numbers, an array of values of the enclosing transforms when nested.
+ */
+export type Shaped<X> = X extends Tensor ? Tensor : X extends Vector ? Float64Array : X extends readonly Num[] ? Num[] : { [K in keyof X]: Tensor };
 
 /** A point flattened: its values, how to build f's argument on a tape, and how to shape results. */
 export interface Packed {

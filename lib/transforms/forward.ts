@@ -13,6 +13,7 @@ import { callable, vector } from './check.js';
 import { output } from './record.js';
 import type { Arg, Point, Shaped } from './args.js';
 import { Prepared } from './prepare.js';
+import { nest, nested } from './nested.js';
 
 type Dir<X> = Shaped<X> | readonly number[];
 
@@ -41,6 +42,10 @@ function scalarArgs(fn: string, f: unknown, x: unknown, dirs: [string, unknown][
  * evaluation of f on dual numbers xᵢ + vᵢε.
  */
 export function jvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Dir<X>): { value: number; tangent: number } {
+  return nest('jvp', () => jvpPlain(f, x, v), () => nested.jvp('jvp', f as never, x, v));
+}
+
+function jvpPlain<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Dir<X>): { value: number; tangent: number } {
   const s = scalarArgs('jvp', f, x, [['v', v]]);
   if (!s) return new Prepared<X>('jvp', f as (x: never) => unknown, x, false).jvp(v);
   const [x0, v0] = s as [Float64Array, Float64Array];
@@ -53,6 +58,10 @@ export function jvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Dir<X>): { 
  * numbers: the first and second derivatives of t ↦ f(x + t·a) at 0.
  */
 export function directional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Dir<X>): { value: number; first: number; second: number } {
+  return nest('directional', () => directionalPlain(f, x, a), () => nested.directional('directional', f as never, x, a));
+}
+
+function directionalPlain<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Dir<X>): { value: number; first: number; second: number } {
   const s = scalarArgs('directional', f, x, [['a', a]]);
   if (!s) return new Prepared<X>('directional', f as (x: never) => unknown, x, false).directional(a);
   const [x0, a0] = s as [Float64Array, Float64Array];
@@ -65,6 +74,12 @@ export function directional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Dir
  * xᵢ + aᵢε₁ + bᵢε₂.
  */
 export function hyperdual<X extends Point>(
+  f: (x: Arg<X>) => Num, x: X, a: Dir<X>, b: Dir<X>,
+): { value: number; da: number; db: number; dab: number } {
+  return nest('hyperdual', () => hyperdualPlain(f, x, a, b), () => nested.hyperdual('hyperdual', f as never, x, a, b));
+}
+
+function hyperdualPlain<X extends Point>(
   f: (x: Arg<X>) => Num, x: X, a: Dir<X>, b: Dir<X>,
 ): { value: number; da: number; db: number; dab: number } {
   const s = scalarArgs('hyperdual', f, x, [['a', a], ['b', b]]);

@@ -21,6 +21,7 @@ import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from './check.js';
 import { describe } from '../describe.js';
+import { nest } from './nested.js';
 import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
 
@@ -297,5 +298,5 @@ export class Prepared<X extends Point = Point> {
  */
 export function prepare<X extends Point>(f: (x: Arg<X>) => Num | Num[] | Tensor, x: X, opts?: { vector?: boolean }): Prepared<X> {
   const o = options<{ vector: boolean }>('prepare', opts, { vector: 'boolean' });
-  return new Prepared('prepare', f as (x: never) => unknown, x, Boolean(o.vector));
+  return nest('prepare', () => new Prepared('prepare', f as (x: never) => unknown, x, Boolean(o.vector)));
 }

@@ -8,18 +8,21 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Arg, Point, Shaped } from './args.js';
 import { Prepared, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
 import type { Pattern } from '../sparsity/pattern.js';
+import { nest, nested } from './nested.js';
 
 const rec = <X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X) => new Prepared<X>(fn, f as (x: never) => unknown, x, false);
 
 /** f(x) and ∇f(x) from one recording and one reverse sweep. */
 export function valueAndGrad<X extends Point>(f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
-  const p = rec('valueAndGrad', f, x);
-  return { value: p.value as number, grad: p.grad() };
+  return nest('valueAndGrad', () => {
+    const p = rec('valueAndGrad', f, x);
+    return { value: p.value as number, grad: p.grad() };
+  }, () => nested.valueAndGrad('valueAndGrad', f as never, x));
 }
 
 /** ∇f(x) by reverse mode, shaped like x. */
 export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
-  return rec('grad', f, x).grad();
+  return nest('grad', () => rec('grad', f, x).grad(), () => nested.valueAndGrad('grad', f as never, x).grad);
 }
 
 /**
@@ -28,7 +31,7 @@ export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
  * H·v together (this returns H·v, shaped like x).
  */
 export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> | readonly number[]): Shaped<X> {
-  return rec('hvp', f, x).hvp(v);
+  return nest('hvp', () => rec('hvp', f, x).hvp(v), () => nested.hvp('hvp', f as never, x, v));
 }
 
 /**
@@ -37,7 +40,7 @@ export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> |
  * recording. Exactly symmetric (the two triangles are averaged).
  */
 export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): Float64Array[] {
-  return rec('hessian', f, x).hessian(opts);
+  return nest('hessian', () => rec('hessian', f, x).hessian(opts), () => nested.hessian('hessian', f as never, x));
 }
 
 /**
@@ -49,7 +52,7 @@ export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: Lan
  * `sweeps` and `directions` say what ran.
  */
 export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
-  return rec('hessianDiagonal', f, x).hessianDiagonal(opts);
+  return nest('hessianDiagonal', () => rec('hessianDiagonal', f, x).hessianDiagonal(opts), () => nested.hessianDiagonal('hessianDiagonal', f as never, x));
 }
 
 /**
@@ -59,7 +62,7 @@ export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, op
  * true non-zeros for the branch recorded at x.
  */
 export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): Pattern {
-  return rec('hessianSparsity', f, x).hessianSparsity();
+  return nest('hessianSparsity', () => rec('hessianSparsity', f, x).hessianSparsity());
 }
 
 /**
@@ -68,7 +71,7 @@ export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): P
  * detected pattern, every entry read directly; `colours` says how many.
  */
 export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): SparseHessian & { readonly colours: number } {
-  return rec('sparseHessian', f, x).sparseHessian(opts);
+  return nest('sparseHessian', () => rec('sparseHessian', f, x).sparseHessian(opts));
 }
 
 /**
@@ -76,7 +79,7 @@ export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts
  * rows J[i][j] = ∂Fᵢ/∂xⱼ: one-hot tangent lanes when n ≤ m, adjoint lanes otherwise.
  */
 export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: LaneOptions): Float64Array[] {
-  return new Prepared<X>('jacobian', F as (x: never) => unknown, x, true).jacobian(opts);
+  return nest('jacobian', () => new Prepared<X>('jacobian', F as (x: never) => unknown, x, true).jacobian(opts), () => nested.jacobian('jacobian', F as never, x));
 }
 
 /**
@@ -88,13 +91,19 @@ export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X
 export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions & { terms?: false }): number;
 export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts: LaplacianOptions & { terms: true }): { laplacian: number; terms: Shaped<X> };
 export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions): number | { laplacian: number; terms: Shaped<X> } {
-  const r = rec('laplacian', f, x).laplacian(opts);
-  return opts?.terms ? { laplacian: r.laplacian, terms: r.terms! } : r.laplacian;
+  return nest('laplacian', () => {
+    const r = rec('laplacian', f, x).laplacian(opts);
+    return opts?.terms ? { laplacian: r.laplacian, terms: r.terms! } : r.laplacian;
+  }, () => {
+    if (!opts?.terms) return nested.laplacian('laplacian', f as never, x);
+    const terms = nested.hessianDiagonal('laplacian', f as never, x);
+    return { laplacian: nested.laplacian('laplacian', f as never, x), terms };
+  });
 }
 
 /** Third order: ∇ₓ(aᵀ∇²f(x) a), the gradient of the second directional derivative (with its value aᵀHa). */
 export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
-  return rec('gradDirectional', f, x).gradDirectional(a);
+  return nest('gradDirectional', () => rec('gradDirectional', f, x).gradDirectional(a));
 }
 
 /**
@@ -104,5 +113,5 @@ export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a:
 export function gradHyperdual<X extends Point>(
   f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[],
 ): { value: number; grad: Shaped<X> } {
-  return rec('gradHyperdual', f, x).gradHyperdual(a, b);
+  return nest('gradHyperdual', () => rec('gradHyperdual', f, x).gradHyperdual(a, b));
 }

@@ -1,0 +1,298 @@
+/**
+ * Stochastic estimators of the Hessian's trace and diagonal, for when n is
+ * too large for the exact ones (n sweeps). All rest on one identity: for a
+ * random probe z with E[zzᵀ] = I,
+ *   E[zᵀHz] = tr H          (Hutchinson)
+ *   E[z ⊙ Hz] = diag H      (Bekas–Kokiopoulou–Saad)
+ * and zᵀHz is the second-order coefficient of one forward Taylor-2 sweep
+ * seeded with z: the trace needs no reverse sweep at all. The diagonal needs
+ * the vector Hz, so it runs forward-over-reverse (HVP) lanes.
+ *
+ * f is recorded once at x (as `prepare` does); every probe is a lane of a
+ * sweep over that recording, `lanes` probes per sweep.
+ *
+ * Probes are Rademacher (entries ±1), drawn from one mulberry32(seed)
+ * stream, 32 entries per draw: each probe takes ⌈n/32⌉ fresh draws, and its
+ * entry i (x flattened, a record in its keys' order) is −1 if bit i mod 32
+ * (from the least significant) of draw ⌊i/32⌋, as the integer u·2³², is set,
+ * else +1. Probes are drawn in the order they are used (for the ++ methods:
+ * the sketch probes first, then the residual probes), so a run with fewer
+ * samples uses a prefix of the probes of a run with more (same method and
+ * seed).
+ */
+import type { Num } from '../numbers/value.js';
+import { Workspace, hvpsOf, quadraticForms } from '../tape/derivatives.js';
+import { mulberry32 } from '../tensor/random.js';
+import { describe } from '../describe.js';
+import { callable, options } from './check.js';
+import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
+import { recordScalar } from './record.js';
+import { DEFAULT_LANES } from './prepare.js';
+
+/** Probes when none are asked for. */
+export const DEFAULT_SAMPLES = 64;
+
+/** Options of {@link hessianTraceEstimate}. */
+export interface TraceEstimateOptions {
+  /** probes, i.e. Hessian applications (sweep lanes); default {@link DEFAULT_SAMPLES}; 'hutch++' needs ≥ 3 */
+  samples?: number;
+  /** seed of mulberry32 for the Rademacher probes, an integer 0 … 2³² − 1; default 0 */
+  seed?: number;
+  /** 'hutchinson' (default) or 'hutch++' */
+  method?: 'hutchinson' | 'hutch++';
+  /**
+   * How zᵀHz is formed. 'forward' (default): the second-order coefficient of
+   * a forward Taylor-2 sweep seeded with z (no reverse sweep, no adjoints).
+   * 'hvp': z·(Hz) with Hz by forward-over-reverse. Both give the same
+   * estimate up to rounding; 'hutch++' runs its sketch H·S by HVP lanes
+   * either way.
+   */
+  path?: 'forward' | 'hvp';
+  /** probes per sweep; default {@link DEFAULT_LANES} */
+  lanes?: number;
+}
+
+/** Options of {@link hessianDiagonalEstimate}. */
+export interface DiagonalEstimateOptions {
+  /** probes, i.e. Hessian-vector products; default {@link DEFAULT_SAMPLES}; 'diag++' needs ≥ 3 */
+  samples?: number;
+  /** seed of mulberry32 for the Rademacher probes, an integer 0 … 2³² − 1; default 0 */
+  seed?: number;
+  /** 'hutchinson' (default) or 'diag++' */
+  method?: 'hutchinson' | 'diag++';
+  /** probes per sweep; default {@link DEFAULT_LANES} */
+  lanes?: number;
+}
+
+/** An estimate and its standard error (both shaped like x for the diagonal). */
+export interface Estimate<E> {
+  readonly estimate: E;
+  /**
+   * Sample standard deviation of the averaged probe terms ÷ √(their count):
+   * of all `samples` terms for 'hutchinson'; of the residual terms for the
+   * ++ methods (see their docs). NaN when that count is 1.
+   */
+  readonly standardError: E;
+  /** probes used (Hessian applications, including a ++ sketch) */
+  readonly samples: number;
+}
+
+// 'seed' is listed so options() knows the key; settings() checks its value (0 is a seed too)
+const traceSpec = { samples: 'positive integer', seed: 'positive integer', method: ['hutchinson', 'hutch++'], path: ['forward', 'hvp'], lanes: 'positive integer' } as const;
+const diagSpec = { samples: 'positive integer', seed: 'positive integer', method: ['hutchinson', 'diag++'], lanes: 'positive integer' } as const;
+
+/**
+ * Checks the options with `options()`; the seed (which may be 0) separately.
+ * Returns samples, seed and lanes with their defaults filled in.
+ */
+function settings<T extends { samples?: number; seed?: number; method?: string; lanes?: number }>(
+  fn: string, opts: unknown, spec: { readonly [K in keyof T]-?: readonly string[] | 'positive integer' | 'boolean' },
+): Partial<T> & { samples: number; seed: number; lanes: number } {
+  const plain = opts !== null && typeof opts === 'object' && !Array.isArray(opts);
+  const seed = plain ? (opts as { seed?: unknown }).seed : undefined;
+  const o = options<T>(fn, plain ? { ...(opts as object), seed: undefined } : opts, spec);
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
+    throw new RangeError(`${fn}: option 'seed' must be an integer from 0 to 4294967295, got ${describe(seed)}`);
+  }
+  const samples = o.samples ?? DEFAULT_SAMPLES;
+  if (o.method?.endsWith('++') && samples < 3) {
+    throw new RangeError(`${fn}: method '${o.method}' needs samples ≥ 3 (sketch, its products, residual probes), got ${samples}`);
+  }
+  return { ...o, samples, seed: (seed as number | undefined) ?? 0, lanes: o.lanes ?? DEFAULT_LANES };
+}
+
+/** f recorded at x, with H applied to probe directions as sweep lanes over that recording. */
+class Recorded {
+  readonly packed: Packed;
+  private readonly w: Workspace;
+  private readonly out: number;
+  constructor(fn: string, f: unknown, x: unknown, readonly lanes: number) {
+    callable(fn, f);
+    this.packed = pack(fn, x);
+    const rec = recordScalar(fn, f as (x: never) => Num, this.packed);
+    this.w = new Workspace(rec.tape);
+    this.out = rec.outputs[0]!;
+  }
+  get n(): number { return this.packed.flat.length; }
+  /** aᵀHa per direction a: forward Taylor-2 lanes, or a·(Ha) from HVP lanes */
+  quadratic(dirs: readonly Float64Array[], path: 'forward' | 'hvp'): Float64Array {
+    if (path === 'forward') return quadraticForms(this.w, this.out, dirs, this.lanes);
+    return Float64Array.from(this.hvps(dirs), (hv, j) => dot(dirs[j]!, hv));
+  }
+  /** H·v per direction v (forward-over-reverse lanes) */
+  hvps(dirs: readonly Float64Array[]): Float64Array[] {
+    return hvpsOf(this.w, this.out, dirs, this.lanes);
+  }
+}
+
+/** The next `count` Rademacher probes of length n from one mulberry32(seed) stream (32 signs per draw). */
+function rademacher(seed: number, n: number): (count: number) => Float64Array[] {
+  const u = mulberry32(seed);
+  return (count) => Array.from({ length: count }, () => {
+    const z = new Float64Array(n);
+    for (let i0 = 0; i0 < n; i0 += 32) {
+      const bits = u() * 4294967296; // the draw's 32-bit integer, exactly
+      for (let b = 0, end = Math.min(32, n - i0); b < end; b++) z[i0 + b] = (bits >>> b) & 1 ? -1 : 1;
+    }
+    return z;
+  });
+}
+
+/** Runs `body` on the next `count` probes, `lanes` at a time (so probes are never all held at once). */
+function inBatches(next: (count: number) => Float64Array[], count: number, lanes: number, body: (Z: Float64Array[]) => void): void {
+  for (let j = 0; j < count; j += lanes) body(next(Math.min(lanes, count - j)));
+}
+
+/** Running mean and sum of squared deviations of vectors, entry by entry (Welford). */
+class Moments {
+  count = 0;
+  readonly mean: Float64Array;
+  private readonly m2: Float64Array;
+  constructor(n: number) { this.mean = new Float64Array(n); this.m2 = new Float64Array(n); }
+  push(x: ArrayLike<number>): void {
+    const c = ++this.count, { mean, m2 } = this;
+    for (let i = 0; i < mean.length; i++) {
+      const d = x[i]! - mean[i]!;
+      mean[i] += d / c;
+      m2[i] += d * (x[i]! - mean[i]!);
+    }
+  }
+  /** sample standard deviation ÷ √count, per entry (NaN for one sample) */
+  standardError(): Float64Array {
+    const c = this.count;
+    return this.m2.map((s) => (c > 1 ? Math.sqrt(s / (c - 1) / c) : NaN));
+  }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** y − Q(Qᵀy): y with its part in span Q removed (Q orthonormal columns). */
+function deflate(Q: readonly Float64Array[], y: Float64Array): Float64Array {
+  const r = y.slice();
+  for (const q of Q) {
+    const c = dot(q, r);
+    for (let i = 0; i < r.length; i++) r[i] -= c * q[i]!;
+  }
+  return r;
+}
+
+/**
+ * An orthonormal basis of span Y: Gram–Schmidt, each column orthogonalised
+ * twice (which keeps it orthogonal to working precision); a column whose
+ * remainder is below 1e-12 of the largest column is dependent and dropped.
+ * (Any orthonormal Q keeps the ++ estimators unbiased; dropping only moves
+ * that direction from the exact part to the residual.)
+ */
+function orthonormal(Y: readonly Float64Array[]): Float64Array[] {
+  const tol = 1e-12 * Math.max(0, ...Y.map((y) => Math.sqrt(dot(y, y))));
+  const Q: Float64Array[] = [];
+  for (const y of Y) {
+    const r = deflate(Q, deflate(Q, y)), s = Math.sqrt(dot(r, r));
+    if (s > tol && s > 0) Q.push(r.map((v) => v / s));
+  }
+  return Q;
+}
+
+/**
+ * The ++ sketch: k = ⌊samples/3⌋ probes S, Q = orth(H·S) by HVP lanes.
+ * Returns Q and the number of residual probes, samples − 2k (≥ k).
+ */
+function sketch(r: Recorded, next: (count: number) => Float64Array[], samples: number): { Q: Float64Array[]; residual: number } {
+  const k = Math.floor(samples / 3), HS: Float64Array[] = [];
+  inBatches(next, k, r.lanes, (S) => { HS.push(...r.hvps(S)); });
+  return { Q: orthonormal(HS), residual: samples - 2 * k };
+}
+
+/**
+ * An estimate of tr ∇²f(x) from Rademacher probes z.
+ *
+ * 'hutchinson': the mean of zᵀHz over `samples` probes; unbiased, variance
+ * 2 Σ_{i≠j} H_ij² / samples. standardError: the terms' sample standard
+ * deviation ÷ √samples. With path 'forward' each probe is one lane of a
+ * forward Taylor-2 sweep (no reverse sweep); with 'hvp', z·(Hz) by
+ * forward-over-reverse.
+ *
+ * 'hutch++' (Meyer, Musco, Musco & Woodruff 2021), with m = samples ≥ 3 and
+ * k = ⌊m/3⌋: k sketch probes S, Q = orth(H·S) (k HVPs); the exact part
+ * tr(QᵀHQ) = Σ qᵀHq (≤ k quadratic forms); and Hutchinson with the remaining
+ * m − 2k probes g on the deflated Hessian (I − QQᵀ)H(I − QQᵀ), i.e. the mean
+ * of wᵀHw with w = g − Q(Qᵀg). Estimate: tr(QᵀHQ) + that mean; unbiased for
+ * any Q. standardError: that of the residual mean (its terms' standard
+ * deviation ÷ √(m − 2k)), given the sketch. Since the estimate's mean
+ * given any sketch is tr H, the conditional variance averaged over sketches
+ * is the total variance: the SE is honest for the whole error.
+ * Exact (up to rounding) when rank H ≤ k. The quadratic forms follow
+ * `path`; the sketch is HVP lanes either way. Cost: m applications of H.
+ */
+export function hessianTraceEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: TraceEstimateOptions): Estimate<number> {
+  const fn = 'hessianTraceEstimate';
+  const o = settings<TraceEstimateOptions>(fn, opts, traceSpec), path = o.path ?? 'forward';
+  const r = new Recorded(fn, f, x, o.lanes), next = rademacher(o.seed, r.n), terms = new Moments(1);
+  let exact = 0, count = o.samples, Q: Float64Array[] = [];
+  if (o.method === 'hutch++') {
+    ({ Q, residual: count } = sketch(r, next, o.samples));
+    for (const q of r.quadratic(Q, path)) exact += q;
+  }
+  inBatches(next, count, o.lanes, (G) => {
+    for (const t of r.quadratic(Q.length ? G.map((g) => deflate(Q, g)) : G, path)) terms.push([t]);
+  });
+  return { estimate: exact + terms.mean[0]!, standardError: terms.standardError()[0]!, samples: o.samples };
+}
+
+/**
+ * An estimate of diag ∇²f(x) (shaped like x) from Rademacher probes z, each
+ * Hz by forward-over-reverse lanes.
+ *
+ * 'hutchinson' (Bekas, Kokiopoulou & Saad 2007): the mean of z ⊙ Hz over
+ * `samples` probes. Entry i is unbiased with variance Σ_{j≠i} H_ij² / samples,
+ * so it is exact for every probe when H is diagonal. standardError, per
+ * entry: the terms' sample standard deviation ÷ √samples.
+ *
+ * 'diag++' (a low-rank correction in the manner of Baston & Nakatsukasa's
+ * Diag++), with m = samples ≥ 3, k = ⌊m/3⌋, P = QQᵀ and Q = orth(H·S) from
+ * k sketch probes S, splits
+ *   H = (PH + HP − PHP) + (I − P)H(I − P)
+ * and takes the first part's diagonal exactly from HQ (≤ k HVPs):
+ *   entry i = 2 Σ_a Q_ia (HQ)_ia − Σ_{a,b} Q_ia (QᵀHQ)_ab Q_ib,
+ * and the second part's by Hutchinson with the remaining m − 2k probes g:
+ * the mean of g ⊙ (I − P)H(I − P)g. (Baston & Nakatsukasa deflate only on
+ * the left, (I − P)H; deflating on both sides has residual rows no longer
+ * than theirs, and the estimate's sum equals the 'hutch++' trace estimate
+ * for the same seed and samples, up to rounding.) standardError, per entry:
+ * that of the residual mean given the sketch (see hessianTraceEstimate).
+ * Exact (up to rounding) when rank H ≤ k. Cost: m HVPs.
+ */
+export function hessianDiagonalEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
+  const fn = 'hessianDiagonalEstimate';
+  const o = settings<DiagonalEstimateOptions>(fn, opts, diagSpec);
+  const r = new Recorded(fn, f, x, o.lanes), n = r.n, next = rademacher(o.seed, n), terms = new Moments(n);
+  const exact = new Float64Array(n);
+  let count = o.samples, Q: Float64Array[] = [];
+  if (o.method === 'diag++') {
+    ({ Q, residual: count } = sketch(r, next, o.samples));
+    const HQ = r.hvps(Q);
+    const M = Q.map((_, a) => Q.map((qb) => dot(qb, HQ[a]!))); // QᵀHQ
+    for (let a = 0; a < Q.length; a++) {
+      const qa = Q[a]!, hqa = HQ[a]!, MQa = new Float64Array(n); // (QM)ₐ = Σ_b Q_b M_ba
+      for (let b = 0; b < Q.length; b++) {
+        const m = M[b]![a]!, qb = Q[b]!;
+        for (let i = 0; i < n; i++) MQa[i] += m * qb[i]!;
+      }
+      for (let i = 0; i < n; i++) exact[i] += qa[i]! * (2 * hqa[i]! - MQa[i]!);
+    }
+  }
+  inBatches(next, count, o.lanes, (G) => {
+    const HW = r.hvps(Q.length ? G.map((g) => deflate(Q, g)) : G);
+    G.forEach((g, j) => {
+      const y = Q.length ? deflate(Q, HW[j]!) : HW[j]!;
+      for (let i = 0; i < n; i++) y[i] *= g[i]!;
+      terms.push(y);
+    });
+  });
+  const estimate = terms.mean.map((v, i) => v + exact[i]!);
+  return { estimate: r.packed.shape(estimate) as Shaped<X>, standardError: r.packed.shape(terms.standardError()) as Shaped<X>, samples: o.samples };
+}
