@@ -21,13 +21,12 @@
  * seed).
  */
 import type { Num } from '../numbers/value.js';
-import { Workspace, hvpsOf, quadraticForms } from '../tape/derivatives.js';
 import { mulberry32 } from '../tensor/random.js';
 import { describe } from '../describe.js';
-import { callable, options } from './check.js';
-import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
-import { recordScalar } from './record.js';
-import { DEFAULT_LANES } from './prepare.js';
+import { options } from './check.js';
+import type { Arg, Point, Shaped } from './args.js';
+import { DEFAULT_LANES, Prepared } from './prepare.js';
+import { nest } from './nested.js';
 
 /** Probes when none are asked for. */
 export const DEFAULT_SAMPLES = 64;
@@ -101,27 +100,19 @@ function settings<T extends { samples?: number; seed?: number; method?: string; 
   return { ...o, samples, seed: (seed as number | undefined) ?? 0, lanes: o.lanes ?? DEFAULT_LANES };
 }
 
-/** f recorded at x, with H applied to probe directions as sweep lanes over that recording. */
+/** A recording of f, with H applied to probe directions as sweep lanes over it. */
 class Recorded {
-  readonly packed: Packed;
-  private readonly w: Workspace;
-  private readonly out: number;
-  constructor(fn: string, f: unknown, x: unknown, readonly lanes: number) {
-    callable(fn, f);
-    this.packed = pack(fn, x);
-    const rec = recordScalar(fn, f as (x: never) => Num, this.packed);
-    this.w = new Workspace(rec.tape);
-    this.out = rec.outputs[0]!;
-  }
-  get n(): number { return this.packed.flat.length; }
+  constructor(private readonly p: Prepared, readonly lanes: number) {}
+  get n(): number { return this.p.size; }
+  get packed(): { shape(v: Float64Array): unknown } { return this.p; }
   /** aᵀHa per direction a: forward Taylor-2 lanes, or a·(Ha) from HVP lanes */
   quadratic(dirs: readonly Float64Array[], path: 'forward' | 'hvp'): Float64Array {
-    if (path === 'forward') return quadraticForms(this.w, this.out, dirs, this.lanes);
+    if (path === 'forward') return this.p.quadraticForms(dirs, this.lanes);
     return Float64Array.from(this.hvps(dirs), (hv, j) => dot(dirs[j]!, hv));
   }
   /** H·v per direction v (forward-over-reverse lanes) */
   hvps(dirs: readonly Float64Array[]): Float64Array[] {
-    return hvpsOf(this.w, this.out, dirs, this.lanes);
+    return this.p.hvps(dirs, this.lanes);
   }
 }
 
@@ -230,8 +221,14 @@ function sketch(r: Recorded, next: (count: number) => Float64Array[], samples: n
  */
 export function hessianTraceEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: TraceEstimateOptions): Estimate<number> {
   const fn = 'hessianTraceEstimate';
+  return nest(fn, () => traceEstimate(new Prepared<X>(fn, f as (x: never) => unknown, x, false), opts));
+}
+
+/** {@link hessianTraceEstimate} on a recording (also `Prepared#hessianTraceEstimate`). */
+export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimate<number> {
+  const fn = 'hessianTraceEstimate';
   const o = settings<TraceEstimateOptions>(fn, opts, traceSpec), path = o.path ?? 'forward';
-  const r = new Recorded(fn, f, x, o.lanes), next = rademacher(o.seed, r.n), terms = new Moments(1);
+  const r = new Recorded(p, o.lanes), next = rademacher(o.seed, r.n), terms = new Moments(1);
   let exact = 0, count = o.samples, Q: Float64Array[] = [];
   if (o.method === 'hutch++') {
     ({ Q, residual: count } = sketch(r, next, o.samples));
@@ -268,8 +265,14 @@ export function hessianTraceEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: 
  */
 export function hessianDiagonalEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
   const fn = 'hessianDiagonalEstimate';
+  return nest(fn, () => diagonalEstimate(new Prepared<X>(fn, f as (x: never) => unknown, x, false), opts));
+}
+
+/** {@link hessianDiagonalEstimate} on a recording (also `Prepared#hessianDiagonalEstimate`). */
+export function diagonalEstimate<X extends Point>(p: Prepared<X>, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
+  const fn = 'hessianDiagonalEstimate';
   const o = settings<DiagonalEstimateOptions>(fn, opts, diagSpec);
-  const r = new Recorded(fn, f, x, o.lanes), n = r.n, next = rademacher(o.seed, n), terms = new Moments(n);
+  const r = new Recorded(p, o.lanes), n = r.n, next = rademacher(o.seed, n), terms = new Moments(n);
   const exact = new Float64Array(n);
   let count = o.samples, Q: Float64Array[] = [];
   if (o.method === 'diag++') {

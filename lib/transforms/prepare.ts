@@ -14,7 +14,7 @@ import type { Num } from '../numbers/value.js';
 import { replay } from '../tape/sweeps.js';
 import {
   Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradHvpOf, gradientOf, hessianOf, hyperdualOf,
-  gradHyperdualOf, jacobianOf, laplacianOf, tangentOf,
+  gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
@@ -281,6 +281,19 @@ export class Prepared<X extends Point = Point> {
   /** Third order: aᵀ∇²f a and its gradient ∇ₓ(aᵀ∇²f(x) a). */
   gradDirectional(a: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
     return this.gradHyperdual(a, a);
+  }
+
+  /** number of inputs (x flattened) */
+  get size(): number { return this.packed.flat.length; }
+  /** a flat vector shaped like x */
+  shape(v: Float64Array): Shaped<X> { return this.packed.shape(v) as Shaped<X>; }
+  /** aᵀHa for each direction a (x flattened): forward Taylor-2 lanes, no reverse sweep */
+  quadraticForms(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array {
+    return quadraticForms(this.w, this.out, directions, lanes);
+  }
+  /** H·v for each direction v (x flattened): forward-over-reverse lanes */
+  hvps(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array[] {
+    return hvpsOf(this.w, this.out, directions, lanes);
   }
 
   /** The Jacobian of a vector-valued F (rows: outputs; columns: x flattened). */
