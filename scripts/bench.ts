@@ -14,6 +14,17 @@
  * default), and a sweep over lanes K for the Hessian of W1 and W3 n = 1000
  * and the diagonals of W3 n = 1000, to choose the default K from data.
  *
+ * Sparsity (issue 7): the diagonal by method 'sparse' for W2 and W3 at
+ * n = 1000 and 100000 — prepared: pattern and colouring cached by the first
+ * call, the timed call is the compressed sweeps (one HVP per colour, K
+ * colours per sweep); transform: a fresh call (records, detects, colours,
+ * sweeps) — with the colours. And the detection overhead of 'auto' on the
+ * dense W4 (n = 100 and 1000): fresh hessianDiagonal(f, x) (auto, which falls
+ * back to 'hyperdual') against fresh hessianDiagonal(f, x, { method:
+ * 'hyperdual' }), each sample paired with one of the other taken just before
+ * it, in both orders; the ratio is the geometric mean of the two orders'
+ * medians. The issue's targets are checked at the end and printed.
+ *
  * Timing: process.hrtime.bigint(); a warm-up, then samples of as many calls
  * as make ≥ 5 ms; the median sample per call. Memory: the recording's bytes
  * (Prepared#tapeBytes, i.e. Tape#bytes) and the sweep arrays' bytes
@@ -27,7 +38,7 @@ import { cpus, platform, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  hessian, hessianDiagonal, hvp, prepare, valueAndGrad, DEFAULT_LANES, type Num, type Prepared,
+  hessian, hessianDiagonal, hvp, prepare, valueAndGrad, DEFAULT_LANES, type DiagonalInfo, type Num, type Prepared,
 } from '../lib/index.js';
 import {
   diagonal, logistic, matVec, mlp, rosenbrock, sines, trigonometric, type Workload,
@@ -54,6 +65,12 @@ const SIZES = [100, 1000, 100_000];
 /** dense methods (n sweeps) only up to this n */
 const DENSE_MAX = 1000;
 const LANE_SWEEP = [1, 2, 4, 8, 16, 32];
+/** sizes of W2 and W3 with a sparse-diagonal row */
+const SPARSE_SIZES = [1000, 100_000];
+/** sizes of W4 with an 'auto' overhead row */
+const AUTO_SIZES = [100, 1000];
+/** the issue's targets: the sparse diagonal within this many plain f, with at most this many colours; 'auto' overhead */
+const TARGET = { ratio: 50, colours: 3, autoOverhead: 0.05 };
 
 // ---------------------------------------------------------------- timing
 
@@ -144,6 +161,7 @@ const relRows = (A: readonly Float64Array[], B: readonly Float64Array[]) => {
 // ---------------------------------------------------------------- the prepared path
 
 type Method = 'hyperdual' | 'hvp';
+type DiagMethod = Method | 'sparse';
 
 /**
  * prepare(f, x) per quantity, so each quantity's lane bytes (the sweep arrays
@@ -164,7 +182,7 @@ function prepared(f: ScalarFn, x: Float64Array) {
     grad: () => get('grad').grad(),
     hvp: (v: Float64Array) => get('hvp').hvp(v),
     hessian: (K: number) => get(`hessian ${K}`).hessian({ lanes: K }),
-    diagonal: (method: Method, K: number) => get(`${method} ${K}`).hessianDiagonal({ method, lanes: K }),
+    diagonal: (method: DiagMethod, K: number): Float64Array & DiagonalInfo => get(`${method} ${K}`).hessianDiagonal({ method, lanes: K }),
   };
 }
 
@@ -190,6 +208,11 @@ interface Row {
   laneBytes?: number;
   /** largest relative difference from the closed form (or from the Hessian's diagonal) */
   err?: number;
+  /** for 'sparse': the colours (directions swept) and sweeps */
+  colours?: number;
+  sweeps?: number;
+  /** for the 'auto' overhead: auto ÷ hyperdual, fresh calls, paired samples */
+  overhead?: number;
   reps?: number;
   samples?: number;
   note?: string;
@@ -203,7 +226,7 @@ function progress(what: string): void {
   if (progressOn) process.stderr.write(`\r\x1b[K[${((Number(now() - started)) / 1e9).toFixed(0)} s] ${what}`);
 }
 
-function benchWorkload(w: Workload): void {
+function benchWorkload(w: Workload, opts: { sparse?: boolean } = {}): void {
   const { f, x, v, n, name } = w;
   const label = `${name} n=${n}`;
   const dense = n <= DENSE_MAX;
@@ -258,8 +281,17 @@ function benchWorkload(w: Workload): void {
 
   both('valueAndGrad', undefined, 'grad', () => valueAndGrad(f, x).grad, p.grad, w.grad?.(x));
   both('hvp', undefined, 'hvp', () => hvp(f, x, v), () => p.hvp(v), hv);
-  if (!dense) return;
   const K = DEFAULT_LANES;
+  if (opts.sparse && SPARSE_SIZES.includes(n)) {
+    // prepared: the first call (a warm-up) detects and colours; the timed calls are the compressed sweeps
+    const row = both(`diagonal 'sparse'`, K, `sparse ${K}`, () => hessianDiagonal(f, x, { method: 'sparse' }), () => p.diagonal('sparse', K),
+      w.hessianDiagonal!(x));
+    const info = p.diagonal('sparse', K);
+    row.colours = info.directions;
+    row.sweeps = info.sweeps;
+    row.note = `${info.directions} colour${info.directions === 1 ? '' : 's'}, ${info.sweeps} sweep${info.sweeps === 1 ? '' : 's'}; transform also records, detects, colours`;
+  }
+  if (!dense) return;
   both('hessian', K, `hessian ${K}`, () => hessian(f, x), () => p.hessian(K), H);
   const lane: Record<string, Row> = {};
   for (const method of ['hyperdual', 'hvp'] as const) {
@@ -282,6 +314,28 @@ function benchWorkload(w: Workload): void {
       rows.push(row);
     }
   }
+}
+
+/**
+ * The cost of 'auto' on a dense f: fresh hessianDiagonal(f, x) (detects, finds
+ * the pattern too dense, runs 'hyperdual') ÷ fresh hessianDiagonal(f, x,
+ * { method: 'hyperdual' }). Paired samples in both orders (auto after
+ * hyperdual, hyperdual after auto); the geometric mean of the two medians.
+ */
+function autoOverhead(w: Workload): void {
+  const { f, x, n, name } = w;
+  const auto = () => hessianDiagonal(f, x), hyper = () => hessianDiagonal(f, x, { method: 'hyperdual' });
+  progress(`${name} n=${n}: 'auto' overhead`);
+  const ran = auto().method;
+  const h = time(hyper);
+  const a = time(auto, { fn: hyper, reps: h.reps });
+  const b = time(hyper, { fn: auto, reps: a.reps });
+  const overhead = Math.sqrt(a.ratio / b.ratio) - 1;
+  const err = rel(auto(), hyper());
+  rows.push({
+    workload: name, n, quantity: `diagonal 'auto' overhead`, lanes: DEFAULT_LANES, transformNs: a.ns, reps: a.reps, samples: a.samples + b.samples, err, overhead,
+    note: `'auto' ran '${ran}'; 'auto' ÷ 'hyperdual' = ${(1 + overhead).toFixed(3)} (${overhead >= 0 ? '+' : ''}${(100 * overhead).toFixed(1)}%; hyperdual ${fmtTime(h.ns)})`,
+  });
 }
 
 function laneSweep(w: Workload, quantities: readonly ('hessian' | Method)[]): void {
@@ -310,14 +364,15 @@ function laneSweep(w: Workload, quantities: readonly ('hessian' | Method)[]): vo
 
 // ---------------------------------------------------------------- run
 
-const workloads: (() => Workload)[] = [
-  mlp,
-  ...SIZES.map((n) => () => sines(n)),
-  ...SIZES.map((n) => () => rosenbrock(n)),
-  () => trigonometric(100),
-  logistic,
+const workloads: [() => Workload, { sparse?: boolean }][] = [
+  [mlp, {}],
+  ...SIZES.map((n) => [() => sines(n), { sparse: true }] as [() => Workload, { sparse: boolean }]),
+  ...SIZES.map((n) => [() => rosenbrock(n), { sparse: true }] as [() => Workload, { sparse: boolean }]),
+  [() => trigonometric(100), {}],
+  [logistic, {}],
 ];
-for (const make of workloads) benchWorkload(make());
+for (const [make, opts] of workloads) benchWorkload(make(), opts);
+for (const n of AUTO_SIZES) autoOverhead(trigonometric(n));
 laneSweep(mlp(), ['hessian']);
 laneSweep(rosenbrock(1000), ['hessian', 'hyperdual', 'hvp']);
 if (progressOn) process.stderr.write('\r\x1b[K');
@@ -354,6 +409,7 @@ const columns: [string, 'l' | 'r', (r: Row) => string][] = [
   ['×f ', 'r', (r) => fmtRatio(r.preparedRatio)],
   ['tape', 'r', (r) => fmtBytes(r.tapeBytes)],
   ['lanes', 'r', (r) => fmtBytes(r.laneBytes)],
+  ['col', 'r', (r) => (r.colours === undefined ? '' : String(r.colours))],
   ['err', 'r', (r) => fmtErr(r.err)],
   ['', 'l', (r) => r.note ?? ''],
 ];
@@ -366,17 +422,43 @@ const cpu = cpus();
 out.push(`hyperad bench${quick ? ' (quick)' : ''} · ${cpu[0]?.model ?? 'unknown CPU'} · ${cpu.length} cores · node ${process.version} · ${seconds.toFixed(0)} s`);
 out.push('transform = the public call (records f, then sweeps); prepared = the method of a prepare(f, x) made beforehand (sweeps only);');
 out.push('×f = time ÷ the hand-written plain-JS f (median of samples, each paired with a plain-f sample taken just before it);');
-out.push(`K = lanes per sweep (default ${DEFAULT_LANES}); tape, lanes = bytes of the recording and of the sweep arrays; err = max |a − b| / max |b| vs the closed form`);
+out.push(`K = lanes per sweep (default ${DEFAULT_LANES}); tape, lanes = bytes of the recording and of the sweep arrays; col = colours ('sparse');`);
+out.push('err = max |a − b| / max |b| vs the closed form (the \'auto\' overhead rows: vs \'hyperdual\')');
 out.push('');
 out.push(line(columns.map(([h]) => h)));
 out.push(line(widths.map((w) => '─'.repeat(w))));
 let last = '';
 for (let i = 0; i < rows.length; i++) {
-  const key = `${rows[i]!.workload} ${rows[i]!.n} ${rows[i]!.quantity.startsWith('lanes:')}`;
+  const key = `${rows[i]!.workload} ${rows[i]!.n} ${rows[i]!.quantity.startsWith('lanes:')} ${rows[i]!.quantity.includes('overhead')}`;
   if (last && key !== last) out.push('');
   last = key;
   out.push(line(cells[i]!));
 }
+
+// ---------------------------------------------------------------- the issue's targets
+
+interface Target { what: string; measured: string; target: string; reached: boolean }
+const targets: Target[] = [];
+for (const wl of ['W2 sines', 'W3 rosenbrock']) {
+  const r = rows.find((q) => q.workload === wl && q.n === 100_000 && q.quantity === `diagonal 'sparse'`);
+  if (!r) continue;
+  targets.push({
+    what: `${wl} n = 100000: exact diagonal, 'sparse' prepared`,
+    measured: `${fmtRatio(r.preparedRatio)}× f, ${r.colours} colour${r.colours === 1 ? '' : 's'} (fresh call ${fmtRatio(r.transformRatio)}× f)`,
+    target: `≤ ${TARGET.ratio}× f, ≤ ${TARGET.colours} colours`,
+    reached: r.preparedRatio! <= TARGET.ratio && r.colours! <= TARGET.colours,
+  });
+}
+for (const r of rows.filter((q) => q.overhead !== undefined)) {
+  targets.push({
+    what: `${r.workload} n = ${r.n}: 'auto' on a dense f`,
+    measured: `${r.overhead! >= 0 ? '+' : ''}${(100 * r.overhead!).toFixed(1)}% over 'hyperdual'`,
+    target: `≤ +${100 * TARGET.autoOverhead}%`,
+    reached: r.overhead! <= TARGET.autoOverhead,
+  });
+}
+out.push('', 'targets (issue 7):');
+for (const t of targets) out.push(`  ${t.reached ? 'reached' : 'MISSED '}  ${t.what}: ${t.measured} (target ${t.target})`);
 console.log(out.join('\n'));
 
 if (outFile) {
@@ -386,7 +468,8 @@ if (outFile) {
     quick,
     seconds,
     defaultLanes: DEFAULT_LANES,
-    settings: { ...SETTINGS, sizes: SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP },
+    settings: { ...SETTINGS, sizes: SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP, sparseSizes: SPARSE_SIZES, autoSizes: AUTO_SIZES },
+    targets,
     rows,
   };
   mkdirSync(dirname(outFile), { recursive: true });

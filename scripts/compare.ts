@@ -11,6 +11,16 @@
  *   hyperdual-K  the same with the default lanes
  *   directional  n calls of directional(f, x, eᵢ): Taylor2 numbers, no tape at all (n ≤ 1000,
  *                scalar workloads only: on tensors directional records a tape)
+ *   sparse       hessianDiagonal({ method: 'sparse' }) (issue 7): detect the Hessian's pattern,
+ *                colour the inputs (distance 1), one compressed HVP per colour, K colours per sweep
+ *   auto         hessianDiagonal() (the default): 'sparse' when the colouring needs ≤ n/4
+ *                colours, else 'hyperdual' (the table says which ran)
+ *
+ * "dirs" is the number of directions swept (n for the dense methods, the
+ * colours for 'sparse') and "sweeps" the sweeps over the recording, from the
+ * result's DiagonalInfo. For 'sparse' and 'auto', "sweep" times the compressed
+ * sweeps alone (pattern and colouring are cached on the Prepared by the first
+ * call); "total" also detects and colours.
  *
  * Timing: process.hrtime.bigint(), one warm-up, then repeats until ≥ 300 ms
  * (5 … 21 repeats; 1 when one call is over a second); the median. The machine
@@ -39,6 +49,8 @@ import {
   type Num, type Prepared, type Tensor, type TensorRecord,
 } from '../lib/index.js';
 import { counters } from '../lib/tape/derivatives.js';
+import { colour } from '../lib/sparsity/colouring.js';
+import { SPARSE_RATIO, type DiagonalInfo } from '../lib/transforms/prepare.js';
 import { logistic, mlp, rosenbrock, sines, trigonometric, type Workload } from './workloads/index.js';
 
 // ---------------------------------------------------------------- workloads and methods
@@ -47,7 +59,7 @@ import { logistic, mlp, rosenbrock, sines, trigonometric, type Workload } from '
 export const WORKLOADS = ['mlp-input', 'mlp-weights', 'sines', 'rosenbrock', 'trigonometric', 'logistic'] as const;
 export type WorkloadId = (typeof WORKLOADS)[number];
 
-export const METHODS = ['hessian', 'hvp-1', 'hvp-K', 'hyperdual-1', 'hyperdual-K', 'directional'] as const;
+export const METHODS = ['hessian', 'hvp-1', 'hvp-K', 'hyperdual-1', 'hyperdual-K', 'directional', 'sparse', 'auto'] as const;
 export type MethodId = (typeof METHODS)[number];
 
 export const METHOD_LABEL: Record<MethodId, string> = {
@@ -57,6 +69,8 @@ export const METHOD_LABEL: Record<MethodId, string> = {
   'hyperdual-1': 'hyper-dual one-hot, 1 lane',
   'hyperdual-K': `hyper-dual one-hot, ${DEFAULT_LANES} lanes`,
   'directional': 'directional(f,x,eᵢ), no tape',
+  'sparse': `one compressed HVP per colour, ${DEFAULT_LANES} colours per sweep`,
+  'auto': "'auto' (default): sparse if ≤ n/4 colours, else hyper-dual",
 };
 
 /** A workload at a size: how to record it, how to run f tape-free, and the reference diagonal. */
@@ -172,14 +186,28 @@ export function applicable(c: Case): { methods: MethodId[]; skipped: { method: M
 
 /** Runs method m on case c; P is a recording of c (ignored by 'directional'). */
 export function runMethod(c: Case, m: MethodId, P: Prepared<any>): Float64Array {
+  return runMethodInfo(c, m, P).d;
+}
+
+/** What ran: directions swept and sweeps (a diagonal method's DiagonalInfo; n one-hot lanes for the others). */
+export interface RunInfo { method: string; directions: number; sweeps?: number }
+
+/** runMethod, with what ran. */
+export function runMethodInfo(c: Case, m: MethodId, P: Prepared<any>): { d: Float64Array; info: RunInfo } {
   const K = DEFAULT_LANES;
+  const diag = (opts: Parameters<Prepared['hessianDiagonal']>[0]) => {
+    const r = P.hessianDiagonal(opts) as DiagonalInfo;
+    return { d: flat(r), info: { method: r.method, directions: r.directions, sweeps: r.sweeps } };
+  };
   switch (m) {
-    case 'hessian': return Float64Array.from(P.hessian(), (row, i) => row[i]!);
-    case 'hvp-1': return flat(P.hessianDiagonal({ method: 'hvp', lanes: 1 }));
-    case 'hvp-K': return flat(P.hessianDiagonal({ method: 'hvp', lanes: K }));
-    case 'hyperdual-1': return flat(P.hessianDiagonal({ method: 'hyperdual', lanes: 1 }));
-    case 'hyperdual-K': return flat(P.hessianDiagonal({ method: 'hyperdual', lanes: K }));
-    case 'directional': return Float64Array.from({ length: c.n }, (_, i) => c.directionalAt!(i));
+    case 'hessian': return { d: Float64Array.from(P.hessian(), (row, i) => row[i]!), info: { method: m, directions: c.n, sweeps: Math.ceil(c.n / K) } };
+    case 'hvp-1': return diag({ method: 'hvp', lanes: 1 });
+    case 'hvp-K': return diag({ method: 'hvp', lanes: K });
+    case 'hyperdual-1': return diag({ method: 'hyperdual', lanes: 1 });
+    case 'hyperdual-K': return diag({ method: 'hyperdual', lanes: K });
+    case 'sparse': return diag({ method: 'sparse', lanes: K });
+    case 'auto': return diag({ lanes: K });
+    case 'directional': return { d: Float64Array.from({ length: c.n }, (_, i) => c.directionalAt!(i)), info: { method: m, directions: c.n } };
   }
 }
 
@@ -227,6 +255,21 @@ function timeIt(fn: () => unknown, quick: boolean): { ms: number; repeats: numbe
   return { ms: samples[samples.length >> 1]!, repeats: samples.length };
 }
 
+/**
+ * median over samples of (time of a) ÷ (time of b), a and b run back to back
+ * in alternating order (so drifting load and the order cancel)
+ */
+function pairedRatio(a: () => unknown, b: () => unknown, quick: boolean): number {
+  const run = (fn: () => unknown) => { const t0 = now(); sink += (fn() as Float64Array)[0] ?? 0; return now() - t0; };
+  run(a); run(b);
+  const ratios: number[] = [], pairs = quick ? 5 : 31;
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2) { const ta = run(a); ratios.push(ta / run(b)); } else { const tb = run(b); ratios.push(run(a) / tb); }
+  }
+  ratios.sort((p, q) => p - q);
+  return ratios[ratios.length >> 1]!;
+}
+
 export interface Row {
   workload: WorkloadId;
   name: string;
@@ -244,6 +287,12 @@ export interface Row {
   laneBytes?: number;
   /** tape nodes of the recording */
   nodes?: number;
+  /** directions swept (n, or the colours for 'sparse'), and sweeps over the recording */
+  directions?: number;
+  sweeps?: number;
+  /** for 'auto': the method that ran; when not 'sparse', its fresh call ÷ hyperdual-K's fresh call − 1 (paired) */
+  ran?: string;
+  autoOverhead?: number;
   error?: number;
   skipped?: string;
 }
@@ -267,35 +316,49 @@ function measureCase(c: Case, budgetMs: number, quick: boolean): Row[] {
   t0 = now();
   if (c.directionalAt) c.directionalAt(0);
   const oneDir = Math.max(now() - t0, 1e-3);
-  const estimate: Record<MethodId, number> = {
+  // the sparse methods: detection and colouring once, then one compressed HVP per colour, K colours a
+  // sweep: the sweeps of hvp-K ('auto' takes this path when the colours are ≤ n/4, else the hyper-dual lanes)
+  t0 = now();
+  const colours = colour(P0.hessianSparsity(), 1).count;
+  const detectMs = now() - t0, autoSparse = colours <= c.n * SPARSE_RATIO;
+  const sparsePath = (m: MethodId) => m === 'sparse' || (m === 'auto' && autoSparse);
+  const first: Record<MethodId, number> = {
     'hessian': oneHvp * c.n, 'hvp-1': oneHvp * c.n, 'hvp-K': oneHvp * c.n / 2,
     'hyperdual-1': oneHvp * c.n / 2, 'hyperdual-K': oneHvp * c.n / 4, 'directional': oneDir * c.n,
+    'sparse': detectMs + oneHvp * colours / 2, 'auto': autoSparse ? detectMs + oneHvp * colours / 2 : oneHvp * c.n / 4,
   };
-  // better: the same method's time per (lane × node) at the previous size of this workload, × 1.5 for cache effects
-  const work = c.n * P0.nodes;
+  // better: the time per (direction × node) of the same method at the previous size of this workload, or for
+  // the sparse path of hvp-K (measured just before, same sweeps), × 1.5 for cache effects
+  const estimateOf = (m: MethodId): number => {
+    const dirs = sparsePath(m) ? colours : c.n, extra = sparsePath(m) ? detectMs : 0;
+    const per = perVisit.get(`${c.workload}|${m}`) ?? (sparsePath(m) ? perVisit.get(`${c.workload}|hvp-K`) : undefined);
+    return per === undefined ? first[m] : 1.5 * per * dirs * P0.nodes + extra;
+  };
   for (const m of methods) {
-    const per = perVisit.get(`${c.workload}|${m}`);
-    if (per !== undefined) estimate[m] = 1.5 * per * work;
-  }
-  for (const m of methods) {
-    if (estimate[m] > budgetMs) {
-      rows.push({ ...base, method: m, skipped: `estimated ${(estimate[m] / 1000).toFixed(1)} s per call > budget ${(budgetMs / 1000).toFixed(1)} s` });
+    const estimate = estimateOf(m);
+    if (estimate > budgetMs) {
+      const detection = sparsePath(m) ? `, detection and colouring ${(detectMs / 1000).toFixed(1)} s` : '';
+      rows.push({ ...base, method: m, skipped: `estimated ${(estimate / 1000).toFixed(1)} s per call${detection} > budget ${(budgetMs / 1000).toFixed(1)} s` });
       continue;
     }
     progress(`${c.name} n=${c.n} ${m}`);
     // one call on a fresh recording: counters, memory, error
     const P = c.prepare();
     counters.forward = 0; counters.reverse = 0;
-    const d = runMethod(c, m, P);
+    const { d, info } = runMethodInfo(c, m, P);
     const forward = counters.forward, reverse = counters.reverse;
     const tape = m === 'directional' ? 0 : P.tapeBytes, lane = m === 'directional' ? 0 : P.laneBytes;
     const error = relError(d, c.reference);
     const sweep = timeIt(() => runMethod(c, m, P), quick);
     const total = m === 'directional' ? sweep : timeIt(() => runMethod(c, m, c.prepare()), quick);
-    perVisit.set(`${c.workload}|${m}`, sweep.ms / work);
+    // 'auto' on a dense f: what the detection adds to a fresh call, paired against hyperdual-K
+    const autoOverhead = m === 'auto' && info.method !== 'sparse'
+      ? pairedRatio(() => runMethod(c, 'auto', c.prepare()), () => runMethod(c, 'hyperdual-K', c.prepare()), quick) - 1 : undefined;
+    perVisit.set(`${c.workload}|${m}`, sweep.ms / (info.directions * P0.nodes));
     rows.push({
       ...base, method: m, sweepMs: sweep.ms, totalMs: total.ms, repeats: sweep.repeats,
-      forward, reverse, tapeBytes: tape, laneBytes: lane, nodes: m === 'directional' ? 0 : P.nodes, error,
+      forward, reverse, tapeBytes: tape, laneBytes: lane, nodes: m === 'directional' ? 0 : P.nodes,
+      directions: info.directions, sweeps: info.sweeps, ...(m === 'auto' ? { ran: info.method } : {}), autoOverhead, error,
     });
   }
   return rows;
@@ -308,11 +371,14 @@ const fmtInt = (k?: number) => (k === undefined ? '—' : k.toLocaleString('en-U
 const fmtBytes = (b?: number) => (b === undefined ? '—' : b < 1024 ? `${b} B` : b < 1 << 20 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / (1 << 20)).toFixed(1)} MiB`);
 const fmtErr = (e?: number) => (e === undefined ? '—' : e === 0 ? '0' : e.toExponential(1));
 
+/** the method column: 'auto' says what it ran */
+const methodCell = (r: Row) => (r.ran ? `${r.method}→${r.ran}` : r.method);
+
 function table(rows: Row[]): string {
-  const head = ['workload', 'n', 'method', 'sweep ms', 'total ms', 'fwd visits', 'rev visits', 'tape', 'lanes', 'rel err'];
+  const head = ['workload', 'n', 'method', 'sweep ms', 'total ms', 'dirs', 'sweeps', 'fwd visits', 'rev visits', 'tape', 'lanes', 'rel err'];
   const body = rows.map((r) => r.skipped
-    ? [r.name, String(r.n), r.method, `skipped: ${r.skipped}`, '', '', '', '', '', '']
-    : [r.name, String(r.n), r.method, fmtMs(r.sweepMs), fmtMs(r.totalMs), fmtInt(r.forward), fmtInt(r.reverse), fmtBytes(r.tapeBytes), fmtBytes(r.laneBytes), fmtErr(r.error)]);
+    ? [r.name, String(r.n), r.method, `skipped: ${r.skipped}`, '', '', '', '', '', '', '', '']
+    : [r.name, String(r.n), methodCell(r), fmtMs(r.sweepMs), fmtMs(r.totalMs), fmtInt(r.directions), fmtInt(r.sweeps), fmtInt(r.forward), fmtInt(r.reverse), fmtBytes(r.tapeBytes), fmtBytes(r.laneBytes), fmtErr(r.error)]);
   const all = [head, ...body];
   const wd = head.map((_, j) => Math.max(...all.filter((r) => !r[3]!.startsWith('skipped')).map((r) => r[j]!.length)));
   return all.map((r) => r[3]!.startsWith('skipped')
@@ -321,24 +387,27 @@ function table(rows: Row[]): string {
 }
 
 function markdownTable(rows: Row[]): string {
-  const lines = ['| workload | n | method | sweep ms | total ms | fwd visits | rev visits | tape | lanes | rel err |', '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|'];
+  const lines = ['| workload | n | method | sweep ms | total ms | dirs | sweeps | fwd visits | rev visits | tape | lanes | rel err |', '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'];
   for (const r of rows) {
     lines.push(r.skipped
-      ? `| ${r.name} | ${r.n} | ${r.method} | skipped: ${r.skipped} | | | | | | |`
-      : `| ${r.name} | ${r.n} | ${r.method} | ${fmtMs(r.sweepMs)} | ${fmtMs(r.totalMs)} | ${fmtInt(r.forward)} | ${fmtInt(r.reverse)} | ${fmtBytes(r.tapeBytes)} | ${fmtBytes(r.laneBytes)} | ${fmtErr(r.error)} |`);
+      ? `| ${r.name} | ${r.n} | ${r.method} | skipped: ${r.skipped} | | | | | | | | |`
+      : `| ${r.name} | ${r.n} | ${methodCell(r)} | ${fmtMs(r.sweepMs)} | ${fmtMs(r.totalMs)} | ${fmtInt(r.directions)} | ${fmtInt(r.sweeps)} | ${fmtInt(r.forward)} | ${fmtInt(r.reverse)} | ${fmtBytes(r.tapeBytes)} | ${fmtBytes(r.laneBytes)} | ${fmtErr(r.error)} |`);
   }
   return lines.join('\n');
 }
 
 const COLORS: Record<MethodId, string> = {
   'hessian': '#444444', 'hvp-1': '#1f77b4', 'hvp-K': '#6baed6', 'hyperdual-1': '#d62728', 'hyperdual-K': '#ff9896', 'directional': '#2ca02c',
+  'sparse': '#9467bd', 'auto': '#ff7f0e',
 };
+/** 'auto' runs the same sweeps as one of the others: dashed, so the line under it stays visible */
+const DASH: Partial<Record<MethodId, string>> = { 'auto': ' stroke-dasharray="6 4"' };
 
 /** time (sweep ms) against n, log–log, one panel per workload, one line per method */
 function svg(rows: Row[], workloads: WorkloadId[]): string {
-  const W = 420, H = 320, ml = 60, mr = 10, mt = 30, mb = 45, pw = W - ml - mr, ph = H - mt - mb;
+  const W = 420, H = 320, ml = 60, mr = 20, mt = 30, mb = 45, pw = W - ml - mr, ph = H - mt - mb;
   const parts: string[] = [];
-  const legendH = 20 * Math.ceil(METHODS.length / 3) + 10;
+  const legendH = 20 * Math.ceil(METHODS.length / 2) + 10;
   const totalW = W * workloads.length, totalH = H + legendH;
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${totalW}" height="${totalH}" viewBox="0 0 ${totalW} ${totalH}" font-family="sans-serif" font-size="11">`);
   parts.push(`<rect width="${totalW}" height="${totalH}" fill="white"/>`);
@@ -367,13 +436,13 @@ function svg(rows: Row[], workloads: WorkloadId[]): string {
       const pts = rs.filter((r) => r.method === m).sort((a, b) => a.n - b.n);
       if (pts.length === 0) continue;
       const xy = pts.map((r) => `${sx(r.n).toFixed(1)},${sy(r.sweepMs!).toFixed(1)}`);
-      parts.push(`<polyline points="${xy.join(' ')}" fill="none" stroke="${COLORS[m]}" stroke-width="2"/>`);
+      parts.push(`<polyline points="${xy.join(' ')}" fill="none" stroke="${COLORS[m]}" stroke-width="2"${DASH[m] ?? ''}/>`);
       for (const q of xy) { const [a, b] = q.split(','); parts.push(`<circle cx="${a}" cy="${b}" r="3" fill="${COLORS[m]}"/>`); }
     }
   });
   METHODS.forEach((m, i) => {
-    const x = 20 + (i % 3) * 280, y = H + 10 + Math.floor(i / 3) * 20;
-    parts.push(`<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${COLORS[m]}" stroke-width="2"/><text x="${x + 30}" y="${y + 4}">${m}: ${METHOD_LABEL[m]}</text>`);
+    const x = 20 + (i % 2) * 420, y = H + 10 + Math.floor(i / 2) * 20;
+    parts.push(`<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${COLORS[m]}" stroke-width="2"${DASH[m] ?? ''}/><text x="${x + 30}" y="${y + 4}">${m}: ${METHOD_LABEL[m]}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
@@ -398,6 +467,38 @@ function ratios(rows: Row[]): { name: string; n: number; one?: number; many?: nu
   return out;
 }
 
+const DENSE_METHODS: readonly MethodId[] = ['hessian', 'hvp-1', 'hvp-K', 'hyperdual-1', 'hyperdual-K', 'directional'];
+
+/** One line of the sparse summary: the sparse method and the fastest dense one at one (workload, n). */
+interface SparseLine {
+  workload: WorkloadId; name: string; n: number;
+  sparse: Row; auto?: Row; hyper?: Row;
+  /** the fastest dense method measured at this n (sweep time), if any ran */
+  dense?: Row;
+}
+
+/**
+ * Per workload: the largest n at which a dense method ran next to 'sparse'
+ * (the like-for-like comparison), and the largest n of 'sparse' if larger.
+ */
+function sparseLines(rows: Row[]): SparseLine[] {
+  const out: SparseLine[] = [];
+  const measured = (r: Row) => r.sweepMs !== undefined;
+  for (const w of WORKLOADS) {
+    const at = (n: number) => rows.filter((r) => r.workload === w && r.n === n && measured(r));
+    const ns = [...new Set(rows.filter((r) => r.workload === w && r.method === 'sparse' && measured(r)).map((r) => r.n))].sort((a, b) => a - b);
+    if (ns.length === 0) continue;
+    const shared = ns.filter((n) => at(n).some((r) => DENSE_METHODS.includes(r.method)));
+    const pickN = [...new Set([shared[shared.length - 1], ns[ns.length - 1]].filter((n): n is number => n !== undefined))];
+    for (const n of pickN) {
+      const rs = at(n), get = (m: MethodId) => rs.find((r) => r.method === m);
+      const dense = rs.filter((r) => DENSE_METHODS.includes(r.method)).sort((a, b) => a.sweepMs! - b.sweepMs!)[0];
+      out.push({ workload: w, name: rs[0]!.name, n, sparse: get('sparse')!, auto: get('auto'), hyper: get('hyperdual-K'), dense });
+    }
+  }
+  return out;
+}
+
 function markdown(rows: Row[], meta: Record<string, unknown>): string {
   const rt = ratios(rows);
   const fin = (a: (number | undefined)[]) => a.filter((x): x is number => x !== undefined && Number.isFinite(x));
@@ -413,6 +514,36 @@ function markdown(rows: Row[], meta: Record<string, unknown>): string {
   const verdict1 = m1 < 1 ? `hyper-dual is faster per lane: median ratio ${m1.toFixed(2)}` : `hyper-dual is not faster per lane: median ratio ${m1.toFixed(2)}`;
   const verdictK = mK < 1 ? `with ${DEFAULT_LANES} lanes, hyper-dual is faster: median ratio ${mK.toFixed(2)}` : `with ${DEFAULT_LANES} lanes, hyper-dual is not faster: median ratio ${mK.toFixed(2)}`;
   const rtRows = rt.map((r) => `| ${r.name} | ${r.n} | ${r.one?.toFixed(2) ?? '—'} | ${r.many?.toFixed(2) ?? '—'} | ${r.visitsPerLane?.toFixed(2) ?? '—'} |`).join('\n');
+
+  // the sparse method (issue 7)
+  const sl = sparseLines(rows);
+  const fmtX = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
+  const spRows = sl.map((l) => {
+    const d = l.dense, sp = l.sparse;
+    const vs = d ? (d.sweepMs! >= sp.sweepMs! ? `sparse ×${fmtX(d.sweepMs! / sp.sweepMs!)} faster` : `sparse ×${fmtX(sp.sweepMs! / d.sweepMs!)} slower`) : 'dense methods over budget';
+    return `| ${l.name} | ${l.n} | ${fmtInt(sp.directions)} | ${fmtMs(sp.sweepMs)} | ${fmtMs(sp.totalMs)} | ${d ? `${fmtMs(d.sweepMs)} (${d.method})` : '—'} | ${vs} | ${l.auto?.ran ?? '—'} |`;
+  }).join('\n');
+  const sparseWins = sl.filter((l) => l.auto?.ran === 'sparse'), denseFallback = sl.filter((l) => l.auto?.ran && l.auto.ran !== 'sparse');
+  const big = (w: WorkloadId) => sl.filter((l) => l.workload === w).sort((a, b) => b.n - a.n)[0];
+  const bigLine = (w: WorkloadId) => {
+    const l = big(w);
+    if (!l) return `${w}: not measured`;
+    const shared = sl.find((x) => x.workload === w && x.dense);
+    const cmp = shared && shared.dense
+      ? `; at n = ${shared.n}, where the fastest dense method (${shared.dense.method}) took ${fmtMs(shared.dense.sweepMs)} ms, 'sparse' took ${fmtMs(shared.sparse.sweepMs)} ms`
+      : '';
+    return `${l.name}: ${fmtInt(l.sparse.directions)} colour${l.sparse.directions === 1 ? '' : 's'}, ${fmtMs(l.sparse.sweepMs)} ms per diagonal at n = ${l.n} (${fmtMs(l.sparse.totalMs)} ms with recording, detection and colouring)${cmp}`;
+  };
+  // 'auto' on dense Hessians: a fresh call (recording, detection, sweeps) against a fresh hyperdual-K call, paired
+  const overhead = denseFallback.filter((l) => l.auto!.autoOverhead !== undefined).map((l) => ({ l, x: l.auto!.autoOverhead! }));
+  const overheadText = overhead.length
+    ? overhead.map(({ l, x }) => `${l.name} n = ${l.n}: ${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`).join('; ')
+    : 'no dense workload measured';
+  const denseSparse = denseFallback.filter((l) => l.hyper)
+    .map((l) => `${l.name} n = ${l.n}: ${fmtMs(l.sparse.sweepMs)} ms against ${fmtMs(l.hyper!.sweepMs)} ms for hyperdual-K (totals ${fmtMs(l.sparse.totalMs)} and ${fmtMs(l.hyper!.totalMs)} ms)`).join('; ');
+  const rbBig = big('rosenbrock'), sinBig = big('sines');
+  const sparseRec = [sinBig, rbBig].filter((l): l is SparseLine => Boolean(l))
+    .map((l) => `${l.name} n = ${l.n}: ${fmtInt(l.sparse.directions)} colour${l.sparse.directions === 1 ? '' : 's'}, ${fmtMs(l.sparse.sweepMs)} ms${l.dense ? '' : ', every dense method over budget'}`).join('; ');
   return `# The exact Hessian diagonal: one-hot hyper-duals versus HVPs
 
 _Generated by \`npm run compare\` (scripts/compare.ts) on ${meta.date} — ${meta.cpu}, Node ${meta.node}.
@@ -422,6 +553,9 @@ The question (issue 5): reverse mode yields Hessian-vector products, so the
 diagonal costs n HVPs; seeding a one-hot direction "would just give you a row
 of the Hessian … so there are no savings". Another answer: take the second
 directional derivative along eᵢ. Both give H_ii exactly; here is what each costs.
+For sparse Hessians (issue 7) there is a third way, which changes the count
+itself: detect which inputs interact, colour them, and sweep one direction per
+colour instead of one per input (\`method: 'sparse'\`, and \`'auto'\`, the default).
 
 ## The two methods
 
@@ -501,20 +635,44 @@ two are within one array of each other (1 lane: 2 against 3). For example:
   values, the partials and the loop overhead are shared by K directions: the
   per-lane constant drops for both methods (compare the 1-lane and
   ${DEFAULT_LANES}-lane rows). The order is still n lanes.
-- **Sparsity.** For separable or banded f (Σ sin, Rosenbrock) H_ii needs only
-  the nodes that depend on xᵢ; a method that skipped the rest would change the
-  order from n·|tape| to about |tape|. No such method is in the library yet, so
-  every row here still scales as n² for these workloads — see the plot.
+- **Sparsity.** For separable or banded f (Σ sin, Rosenbrock) no two
+  inputs of one colour interact, so one compressed HVP per colour gives every
+  H_ii exactly: the order drops from n·|tape| to colours·|tape| (see the
+  section below and the plot, where the 'sparse' line grows like n and the
+  dense ones like n²). On dense Hessians the colouring needs n colours and
+  nothing is saved.
 - **No tape at all.** \`directional\` needs no recording and no adjoint memory,
   but it re-runs f in JavaScript on Taylor2 objects per i, so its constant is
   that of f on objects, not of a typed-array sweep.
+
+## The sparse method (issue 7)
+
+\`hessianDiagonal(f, x, { method: 'sparse' })\` traces which inputs every
+intermediate depends on, marks a pair of inputs wherever two dependencies meet
+in a nonlinear op (x + y creates nothing, x·y and sin(x + y) do), colours the
+inputs so that no two of one colour interact (a distance-1 colouring), and runs
+one HVP per colour seeded with the colour's indicator vector: (H·s_c)ᵢ = H_ii
+for every i of colour c, exactly. "sweep ms" is the compressed sweeps alone
+(pattern and colouring cached on the recording, as with \`prepare(f, x)\`
+reused at many points); "total ms" also records f, detects and colours.
+
+| workload | n | colours | sparse sweep ms | sparse total ms | fastest dense sweep ms | sweep ratio | 'auto' ran |
+|---|--:|--:|--:|--:|--:|---|---|
+${spRows}
+
+- ${bigLine('sines')}.
+- ${bigLine('rosenbrock')}.
+- Dense Hessians: ${denseSparse ? `the colouring needs n colours, so 'sparse' is n HVPs (forward-over-reverse) after a full detection; sweep against the hyper-dual lanes: ${denseSparse}.` : 'none measured.'}
+  'auto' takes 'sparse' only when the colours are at most n/4 (it ran 'sparse' on ${sparseWins.length} and the dense lanes on ${denseFallback.length} of the lines above); on dense f its detection stops as soon as one nonlinear node mixes more than n/4 inputs. What that costs on a fresh call (recording, detection, sweeps) against a fresh hyperdual-K call, the median ratio of ${meta.quick ? 5 : 31} back-to-back pairs: ${overheadText}. The detection is one pass over the recording, so it weighs most where the dense sweeps are few (n ≤ ${DEFAULT_LANES}: a single sweep); a prepared recording detects once, not at every \`.at(x)\`.
 
 ## Recommendation
 
 | problem shape | method |
 |---|---|
 | need the full Hessian anyway (n ≲ 1000) | \`hessian(f, x)\` and read the diagonal |
-| diagonal only, any n, speed | \`hessianDiagonal(f, x)\` with the faster method from the table above (default lanes ${DEFAULT_LANES}): ${mK < 1 ? "'hyperdual' (the default)" : "'hvp'"} measured faster here |
+| diagonal only, sparse Hessian (separable, chained, banded, block-structured f) | \`hessianDiagonal(f, x)\`: the default 'auto' detects the pattern and runs 'sparse' (${sparseRec || 'not measured'}); for many points, \`prepare(f, x)\` once and \`.at(x).hessianDiagonal()\` reuses pattern and colouring |
+| diagonal only, dense Hessian, speed | \`hessianDiagonal(f, x)\`: 'auto' falls back to 'hyperdual' (detection on a fresh call: ${overheadText}); \`{ method: ${mK < 1 ? "'hyperdual'" : "'hvp'"} }\` skips the detection — ${mK < 1 ? "'hyperdual'" : "'hvp'"} measured faster here (default lanes ${DEFAULT_LANES}) |
+| the whole sparse Hessian | \`sparseHessian(f, x)\` (CSR): one HVP per colour of a distance-2 colouring (not timed on this page) |
 | diagonal only, memory-bound (huge tape) | tape-free \`directional(f, x, eᵢ)\` per i: no tape, no adjoints, at the cost of running f n times |
 | need gradient and Hessian-vector products too | one \`prepare(f, x)\`, then \`.grad()\`, \`.hvp(v)\`, \`.hessianDiagonal()\` over the same recording |
 | a few entries H_ii only | \`directional(f, x, eᵢ)\` for those i (cost independent of n) |
@@ -524,17 +682,21 @@ table below is ${fmtErr(maxErr)} (error = max |dᵢ − rᵢ| / max(|rᵢ|, 10�
 
 ## The plot
 
-Sweep time against n (log–log), Σ sin xᵢ and the Rosenbrock chain:
+Sweep time against n (log–log), Σ sin xᵢ and the Rosenbrock chain. The
+dense methods stop where they exceed the budget; 'sparse' and 'auto' (dashed:
+it runs 'sparse' here) go on to n = 100000:
 
 ![time against n](comparison.svg)
 
 ## The table
 
 "sweep ms": median, recording made beforehand; "total ms": including the
+recording (and, for 'sparse' and 'auto', the detection and colouring); dirs:
+directions swept (n, or the colours for 'sparse'); sweeps: passes over the
 recording; visits: lanes × tape nodes; tape / lanes: Prepared#tapeBytes and
 Prepared#laneBytes after one call on a fresh recording (0 for the tape-free
 path). Budget per call: ${meta.budgetMs} ms (estimated from one HVP or one
-directional call × n); skipped methods say why.
+directional call × n; for 'sparse', the detection plus half a warm HVP per colour); skipped methods say why.
 
 ${markdownTable(rows)}
 `;
@@ -545,12 +707,14 @@ ${markdownTable(rows)}
 function main(): void {
   const args = process.argv.slice(2), quick = args.includes('--quick'), writeDocs = !quick || args.includes('--docs');
   const sizes = quick ? [10, 100] : [10, 100, 1000, 10_000];
+  // the sparse methods go on to n = 100000 (the dense ones are over budget there and skipped with the reason)
+  const chainSizes = [...sizes, 100_000];
   const budgetMs = quick ? 1500 : 3000;
   const plan: [WorkloadId, number][] = [
     ['mlp-input', 5],
     ...(quick ? [] : [['mlp-weights', 1610] as [WorkloadId, number]]),
-    ...sizes.map((n) => ['sines', n] as [WorkloadId, number]),
-    ...sizes.map((n) => ['rosenbrock', n] as [WorkloadId, number]),
+    ...chainSizes.map((n) => ['sines', n] as [WorkloadId, number]),
+    ...chainSizes.map((n) => ['rosenbrock', n] as [WorkloadId, number]),
     ['trigonometric', 100],
     ['logistic', 20],
   ];
@@ -559,7 +723,7 @@ function main(): void {
   progress('');
   console.log(table(rows));
   console.log(`\n${rows.length} rows in ${((now() - t0) / 1000).toFixed(1)} s${Number.isNaN(sink) ? ' (NaN seen)' : ''}`);
-  if (quick) console.log('quick run: the 1610-weight MLP diagonal and n ≥ 1000 are left to the full run');
+  if (quick) console.log('quick run: the 1610-weight MLP diagonal and n = 1000, 10000 are left to the full run');
   if (!writeDocs) return;
   const docs = join(new URL('..', import.meta.url).pathname, '..', 'docs');
   mkdirSync(docs, { recursive: true });

@@ -5,10 +5,9 @@
 import { Value, type Num } from '../numbers/value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
-import { add, exp, log, mul, sub } from './scalar.js';
+import { add, exp, log, max, mul, sub } from './scalar.js';
 import { dotTensor, logsumexpTensor, sumTensor } from '../tensor/ops.js';
-import { detached } from '../tensor/linear.js';
-import { asTensor, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Var } from '../tape/var.js';
 
 function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly Num[] {
@@ -44,8 +43,8 @@ const primal = (x: Num): number => (typeof x === 'number' ? x : x instanceof Val
 
 /**
  * log Σᵢ exp(xᵢ), stable for any inputs: m + log Σ exp(xᵢ − m) with m the
- * largest primal, held without derivative (the identity holds for any m, so
- * derivatives of every order are exact; m only keeps exp from overflowing).
+ * largest xᵢ (the identity holds for any m, so derivatives of every order
+ * are exact; m only keeps exp from overflowing).
  */
 export function logsumexp(xs: Tensor, axis?: number): Tensor;
 export function logsumexp(xs: readonly Num[]): Num;
@@ -58,10 +57,10 @@ export function logsumexp(xs: readonly Num[] | Tensor, axis?: number): Num {
     for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]!);
     return Number.isFinite(m) ? m : 0;
   };
-  // on a tape the shift is a stop-gradient node, so a prepared recording recomputes it when it moves
-  const m: Num = xs.some((x) => x instanceof Var)
-    ? detached('logsumexp', xs.map((x) => asTensor('logsumexp', x)), [], (v, y) => { y[0] = shift(v); }).index()
-    : shift(xs.map(primal));
+  // On a tape the shift is itself recorded (a chain of max nodes), so a prepared recording recomputes it
+  // when it moves; the derivative through it, 1 − Σ softmax, vanishes up to rounding.
+  const m0 = shift(xs.map(primal));
+  const m: Num = m0 !== 0 && xs.some((x) => x instanceof Var) ? xs.reduce((a, b) => max(a, b)) : m0;
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) {
     const e = exp(sub(xs[i]!, m));

@@ -120,21 +120,28 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
   for (let j = 0; j < n; j++) D.single(j + 1, j);
   const rows: number[][] = Array.from({ length: n }, () => []);
   let dense = false;
+  // a row holding every column takes no more entries; a row grown past 2n is deduplicated in place,
+  // so the work stays O(n) per row and node however dense the pattern
+  const full = new Uint8Array(n);
+  const push = (row: number, from: Int32Array, o: number, len: number): void => {
+    if (full[row]) return;
+    const r = rows[row]!;
+    for (let k = 0; k < len; k++) r.push(from[o + k]!);
+    if (r.length > 2 * n + 16) {
+      r.sort((x, y) => x - y);
+      let m = 0;
+      for (let k = 0; k < r.length; k++) if (k === 0 || r[k] !== r[k - 1]) r[m++] = r[k]!;
+      r.length = m;
+      if (m === n) full[row] = 1;
+    }
+  };
   const interact = (u: number, w: number): void => {
     const lu = D.len[u]!, lw = D.len[w]!;
     if (lu === 0 || lw === 0) return;
     if (lu === -1 || lw === -1) { dense = true; return; }
     const p = D.pool, ou = D.off[u]!, ow = D.off[w]!;
-    for (let i = 0; i < lu; i++) {
-      const r = rows[p[ou + i]!]!;
-      for (let k = 0; k < lw; k++) r.push(p[ow + k]!);
-    }
-    if (u !== w) {
-      for (let k = 0; k < lw; k++) {
-        const r = rows[p[ow + k]!]!;
-        for (let i = 0; i < lu; i++) r.push(p[ou + i]!);
-      }
-    }
+    for (let i = 0; i < lu; i++) push(p[ou + i]!, p, ow, lw);
+    if (u !== w) for (let k = 0; k < lw; k++) push(p[ow + k]!, p, ou, lu);
   };
   {
     eachSegment(

@@ -12,12 +12,18 @@
  * Work arrays live in a Workspace and are reused across calls.
  */
 import type { Tape } from './tape.js';
+import type { SweepTape } from './fuse.js';
 import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse, reverseHyper, reverseTangent } from './sweeps.js';
 
-/** Reusable sweep arrays for one tape (sized nodes × lanes, grown on demand). */
-export class Workspace {
+/** Reusable sweep arrays for one recording (sized nodes × lanes, grown on demand). */
+export class Workspace<T extends SweepTape = SweepTape> {
   private arrays: Float64Array[] = [];
-  constructor(readonly tape: Tape) {}
+  constructor(public tape: T) {}
+  /** the same work arrays for another tape of the same size (a rebuilt compacted copy) */
+  rebind(tape: T): this {
+    this.tape = tape;
+    return this;
+  }
   /** the k-th work array, zeroed, with room for `lanes` lanes per node */
   get(k: number, lanes: number): Float64Array {
     const size = this.tape.n * lanes;
@@ -35,7 +41,7 @@ export class Workspace {
 /** Counts of node visits (lanes × nodes), forward and reverse, for the cost tables. */
 export const counters = { forward: 0, reverse: 0 };
 
-function count(t: Tape, K: number, fwd: boolean, rev: boolean): void {
+function count(t: SweepTape, K: number, fwd: boolean, rev: boolean): void {
   const m = (t.n - t.nIn - 1) * K;
   if (fwd) counters.forward += m;
   if (rev) counters.reverse += m;
@@ -179,11 +185,11 @@ export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Fl
 /**
  * Compressed Hessian-vector products: for each colour c, H·s_c with s_c the
  * indicator vector of the inputs coloured c, `lanes` colours per sweep.
- * `read(c, AT, K, k)` receives lane k of the sweep that carried colour c.
+ * After each sweep, `read(c0, K, AT)` receives it: lane k carried colour c0 + k.
  */
 export function compressedHvps(
   w: Workspace, out: number, colours: Int32Array, nColours: number, lanes: number,
-  read: (c: number, AT: Float64Array, K: number, k: number) => void,
+  read: (c0: number, K: number, AT: Float64Array) => void,
 ): void {
   const t = w.tape, n = t.nIn;
   for (let c0 = 0; c0 < nColours; c0 += lanes) {
@@ -196,7 +202,7 @@ export function compressedHvps(
     A[out] = 1;
     reverseTangent(t, K, T, A, AT);
     count(t, K, true, true);
-    for (let k = 0; k < K; k++) read(c0 + k, AT, K, k);
+    read(c0, K, AT);
   }
 }
 
@@ -229,7 +235,7 @@ export function laplacianOf(w: Workspace, out: number, lanes: number, colours: I
  * aᵀHb, H·a and H·b, which the same sweeps produce.
  */
 export function gradHyperdualOf(
-  w: Workspace, out: number, a: Float64Array, b: Float64Array,
+  w: Workspace<Tape>, out: number, a: Float64Array, b: Float64Array,
 ): { dab: number; grad: Float64Array; ha: Float64Array; hb: Float64Array } {
   const t = w.tape, T1 = w.get(0, 1), T2 = w.get(1, 1), T12 = w.get(2, 1);
   T1.set(a, 1); T2.set(b, 1);

@@ -11,9 +11,12 @@ import {
   type HyperAdjoints, type HyperLanes,
 } from './kernels.js';
 import { evalNode, type Tape } from './tape.js';
+import type { SweepTape } from './fuse.js';
+
+// A SweepTape with block nodes is always a recording itself (a compacted copy has none), hence `t as Tape` for blocks.
 
 /** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
-function forwardOrder(t: Tape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+function forwardOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
   let lo = t.nIn + 1;
   for (let k = 0; k < t.blocks.length; k++) {
     const blk = t.blocks[k]!;
@@ -25,7 +28,7 @@ function forwardOrder(t: Tape, run: (lo: number, hi: number) => void, block: (k:
 }
 
 /** The same visits in reverse recording order. */
-function reverseOrder(t: Tape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
   let hi = t.n;
   for (let k = t.blocks.length - 1; k >= 0; k--) {
     const blk = t.blocks[k]!, end = blk.out + blk.size;
@@ -37,8 +40,8 @@ function reverseOrder(t: Tape, run: (lo: number, hi: number) => void, block: (k:
 }
 
 /** Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ everywhere. */
-export function forwardTangent(t: Tape, K: number, T: Float64Array): void {
-  forwardOrder(t, (lo, hi) => runTangent(t, 0, lo, hi, K, T), (k) => t.blocks[k]!.tangent(t, K, T));
+export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
+  forwardOrder(t, (lo, hi) => runTangent(t, 0, lo, hi, K, T), (k) => t.blocks[k]!.tangent(t as Tape, K, T));
 }
 
 /**
@@ -46,13 +49,13 @@ export function forwardTangent(t: Tape, K: number, T: Float64Array): void {
  * inputs and T2 = 0 there, T2 at node y is aᵀ∇²y a for each lane's a.
  * No reverse sweep and no adjoint memory.
  */
-export function forwardSecond(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
-  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2), (k) => t.blocks[k]!.second(t, K, T1, T2));
+export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array): void {
+  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
 }
 
 /** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */
-export function forwardHyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-  forwardOrder(t, (lo, hi) => runHyper(t, 0, lo, hi, K, T1, T2, T12), (k) => t.blocks[k]!.hyper(t, K, T1, T2, T12));
+export function forwardHyper(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+  forwardOrder(t, (lo, hi) => runHyper(t, 0, lo, hi, K, T1, T2, T12), (k) => t.blocks[k]!.hyper(t as Tape, K, T1, T2, T12));
 }
 
 /**
@@ -61,13 +64,13 @@ export function forwardHyper(t: Tape, K: number, T1: Float64Array, T2: Float64Ar
  * L = Σ_k a_kᵀ∇²y a_k over the lanes' directions a_k — with one-hot (or
  * colour-indicator) seeds, a sum of Hessian diagonal entries in one pass.
  */
-export function forwardLaplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void {
-  forwardOrder(t, (lo, hi) => runLaplacian(t, 0, lo, hi, K, T, L), (k) => t.blocks[k]!.laplacian(t, K, T, L));
+export function forwardLaplacian(t: SweepTape, K: number, T: Float64Array, L: Float64Array): void {
+  forwardOrder(t, (lo, hi) => runLaplacian(t, 0, lo, hi, K, T, L), (k) => t.blocks[k]!.laplacian(t as Tape, K, T, L));
 }
 
 /** Reverse sweep (K adjoint lanes): A seeded at the outputs; A at the inputs is the gradient. */
-export function reverse(t: Tape, K: number, A: Float64Array): void {
-  reverseOrder(t, (lo, hi) => runReverse(t, 0, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t, K, A));
+export function reverse(t: SweepTape, K: number, A: Float64Array): void {
+  reverseOrder(t, (lo, hi) => runReverse(t, 0, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t as Tape, K, A));
 }
 
 /**
@@ -76,8 +79,8 @@ export function reverse(t: Tape, K: number, A: Float64Array): void {
  * along that lane's direction, given T from {@link forwardTangent}. Seed
  * A[out] = 1. At the inputs, A = ∇f and AT = H·v for each lane's v.
  */
-export function reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-  reverseOrder(t, (lo, hi) => runReverseTangent(t, 0, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t, K, T, A, AT));
+export function reverseTangent(t: SweepTape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+  reverseOrder(t, (lo, hi) => runReverseTangent(t, 0, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t as Tape, K, T, A, AT));
 }
 
 /**

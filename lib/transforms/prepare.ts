@@ -17,6 +17,8 @@ import {
   gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
+import { fuse } from '../tape/fuse.js';
+import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from './check.js';
@@ -80,7 +82,9 @@ const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse'], lanes: 'posit
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
   private rec!: Recording;
-  private w!: Workspace;
+  private w!: Workspace<Tape>;
+  /** the compacted copy for repeated sweeps (lib/tape/fuse.ts): undefined until built, null when nothing folds */
+  private fused: { w: Workspace; outputs: Int32Array } | null | undefined;
   private readonly packed: Packed;
   /** how many times f was recorded afresh by `.at()` (because f read a primal and may branch on it) */
   rerecords = 0;
@@ -90,6 +94,12 @@ export class Prepared<X extends Point = Point> {
     private readonly f: (x: never) => unknown,
     x: X,
     private readonly vectorValued: boolean,
+    /**
+     * true (what `prepare` asks for): every sweep, one direction or many, runs
+     * on the compacted copy; false (a one-shot transform): only work over many
+     * directions does. Either way a given method always takes the same path.
+     */
+    private readonly compactAll = false,
   ) {
     callable(fn, f);
     this.packed = pack(fn, x);
@@ -106,6 +116,30 @@ export class Prepared<X extends Point = Point> {
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
     this.w = new Workspace(this.rec.tape);
+    this.fused = undefined;
+  }
+
+  /** Where sweeps over many directions run: the compacted copy (built on first use, rebuilt after a replay). */
+  private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
+    if (this.fused === undefined) {
+      const f = fuse(this.rec.tape, this.rec.outputs);
+      this.fused = f && { w: new Workspace(f.tape), outputs: f.outputs };
+    }
+    const s = this.fused ?? { w: this.w, outputs: this.rec.outputs };
+    return { w: s.w, out: s.outputs[0]!, outputs: s.outputs };
+  }
+
+  /** (workspace, output slot) for work over many directions: on the compacted copy */
+  private many(): [Workspace, number] {
+    void this.out; // a vector-valued recording has no scalar output: the getter says so
+    const s = this.sweeper();
+    return [s.w, s.out];
+  }
+  /** (workspace, output slot) for one direction: the compacted copy if it exists, else the recording */
+  private one(): [Workspace, number] {
+    void this.out;
+    const s = this.compactAll ? this.sweeper() : { w: this.w, out: this.rec.outputs[0]! };
+    return [s.w, s.out];
   }
 
   private get out(): number {
@@ -126,6 +160,11 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
+      // the compacted copy's partials follow the recording's: rebuild it now, on the same work arrays
+      if (this.fused) {
+        const f = fuse(t, this.rec.outputs)!;
+        this.fused = { w: this.fused.w.rebind(f.tape), outputs: f.outputs };
+      } else this.fused = undefined;
     }
     return this;
   }
@@ -137,41 +176,51 @@ export class Prepared<X extends Point = Point> {
   }
   /** bytes of the recording (nodes, partials, block maps) */
   get tapeBytes(): number { return this.rec.tape.bytes; }
+  /** bytes of the compacted copy used for repeated sweeps (0 until built; lib/tape/fuse.ts) */
+  get compactBytes(): number {
+    const f = this.fused?.w.tape;
+    return f ? f.n * (2 * 4 + NPAR * 8) : 0;
+  }
   /** bytes of the sweep work arrays allocated so far */
-  get laneBytes(): number { return this.w.bytes; }
+  get laneBytes(): number { return this.w.bytes + (this.fused ? this.fused.w.bytes : 0); }
   /** number of tape slots (nodes) */
   get nodes(): number { return this.rec.tape.n; }
 
   /** ∇f by one reverse sweep. */
-  grad(): Shaped<X> { return this.packed.shape(gradientOf(this.w, this.out)) as Shaped<X>; }
+  grad(): Shaped<X> { return this.packed.shape(gradientOf(...this.one())) as Shaped<X>; }
 
   /** H·v by forward-over-reverse (one tangent sweep, one reverse sweep). */
   hvp(v: Shaped<X> | readonly number[]): Shaped<X> {
     const d = this.packed.direction(this.fn, 'v', v);
-    return this.packed.shape(gradHvpOf(this.w, this.out, d).hvp) as Shaped<X>;
+    return this.packed.shape(gradHvpOf(...this.one(), d).hvp) as Shaped<X>;
   }
 
   /** The Hessian over x flattened (rows), `lanes` columns per sweep, exactly symmetric. */
   hessian(opts?: LaneOptions): Float64Array[] {
     const o = options<LaneOptions>(this.fn, opts, laneSpec);
-    return hessianOf(this.w, this.out, o.lanes ?? DEFAULT_LANES);
+    return hessianOf(...this.many(), o.lanes ?? DEFAULT_LANES);
   }
 
   /** The exact Hessian diagonal, shaped like x; the result also says which method ran ({@link DiagonalInfo}). */
   hessianDiagonal(opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
     const o = options<DiagonalOptions>(this.fn, opts, diagSpec), K = o.lanes ?? DEFAULT_LANES, n = this.packed.flat.length;
     let method = o.method ?? 'auto';
-    if (method === 'auto') method = this.sparseColouring(true) ? 'sparse' : 'hyperdual';
+    // with n ≤ lanes the dense path is a single sweep: detection would cost more than it could save
+    if (method === 'auto') method = n > K && this.sparseColouring(true) ? 'sparse' : 'hyperdual';
     let d: Float64Array, directions = n;
     if (method === 'sparse') {
       const c = this.sparseColouring(false)!;
       d = new Float64Array(n);
       directions = c.count;
-      compressedHvps(this.w, this.out, c.colours, c.count, K, (col, AT, L, k) => {
-        for (let j = 0; j < n; j++) if (c.colours[j] === col) d[j] = AT[(j + 1) * L + k]!;
+      // H_jj is entry j of H·s_c for j's colour c (no neighbour of j shares it)
+      compressedHvps(...this.many(), c.colours, c.count, K, (c0, L, AT) => {
+        for (let j = 0; j < n; j++) {
+          const k = c.colours[j]! - c0;
+          if (k >= 0 && k < L) d[j] = AT[(j + 1) * L + k]!;
+        }
       });
     } else {
-      d = method === 'hvp' ? diagonalByHvp(this.w, this.out, K) : diagonalByHyperdual(this.w, this.out, K);
+      d = method === 'hvp' ? diagonalByHvp(...this.many(), K) : diagonalByHyperdual(...this.many(), K);
     }
     const info: DiagonalInfo = { method, sweeps: Math.ceil(directions / K), directions };
     return Object.defineProperties(this.packed.shape(d) as object, {
@@ -215,9 +264,13 @@ export class Prepared<X extends Point = Point> {
     const o = options<LaneOptions>(this.fn, opts, laneSpec), K = o.lanes ?? DEFAULT_LANES;
     const p = this.hessianSparsity(), c = (this.sparsity.d2 ??= colour(p, 2));
     const values = new Float64Array(p.colIdx.length), { rowPtr, colIdx, n } = p;
-    compressedHvps(this.w, this.out, c.colours, c.count, K, (col, AT, L, k) => {
+    // H_ij is entry i of H·s_c for j's colour c (distance-2: no other input of c neighbours i)
+    compressedHvps(...this.many(), c.colours, c.count, K, (c0, L, AT) => {
       for (let i = 0; i < n; i++) {
-        for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) if (c.colours[colIdx[e]!] === col) values[e] = AT[(i + 1) * L + k]!;
+        for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) {
+          const k = c.colours[colIdx[e]!]! - c0;
+          if (k >= 0 && k < L) values[e] = AT[(i + 1) * L + k]!;
+        }
       }
     });
     return { n, rowPtr, colIdx, values, colours: c.count };
@@ -241,10 +294,10 @@ export class Prepared<X extends Point = Point> {
       for (let i = 0; i < n; i++) s += flat[i]!;
       return { laplacian: s, terms: d, method: d.method === 'sparse' ? 'sparse' : 'dense', sweeps: d.sweeps };
     }
-    const c = o.method === 'dense' ? null : this.sparseColouring(true);
+    const c = o.method === 'dense' || n <= K ? null : this.sparseColouring(true);
     const groups = c ? c.count : n;
     return {
-      laplacian: laplacianOf(this.w, this.out, K, c ? c.colours : null, groups),
+      laplacian: laplacianOf(...this.many(), K, c ? c.colours : null, groups),
       method: c ? 'sparse' : 'dense',
       sweeps: Math.ceil(groups / K),
     };
@@ -253,19 +306,19 @@ export class Prepared<X extends Point = Point> {
   /** f, vᵀ∇f by one forward tangent sweep. */
   jvp(v: Shaped<X> | readonly number[]): { value: number; tangent: number } {
     const d = this.packed.direction(this.fn, 'v', v);
-    return { value: this.value as number, tangent: tangentOf(this.w, this.out, d) };
+    return { value: this.value as number, tangent: tangentOf(...this.one(), d) };
   }
 
   /** f, aᵀ∇f and aᵀHa by one forward order-2 Taylor sweep. */
   directional(a: Shaped<X> | readonly number[]): { value: number; first: number; second: number } {
     const d = this.packed.direction(this.fn, 'a', a);
-    return { value: this.value as number, ...directionalOf(this.w, this.out, d) };
+    return { value: this.value as number, ...directionalOf(...this.one(), d) };
   }
 
   /** f, aᵀ∇f, bᵀ∇f and aᵀHb by one forward hyper-dual sweep. */
   hyperdual(a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[]): { value: number; da: number; db: number; dab: number } {
     const da = this.packed.direction(this.fn, 'a', a), db = this.packed.direction(this.fn, 'b', b);
-    return { value: this.value as number, ...hyperdualOf(this.w, this.out, da, db) };
+    return { value: this.value as number, ...hyperdualOf(...this.one(), da, db) };
   }
 
   /**
@@ -289,17 +342,18 @@ export class Prepared<X extends Point = Point> {
   shape(v: Float64Array): Shaped<X> { return this.packed.shape(v) as Shaped<X>; }
   /** aᵀHa for each direction a (x flattened): forward Taylor-2 lanes, no reverse sweep */
   quadraticForms(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array {
-    return quadraticForms(this.w, this.out, directions, lanes);
+    return quadraticForms(...this.many(), directions, lanes);
   }
   /** H·v for each direction v (x flattened): forward-over-reverse lanes */
   hvps(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array[] {
-    return hvpsOf(this.w, this.out, directions, lanes);
+    return hvpsOf(...this.many(), directions, lanes);
   }
 
   /** The Jacobian of a vector-valued F (rows: outputs; columns: x flattened). */
   jacobian(opts?: LaneOptions): Float64Array[] {
     const o = options<LaneOptions>(this.fn, opts, laneSpec);
-    return jacobianOf(this.w, this.rec.outputs, o.lanes ?? DEFAULT_LANES);
+    const s = this.sweeper();
+    return jacobianOf(s.w, s.outputs, o.lanes ?? DEFAULT_LANES);
   }
 }
 
@@ -311,5 +365,5 @@ export class Prepared<X extends Point = Point> {
  */
 export function prepare<X extends Point>(f: (x: Arg<X>) => Num | Num[] | Tensor, x: X, opts?: { vector?: boolean }): Prepared<X> {
   const o = options<{ vector: boolean }>('prepare', opts, { vector: 'boolean' });
-  return nest('prepare', () => new Prepared('prepare', f as (x: never) => unknown, x, Boolean(o.vector)));
+  return nest('prepare', () => new Prepared('prepare', f as (x: never) => unknown, x, Boolean(o.vector), true));
 }
