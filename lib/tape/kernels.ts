@@ -26,6 +26,7 @@ export interface Run {
 }
 
 export function runTangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array): void {
+  if (K === 1) return tangent1(r, base, lo, hi, T);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
     const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!;
@@ -35,6 +36,7 @@ export function runTangent(r: Run, base: number, lo: number, hi: number, K: numb
 }
 
 export function runSecond(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
+  if (K === 1) return second1(r, base, lo, hi, T1, T2);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
     const j = i - base, q = j * NPAR;
@@ -84,6 +86,7 @@ export function runLaplacian(r: Run, base: number, lo: number, hi: number, K: nu
 
 /** Adjoint lanes, nodes visited from hi − 1 down to lo. */
 export function runReverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
+  if (K === 1) return reverse1(r, base, lo, hi, A);
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
     const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!;
@@ -100,6 +103,7 @@ export function runReverse(r: Run, base: number, lo: number, hi: number, K: numb
 export function runReverseTangent(
   r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array,
 ): void {
+  if (K === 1) return reverseTangent1(r, base, lo, hi, T, A, AT);
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
     const j = i - base, q = j * NPAR;
@@ -113,6 +117,48 @@ export function runReverseTangent(
       AT[ia + k] += ga * wt + w * (haa * x + hab * y);
       AT[ib + k] += gb * wt + w * (hab * x + hbb * y);
     }
+  }
+}
+
+// One-lane forms of the kernels above: the same formulas without the lane loop, which costs a quarter
+// to a third of a one-lane sweep. The specs run every transform with one lane and with several.
+
+function tangent1(r: Run, base: number, lo: number, hi: number, T: Float64Array): void {
+  const { a, b, par } = r;
+  for (let i = lo; i < hi; i++) {
+    const j = i - base, q = j * NPAR;
+    T[i] = par[q]! * T[a[j]!]! + par[q + 1]! * T[b[j]!]!;
+  }
+}
+
+function second1(r: Run, base: number, lo: number, hi: number, T1: Float64Array, T2: Float64Array): void {
+  const { a, b, par } = r;
+  for (let i = lo; i < hi; i++) {
+    const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
+    const ga = par[q]!, gb = par[q + 1]!, x = T1[ai]!, y = T1[bi]!;
+    T1[i] = ga * x + gb * y;
+    T2[i] = ga * T2[ai]! + gb * T2[bi]! + (par[q + 2]! * x + 2 * par[q + 3]! * y) * x + par[q + 4]! * y * y;
+  }
+}
+
+function reverse1(r: Run, base: number, lo: number, hi: number, A: Float64Array): void {
+  const { a, b, par } = r;
+  for (let i = hi - 1; i >= lo; i--) {
+    const j = i - base, q = j * NPAR, w = A[i]!;
+    A[a[j]!] += par[q]! * w;
+    A[b[j]!] += par[q + 1]! * w;
+  }
+}
+
+function reverseTangent1(r: Run, base: number, lo: number, hi: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+  const { a, b, par } = r;
+  for (let i = hi - 1; i >= lo; i--) {
+    const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
+    const ga = par[q]!, gb = par[q + 1]!, hab = par[q + 3]!, w = A[i]!, wt = AT[i]!, x = T[ai]!, y = T[bi]!;
+    A[ai] += ga * w;
+    A[bi] += gb * w;
+    AT[ai] += ga * wt + w * (par[q + 2]! * x + hab * y);
+    AT[bi] += gb * wt + w * (hab * x + par[q + 4]! * y);
   }
 }
 

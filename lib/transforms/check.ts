@@ -12,6 +12,14 @@ export function vector(fn: string, name: string, x: unknown, n?: number, ref = '
   const xs = x as ArrayLike<unknown>;
   if (n === undefined && xs.length === 0) throw new RangeError(`${fn}: ${name} is empty: there is nothing to differentiate`);
   if (n !== undefined && xs.length !== n) throw new RangeError(`${fn}: ${name} has length ${xs.length}, ${ref} has length ${n}`);
+  if (xs instanceof Float64Array) {
+    // the common case: one pass to find a non-finite entry, one copy
+    for (let i = 0; i < xs.length; i++) {
+      const v = xs[i]!;
+      if (v - v !== 0) throw new RangeError(`${fn}: ${name}[${i}] is ${v}`);
+    }
+    return xs.slice();
+  }
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
