@@ -75,10 +75,11 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
         // the arguments after substituting u's expression: the other of U, and E(u)'s
         let nv = 0;
         V[0] = V[1] = 0;
-        for (const v of [U[1 - k]!, E0[u]!, E1[u]!]) {
+        for (let c = 0; c < 3 && nv <= 2; c++) {
+          const v = c === 0 ? U[1 - k]! : c === 1 ? E0[u]! : E1[u]!;
           if (v === 0 || (nv > 0 && V[0] === v) || (nv > 1 && V[1] === v)) continue;
-          if (nv === 2) { nv = 3; break; }
-          V[nv++] = v;
+          if (nv === 2) nv = 3;
+          else V[nv++] = v;
         }
         if (nv > 2) continue;
         // a reference of u's merged with one y already had: one use fewer
@@ -119,35 +120,31 @@ function compose(
   U: number[], F: Float64Array, k: number, e0: number, e1: number, EP: Float64Array, q: number,
   V: number[], g: number[], h: number[],
 ): void {
-  // J[i][v], H[i][vw]: derivatives of y's two arguments with respect to V
-  const J = [[0, 0], [0, 0]], H = [[0, 0, 0], [0, 0, 0]];
-  for (let i = 0; i < 2; i++) {
-    if (i === k) {
-      const pos = (x: number) => (x === 0 ? -1 : V.indexOf(x));
-      const p0 = pos(e0), p1 = pos(e1), G = [EP[q]!, EP[q + 1]!], GH = [EP[q + 2]!, EP[q + 3]!, EP[q + 4]!];
-      // u = G(e0, e1): map its gradient and Hessian onto V's positions
-      if (p0 >= 0) J[i]![p0] += G[0]!;
-      if (p1 >= 0) J[i]![p1] += G[1]!;
-      const put = (x: number, y: number, v: number) => {
-        if (x < 0 || y < 0) return;
-        if (x === y) H[i]![x === 0 ? 0 : 2] += v; else H[i]![1] += v;
-      };
-      put(p0, p0, GH[0]!); put(p0, p1, GH[1]!); put(p1, p0, GH[1]!); put(p1, p1, GH[2]!);
-      // the off-diagonal was added twice (once per order): keep one, H stores ∂²/∂v₀∂v₁ once
-      if (p0 >= 0 && p1 >= 0 && p0 !== p1) H[i]![1] -= GH[1]!;
-    } else if (U[i] !== 0) {
-      J[i]![V.indexOf(U[i]!)] = 1;
-    }
+  const pos = (x: number) => (x === 0 ? -1 : x === V[0] ? 0 : 1);
+  // J[i][v] = ∂(y's argument i)/∂V[v]; only the substituted argument k has second derivatives (S)
+  let j00 = 0, j01 = 0, j10 = 0, j11 = 0;
+  const other = U[1 - k]!;
+  if (other !== 0) {
+    if (pos(other) === 0) { if (k === 0) j10 = 1; else j00 = 1; } else { if (k === 0) j11 = 1; else j01 = 1; }
   }
-  const Fg = [F[0]!, F[1]!], Fh = [[F[2]!, F[3]!], [F[3]!, F[4]!]];
-  for (let v = 0; v < 2; v++) g[v] = Fg[0]! * J[0]![v]! + Fg[1]! * J[1]![v]!;
-  const hv = (v: number, w: number, idx: number) => {
-    let s = 0;
-    for (let i = 0; i < 2; i++) {
-      for (let j = 0; j < 2; j++) s += Fh[i]![j]! * J[i]![v]! * J[j]![w]!;
-      s += Fg[i]! * H[i]![idx]!;
-    }
-    return s;
+  const p0 = pos(e0), p1 = pos(e1);
+  const G0 = EP[q]!, G1 = EP[q + 1]!, G00 = EP[q + 2]!, G01 = EP[q + 3]!, G11 = EP[q + 4]!;
+  let s0 = 0, s1 = 0, S00 = 0, S01 = 0, S11 = 0; // ∂u/∂V and ∂²u/∂V²
+  const addH = (x: number, y: number, v: number) => {
+    if (x < 0 || y < 0) return;
+    if (x !== y) S01 += v; else if (x === 0) S00 += v; else S11 += v;
   };
-  h[0] = hv(0, 0, 0); h[1] = hv(0, 1, 1); h[2] = hv(1, 1, 2);
+  if (p0 === 0) s0 += G0; else if (p0 === 1) s1 += G0;
+  if (p1 === 0) s0 += G1; else if (p1 === 1) s1 += G1;
+  addH(p0, p0, G00); addH(p1, p1, G11);
+  // the mixed partial: both orders fold onto the diagonal when e0 and e1 land on one position
+  if (p0 >= 0 && p1 >= 0) { if (p0 === p1) addH(p0, p0, 2 * G01); else S01 += G01; }
+  if (k === 0) { j00 = s0; j01 = s1; } else { j10 = s0; j11 = s1; }
+  const F0 = F[0]!, F1 = F[1]!, F00 = F[2]!, F01 = F[3]!, F11 = F[4]!, Fk = k === 0 ? F0 : F1;
+  g[0] = F0 * j00 + F1 * j10;
+  g[1] = F0 * j01 + F1 * j11;
+  // h_vw = Σ_ij F_ij J_iv J_jw + F_k S_vw
+  h[0] = F00 * j00 * j00 + 2 * F01 * j00 * j10 + F11 * j10 * j10 + Fk * S00;
+  h[1] = F00 * j00 * j01 + F01 * (j00 * j11 + j10 * j01) + F11 * j10 * j11 + Fk * S01;
+  h[2] = F00 * j01 * j01 + 2 * F01 * j01 * j11 + F11 * j11 * j11 + Fk * S11;
 }
