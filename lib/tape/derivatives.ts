@@ -80,17 +80,26 @@ function seedOneHot(T: Float64Array, K: number, j0: number): void {
   for (let k = 0; k < K; k++) T[(j0 + k + 1) * K + k] = 1;
 }
 
+/**
+ * One forward-over-reverse sweep with K lanes: `seed(T)` writes the lane
+ * directions at the inputs; returns AT, whose lane k at the inputs is H·vₖ.
+ */
+function hvpSweep(w: Workspace, out: number, K: number, seed: (T: Float64Array) => void): Float64Array {
+  const t = w.tape, T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+  seed(T);
+  forwardTangent(t, K, T);
+  A[out] = 1;
+  reverseTangent(t, K, T, A, AT);
+  count(t, K, true, true);
+  return AT;
+}
+
 /** The Hessian, column by column: H·eⱼ by forward-over-reverse, K columns per sweep; symmetrised. */
 export function hessianOf(w: Workspace, out: number, lanes: number): Float64Array[] {
   const t = w.tape, n = t.nIn;
   const H = Array.from({ length: n }, () => new Float64Array(n));
   oneHotBlocks(w, lanes, (K, j0) => {
-    const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
-    seedOneHot(T, K, j0);
-    forwardTangent(t, K, T);
-    A[out] = 1;
-    reverseTangent(t, K, T, A, AT);
-    count(t, K, true, true);
+    const AT = hvpSweep(w, out, K, (T) => seedOneHot(T, K, j0));
     for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) H[i]![j0 + k] = AT[(i + 1) * K + k]!;
   });
   // the two triangles agree up to rounding; average them so H is exactly symmetric
@@ -105,14 +114,9 @@ export function hessianOf(w: Workspace, out: number, lanes: number): Float64Arra
 
 /** H_jj as entry j of H·eⱼ (forward-over-reverse), K columns per sweep. */
 export function diagonalByHvp(w: Workspace, out: number, lanes: number): Float64Array {
-  const t = w.tape, d = new Float64Array(t.nIn);
+  const d = new Float64Array(w.tape.nIn);
   oneHotBlocks(w, lanes, (K, j0) => {
-    const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
-    seedOneHot(T, K, j0);
-    forwardTangent(t, K, T);
-    A[out] = 1;
-    reverseTangent(t, K, T, A, AT);
-    count(t, K, true, true);
+    const AT = hvpSweep(w, out, K, (T) => seedOneHot(T, K, j0));
     for (let k = 0; k < K; k++) d[j0 + k] = AT[(j0 + k + 1) * K + k]!;
   });
   return d;
@@ -191,18 +195,15 @@ export function compressedHvps(
   w: Workspace, out: number, colours: Int32Array, nColours: number, lanes: number,
   read: (c0: number, K: number, AT: Float64Array) => void,
 ): void {
-  const t = w.tape, n = t.nIn;
+  const n = w.tape.nIn;
   for (let c0 = 0; c0 < nColours; c0 += lanes) {
-    const K = Math.min(lanes, nColours - c0), T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
-    for (let j = 0; j < n; j++) {
-      const k = colours[j]! - c0;
-      if (k >= 0 && k < K) T[(j + 1) * K + k] = 1;
-    }
-    forwardTangent(t, K, T);
-    A[out] = 1;
-    reverseTangent(t, K, T, A, AT);
-    count(t, K, true, true);
-    read(c0, K, AT);
+    const K = Math.min(lanes, nColours - c0);
+    read(c0, K, hvpSweep(w, out, K, (T) => {
+      for (let j = 0; j < n; j++) {
+        const k = colours[j]! - c0;
+        if (k >= 0 && k < K) T[(j + 1) * K + k] = 1;
+      }
+    }));
   }
 }
 
@@ -271,14 +272,10 @@ export function quadraticForms(w: Workspace, out: number, directions: readonly F
 
 /** H·v for each direction v: forward-over-reverse, `lanes` directions per sweep. */
 export function hvpsOf(w: Workspace, out: number, directions: readonly Float64Array[], lanes: number): Float64Array[] {
-  const t = w.tape, n = t.nIn, hv: Float64Array[] = [];
+  const n = w.tape.nIn, hv: Float64Array[] = [];
   for (let d0 = 0; d0 < directions.length; d0 += lanes) {
-    const K = Math.min(lanes, directions.length - d0), T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
-    seedLanes(T, K, directions, d0);
-    forwardTangent(t, K, T);
-    A[out] = 1;
-    reverseTangent(t, K, T, A, AT);
-    count(t, K, true, true);
+    const K = Math.min(lanes, directions.length - d0);
+    const AT = hvpSweep(w, out, K, (T) => seedLanes(T, K, directions, d0));
     for (let k = 0; k < K; k++) {
       const h = new Float64Array(n);
       for (let i = 0; i < n; i++) h[i] = AT[(i + 1) * K + k]!;

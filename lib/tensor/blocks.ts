@@ -239,12 +239,12 @@ export class MatMul implements Block {
   }
 }
 
-/** Values with zero derivatives (a constant tensor used with traced ones). */
-export class Constant implements Block {
-  constructor(readonly out: number, readonly data: Float64Array) {}
-  get size(): number { return this.data.length; }
+/** A block whose outputs have zero derivatives: every sweep leaves them alone. */
+abstract class ZeroDerivative implements Block {
+  abstract readonly out: number;
+  abstract readonly size: number;
+  abstract replay(t: Tape): void;
   get bytes(): number { return 0; }
-  replay(t: Tape): void { t.val.set(this.data, this.out); }
   structure(): void {}
   laplacian(): void {}
   reverseHyper(): void {}
@@ -255,17 +255,15 @@ export class Constant implements Block {
   reverseTangent(): void {}
 }
 
+/** Values with zero derivatives (a constant tensor used with traced ones). */
+export class Constant extends ZeroDerivative {
+  constructor(readonly out: number, readonly data: Float64Array) { super(); }
+  get size(): number { return this.data.length; }
+  replay(t: Tape): void { t.val.set(this.data, this.out); }
+}
+
 /** y = g(primals), recomputed by `compute` at replay, with zero derivatives (a stop-gradient). */
-export class Detached implements Block {
-  constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) {}
-  get bytes(): number { return 0; }
+export class Detached extends ZeroDerivative {
+  constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) { super(); }
   replay(t: Tape): void { this.compute(t.val, this.out); }
-  structure(): void {}
-  laplacian(): void {}
-  reverseHyper(): void {}
-  tangent(): void {}
-  second(): void {}
-  hyper(): void {}
-  reverse(): void {}
-  reverseTangent(): void {}
 }
