@@ -67,7 +67,7 @@ describe('nested transforms', () => {
   });
 
   it('deeper than the table allows gives a clear error, never a number', () => {
-    expect(() => hessian((z) => hessian(f, z)[0]![0]!, x)).to.throw(RangeError, /nesting is 4 transforms deep .* at most 3/);
+    expect(() => hessian((z) => hessian(f, z)[0]![0]!, x)).to.throw(RangeError, /need 4 live perturbations .* at most 3/);
   });
 
   it('unsupported nesting says so', () => {

@@ -50,9 +50,12 @@ function embed(u: Jet | number, to: readonly Trace[]): Float64Array {
 function unionTags(a: readonly Trace[], b: readonly Trace[]): Trace[] {
   const all = [...new Set([...a, ...b])].sort((x, y) => x.id - y.id);
   if (all.length > MAX_TAGS) {
+    const by = new Map<string, number>();
+    for (const t of all) by.set(t.name, (by.get(t.name) ?? 0) + 1);
+    const list = [...by].map(([name, k]) => `${k} from ${name}`).join(', ');
     throw new RangeError(
-      `${currentName()}: nesting is ${all.length} transforms deep (${all.map((t) => t.name).join(' ∘ ')}); ` +
-        `the rule table's third derivatives allow at most ${MAX_TAGS} live perturbations`,
+      `${currentName()}: nested transforms need ${all.length} live perturbations (${list}); ` +
+        `the rule table's third derivatives allow at most ${MAX_TAGS}`,
     );
   }
   return all;

@@ -24,6 +24,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from './check.js';
 import { describe } from '../describe.js';
 import { nest } from './nested.js';
+import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
 import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
 
@@ -347,6 +348,15 @@ export class Prepared<X extends Point = Point> {
   /** H·v for each direction v (x flattened): forward-over-reverse lanes */
   hvps(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array[] {
     return hvpsOf(...this.many(), directions, lanes);
+  }
+
+  /** Hutchinson / Hutch++ estimate of tr H on this recording (see hessianTraceEstimate). */
+  hessianTraceEstimate(opts?: TraceEstimateOptions): Estimate<number> {
+    return traceEstimate(this as Prepared, opts);
+  }
+  /** Hutchinson / Diag++ estimate of diag H on this recording (see hessianDiagonalEstimate). */
+  hessianDiagonalEstimate(opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
+    return diagonalEstimate(this, opts);
   }
 
   /** The Jacobian of a vector-valued F (rows: outputs; columns: x flattened). */

@@ -3,17 +3,8 @@
  * so every workload's data can be rebuilt bit for bit in any language.
  */
 
-/** mulberry32(seed): a generator of uniform draws u ∈ [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32(seed): a generator of uniform draws u ∈ [0, 1) (the library's, lib/tensor/random.ts). */
+export { mulberry32 } from '../../lib/index.js';
 
 /** The next `count` draws of 2u − 1 ∈ [−1, 1), each multiplied by `scale`. */
 export function symmetric(rng: () => number, count: number, scale = 1): Float64Array {

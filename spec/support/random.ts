@@ -3,17 +3,8 @@
  * from mulberry32, so a failing spec fails the same way on the next run.
  */
 
-/** mulberry32: a 32-bit state generator of uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: the library's own generator of uniform numbers in [0, 1). */
+export { mulberry32 } from '../../lib/index.js';
 
 /** A uniform number in [lo, hi). */
 export function uniform(rand: () => number, lo: number, hi: number): number {

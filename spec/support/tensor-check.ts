@@ -22,6 +22,8 @@
  * (vᵀ∇f, aᵀHb) takes Σ|terms| as its scale so cancellation does not turn
  * rounding into a large relative error.
  */
+import { ridders } from './fd.js';
+import { dotScaled } from './check.js';
 import { expect } from 'chai';
 import {
   Tensor, directional, grad, hessian, hessianDiagonal, hvp, hyperdual, jvp, mulberry32, prepare, tensor, valueAndGrad,
@@ -150,12 +152,7 @@ export const rowsFlat = (M: readonly ArrayLike<number>[]): Float64Array => {
   return out;
 };
 
-/** Σ uᵢvᵢ and Σ|uᵢvᵢ|. */
-export function dotScaled(u: ArrayLike<number>, v: ArrayLike<number>): { value: number; scale: number } {
-  let value = 0, scale = 0;
-  for (let i = 0; i < u.length; i++) { value += u[i]! * v[i]!; scale += Math.abs(u[i]! * v[i]!); }
-  return { value, scale };
-}
+export { dotScaled };
 
 /** aᵀHb and Σ|aᵢHᵢⱼbⱼ|. */
 export function bilinear(H: readonly ArrayLike<number>[], a: ArrayLike<number>, b: ArrayLike<number>): { value: number; scale: number } {
@@ -204,34 +201,9 @@ export class Tally {
 
 // ---------------------------------------------------------------- finite differences
 
-/**
- * d/dt g(x + t·dir) at t = 0 for a vector-valued g, by Ridders' method:
- * central differences at steps h, h/1.4, h/1.4², … extrapolated to h → 0,
- * keeping per component the entry whose neighbours changed least.
- */
+/** d/dt g(x + t·dir) at t = 0 for a vector-valued g, by Ridders' method (spec/support/fd.ts). */
 export function derivAlong(g: (x: Float64Array) => ArrayLike<number>, x: ArrayLike<number>, dir: ArrayLike<number>, h: number): Float64Array {
-  const SHRINK = 1.4, ROWS = 10;
-  const at = (t: number) => g(Float64Array.from(x, (xi, i) => xi + t * dir[i]!));
-  const central = (s: number): Float64Array => { const up = at(s), dn = at(-s); return Float64Array.from(up, (u, i) => (u - dn[i]!) / (2 * s)); };
-  const first = central(h), m = first.length, best = Float64Array.from(first), err = new Float64Array(m).fill(Infinity);
-  let prev: Float64Array[] = [first];
-  for (let row = 1; row < ROWS; row++) {
-    h /= SHRINK;
-    const cur: Float64Array[] = [central(h)];
-    let fac = SHRINK * SHRINK;
-    for (let j = 1; j <= row; j++) {
-      const c = new Float64Array(m);
-      for (let k = 0; k < m; k++) {
-        c[k] = (cur[j - 1]![k]! * fac - prev[j - 1]![k]!) / (fac - 1);
-        const change = Math.max(Math.abs(c[k]! - cur[j - 1]![k]!), Math.abs(c[k]! - prev[j - 1]![k]!));
-        if (change <= err[k]!) { err[k] = change; best[k] = c[k]!; }
-      }
-      cur.push(c);
-      fac *= SHRINK * SHRINK;
-    }
-    prev = cur;
-  }
-  return best;
+  return ridders((t) => g(Float64Array.from(x, (xi, i) => xi + t * dir[i]!)), 0, h).d;
 }
 
 // ---------------------------------------------------------------- the check
