@@ -38,7 +38,8 @@ import { cpus, platform, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  hessian, hessianDiagonal, hvp, prepare, valueAndGrad, DEFAULT_LANES, type DiagonalInfo, type Num, type Prepared,
+  hessian, hessianDiagonal, hvp, linear, logSoftmax, nllLoss, prepare, tanh, tensor, valueAndGrad, DEFAULT_LANES,
+  type DiagonalInfo, type Num, type Prepared, type Tensor,
 } from '../lib/index.js';
 import {
   diagonal, logistic, matVec, mlp, rosenbrock, sines, trigonometric, type Workload,
@@ -362,6 +363,39 @@ function laneSweep(w: Workload, quantities: readonly ('hessian' | Method)[]): vo
   }
 }
 
+/**
+ * Issue 3: the seed MLP written with tensors — its input Hessian (x a Tensor
+ * of 5) and the diagonal of the Hessian in all 1610 weights and biases (a
+ * record), each on one prepared recording, as ratios to the hand-written
+ * plain-JS f of the same model (paired samples in this process).
+ */
+function tensorModel(): void {
+  const w = mlp();
+  const W1 = tensor(w.W1, [100, 5]), b1 = tensor(w.b1), W2 = tensor(w.W2, [10, 100]), b2 = tensor(w.b2), x = tensor(w.x);
+  const model = (p: { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor }, x: Tensor) =>
+    nllLoss(logSoftmax(linear(tanh(linear(x, p.W1, p.b1)), p.W2, p.b2)), 0);
+  const params = { W1, b1, W2, b2 };
+  progress('W1 tensor form: plain f');
+  const plain = time(() => w.plain(w.x));
+  const ref: Reference = { fn: () => w.plain(w.x), reps: plain.reps };
+  const base = { workload: 'W1 mlp (tensors)' };
+  const Px = prepare((z: Tensor) => model(params, z), x);
+  const H = Px.hessian(), Hs = w.hessian!(w.x);
+  const th = time(() => Px.hessian(), ref);
+  rows.push({ ...base, n: 5, quantity: 'hessian (input)', lanes: DEFAULT_LANES, preparedNs: th.ns, preparedRatio: th.ratio, preparedPlainNs: th.plainNs,
+    tapeBytes: Px.tapeBytes, laneBytes: Px.laneBytes, err: relRows(H, Hs), reps: th.reps, samples: th.samples, note: `${Px.nodes} slots` });
+  const Pw = prepare((q: typeof params) => model(q, x), params);
+  const flat = (d: unknown) => Float64Array.from(Object.values(d as Record<string, Tensor>).flatMap((t) => Array.from(t.data)));
+  const dh = flat(Pw.hessianDiagonal({ method: 'hyperdual' })), dv = flat(Pw.hessianDiagonal({ method: 'hvp' }));
+  for (const method of ['hyperdual', 'hvp'] as const) {
+    progress(`W1 tensor form: weight diagonal '${method}'`);
+    const t = time(() => Pw.hessianDiagonal({ method }), ref);
+    rows.push({ ...base, n: 1610, quantity: `weight diagonal '${method}'`, lanes: DEFAULT_LANES, preparedNs: t.ns, preparedRatio: t.ratio, preparedPlainNs: t.plainNs,
+      tapeBytes: Pw.tapeBytes, laneBytes: Pw.laneBytes, err: rel(method === 'hvp' ? dv : dh, method === 'hvp' ? dh : dv), reps: t.reps, samples: t.samples,
+      note: 'err: against the other method' });
+  }
+}
+
 // ---------------------------------------------------------------- run
 
 const workloads: [() => Workload, { sparse?: boolean }][] = [
@@ -373,6 +407,7 @@ const workloads: [() => Workload, { sparse?: boolean }][] = [
 ];
 for (const [make, opts] of workloads) benchWorkload(make(), opts);
 for (const n of AUTO_SIZES) autoOverhead(trigonometric(n));
+tensorModel();
 laneSweep(mlp(), ['hessian']);
 laneSweep(rosenbrock(1000), ['hessian', 'hyperdual', 'hvp']);
 if (progressOn) process.stderr.write('\r\x1b[K');

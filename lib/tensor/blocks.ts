@@ -130,7 +130,12 @@ const HYPER_PRODUCTS: readonly (readonly [number, number, number])[] = [
   [0, 0, 0], [1, 0, 1], [0, 1, 1], [2, 0, 2], [0, 2, 2], [3, 0, 3], [0, 3, 3], [1, 2, 3], [2, 1, 3],
 ];
 
-/** Z (m×n, at out) = X (m×q) · Y (q×n); operand layouts may be transposed views. */
+/**
+ * Z (m×n, at out) = X (m×q) · Y (q×n); operand layouts may be transposed
+ * views. An operand that is a constant (xLive/yLive false: a weight matrix
+ * given as data) has zero tangents and an unused adjoint, so every term that
+ * reads its lanes or writes its adjoint is skipped.
+ */
 export class MatMul implements Block {
   private readonly Z: MatLayout;
   private scratch: Float64Array | null = null;
@@ -141,6 +146,8 @@ export class MatMul implements Block {
     readonly n: number,
     readonly X: MatLayout,
     readonly Y: MatLayout,
+    readonly xLive = true,
+    readonly yLive = true,
   ) {
     this.Z = { base: out, rs: n, cs: 1 };
   }
@@ -173,32 +180,35 @@ export class MatMul implements Block {
   // Ż = ẊY + XẎ
   tangent(t: Tape, K: number, T: Float64Array): void {
     const z = op(T, this.Z, true);
-    this.mm(K, 1, op(T, this.X, true), op(t.val, this.Y, false), z);
-    this.mm(K, 1, op(t.val, this.X, false), op(T, this.Y, true), z);
+    if (this.xLive) this.mm(K, 1, op(T, this.X, true), op(t.val, this.Y, false), z);
+    if (this.yLive) this.mm(K, 1, op(t.val, this.X, false), op(T, this.Y, true), z);
   }
   // Z₂ = X₂Y + XY₂ + 2X₁Y₁
   second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
-    const z2 = op(T2, this.Z, true);
-    this.mm(K, 1, op(T2, this.X, true), op(t.val, this.Y, false), z2);
-    this.mm(K, 1, op(t.val, this.X, false), op(T2, this.Y, true), z2);
-    this.mm(K, 2, op(T1, this.X, true), op(T1, this.Y, true), z2);
+    const z2 = op(T2, this.Z, true), { xLive, yLive } = this;
+    if (xLive) this.mm(K, 1, op(T2, this.X, true), op(t.val, this.Y, false), z2);
+    if (yLive) this.mm(K, 1, op(t.val, this.X, false), op(T2, this.Y, true), z2);
+    if (xLive && yLive) this.mm(K, 2, op(T1, this.X, true), op(T1, this.Y, true), z2);
     this.tangent(t, K, T1);
   }
   // Z₁₂ = X₁₂Y + XY₁₂ + X₁Y₂ + X₂Y₁
   hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-    const z = op(T12, this.Z, true);
-    this.mm(K, 1, op(T12, this.X, true), op(t.val, this.Y, false), z);
-    this.mm(K, 1, op(t.val, this.X, false), op(T12, this.Y, true), z);
-    this.mm(K, 1, op(T1, this.X, true), op(T2, this.Y, true), z);
-    this.mm(K, 1, op(T2, this.X, true), op(T1, this.Y, true), z);
+    const z = op(T12, this.Z, true), { xLive, yLive } = this;
+    if (xLive) this.mm(K, 1, op(T12, this.X, true), op(t.val, this.Y, false), z);
+    if (yLive) this.mm(K, 1, op(t.val, this.X, false), op(T12, this.Y, true), z);
+    if (xLive && yLive) {
+      this.mm(K, 1, op(T1, this.X, true), op(T2, this.Y, true), z);
+      this.mm(K, 1, op(T2, this.X, true), op(T1, this.Y, true), z);
+    }
     this.tangent(t, K, T1);
     this.tangent(t, K, T2);
   }
   // L_Z = L_X Y + X L_Y + 2 Σ_k Ẋ_k Ẏ_k
   laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void {
     const z = op(L, this.Z, false);
-    this.mm(1, 1, op(L, this.X, false), op(t.val, this.Y, false), z);
-    this.mm(1, 1, op(t.val, this.X, false), op(L, this.Y, false), z);
+    if (this.xLive) this.mm(1, 1, op(L, this.X, false), op(t.val, this.Y, false), z);
+    if (this.yLive) this.mm(1, 1, op(t.val, this.X, false), op(L, this.Y, false), z);
+    if (!(this.xLive && this.yLive)) return this.tangent(t, K, T);
     // the lane sum: each lane's product into a scratch lane array (kept across sweeps), then the lanes added up
     const need = this.size * K;
     if (!this.scratch || this.scratch.length < need) this.scratch = new Float64Array(need);
@@ -217,25 +227,27 @@ export class MatMul implements Block {
   reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
     const { m, q, n } = this, V = [t.val, H.T1, H.T2, H.T12], B = [A.A0, A.A1, A.A2, A.A12];
     for (const [i, j, c] of HYPER_PRODUCTS) {
-      this.mm(1, 1, op(B[c]!, this.Z, false), op(V[j]!, T_(this.Y), false), op(B[i]!, this.X, false), m, n, q);
-      this.mm(1, 1, op(V[i]!, T_(this.X), false), op(B[c]!, this.Z, false), op(B[j]!, this.Y, false), q, m, n);
+      // a constant operand's perturbed components are zero and its adjoints unused
+      if ((i > 0 && !this.xLive) || (j > 0 && !this.yLive)) continue;
+      if (this.xLive) this.mm(1, 1, op(B[c]!, this.Z, false), op(V[j]!, T_(this.Y), false), op(B[i]!, this.X, false), m, n, q);
+      if (this.yLive) this.mm(1, 1, op(V[i]!, T_(this.X), false), op(B[c]!, this.Z, false), op(B[j]!, this.Y, false), q, m, n);
     }
   }
   // X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄
   reverse(t: Tape, K: number, A: Float64Array): void {
     const { m, q, n } = this;
-    this.mm(K, 1, op(A, this.Z, true), op(t.val, T_(this.Y), false), op(A, this.X, true), m, n, q);
-    this.mm(K, 1, op(t.val, T_(this.X), false), op(A, this.Z, true), op(A, this.Y, true), q, m, n);
+    if (this.xLive) this.mm(K, 1, op(A, this.Z, true), op(t.val, T_(this.Y), false), op(A, this.X, true), m, n, q);
+    if (this.yLive) this.mm(K, 1, op(t.val, T_(this.X), false), op(A, this.Z, true), op(A, this.Y, true), q, m, n);
   }
   // X̄̇ += Z̄̇Yᵀ + Z̄Ẏᵀ, Ȳ̇ += XᵀZ̄̇ + ẊᵀZ̄ (and the primal adjoints as in reverse)
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
     const { m, q, n } = this;
     this.reverse(t, 1, A);
-    const xa = op(AT, this.X, true), ya = op(AT, this.Y, true);
-    this.mm(K, 1, op(AT, this.Z, true), op(t.val, T_(this.Y), false), xa, m, n, q);
-    this.mm(K, 1, op(A, this.Z, false), op(T, T_(this.Y), true), xa, m, n, q);
-    this.mm(K, 1, op(t.val, T_(this.X), false), op(AT, this.Z, true), ya, q, m, n);
-    this.mm(K, 1, op(T, T_(this.X), true), op(A, this.Z, false), ya, q, m, n);
+    const xa = op(AT, this.X, true), ya = op(AT, this.Y, true), { xLive, yLive } = this;
+    if (xLive) this.mm(K, 1, op(AT, this.Z, true), op(t.val, T_(this.Y), false), xa, m, n, q);
+    if (xLive && yLive) this.mm(K, 1, op(A, this.Z, false), op(T, T_(this.Y), true), xa, m, n, q);
+    if (yLive) this.mm(K, 1, op(t.val, T_(this.X), false), op(AT, this.Z, true), ya, q, m, n);
+    if (xLive && yLive) this.mm(K, 1, op(T, T_(this.X), true), op(A, this.Z, false), ya, q, m, n);
   }
 }
 

@@ -188,7 +188,7 @@ export function product(op: string, a: Tensor, b: Tensor, ta: boolean, tb: boole
     return out;
   }
   const sa = slotOn(t, a), sb = slotOn(t, b), out = t.reserve(m * n);
-  const blk = new MatMul(out, m, q, n, lay(sa, A[1]!, ta), lay(sb, B[1]!, tb));
+  const blk = new MatMul(out, m, q, n, lay(sa, A[1]!, ta), lay(sb, B[1]!, tb), a.tape !== null, b.tape !== null);
   blk.replay(t);
   t.addBlock(blk);
   return new Tensor(shape, t, out, null);
