@@ -31,7 +31,11 @@ export {
 export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/nn.js';
 export { mulberry32 } from './tensor/random.js';
 
-export { jvp, directional, hyperdual } from './transforms/forward.js';
+export { jvp, directional, hyperdual, type Dir } from './transforms/forward.js';
+export type { Trace } from './trace.js';
+export type { Shape } from './tensor/shape.js';
+export type { Tape } from './tape/tape.js';
+export type { Block } from './tape/block.js';
 export {
   valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian, laplacian,
   gradDirectional, gradHyperdual,

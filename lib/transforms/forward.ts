@@ -15,7 +15,8 @@ import type { Arg, Point, Shaped } from './args.js';
 import { Prepared } from './prepare.js';
 import { nest, nested } from './nested.js';
 
-type Dir<X> = Shaped<X> | readonly number[];
+/** A direction for point type X: shaped like x, or flat. */
+export type Dir<X> = Shaped<X> | readonly number[];
 
 /** Evaluates f once on seeded numbers; `make(i, trace)` builds input i. */
 function evaluate<T extends Value>(fn: string, f: (x: Num[]) => Num, n: number, make: (i: number, t: Trace) => T): T | number {
