@@ -36,6 +36,7 @@ export type { Trace } from './trace.js';
 export type { Shape } from './tensor/shape.js';
 export type { Tape } from './tape/tape.js';
 export type { Block } from './tape/block.js';
+export type { HyperLanes, HyperAdjoints } from './tape/kernels.js';
 export {
   valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian, laplacian,
   gradDirectional, gradHyperdual,
