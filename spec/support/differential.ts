@@ -59,8 +59,9 @@ export interface Outcome {
   readonly fd: { made: number; skipped: number; redraws: number; ran: boolean };
   /** worst relative error of each kind, and where */
   readonly worst: Record<'path' | 'replay' | 'fd', { err: number; where: string }>;
-  /** the point the checks ran at (x0, or a redrawn one) */
+  /** the point the paths ran at, and the one the finite differences ran at (x0, or redrawn off a kink) */
   readonly x0: readonly number[];
+  readonly fdX0: readonly number[];
   readonly dirs: Dirs;
 }
 
@@ -472,6 +473,16 @@ export function invalidAt(p: Program, x: number[]): string | null {
   }
 }
 
+/**
+ * The largest |value| of any binding at the points, at least 1: third-order
+ * results are sums of products of partials of every binding, and their
+ * rounding scales with those magnitudes (f ≡ 0 built from cosh(−6) ≈ 200 has
+ * third derivatives of ~1e-8, all rounding).
+ */
+function magnitude(p: Program, xs: readonly number[][]): number {
+  return Math.max(1, ...xs.flatMap((x) => bindingValues(p, x).flatMap((v) => v.data.map((u) => Math.abs(u as number)))));
+}
+
 /** The directions of a run (from its seed). */
 export function directions(seed: number, n: number): Dirs {
   const r = mulberry32(seed), vec = () => Array.from({ length: n }, () => Number((2 * r() - 1).toPrecision(4)));
@@ -481,34 +492,18 @@ export function directions(seed: number, n: number): Dirs {
 /** Runs a sample through every path; see the file comment for what is compared. */
 export function runSample(s: Sample, opts: RunOptions = {}, only?: string): Outcome {
   const p = s.program, n = inputSize(p), seed = opts.seed ?? 1, d = directions(seed, n), ch = new Checker(only);
-  let x0 = [...s.x0];
-  const x1 = [...s.x1];
+  const x0 = [...s.x0], x1 = [...s.x1];
+  let fdX0 = x0;
   const fd = { made: 0, skipped: 0, redraws: 0, ran: false };
-  const done = (invalid?: string): Outcome => ({ ...(invalid !== undefined && { invalid }), failures: ch.failures, comparisons: ch.comparisons, fd, worst: ch.worst, x0, dirs: d });
+  const done = (invalid?: string): Outcome => ({ ...(invalid !== undefined && { invalid }), failures: ch.failures, comparisons: ch.comparisons, fd, worst: ch.worst, x0, fdX0, dirs: d });
   const bad = invalidAt(p, x0) ?? invalidAt(p, x1);
   if (bad) return done(bad);
   const f: F = p.kind === 'scalar' ? scalarFunction(p) : referenceFunction(p);
   const plain = watched(p);
 
-  // finite differences first: a stencil that crosses a kink redraws the point
-  let fdr: FdReading | null = null;
-  if (opts.fd !== false && (!only || only.startsWith('fd'))) {
-    const r = mulberry32(seed ^ 0x5bd1e995);
-    for (let k = 0; k <= (opts.redraw === false ? 0 : REDRAWS); k++) {
-      if (k > 0) {
-        const y = x0.map((xi) => Number((xi + 0.3 * (2 * r() - 1)).toPrecision(6)));
-        if (invalidAt(p, y)) continue;
-        x0 = y; fd.redraws++;
-      }
-      fdr = ch.run('finite differences (grad, jvp, hyperdual, directional at the stencil points)', () => differences(f, plain, x0, d)) ?? null;
-      if (fdr) break;
-    }
-  }
-  const plain0 = plain(x0).value;
-  // third-order results are sums of products of partials of every binding: their rounding scales with the
-  // bindings' magnitudes (f ≡ 0 built from cosh(−6) ≈ 200 has third derivatives ~1e-8 of pure rounding)
-  const s3 = Math.max(1, ...[x0, x1].flatMap((x) => bindingValues(p, x).flatMap((v) => v.data.map((u) => Math.abs(u as number)))));
-  const { at0, at1 } = scalarPaths(ch, f, x0, x1, plain0, d, s3);
+  // every path at x0 (kinks and ties may sit exactly on it: all paths must follow the same conventions)
+  const s3 = magnitude(p, [x0, x1]);
+  const { at0, at1 } = scalarPaths(ch, f, x0, x1, plain(x0).value, d, s3);
   if (at0 && !only?.startsWith('fd')) {
     const q = opts.tamper ? opts.tamper(p) : p;
     if (q.kind === 'tensor' && p.kind === 'tensor') {
@@ -518,7 +513,23 @@ export function runSample(s: Sample, opts: RunOptions = {}, only?: string): Outc
       tensorPaths(ch, lift, T(x0), T(x1), T, d, at0, at1, 'lifted onto rank-0 tensors', s3);
     }
   }
-  if (fdr && at0) { fd.ran = true; compareFd(ch, fdr, at0, d, fd); }
+  // finite differences: where a stencil crosses a kink (or leaves a domain), at a redrawn point, with the scalar paths there
+  if (opts.fd !== false && at0 && (!only || only.startsWith('fd'))) {
+    const r = mulberry32(seed ^ 0x5bd1e995);
+    for (let k = 0; k <= (opts.redraw === false ? 0 : REDRAWS); k++) {
+      let y = x0;
+      if (k > 0) {
+        y = x0.map((xi) => Number((xi + 0.3 * (2 * r() - 1)).toPrecision(6)));
+        if (invalidAt(p, y)) continue;
+        fd.redraws++;
+      }
+      const fdr = ch.run('finite differences (grad, jvp, hyperdual, directional at the stencil points)', () => differences(f, plain, y, d));
+      if (!fdr) { if (fdr === undefined) break; continue; }
+      const at = k === 0 ? at0 : scalarPaths(ch, f, y, x1, plain(y).value, d, magnitude(p, [y, x1])).at0;
+      if (at) { fd.ran = true; fdX0 = y; compareFd(ch, fdr, at, d, fd); }
+      break;
+    }
+  }
   return done();
 }
 

@@ -260,7 +260,7 @@ export function fuzz(o: FuzzOptions): FuzzReport {
     for (const f of out.failures) {
       const sig = signature(f), seen = known.get(sig);
       if (seen) { seen.count++; continue; }
-      const at = { ...s, x0: out.x0 }, opts = { seed, fd: o.fd ?? true };
+      const at = { ...s, x0: f.kind === 'fd' ? out.fdX0 : out.x0 }, opts = { seed, fd: o.fd ?? true };
       const showsIt = (c: Sample) => runSample(c, { ...opts, redraw: false }, sig).failures.find((g) => signature(g) === sig);
       let small = shrunk.find((c) => showsIt(c));
       if (!small) {

@@ -233,10 +233,16 @@ export interface GenOptions {
   maxLets?: number;
 }
 
-/** The two points: x0 uniform in [−2, 2]ⁿ, x1 = x0 moved by up to 0.4 per coordinate. */
+/**
+ * The two points: x0 uniform in [−2, 2]ⁿ (for a fifth of the programs, half
+ * its coordinates are special: 0, ±1, ½, 2, which puts kinks and ties exactly
+ * on the point), and x1 = x0 moved by up to 0.4 per coordinate (for a fifth,
+ * by up to 2.5: a long move for prepare(…).at).
+ */
 function points(r: Rand, n: number): [number[], number[]] {
-  const x0 = Array.from({ length: n }, () => short(uniform(r, -2, 2), 6));
-  return [x0, x0.map((v) => short(v + uniform(r, -0.4, 0.4), 6))];
+  const special = r() < 0.2, far = r() < 0.2;
+  const x0 = Array.from({ length: n }, () => (special && r() < 0.5 ? pick(r, [0, 1, -1, 0.5, 2]) : short(uniform(r, -2, 2), 6)));
+  return [x0, x0.map((v) => short(v + (far ? uniform(r, -2.5, 2.5) : uniform(r, -0.4, 0.4)), 6))];
 }
 
 /** A random scalar program over every op of the rule table (and sum, dot, logsumexp, a primal branch). */
@@ -629,6 +635,8 @@ function refText(p: Program, ref: Ref): string {
 
 function letText(p: Program, l: ScalarLet | TensorLet): string {
   const t = (ref: Ref) => refText(p, ref), ts = (xs: readonly Ref[]) => `[${xs.map(t).join(', ')}]`;
+  // a binding the tensor-only ops take, typed Num by inference when it came through a scalar op
+  const tt = (ref: Ref) => ('let' in ref ? `${t(ref)} as Tensor` : t(ref));
   switch (l.k) {
     case 'unary': return `${l.op}(${t(l.a)})`;
     case 'powc': return `pow(${t(l.a)}, ${num(l.p)})`;
@@ -636,20 +644,21 @@ function letText(p: Program, l: ScalarLet | TensorLet): string {
     case 'branch': return `(typeof ${t(l.a)} === 'number' ? ${t(l.a)} : ${t(l.a)}.value) > ${num(l.at)} ? ${t(l.then)} : ${t(l.else)}`;
     case 'sum': case 'logsumexp': case 'mean':
       if ('xs' in l) return `${l.k}(${ts(l.xs)})`;
-      return `${l.k}(${t(l.a)}${l.axis === undefined ? '' : `, ${l.axis}`})`;
-    case 'dot': return 'xs' in l ? `dot(${ts(l.xs)}, ${ts(l.ys)})` : `dot(${t(l.a)}, ${t(l.b)})`;
-    case 'softmax': case 'logSoftmax': return `${l.k}(${t(l.a)}, ${l.axis})`;
-    case 'matmul': case 'outer': case 'mseLoss': return `${l.k}(${t(l.a)}, ${t(l.b)})`;
-    case 'transpose': return `transpose(${t(l.a)}${l.perm ? `, ${list(l.perm)}` : ''})`;
-    case 'reshape': return `reshape(${t(l.a)}, ${list(l.shape)})`;
-    case 'slice': return `slice(${t(l.a)}, [${l.spec.map((s) => (s === null ? 'null' : typeof s === 'number' ? num(s) : list(s))).join(', ')}])`;
-    case 'take': return `take(${t(l.a)}, ${list(l.indices)}, ${l.axis})`;
+      return `${l.k}(${tt(l.a)}${l.axis === undefined ? '' : `, ${l.axis}`})`;
+    case 'dot': return 'xs' in l ? `dot(${ts(l.xs)}, ${ts(l.ys)})` : `dot(${tt(l.a)}, ${tt(l.b)})`;
+    case 'softmax': case 'logSoftmax': return `${l.k}(${tt(l.a)}, ${l.axis})`;
+    case 'matmul': case 'outer': return `${l.k}(${tt(l.a)}, ${tt(l.b)})`;
+    case 'mseLoss': return `${l.k}(${t(l.a)}, ${t(l.b)})`;
+    case 'transpose': return `transpose(${tt(l.a)}${l.perm ? `, ${list(l.perm)}` : ''})`;
+    case 'reshape': return `reshape(${tt(l.a)}, ${list(l.shape)})`;
+    case 'slice': return `slice(${tt(l.a)}, [${l.spec.map((s) => (s === null ? 'null' : typeof s === 'number' ? num(s) : list(s))).join(', ')}])`;
+    case 'take': return `take(${tt(l.a)}, ${list(l.indices)}, ${l.axis})`;
     case 'index': return `(${t(l.a)} as Tensor).index(${l.idx.join(', ')})`;
     case 'stack': return `stack(${ts(l.xs)})`;
-    case 'concat': return `concat(${ts(l.xs)} as Tensor[], ${l.axis})`;
+    case 'concat': return `concat([${l.xs.map(tt).join(', ')}], ${l.axis})`;
     case 'where': return `where(tensor(${list(l.cond)}, ${list(l.condShape)}), ${t(l.a)}, ${t(l.b)})`;
-    case 'crossEntropy': case 'nllLoss': return `${l.k}(${t(l.a)} as Tensor, ${typeof l.target === 'number' ? l.target : list(l.target)})`;
-    case 'linear': return `linear(${t(l.a)} as Tensor, ${t(l.W)} as Tensor${l.b ? `, ${t(l.b)} as Tensor` : ''})`;
+    case 'crossEntropy': case 'nllLoss': return `${l.k}(${tt(l.a)}, ${typeof l.target === 'number' ? l.target : list(l.target)})`;
+    case 'linear': return `linear(${tt(l.a)}, ${tt(l.W)}${l.b ? `, ${tt(l.b)}` : ''})`;
   }
 }
 
