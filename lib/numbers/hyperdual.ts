@@ -6,6 +6,7 @@
  * second-order term is f″·(aε₁)(bε₂).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
+import { mz } from '../tape/kernels.js';
 import type { Trace } from '../trace.js';
 import { Value, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -33,7 +34,7 @@ export class HyperDual extends Value {
   unaryOp(code: number, p: number): HyperDual {
     evalUnary(code, this.v, p);
     const g = P[1]!;
-    return new HyperDual(P[0]!, g * this.d1, g * this.d2, g * this.d12 + P[2]! * this.d1 * this.d2, this.trace);
+    return new HyperDual(P[0]!, mz(g, this.d1), mz(g, this.d2), mz(g, this.d12) + mz(P[2]!, this.d1 * this.d2), this.trace);
   }
 
   // y₁₂ = f_a a₁₂ + f_b b₁₂ + f_aa a₁a₂ + f_ab (a₁b₂ + a₂b₁) + f_bb b₁b₂
@@ -43,9 +44,9 @@ export class HyperDual extends Value {
     evalBinary(code, a.v, b.v);
     return new HyperDual(
       P[0]!,
-      P[1]! * a.d1 + P[2]! * b.d1,
-      P[1]! * a.d2 + P[2]! * b.d2,
-      P[1]! * a.d12 + P[2]! * b.d12 + P[3]! * a.d1 * a.d2 + P[4]! * (a.d1 * b.d2 + a.d2 * b.d1) + P[5]! * b.d1 * b.d2,
+      mz(P[1]!, a.d1) + mz(P[2]!, b.d1),
+      mz(P[1]!, a.d2) + mz(P[2]!, b.d2),
+      mz(P[1]!, a.d12) + mz(P[2]!, b.d12) + mz(P[3]!, a.d1 * a.d2) + mz(P[4]!, a.d1 * b.d2 + a.d2 * b.d1) + mz(P[5]!, b.d1 * b.d2),
       this.trace,
     );
   }

@@ -12,6 +12,7 @@
  * (three levels of nesting, or a Hessian inside a gradient).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
+import { mz } from '../tape/kernels.js';
 import { currentName, type Trace } from '../trace.js';
 import { Value, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -26,7 +27,7 @@ function mulInto(u: Float64Array, v: Float64Array, out: Float64Array): Float64Ar
   for (let S = 0; S < m; S++) {
     let s = 0;
     for (let A = S; ; A = (A - 1) & S) {
-      s += u[A]! * v[S ^ A]!;
+      s += mz(u[A]!, v[S ^ A]!);
       if (A === 0) break;
     }
     out[S] = s;
@@ -103,7 +104,7 @@ export class Jet extends Value {
     const out = new Float64Array(d.length), d2 = new Float64Array(d.length), d3 = new Float64Array(d.length);
     if (k >= 2) mulInto(d, d, d2);
     if (k >= 3) mulInto(d2, d, d3);
-    for (let S = 0; S < out.length; S++) out[S] = f1 * d[S]! + (f2 / 2) * d2[S]! + (f3 / 6) * d3[S]!;
+    for (let S = 0; S < out.length; S++) out[S] = mz(f1, d[S]!) + mz(f2 / 2, d2[S]!) + mz(f3 / 6, d3[S]!);
     out[0] = f0;
     return new Jet(this.tags, out);
   }
@@ -121,7 +122,7 @@ export class Jet extends Value {
     // f(a₀ + α, b₀ + β) = Σ_{p+q ≤ 3} ∂ᵖ_a∂^q_b f · αᵖβ^q / (p! q!)
     const aa = new Float64Array(m), ab = new Float64Array(m), bb = new Float64Array(m), tmp = new Float64Array(m);
     const out = new Float64Array(m);
-    const add = (w: number, x: Float64Array) => { if (w !== 0) for (let S = 0; S < m; S++) out[S] += w * x[S]!; };
+    const add = (w: number, x: Float64Array) => { if (w !== 0) for (let S = 0; S < m; S++) out[S] += mz(w, x[S]!); };
     add(F[1]!, a); add(F[2]!, b);
     if (k >= 2) {
       mulInto(a, a, aa); mulInto(a, b, ab); mulInto(b, b, bb);

@@ -6,6 +6,7 @@
  * (a multiply costs 6 mul + 3 add instead of 9 mul + 5 add).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
+import { mz } from '../tape/kernels.js';
 import type { Trace } from '../trace.js';
 import { Value, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -31,7 +32,7 @@ export class Taylor2 extends Value {
   unaryOp(code: number, p: number): Taylor2 {
     evalUnary(code, this.v, p);
     const d1 = this.d1;
-    return new Taylor2(P[0]!, P[1]! * d1, P[1]! * this.d2 + P[2]! * d1 * d1, this.trace);
+    return new Taylor2(P[0]!, mz(P[1]!, d1), mz(P[1]!, this.d2) + mz(P[2]!, d1 * d1), this.trace);
   }
 
   // y″ = f_a a″ + f_b b″ + f_aa a′² + 2 f_ab a′b′ + f_bb b′²
@@ -42,8 +43,8 @@ export class Taylor2 extends Value {
     const a1 = a.d1, b1 = b.d1;
     return new Taylor2(
       P[0]!,
-      P[1]! * a1 + P[2]! * b1,
-      P[1]! * a.d2 + P[2]! * b.d2 + P[3]! * a1 * a1 + 2 * P[4]! * a1 * b1 + P[5]! * b1 * b1,
+      mz(P[1]!, a1) + mz(P[2]!, b1),
+      mz(P[1]!, a.d2) + mz(P[2]!, b.d2) + mz(P[3]!, a1 * a1) + 2 * mz(P[4]!, a1 * b1) + mz(P[5]!, b1 * b1),
       this.trace,
     );
   }

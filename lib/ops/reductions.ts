@@ -59,8 +59,9 @@ export function logsumexp(xs: readonly Num[] | Tensor, axis?: number): Num {
   };
   // On a tape the shift is itself recorded (a chain of max nodes), so a prepared recording recomputes it
   // when it moves; the derivative through it, 1 − Σ softmax, vanishes up to rounding.
-  const m0 = shift(xs.map(primal));
-  const m: Num = m0 !== 0 && xs.some((x) => x instanceof Var) ? xs.reduce((a, b) => max(a, b)) : m0;
+  const m0 = xs.reduce<number>((a, x) => Math.max(a, primal(x)), -Infinity);
+  const traced = xs.some((x) => x instanceof Var || (x instanceof Tensor && x.tape !== null));
+  const m: Num = traced && Number.isFinite(m0) ? xs.reduce((a, b) => max(a, b)) : shift(xs.map(primal));
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) {
     const e = exp(sub(xs[i]!, m));

@@ -13,6 +13,7 @@
  * the copy is rebuilt from the recording's partials after every replay.
  */
 import { CONST, NPAR, type Tape } from './tape.js';
+import { finitePartials } from './kernels.js';
 import type { Block } from './block.js';
 
 /** What the sweeps read of a recording. */
@@ -23,6 +24,8 @@ export interface SweepTape {
   readonly b: Int32Array;
   readonly par: Float64Array;
   readonly blocks: readonly Block[];
+  /** some partial is not finite: sweep with the careful kernels */
+  readonly nonFinite?: boolean;
 }
 
 /** A compacted recording and where its outputs went. */
@@ -108,7 +111,9 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
     A[s] = slot[E0[i]!]!; B[s] = slot[E1[i]!]!;
     PAR.set(EP.subarray(i * NPAR, i * NPAR + NPAR), s * NPAR);
   }
-  return { tape: { n: m, nIn, a: A, b: B, par: PAR, blocks: [] }, outputs: Int32Array.from(outputs, (o) => slot[o]!) };
+  let nonFinite = false;
+  for (let i = nIn + 1; i < m && !nonFinite; i++) nonFinite = !finitePartials(PAR, i * NPAR);
+  return { tape: { n: m, nIn, a: A, b: B, par: PAR, blocks: [], nonFinite }, outputs: Int32Array.from(outputs, (o) => slot[o]!) };
 }
 
 /**
@@ -136,15 +141,19 @@ function compose(
   };
   if (p0 === 0) s0 += G0; else if (p0 === 1) s1 += G0;
   if (p1 === 0) s0 += G1; else if (p1 === 1) s1 += G1;
+  // (the structural zeros of u's own partials are already zeros in G)
   addH(p0, p0, G00); addH(p1, p1, G11);
   // the mixed partial: both orders fold onto the diagonal when e0 and e1 land on one position
   if (p0 >= 0 && p1 >= 0) { if (p0 === p1) addH(p0, p0, 2 * G01); else S01 += G01; }
   if (k === 0) { j00 = s0; j01 = s1; } else { j10 = s0; j11 = s1; }
   const F0 = F[0]!, F1 = F[1]!, F00 = F[2]!, F01 = F[3]!, F11 = F[4]!, Fk = k === 0 ? F0 : F1;
-  g[0] = F0 * j00 + F1 * j10;
-  g[1] = F0 * j01 + F1 * j11;
+  // structural zeros stay zero: a partial that is ±∞ times a factor that is exactly 0 contributes 0,
+  // as in the sweeps over the recording, where that product never forms
+  const m = (p: number, q: number) => (p === 0 || q === 0 ? 0 : p * q);
+  g[0] = m(F0, j00) + m(F1, j10);
+  g[1] = m(F0, j01) + m(F1, j11);
   // h_vw = Σ_ij F_ij J_iv J_jw + F_k S_vw
-  h[0] = F00 * j00 * j00 + 2 * F01 * j00 * j10 + F11 * j10 * j10 + Fk * S00;
-  h[1] = F00 * j00 * j01 + F01 * (j00 * j11 + j10 * j01) + F11 * j10 * j11 + Fk * S01;
-  h[2] = F00 * j01 * j01 + 2 * F01 * j01 * j11 + F11 * j11 * j11 + Fk * S11;
+  h[0] = m(F00, m(j00, j00)) + 2 * m(F01, m(j00, j10)) + m(F11, m(j10, j10)) + m(Fk, S00);
+  h[1] = m(F00, m(j00, j01)) + m(F01, m(j00, j11) + m(j10, j01)) + m(F11, m(j10, j11)) + m(Fk, S01);
+  h[2] = m(F00, m(j01, j01)) + 2 * m(F01, m(j01, j11)) + m(F11, m(j11, j11)) + m(Fk, S11);
 }

@@ -23,9 +23,25 @@ export interface Run {
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly par: Float64Array;
+  /** some partial is ±∞ or NaN: sweep with the careful kernels (a zero factor then contributes exactly 0) */
+  readonly nonFinite?: boolean;
+}
+
+/**
+ * p·q where a zero factor wins: a zero tangent or adjoint contributes nothing
+ * even against an infinite partial (the direction does not move that
+ * argument), so derivatives are NaN only where the math makes them so.
+ */
+export const mz = (p: number, q: number): number => (p === 0 || q === 0 ? 0 : p * q);
+
+/** Are the five partials at par[q …] all finite? (A sum of finite numbers that overflows only errs on the careful side.) */
+export function finitePartials(par: Float64Array, q: number): boolean {
+  const s = par[q]! + par[q + 1]! + par[q + 2]! + par[q + 3]! + par[q + 4]!;
+  return s - s === 0;
 }
 
 export function runTangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array): void {
+  if (r.nonFinite) return careful.tangent(r, base, lo, hi, K, T);
   if (K === 1) return tangent1(r, base, lo, hi, T);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
@@ -36,6 +52,7 @@ export function runTangent(r: Run, base: number, lo: number, hi: number, K: numb
 }
 
 export function runSecond(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
+  if (r.nonFinite) return careful.second(r, base, lo, hi, K, T1, T2);
   if (K === 1) return second1(r, base, lo, hi, T1, T2);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
@@ -53,6 +70,7 @@ export function runSecond(r: Run, base: number, lo: number, hi: number, K: numbe
 export function runHyper(
   r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array,
 ): void {
+  if (r.nonFinite) return careful.hyper(r, base, lo, hi, K, T1, T2, T12);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
     const j = i - base, q = j * NPAR;
@@ -69,6 +87,7 @@ export function runHyper(
 
 /** Forward Laplacian: K tangent lanes in T and one summed second-order coefficient per node in L. */
 export function runLaplacian(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
+  if (r.nonFinite) return careful.laplacian(r, base, lo, hi, K, T, L);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
     const j = i - base, q = j * NPAR;
@@ -86,6 +105,7 @@ export function runLaplacian(r: Run, base: number, lo: number, hi: number, K: nu
 
 /** Adjoint lanes, nodes visited from hi − 1 down to lo. */
 export function runReverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
+  if (r.nonFinite) return careful.reverse(r, base, lo, hi, K, A);
   if (K === 1) return reverse1(r, base, lo, hi, A);
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
@@ -103,6 +123,7 @@ export function runReverse(r: Run, base: number, lo: number, hi: number, K: numb
 export function runReverseTangent(
   r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array,
 ): void {
+  if (r.nonFinite) return careful.reverseTangent(r, base, lo, hi, K, T, A, AT);
   if (K === 1) return reverseTangent1(r, base, lo, hi, T, A, AT);
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
@@ -162,6 +183,86 @@ function reverseTangent1(r: Run, base: number, lo: number, hi: number, T: Float6
   }
 }
 
+/**
+ * The careful kernels: the same formulas with every product by `mz`, for runs
+ * where some partial is infinite or NaN (sqrt, log, … at the edge of their
+ * domain). Only such runs pay for the extra comparisons.
+ */
+const careful = {
+  tangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array): void {
+    const { a, b, par } = r;
+    for (let i = lo; i < hi; i++) {
+      const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      for (let k = 0; k < K; k++) T[iy + k] = mz(ga, T[ia + k]!) + mz(gb, T[ib + k]!);
+    }
+  },
+  second(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
+    const { a, b, par } = r;
+    for (let i = lo; i < hi; i++) {
+      const j = i - base, q = j * NPAR, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+      for (let k = 0; k < K; k++) {
+        const x = T1[ia + k]!, y = T1[ib + k]!;
+        T1[iy + k] = mz(ga, x) + mz(gb, y);
+        T2[iy + k] = mz(ga, T2[ia + k]!) + mz(gb, T2[ib + k]!) + mz(haa, mz(x, x)) + 2 * mz(hab, mz(x, y)) + mz(hbb, mz(y, y));
+      }
+    }
+  },
+  hyper(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+    const { a, b, par } = r;
+    for (let i = lo; i < hi; i++) {
+      const j = i - base, q = j * NPAR, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+      for (let k = 0; k < K; k++) {
+        const a1 = T1[ia + k]!, b1 = T1[ib + k]!, a2 = T2[ia + k]!, b2 = T2[ib + k]!;
+        T1[iy + k] = mz(ga, a1) + mz(gb, b1);
+        T2[iy + k] = mz(ga, a2) + mz(gb, b2);
+        T12[iy + k] = mz(ga, T12[ia + k]!) + mz(gb, T12[ib + k]!) + mz(haa, mz(a1, a2)) + mz(hab, mz(a1, b2) + mz(a2, b1)) + mz(hbb, mz(b1, b2));
+      }
+    }
+  },
+  laplacian(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
+    const { a, b, par } = r;
+    for (let i = lo; i < hi; i++) {
+      const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
+      const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const x = T[ia + k]!, y = T[ib + k]!;
+        T[iy + k] = mz(ga, x) + mz(gb, y);
+        s += mz(haa, mz(x, x)) + 2 * mz(hab, mz(x, y)) + mz(hbb, mz(y, y));
+      }
+      L[i] = mz(ga, L[ai]!) + mz(gb, L[bi]!) + s;
+    }
+  },
+  reverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
+    const { a, b, par } = r;
+    for (let i = hi - 1; i >= lo; i--) {
+      const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      for (let k = 0; k < K; k++) {
+        const w = A[iy + k]!;
+        A[ia + k] += mz(ga, w);
+        A[ib + k] += mz(gb, w);
+      }
+    }
+  },
+  reverseTangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    const { a, b, par } = r;
+    for (let i = hi - 1; i >= lo; i--) {
+      const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, w = A[i]!;
+      const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+      A[ai] += mz(ga, w);
+      A[bi] += mz(gb, w);
+      const ia = ai * K, ib = bi * K, iy = i * K;
+      for (let k = 0; k < K; k++) {
+        const x = T[ia + k]!, y = T[ib + k]!, wt = AT[iy + k]!;
+        AT[ia + k] += mz(ga, wt) + mz(w, mz(haa, x) + mz(hab, y));
+        AT[ib + k] += mz(gb, wt) + mz(w, mz(hab, x) + mz(hbb, y));
+      }
+    }
+  },
+};
+
 /** The four hyper-dual components of every slot: value (the tape's val), ε₁, ε₂, ε₁ε₂. */
 export interface HyperLanes { readonly T1: Float64Array; readonly T2: Float64Array; readonly T12: Float64Array }
 /** Their adjoints. */
@@ -193,13 +294,14 @@ export function runReverseHyper(
     const a1 = T1[ai]!, a2 = T2[ai]!, a12 = T12[ai]!, b1 = T1[bi]!, b2 = T2[bi]!, b12 = T12[bi]!;
     evalThird(code, val[ai]!, val[bi]!, p, T4);
     const taaa = T4[0]!, taab = T4[1]!, tabb = T4[2]!, tbbb = T4[3]!;
-    const cross = a1 * b2 + a2 * b1;
-    A12[ai] += ga * w12; A12[bi] += gb * w12;
-    A1[ai] += ga * w1 + w12 * (haa * a2 + hab * b2); A1[bi] += gb * w1 + w12 * (hab * a2 + hbb * b2);
-    A2[ai] += ga * w2 + w12 * (haa * a1 + hab * b1); A2[bi] += gb * w2 + w12 * (hab * a1 + hbb * b1);
-    A0[ai] += ga * w0 + w1 * (haa * a1 + hab * b1) + w2 * (haa * a2 + hab * b2)
-      + w12 * (haa * a12 + hab * b12 + taaa * a1 * a2 + taab * cross + tabb * b1 * b2);
-    A0[bi] += gb * w0 + w1 * (hab * a1 + hbb * b1) + w2 * (hab * a2 + hbb * b2)
-      + w12 * (hab * a12 + hbb * b12 + taab * a1 * a2 + tabb * cross + tbbb * b1 * b2);
+    // (every product by mz: this sweep is not the hot path, and it recomputes partials that may be infinite)
+    const cross = mz(a1, b2) + mz(a2, b1), a12p = mz(a1, a2), b12p = mz(b1, b2);
+    A12[ai] += mz(ga, w12); A12[bi] += mz(gb, w12);
+    A1[ai] += mz(ga, w1) + mz(w12, mz(haa, a2) + mz(hab, b2)); A1[bi] += mz(gb, w1) + mz(w12, mz(hab, a2) + mz(hbb, b2));
+    A2[ai] += mz(ga, w2) + mz(w12, mz(haa, a1) + mz(hab, b1)); A2[bi] += mz(gb, w2) + mz(w12, mz(hab, a1) + mz(hbb, b1));
+    A0[ai] += mz(ga, w0) + mz(w1, mz(haa, a1) + mz(hab, b1)) + mz(w2, mz(haa, a2) + mz(hab, b2))
+      + mz(w12, mz(haa, a12) + mz(hab, b12) + mz(taaa, a12p) + mz(taab, cross) + mz(tabb, b12p));
+    A0[bi] += mz(gb, w0) + mz(w1, mz(hab, a1) + mz(hbb, b1)) + mz(w2, mz(hab, a2) + mz(hbb, b2))
+      + mz(w12, mz(hab, a12) + mz(hbb, b12) + mz(taab, a12p) + mz(tabb, cross) + mz(tbbb, b12p));
   }
 }

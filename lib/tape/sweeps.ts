@@ -7,7 +7,7 @@
  * (tangents) or the output (adjoints). None of this names an op.
  */
 import {
-  NPAR, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
+  NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
   type HyperAdjoints, type HyperLanes,
 } from './kernels.js';
 import { evalNode, type Tape } from './tape.js';
@@ -99,13 +99,16 @@ export function reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
  * blocks through their own replay. The recorded structure is kept.
  */
 export function replay(t: Tape): void {
+  t.nonFinite = false;
   forwardOrder(
     t,
     (lo, hi) => {
       const { op, a, b, val, prm, par } = t;
       for (let i = lo; i < hi; i++) {
         const code = op[i]!;
-        if (code >= 0) val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR); // constants keep their value
+        if (code < 0) continue; // constants keep their value
+        val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR);
+        if (!finitePartials(par, i * NPAR)) t.nonFinite = true;
       }
     },
     (k) => t.blocks[k]!.replay(t),

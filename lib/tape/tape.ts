@@ -14,7 +14,7 @@
 import { evalBinary, evalUnary, NU, OP_NAMES, P } from '../rules/index.js';
 import type { Trace } from '../trace.js';
 import type { Block } from './block.js';
-import { NPAR } from './kernels.js';
+import { NPAR, finitePartials } from './kernels.js';
 
 export { NPAR };
 
@@ -91,6 +91,8 @@ export class Tape {
   par: Float64Array;
   /** block nodes (tensor ops), in recording order */
   readonly blocks: Block[] = [];
+  /** some node's partials are not all finite: sweeps use the careful kernels (see kernels.ts `mz`) */
+  nonFinite = false;
   /** true once user code read a primal (`.value`): f may have branched on it */
   primalRead = false;
 
@@ -161,6 +163,7 @@ export class Tape {
     const i = this.push(code, ai, 0, 0);
     this.prm[i] = p;
     this.val[i] = evalNode(code, this.val[ai]!, 0, p, this.par, i * NPAR);
+    if (!finitePartials(this.par, i * NPAR)) this.nonFinite = true;
     return i;
   }
 
@@ -170,6 +173,7 @@ export class Tape {
     const i = this.push(node, ai, 0, 0);
     this.prm[i] = c;
     this.val[i] = evalNode(node, this.val[ai]!, 0, c, this.par, i * NPAR);
+    if (!finitePartials(this.par, i * NPAR)) this.nonFinite = true;
     return i;
   }
 
@@ -177,6 +181,7 @@ export class Tape {
   binary(code: number, ai: number, bi: number): number {
     const i = this.push(code, ai, bi, 0);
     this.val[i] = evalNode(code, this.val[ai]!, this.val[bi]!, 0, this.par, i * NPAR);
+    if (!finitePartials(this.par, i * NPAR)) this.nonFinite = true;
     return i;
   }
 }

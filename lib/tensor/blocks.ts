@@ -15,7 +15,7 @@
 import type { Block } from '../tape/block.js';
 import { evalNode, type Tape } from '../tape/tape.js';
 import {
-  NPAR, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
+  NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
   type HyperAdjoints, type HyperLanes, type Run,
 } from '../tape/kernels.js';
 import { gemm, type Operand } from './gemm.js';
@@ -24,6 +24,7 @@ import { AA, AB, BB, secondOrderPattern } from '../sparsity/structure.js';
 /** y_j = op(x[a_j], x[b_j]) for j < size; b_j = 0 (the zero node) for unary ops. */
 export class Elementwise implements Block, Run {
   readonly par: Float64Array;
+  nonFinite = false;
   constructor(
     readonly out: number,
     readonly a: Int32Array,
@@ -38,7 +39,12 @@ export class Elementwise implements Block, Run {
 
   replay(t: Tape): void {
     const { a, b, par, out, code, p } = this, val = t.val;
-    for (let j = 0; j < a.length; j++) val[out + j] = evalNode(code, val[a[j]!]!, val[b[j]!]!, p, par, j * NPAR);
+    let finite = true;
+    for (let j = 0; j < a.length; j++) {
+      val[out + j] = evalNode(code, val[a[j]!]!, val[b[j]!]!, p, par, j * NPAR);
+      if (finite && !finitePartials(par, j * NPAR)) finite = false;
+    }
+    this.nonFinite = !finite;
   }
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
     const { a, b, out } = this, mask = secondOrderPattern(this.code, this.p);

@@ -26,6 +26,8 @@ export class NestedSignal {
 }
 
 let nestedMode = false;
+/** set when an inner call signalled: f may have caught the signal, so the outermost checks this too */
+let signalled: string | null = null;
 
 /**
  * Runs transform `name`: the ordinary way at top level; the jet way when
@@ -36,18 +38,27 @@ export function nest<R>(name: string, plain: () => R, nested?: () => unknown): R
     if (!nested) throw new Error(`${name}: cannot run inside a function another transform is differentiating (not supported nested)`);
     return nested() as R;
   }
-  if (depth() > 0) throw new NestedSignal(name);
+  if (depth() > 0) {
+    signalled = name;
+    throw new NestedSignal(name);
+  }
+  signalled = null;
+  let inner: string;
   try {
-    return plain();
+    const r = plain();
+    if (signalled === null) return r;
+    inner = signalled; // f caught the signal: its result is not to be trusted, run nested anyway
   } catch (e) {
-    if (!(e instanceof NestedSignal)) throw e;
-    if (!nested) throw new Error(`${name}: its function calls ${e.inner}, and ${name} cannot run nested (not supported)`);
-    nestedMode = true;
-    try {
-      return toPlain(nested()) as R;
-    } finally {
-      nestedMode = false;
-    }
+    if (!(e instanceof NestedSignal)) { signalled = null; throw e; }
+    inner = e.inner;
+  }
+  signalled = null;
+  if (!nested) throw new Error(`${name}: its function calls ${inner}, and ${name} cannot run nested (not supported)`);
+  nestedMode = true;
+  try {
+    return toPlain(nested()) as R;
+  } finally {
+    nestedMode = false;
   }
 }
 

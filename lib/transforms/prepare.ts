@@ -21,7 +21,7 @@ import { fuse } from '../tape/fuse.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { callable, options } from './check.js';
+import { callable, options, vector } from './check.js';
 import { describe } from '../describe.js';
 import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
@@ -343,11 +343,18 @@ export class Prepared<X extends Point = Point> {
   shape(v: Float64Array): Shaped<X> { return this.packed.shape(v) as Shaped<X>; }
   /** aᵀHa for each direction a (x flattened): forward Taylor-2 lanes, no reverse sweep */
   quadraticForms(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array {
-    return quadraticForms(...this.many(), directions, lanes);
+    return quadraticForms(...this.many(), this.directions('quadraticForms', directions, lanes), lanes);
   }
   /** H·v for each direction v (x flattened): forward-over-reverse lanes */
   hvps(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array[] {
-    return hvpsOf(...this.many(), directions, lanes);
+    return hvpsOf(...this.many(), this.directions('hvps', directions, lanes), lanes);
+  }
+  /** checks a list of flat directions and a lane count */
+  private directions(method: string, ds: unknown, lanes: unknown): Float64Array[] {
+    const fn = `${this.fn}.${method}`;
+    options<LaneOptions>(fn, { lanes }, laneSpec);
+    if (!Array.isArray(ds)) throw new TypeError(`${fn}: directions must be an array of vectors, got ${describe(ds)}`);
+    return ds.map((d, i) => vector(fn, `directions[${i}]`, d, this.size));
   }
 
   /** Hutchinson / Hutch++ estimate of tr H on this recording (see hessianTraceEstimate). */

@@ -51,7 +51,13 @@ function slotOf(tape: Tape, y: Num): number {
 /** Opens a trace, records the inputs, runs body, and always closes the trace. */
 export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R): { tape: Tape; r: R } {
   const trace = begin(fn);
-  const tape = new Tape(trace, Math.max(256, 8 * x.flat.length));
+  let tape: Tape;
+  try {
+    tape = new Tape(trace, Math.max(256, 8 * x.flat.length));
+  } catch (e) {
+    end(trace);
+    throw e;
+  }
   try {
     for (let i = 0; i < x.flat.length; i++) tape.input(x.flat[i]!);
     return { tape, r: body(tape, x.inputs(tape)) };
