@@ -84,11 +84,44 @@ class Sets {
 }
 
 /**
+ * A cheap first look for 'auto': an upper bound on each slot's number of
+ * inputs (|D(y)| ≤ |D(a)| + |D(b)|) in one forward pass; true as soon as a
+ * nonlinear node's argument may mix more than `limit` inputs. It may say
+ * "dense" where the exact pass would not (shared inputs counted twice, or a
+ * node that does not reach the output): then the dense path runs, which is
+ * always correct. It stops at the first such node, so a dense f costs little.
+ */
+function clearlyDense(t: Tape, limit: number): boolean {
+  const n = t.nIn, sz = new Int32Array(t.n);
+  sz.fill(1, 1, n + 1);
+  let dense = false;
+  const big = (u: number) => sz[u]! > limit;
+  eachSegment(
+    t,
+    (lo, hi) => {
+      const { op, a, b, prm } = t;
+      for (let i = lo; i < hi && !dense; i++) {
+        if (op[i]! < 0) continue;
+        const ai = a[i]!, bi = b[i]!, mask = secondOrderPattern(op[i]!, prm[i]!);
+        if (((mask & (AA | AB)) && big(ai)) || ((mask & (AB | BB)) && big(bi))) dense = true;
+        sz[i] = Math.min(n, sz[ai]! + (bi === ai ? 0 : sz[bi]!));
+      }
+    },
+    (k) => {
+      if (dense) return;
+      t.blocks[k]!.structure((y, x) => { sz[y] = Math.min(n, sz[y]! + sz[x]!); }, (_y, x1, x2) => { if (big(x1) || big(x2)) dense = true; });
+    },
+  );
+  return dense;
+}
+
+/**
  * The Hessian pattern of the recorded f (output slot `out`), or null when some
  * nonlinear node mixes more than `limit` inputs (then at least limit + 1
  * inputs interact pairwise, and a sparse method cannot beat the dense one).
  */
 export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern | null {
+  if (limit < t.nIn && clearlyDense(t, limit)) return null;
   const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n);
   reach[out] = 1;
   // 1. which slots reach the output, and whose dependency sets are needed: the
