@@ -7,7 +7,7 @@
 import { evalBinary, evalUnary, P } from '../rules/index.js';
 import { mz } from '../tape/kernels.js';
 import type { Trace } from '../trace.js';
-import { Value, type Num } from './value.js';
+import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
 
 export class Dual extends Value {
@@ -22,6 +22,7 @@ export class Dual extends Value {
     readonly trace: Trace | null = null,
   ) {
     super();
+    checkComponent('Dual', 'v', v); checkComponent('Dual', 'd', d);
   }
   get value(): number { return this.v; }
   get kind(): string { return 'Dual'; }

@@ -8,7 +8,7 @@
 import { evalBinary, evalUnary, P } from '../rules/index.js';
 import { mz } from '../tape/kernels.js';
 import type { Trace } from '../trace.js';
-import { Value, type Num } from './value.js';
+import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
 
 export class HyperDual extends Value {
@@ -26,6 +26,7 @@ export class HyperDual extends Value {
     readonly trace: Trace | null = null,
   ) {
     super();
+    checkComponent('HyperDual', 'v', v); checkComponent('HyperDual', 'd1', d1); checkComponent('HyperDual', 'd2', d2); checkComponent('HyperDual', 'd12', d12);
   }
   get value(): number { return this.v; }
   get kind(): string { return 'HyperDual'; }

@@ -8,7 +8,7 @@
 import { evalBinary, evalUnary, P } from '../rules/index.js';
 import { mz } from '../tape/kernels.js';
 import type { Trace } from '../trace.js';
-import { Value, type Num } from './value.js';
+import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
 
 export class Taylor2 extends Value {
@@ -24,6 +24,7 @@ export class Taylor2 extends Value {
     readonly trace: Trace | null = null,
   ) {
     super();
+    checkComponent('Taylor2', 'v', v); checkComponent('Taylor2', 'd1', d1); checkComponent('Taylor2', 'd2', d2);
   }
   get value(): number { return this.v; }
   get kind(): string { return 'Taylor2'; }

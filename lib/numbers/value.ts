@@ -6,6 +6,7 @@
  */
 import { currentName, mixedTraces, type Trace } from '../trace.js';
 import { OP_NAMES } from '../rules/index.js';
+import { describe } from '../describe.js';
 
 /** Any value f computes with: a plain number or one of hyperad's values. */
 export type Num = number | Value;
@@ -53,4 +54,9 @@ export abstract class Value {
         `use hyperad's functions (add, mul, …) or read .value explicitly`,
     );
   }
+}
+
+/** A hand-made number's component must be a number (a string or undefined would flow silently into NaN). */
+export function checkComponent(kind: string, name: string, x: unknown): void {
+  if (typeof x !== 'number') throw new TypeError(`${currentName()}: ${kind}: ${name} must be a number, got ${describe(x)}`);
 }

@@ -12,6 +12,11 @@ import { Var } from '../tape/var.js';
 
 function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly Num[] {
   if (!Array.isArray(xs)) throw new TypeError(`${currentName()}: ${name}: ${which} must be an array, got ${describe(xs)}`);
+  xs.forEach((x, i) => {
+    if (typeof x !== 'number' && !(x instanceof Value)) {
+      throw new TypeError(`${currentName()}: ${name}: ${which}[${i}] must be a number or a hyperad value, got ${describe(x)}`);
+    }
+  });
 }
 
 /** Σᵢ xᵢ over an array of scalars (0 for an empty array), or a tensor's sum over `axis` (all axes when absent). */

@@ -4,7 +4,8 @@ import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, pow, sub, tanh } from '../ops/scalar.js';
 import { applyLinear } from './linear.js';
-import { logSoftmax, mean, product } from './ops.js';
+import { checkSeed, logSoftmax, mean, product, tensorArg } from './ops.js';
+import { options } from '../transforms/check.js';
 import { mulberry32 } from './random.js';
 import { shapeString } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -15,6 +16,7 @@ import { Tensor } from './tensor.js';
  * and N indices. One linear node.
  */
 export function nllLoss(logProbs: Tensor, target: number | readonly number[]): Tensor {
+  tensorArg('nllLoss', 'logProbs', logProbs);
   const s = logProbs.shape, fail = (m: string): never => { throw new RangeError(`${currentName()}: nllLoss: ${m}`); };
   const rows = s.length === 1 ? 1 : s.length === 2 ? s[0]! : fail(`logProbs must have shape [C] or [N, C], got ${shapeString(s)}`);
   const C = s[s.length - 1]!;
@@ -35,6 +37,9 @@ export function crossEntropy(logits: Tensor, target: number | readonly number[])
 
 /** Mean squared error: mean((a − b)²). */
 export function mseLoss(a: Num, b: Num): Tensor {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    throw new TypeError(`${currentName()}: mseLoss: a must be a Tensor (or b one), got ${describe(a)} and ${describe(b)}`);
+  }
   return mean(pow(sub(a, b) as Tensor, 2));
 }
 
@@ -59,7 +64,8 @@ export function mlp(sizes: readonly number[], opts: { seed?: number; activation?
   if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new RangeError(`${currentName()}: mlp: sizes must list at least two positive layer widths, got ${describe(sizes)}`);
   }
-  const u = mulberry32(opts.seed ?? 0), act = opts.activation ?? ((x: Tensor) => tanh(x));
+  options('mlp', opts, { seed: 'integer', activation: 'function' });
+  const u = mulberry32(checkSeed('mlp', opts.seed ?? 0)), act = opts.activation ?? ((x: Tensor) => tanh(x));
   const params: Record<string, Tensor> = {};
   for (let l = 1; l < sizes.length; l++) {
     const fanIn = sizes[l - 1]!, fanOut = sizes[l]!, r = 1 / Math.sqrt(fanIn);

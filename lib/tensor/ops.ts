@@ -21,11 +21,30 @@ function fail(op: string, msg: string, Err: ErrorConstructor = RangeError): neve
   throw new Err(`${currentName()}: ${op}: ${msg}`);
 }
 
+/** Most values one tensor may hold (a typed array's limit on this engine is near 2³²; 2³¹ leaves room). */
+export const MAX_SIZE = 2 ** 31;
+
 function checkShape(op: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     fail(op, `shape must be an array of non-negative integers, got ${describe(shape)}`, TypeError);
   }
-  return [...(shape as number[])];
+  const s = [...(shape as number[])];
+  if (sizeOf(s) > MAX_SIZE) fail(op, `shape ${shapeString(s)} holds ${sizeOf(s)} values, more than the limit of ${MAX_SIZE}`);
+  return s;
+}
+
+/** The seed of a generator: an integer (taken modulo 2³²). */
+export function checkSeed(op: string, seed: unknown): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+    fail(op, `seed must be an integer (taken modulo 2³²), got ${describe(seed)}`, TypeError);
+  }
+  return seed as number;
+}
+
+/** A tensor argument, or an error naming the function and the argument. */
+export function tensorArg(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) fail(op, `${name} must be a Tensor, got ${describe(x)}`, TypeError);
+  return x as Tensor;
 }
 
 /**
@@ -59,28 +78,33 @@ export function tensor(data: ArrayLike<number> | NestedArray, shape?: readonly n
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number): Tensor {
   const s = checkShape('full', shape);
+  if (typeof value !== 'number') fail('full', `value must be a number, got ${describe(value)}`, TypeError);
   return Tensor.constant(new Float64Array(sizeOf(s)).fill(value), s);
 }
 /** start, start + step, … below stop (one argument: 0 … n − 1). */
 export function arange(start: number, stop?: number, step = 1): Tensor {
   if (stop === undefined) { stop = start; start = 0; }
+  if (!Number.isFinite(start)) fail('arange', `start must be a finite number, got ${describe(start)}`);
+  if (!Number.isFinite(stop)) fail('arange', `stop must be a finite number, got ${describe(stop)}`);
   if (!(step !== 0 && Number.isFinite(step))) fail('arange', `step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (n > MAX_SIZE) fail('arange', `start ${start}, stop ${stop}, step ${step} give ${n} values, more than the limit of ${MAX_SIZE}`);
   return Tensor.constant(Float64Array.from({ length: n }, (_, i) => start + i * step), [n]);
 }
 /** Standard normals from the seeded generator (mulberry32 + Box–Muller; the same numbers everywhere). */
 export const randn = (shape: readonly number[], seed: number): Tensor => {
   const s = checkShape('randn', shape);
-  return Tensor.constant(normals(sizeOf(s), seed), s);
+  return Tensor.constant(normals(sizeOf(s), checkSeed('randn', seed)), s);
 };
 /** Uniforms in [0, 1) from mulberry32(seed). */
 export const rand = (shape: readonly number[], seed: number): Tensor => {
   const s = checkShape('rand', shape);
-  return Tensor.constant(uniforms(sizeOf(s), seed), s);
+  return Tensor.constant(uniforms(sizeOf(s), checkSeed('rand', seed)), s);
 };
 
 /** The same values with another shape (one dimension may be −1); a view, no copy, no tape entry. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  tensorArg('reshape', 'x', x);
   const s = [...shape];
   const free = s.indexOf(-1);
   if (free >= 0) s[free] = x.size / Math.max(1, sizeOf(s.filter((d) => d !== -1)));
@@ -100,6 +124,7 @@ function eachIndex(shape: Shape, cb: (flat: number, idx: number[]) => void): voi
 
 /** Axes permuted (default: reversed, the matrix transpose). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  tensorArg('transpose', 'x', x);
   const r = x.shape.length, p = perm ? perm.map((a) => axisOf('transpose', a, r)) : [...Array(r).keys()].reverse();
   if (p.length !== r || new Set(p).size !== r) fail('transpose', `perm ${shapeString(perm ?? [])} is not a permutation of ${r} axes`);
   const shape = p.map((a) => x.shape[a]!), st = strides(x.shape), idx = new Int32Array(x.size);
@@ -118,12 +143,14 @@ function reduction(shape: Shape, axis: number | undefined, op: string): { out: n
 
 /** Σ over `axis` (all axes when absent, giving a rank-0 tensor). */
 export function sumTensor(x: Tensor, axis?: number): Tensor {
+  tensorArg('sum', 'x', x);
   const { out, to } = reduction(x.shape, axis, 'sum');
   return applyLinear('sum', [x], { from: Int32Array.from(to.keys()), to }, out);
 }
 
 /** The mean over `axis` (all axes when absent). */
 export function mean(x: Tensor, axis?: number): Tensor {
+  tensorArg('mean', 'x', x);
   const { out, to, count } = reduction(x.shape, axis, 'mean');
   return applyLinear('mean', [x], { from: Int32Array.from(to.keys()), to, w: new Float64Array(to.length).fill(1 / count) }, out);
 }
@@ -139,6 +166,7 @@ const keepDims = (shape: Shape, axis: number | undefined): number[] =>
  * exact) and recomputed when a prepared recording moves.
  */
 export function logsumexpTensor(x: Tensor, axis?: number): Tensor {
+  tensorArg('logsumexp', 'x', x);
   const { out, to } = reduction(x.shape, axis, 'logsumexp');
   const mt = detached('logsumexp', [x], out, (v, m) => {
     m.fill(-Infinity);
@@ -150,11 +178,13 @@ export function logsumexpTensor(x: Tensor, axis?: number): Tensor {
 
 /** log softmax along `axis` (default the last): x − logsumexp(x, axis). */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  tensorArg('logSoftmax', 'x', x);
   return sub(x, reshape(logsumexpTensor(x, axis), keepDims(x.shape, axis)));
 }
 
 /** softmax along `axis` (default the last): exp(logSoftmax(x)). */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  tensorArg('softmax', 'x', x);
   return exp(logSoftmax(x, axis));
 }
 
@@ -202,6 +232,7 @@ export function dotTensor(x: Tensor, y: Tensor): Tensor {
 
 /** The outer product x yᵀ of two vectors. */
 export function outer(x: Tensor, y: Tensor): Tensor {
+  tensorArg('outer', 'x', x); tensorArg('outer', 'y', y);
   if (x.shape.length !== 1 || y.shape.length !== 1) fail('outer', `needs two vectors, got shapes ${shapeString(x.shape)} and ${shapeString(y.shape)}`);
   return mul(reshape(x, [x.size, 1]), reshape(y, [1, y.size]));
 }
@@ -209,6 +240,7 @@ export function outer(x: Tensor, y: Tensor): Tensor {
 /** Tensors joined along an existing axis (default 0). */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const xs = tensors;
+  if (Array.isArray(tensors)) tensors.forEach((t, i) => tensorArg('concat', `tensors[${i}]`, t));
   if (!Array.isArray(tensors) || xs.length === 0) fail('concat', `needs a non-empty array of tensors, got ${describe(xs)}`, TypeError);
   const r = xs[0]!.shape.length, ax = axisOf('concat', axis, r);
   for (const x of xs) {
@@ -246,6 +278,7 @@ export type SliceSpec = readonly (readonly [number, number] | number | null)[];
 
 /** Sub-tensor by ranges and indices per axis (missing trailing axes are kept whole); its derivative scatters back. */
 export function slice(x: Tensor, spec: SliceSpec): Tensor {
+  tensorArg('slice', 'x', x);
   const r = x.shape.length;
   if (!Array.isArray(spec) || spec.length > r) fail('slice', `needs at most ${r} entries (one per axis), got ${describe(spec)}`, TypeError);
   const lo: number[] = [], len: number[] = [], keep: boolean[] = [];
@@ -269,6 +302,8 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
 
 /** Entries `indices` along `axis` (default 0), like NumPy's take. */
 export function take(x: Tensor, indices: readonly number[], axis = 0): Tensor {
+  tensorArg('take', 'x', x);
+  if (!Array.isArray(indices)) fail('take', `indices must be an array of integers, got ${describe(indices)}`, TypeError);
   const ax = axisOf('take', axis, x.shape.length), size = x.shape[ax]!;
   indices.forEach((i) => { if (!Number.isInteger(i) || i < 0 || i >= size) fail('take', `index ${i} is out of range for axis ${ax} of size ${size}`); });
   const shape = [...x.shape];

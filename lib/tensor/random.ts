@@ -1,3 +1,6 @@
+import { currentName } from '../trace.js';
+import { describe } from '../describe.js';
+
 /**
  * Seeded random numbers, identical on every platform: mulberry32 (the public
  * 32-bit generator by Tommy Ettinger) for uniforms, Box–Muller for normals.
@@ -5,6 +8,9 @@
 
 /** A generator of uniforms in [0, 1) from a 32-bit seed (mulberry32). */
 export function mulberry32(seed: number): () => number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+    throw new TypeError(`${currentName()}: mulberry32: seed must be an integer (taken modulo 2³²), got ${describe(seed)}`);
+  }
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -36,7 +36,7 @@ export function callable(fn: string, f: unknown): void {
 }
 
 /** What an option may be: a list of allowed strings, or a positive integer. */
-type OptionSpec = readonly string[] | 'positive integer' | 'boolean';
+type OptionSpec = readonly string[] | 'positive integer' | 'boolean' | 'integer' | 'function';
 
 /** Checks an options object against the allowed keys and values; returns it (or {}). */
 export function options<T extends object>(fn: string, opts: unknown, spec: { readonly [K in keyof T]-?: OptionSpec }): Partial<T> {
@@ -50,7 +50,11 @@ export function options<T extends object>(fn: string, opts: unknown, spec: { rea
       throw new TypeError(`${fn}: unknown option '${key}' (known: ${Object.keys(spec).join(', ')})`);
     }
     if (value === undefined) continue;
-    if (allowed === 'boolean') {
+    if (allowed === 'integer') {
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${fn}: option '${key}' must be an integer, got ${describe(value)}`);
+    } else if (allowed === 'function') {
+      if (typeof value !== 'function') throw new TypeError(`${fn}: option '${key}' must be a function, got ${describe(value)}`);
+    } else if (allowed === 'boolean') {
       if (typeof value !== 'boolean') throw new TypeError(`${fn}: option '${key}' must be true or false, got ${describe(value)}`);
     } else if (allowed === 'positive integer') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
