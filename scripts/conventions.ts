@@ -3,7 +3,9 @@
  * checks (spec/support/edge-claims.ts) and the rule table's convention
  * strings: the text between `<!-- generated:NAME -->` and
  * `<!-- /generated:NAME -->` is replaced. Run after changing a claim or a
- * rule's convention: `node build/scripts/conventions.js` (after a build).
+ * rule's convention: `node build/scripts/conventions.js` (after a build), or
+ * from a private mirror: `HYPERAD_BUILD=build-x node scripts/build.mjs && node build-x/scripts/conventions.js`
+ * (the doc is found relative to the mirror, so either writes docs/conventions.md).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BINARY_NAMES, UNARY_NAMES, binaryRules, unaryRules } from '../lib/rules/index.js';
