@@ -35,7 +35,7 @@ export class HyperDual extends Value {
   unaryOp(code: number, p: number): HyperDual {
     evalUnary(code, this.v, p);
     const g = P[1]!;
-    return new HyperDual(P[0]!, mz(g, this.d1), mz(g, this.d2), mz(g, this.d12) + mz(P[2]!, this.d1 * this.d2), this.trace);
+    return new HyperDual(P[0]!, mz(g, this.d1), mz(g, this.d2), mz(g, this.d12) + mz(P[2]!, mz(this.d1, this.d2)), this.trace);
   }
 
   // y₁₂ = f_a a₁₂ + f_b b₁₂ + f_aa a₁a₂ + f_ab (a₁b₂ + a₂b₁) + f_bb b₁b₂
@@ -47,7 +47,7 @@ export class HyperDual extends Value {
       P[0]!,
       mz(P[1]!, a.d1) + mz(P[2]!, b.d1),
       mz(P[1]!, a.d2) + mz(P[2]!, b.d2),
-      mz(P[1]!, a.d12) + mz(P[2]!, b.d12) + mz(P[3]!, a.d1 * a.d2) + mz(P[4]!, a.d1 * b.d2 + a.d2 * b.d1) + mz(P[5]!, b.d1 * b.d2),
+      mz(P[1]!, a.d12) + mz(P[2]!, b.d12) + mz(P[3]!, mz(a.d1, a.d2)) + mz(P[4]!, mz(a.d1, b.d2) + mz(a.d2, b.d1)) + mz(P[5]!, mz(b.d1, b.d2)),
       this.trace,
     );
   }

@@ -45,7 +45,7 @@ export class Taylor2 extends Value {
     return new Taylor2(
       P[0]!,
       mz(P[1]!, a1) + mz(P[2]!, b1),
-      mz(P[1]!, a.d2) + mz(P[2]!, b.d2) + mz(P[3]!, a1 * a1) + 2 * mz(P[4]!, a1 * b1) + mz(P[5]!, b1 * b1),
+      mz(P[1]!, a.d2) + mz(P[2]!, b.d2) + mz(P[3]!, a1 * a1) + 2 * mz(P[4]!, mz(a1, b1)) + mz(P[5]!, b1 * b1),
       this.trace,
     );
   }

@@ -31,14 +31,18 @@ export const P = new Float64Array(10);
 
 /**
  * Value and derivatives of unary op `code` at x (parameter p) into P.
- * Convention: where the value is NaN and x is not, the op is outside its
- * domain and every derivative is NaN too (log(−1) has no derivative −1).
+ * Conventions: where the value is NaN and x is not, the op is outside its
+ * domain and every derivative is NaN too (log(−1) has no derivative −1);
+ * at an infinite argument (which only an overflow or a pole upstream can
+ * produce) the derivatives are NaN as well: log′(exp(800)) is not 0.
+ * (Binary ops keep IEEE arithmetic at infinite arguments: z·∞ has ∂/∂z = ∞.)
  */
 export function evalUnary(code: number, x: number, p: number): void {
   const rule = UNARY[code]!;
   const y = rule.f(x, p);
   P[0] = y;
-  if (y !== y) { P[1] = P[2] = P[3] = NaN; return; }
+  // outside the domain, or at an infinite argument (an overflow upstream): no derivative to trust
+  if (y !== y || x - x !== 0) { P[1] = P[2] = P[3] = NaN; return; }
   rule.d(x, y, P, p);
 }
 

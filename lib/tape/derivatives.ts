@@ -97,11 +97,10 @@ function hvpSweep(w: Workspace, out: number, K: number, seed: (T: Float64Array) 
 /** Most entries a dense result may have (2²⁸ doubles, 2 GiB): beyond it, say so rather than exhaust memory. */
 export const MAX_DENSE = 2 ** 28;
 
-function denseLimit(what: string, m: number, n: number): void {
+function denseLimit(what: string, m: number, n: number, instead: string): void {
   if (m * n > MAX_DENSE) {
     throw new RangeError(
-      `${what}: a dense ${m} × ${n} result would need ${((m * n * 8) / 2 ** 30).toFixed(1)} GiB (limit ${MAX_DENSE} entries); ` +
-        `use sparseHessian, hessianDiagonal or hvp`,
+      `${what}: a dense ${m} × ${n} result would need ${((m * n * 8) / 2 ** 30).toFixed(1)} GiB (limit ${MAX_DENSE} entries); use ${instead}`,
     );
   }
 }
@@ -109,7 +108,7 @@ function denseLimit(what: string, m: number, n: number): void {
 /** The Hessian, column by column: H·eⱼ by forward-over-reverse, K columns per sweep; symmetrised. */
 export function hessianOf(w: Workspace, out: number, lanes: number): Float64Array[] {
   const t = w.tape, n = t.nIn;
-  denseLimit('hessian', n, n);
+  denseLimit('hessian', n, n, 'sparseHessian, hessianDiagonal or hvp');
   const H = Array.from({ length: n }, () => new Float64Array(n));
   oneHotBlocks(w, lanes, (K, j0) => {
     const AT = hvpSweep(w, out, K, (T) => seedOneHot(T, K, j0));
@@ -178,7 +177,7 @@ export function hyperdualOf(w: Workspace, out: number, a: Float64Array, b: Float
 /** The m × n Jacobian of the recorded outputs: one-hot tangent lanes if n ≤ m, adjoint lanes otherwise. */
 export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Float64Array[] {
   const t = w.tape, n = t.nIn, m = outputs.length;
-  denseLimit('jacobian', m, n);
+  denseLimit('jacobian', m, n, 'jvp or vjp-style lanes over a prepared recording (prepare(F, x, { vector: true }))');
   const J = Array.from({ length: m }, () => new Float64Array(n));
   if (n <= m) {
     oneHotBlocks(w, lanes, (K, j0) => {

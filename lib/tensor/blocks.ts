@@ -44,7 +44,7 @@ export class Elementwise implements Block, Run {
       val[out + j] = evalNode(code, val[a[j]!]!, val[b[j]!]!, p, par, j * NPAR);
       if (finite && !finitePartials(par, j * NPAR)) finite = false;
     }
-    this.nonFinite = !finite;
+    if (!finite) t.nonFinite = true; // the whole recording sweeps carefully (a zero partial elsewhere may meet an ∞ tangent)
   }
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
     const { a, b, out } = this, mask = secondOrderPattern(this.code, this.p);
@@ -56,22 +56,26 @@ export class Elementwise implements Block, Run {
       if (mask & BB) pair(y, x2, x2);
     }
   }
-  tangent(_t: Tape, K: number, T: Float64Array): void { runTangent(this, this.out, this.out, this.out + this.size, K, T); }
-  second(_t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
+  tangent(t: Tape, K: number, T: Float64Array): void { this.nonFinite = t.nonFinite; runTangent(this, this.out, this.out, this.out + this.size, K, T); }
+  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
+    this.nonFinite = t.nonFinite;
     runSecond(this, this.out, this.out, this.out + this.size, K, T1, T2);
   }
-  hyper(_t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+    this.nonFinite = t.nonFinite;
     runHyper(this, this.out, this.out, this.out + this.size, K, T1, T2, T12);
   }
-  laplacian(_t: Tape, K: number, T: Float64Array, L: Float64Array): void {
+  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void {
+    this.nonFinite = t.nonFinite;
     runLaplacian(this, this.out, this.out, this.out + this.size, K, T, L);
   }
-  reverse(_t: Tape, K: number, A: Float64Array): void { runReverse(this, this.out, this.out, this.out + this.size, K, A); }
+  reverse(t: Tape, K: number, A: Float64Array): void { this.nonFinite = t.nonFinite; runReverse(this, this.out, this.out, this.out + this.size, K, A); }
   reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
     const node = { code: this.code, p: this.p };
     runReverseHyper(this, this.out, this.out, this.out + this.size, t.val, () => node, H, A);
   }
-  reverseTangent(_t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    this.nonFinite = t.nonFinite;
     runReverseTangent(this, this.out, this.out, this.out + this.size, K, T, A, AT);
   }
 }
