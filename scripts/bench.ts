@@ -42,7 +42,7 @@ import {
   type DiagonalInfo, type Num, type Prepared, type Tensor,
 } from '../lib/index.js';
 import {
-  diagonal, logistic, matVec, mlp, rosenbrock, sines, trigonometric, type Workload,
+  diagonal, logistic, matVec, mlp, rel, rosenbrock, sines, trigonometric, type Workload,
 } from './workloads/index.js';
 
 type ScalarFn = (x: Num[]) => Num;
@@ -139,15 +139,6 @@ function time(fn: () => unknown, ref?: Reference): Timing {
 
 // ---------------------------------------------------------------- errors
 
-/** max |a − b| / max |b| (normwise relative difference) */
-function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(b[i]!));
-  }
-  return s === 0 ? d : d / s;
-}
 const relRows = (A: readonly Float64Array[], B: readonly Float64Array[]) => {
   let d = 0, s = 0;
   for (let i = 0; i < B.length; i++) {

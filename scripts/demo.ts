@@ -6,7 +6,7 @@
 import {
   directional, grad, hessian, hessianDiagonal, hvp, hyperdual, jvp, prepare, valueAndGrad, DEFAULT_LANES,
 } from '../lib/index.js';
-import { mlp, SEED_VALUE } from './workloads/index.js';
+import { mlp, rel, SEED_VALUE } from './workloads/index.js';
 
 const started = process.hrtime.bigint();
 const w = mlp(), { f, x, n } = w;
@@ -15,15 +15,6 @@ const num = (v: number) => (v < 0 ? '' : ' ') + v.toFixed(8);
 const pad = (s: string, k: number) => s.padEnd(k);
 const oneHot = (i: number) => Float64Array.from({ length: n }, (_, j) => (j === i ? 1 : 0));
 
-/** largest |a − b| over the largest |b|: the normwise relative difference */
-function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(b[i]!));
-  }
-  return s === 0 ? d : d / s;
-}
 const flat = (rows: readonly Float64Array[]) => Float64Array.from(rows.flatMap((r) => Array.from(r)));
 
 // every path

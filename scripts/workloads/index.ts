@@ -4,7 +4,7 @@
  */
 export { mulberry32, symmetric } from './random.js';
 export type { Workload } from './types.js';
-export { matVec, diagonal } from './types.js';
+export { matVec, diagonal, rel } from './types.js';
 export { mlp, SEED_VALUE } from './mlp.js';
 export { sines, rosenbrock, chainData } from './chains.js';
 export { trigonometric } from './trigonometric.js';

@@ -38,3 +38,13 @@ export function matVec(H: readonly Float64Array[], v: Float64Array): Float64Arra
 export function diagonal(H: readonly Float64Array[]): Float64Array {
   return Float64Array.from(H, (row, i) => row[i]!);
 }
+
+/** max |a − b| / max |b|: the normwise relative difference (the error columns of demo, bench and compare). */
+export function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    s = Math.max(s, Math.abs(b[i]!));
+  }
+  return s === 0 ? d : d / s;
+}
