@@ -35,7 +35,7 @@ export class Dual extends Value {
 
   // f(a + a′ε, b + b′ε) = f + (f_a a′ + f_b b′)·ε
   binaryOp(code: number, other: Num, thisFirst: boolean): Dual {
-    const o = typeof other === 'number' ? new Dual(other, 0, this.trace) : this.coerce(other, code);
+    const o = typeof other === 'number' ? new Dual(other, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
     return new Dual(P[0]!, mz(P[1]!, a.d) + mz(P[2]!, b.d), this.trace);

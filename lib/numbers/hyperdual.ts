@@ -40,7 +40,7 @@ export class HyperDual extends Value {
 
   // y₁₂ = f_a a₁₂ + f_b b₁₂ + f_aa a₁a₂ + f_ab (a₁b₂ + a₂b₁) + f_bb b₁b₂
   binaryOp(code: number, other: Num, thisFirst: boolean): HyperDual {
-    const o = typeof other === 'number' ? new HyperDual(other, 0, 0, 0, this.trace) : this.coerce(other, code);
+    const o = typeof other === 'number' ? new HyperDual(other, 0, 0, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
     return new HyperDual(

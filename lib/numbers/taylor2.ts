@@ -38,7 +38,7 @@ export class Taylor2 extends Value {
 
   // y″ = f_a a″ + f_b b″ + f_aa a′² + 2 f_ab a′b′ + f_bb b′²
   binaryOp(code: number, other: Num, thisFirst: boolean): Taylor2 {
-    const o = typeof other === 'number' ? new Taylor2(other, 0, 0, this.trace) : this.coerce(other, code);
+    const o = typeof other === 'number' ? new Taylor2(other, 0, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
     const a1 = a.d1, b1 = b.d1;

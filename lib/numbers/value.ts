@@ -32,14 +32,21 @@ export abstract class Value {
    * constants first): a value of another class or another evaluation is an
    * error, never a silently dropped perturbation.
    */
-  protected coerce<T extends Value>(this: T, other: Value, code: number): T {
-    const stale = (this.trace && !this.trace.active) || (other.trace && !other.trace.active);
-    if (stale || (other.constructor === this.constructor && other.trace !== this.trace)) {
-      throw mixedTraces(this.trace, other.trace, `${OP_NAMES[code]}`);
+  protected coerce<T extends Value>(this: T, other: Value, code: number, thisFirst = true): T {
+    const op = OP_NAMES[code]!;
+    const otherStale = other.trace !== null && !other.trace.active, thisStale = this.trace !== null && !this.trace.active;
+    if (otherStale || thisStale) {
+      // name the operand that outlived its evaluation
+      const arg = otherStale === thisFirst ? 'b' : 'a', dead = (otherStale ? other.trace : this.trace)!;
+      throw new Error(
+        `${currentName()}: ${op}: ${arg} is a value from an earlier ${dead.name} evaluation, used after that evaluation ended; ` +
+          `derivatives only flow through values computed from the current inputs`,
+      );
     }
+    if (other.constructor === this.constructor && other.trace !== this.trace) throw mixedTraces(this.trace, other.trace, op);
     if (other.constructor !== this.constructor) {
       const why = this.trace && other.trace
-        ? ' (perturbation confusion: values from two different transforms; nesting transforms is not supported yet)'
+        ? ' (perturbation confusion: values from two different transforms)'
         : this.trace || other.trace ? ' (a hand-made value carries its own perturbation, which would be confused with the transform\'s)' : '';
       throw new Error(`${currentName()}: ${OP_NAMES[code]} cannot combine a ${this.kind} with a ${other.kind}${why}`);
     }

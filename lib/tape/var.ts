@@ -39,7 +39,7 @@ export class Var extends Value {
   binaryOp(code: number, other: Num, thisFirst: boolean): Var {
     const t = this.live(code);
     if (typeof other === 'number') return new Var(t, t.binaryConst(code, this.i, other, !thisFirst));
-    const j = this.coerce(other, code).i;
+    const j = this.coerce(other, code, thisFirst).i;
     return new Var(t, thisFirst ? t.binary(code, this.i, j) : t.binary(code, j, this.i));
   }
 

@@ -50,7 +50,14 @@ function checkTensor(fn: string, name: string, t: unknown, like?: Tensor, likeNa
 }
 
 /** Flattens point x for transform `fn`, checking every value is finite. */
+/** Most inputs one recording may have (its arrays hold 8 nodes per input to start with). */
+export const MAX_INPUTS = 2 ** 24;
+
 export function pack(fn: string, x: unknown): Packed {
+  const n = (x as { length?: unknown } | null)?.length;
+  if (typeof n === 'number' && n > MAX_INPUTS) {
+    throw new RangeError(`${fn}: x has length ${n}, more than the ${MAX_INPUTS} inputs one recording holds`);
+  }
   if (Array.isArray(x) || ArrayBuffer.isView(x)) {
     const flat = vector(fn, 'x', x);
     return {
