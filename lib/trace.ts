@@ -52,9 +52,9 @@ export function mixedTraces(a: Trace | null, b: Trace | null, what: string): Err
   }
   if (a && b) {
     return new Error(
-      `${name}: perturbation confusion: ${what} combines values from two nested transforms ` +
-        `(${a.name} #${a.id} and ${b.name} #${b.id}); nesting transforms is not supported yet — ` +
-        `differentiate one function of all the variables instead`,
+      `${name}: perturbation confusion: ${what} combines values from two running evaluations ` +
+        `(${a.name} #${a.id} and ${b.name} #${b.id}) outside the transforms' own nesting; ` +
+        `call the inner transform inside f (it then runs nested, each perturbation tagged) or pass the value in as an input`,
     );
   }
   const t = (a ?? b)!;
