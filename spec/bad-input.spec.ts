@@ -9,11 +9,7 @@
  * hessianDiagonal and jacobian, stale values, JavaScript operators and
  * nesting; this table covers every other public function, tensor and record
  * points, prepared recordings, huge inputs and reuse across evaluations.
- *
- * A row marked `gap` is a behaviour reported as a bug or a missing check: the
- * table asserts what happens today (so a change is noticed) and registers the
- * wanted error as a pending spec, to be switched on when lib/ is fixed. A gap
- * that would hang or exhaust memory today is never run.
+
  */
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
@@ -41,8 +37,6 @@ interface Row {
   /** the expected error and message fragments */
   type: Ctor;
   fragments?: (string | RegExp)[];
-  /** a behaviour reported as a gap: what happens today, instead of the wanted error */
-  gap?: { note: string; now: { type: Ctor; fragments?: (string | RegExp)[] } | { returns: (r: unknown) => void } | 'hangs' };
 }
 
 /** Rows where the right answer is a value, not an error (documented results at the edges of the input space). */
@@ -438,17 +432,15 @@ describe('huge inputs: a clear error or a documented limit, never a crash of the
 
 // ---------------------------------------------------------------- the runner
 
-function check(fn: () => unknown, type: Ctor, name: string, arg: string, fragments: (string | RegExp)[], raw = false): void {
+function check(fn: () => unknown, type: Ctor, name: string, arg: string, fragments: (string | RegExp)[]): void {
   let err: unknown;
   try { fn(); } catch (e) { err = e; }
   expect(err, `expected an error`).to.be.instanceOf(Error);
   const e = err as Error;
   expect(e, `${e.constructor.name}: ${e.message}`).to.be.instanceOf(type);
-  if (!raw) {
-    // names the function: `fn: …`, or `hyperad: fn: …` for an op called outside a transform (or `fn …` for a combining error)
-    expect(new RegExp(`^(hyperad: )?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[:. ]`).test(e.message), `"${e.message}" names ${name}`).to.equal(true);
-    expect(e.message, `names the argument (${arg})`).to.include(arg.replace(/^option /, ''));
-  }
+  // names the function: `fn: …`, or `hyperad: fn: …` for an op called outside a transform (or `fn …` for a combining error)
+  expect(new RegExp(`^(hyperad: )?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[:. ]`).test(e.message), `"${e.message}" names ${name}`).to.equal(true);
+  expect(e.message, `names the argument (${arg})`).to.include(arg.replace(/^option /, ''));
   for (const f of fragments) {
     if (typeof f === 'string') expect(e.message).to.include(f);
     else expect(e.message).to.match(f);
@@ -460,21 +452,7 @@ describe('bad-input matrix: every public function × bad input gives a clear err
   for (const r of rows) byFn.set(r.fn, [...(byFn.get(r.fn) ?? []), r]);
   for (const [fn, rs] of byFn) {
     describe(fn, () => {
-      for (const r of rs) {
-        const type = r.type.name;
-        if (!r.gap) {
-          it(`${r.input} → ${type}`, () => check(r.call, r.type, r.fn, r.names ?? r.arg, r.fragments ?? []));
-          continue;
-        }
-        const now = r.gap.now;
-        if (now !== 'hangs') {
-          it(`${r.input} → today: ${'returns' in now ? 'a value' : now.type.name} (gap, reported: ${r.gap.note})`, () => {
-            if ('returns' in now) now.returns(r.call());
-            else check(r.call, now.type, r.fn, r.arg, now.fragments ?? [], true);
-          });
-        }
-        it.skip(`${r.input} → ${type} naming ${r.fn} and ${r.arg} (wanted; today ${now === 'hangs' ? 'it never returns' : r.gap.note})`, () => check(r.call, r.type, r.fn, r.names ?? r.arg, r.fragments ?? []));
-      }
+      for (const r of rs) it(`${r.input} → ${r.type.name}`, () => check(r.call, r.type, r.fn, r.names ?? r.arg, r.fragments ?? []));
     });
   }
 

@@ -46,11 +46,6 @@ export interface Claim {
   readonly why: string;
   /** a result that differs from the mathematical derivative (which is defined) because of how an internal 0·∞ is resolved */
   readonly internal?: boolean;
-  /**
-   * Reported gaps: modes whose reading today differs from the claim (`want`, `modes`). The spec asserts
-   * today's reading (so a change is noticed) and registers the claim for those modes as pending.
-   */
-  readonly today?: Partial<Record<Mode, Partial<Record<Quantity, Expect>>>>;
 }
 
 const N = NaN, I = Infinity;
@@ -235,12 +230,8 @@ export function readModes(c: Claim): Record<Mode, Reading> {
   return r;
 }
 
-/** What claim c expects of mode m, quantity q today (undefined: the mode does not compute it); a reported gap's reading first. */
+/** What claim c states for mode m, quantity q (undefined: the mode does not compute it). */
 export function expected(c: Claim, m: Mode, q: Quantity): Expect | undefined {
-  return c.today?.[m]?.[q] ?? wanted(c, m, q);
-}
-/** What claim c states for mode m, quantity q (the right value, also where a gap makes today's reading differ). */
-export function wanted(c: Claim, m: Mode, q: Quantity): Expect | undefined {
   return c.modes?.[m]?.[q] ?? c.want[q];
 }
 
@@ -259,8 +250,7 @@ export function claimTable(section: Claim['section']): string {
   // a one-variable claim shows f′ and f″ as numbers
   const one = (e: Expect | undefined): string => (Array.isArray(e) && e.length === 1 ? one(e[0] as Expect) : show(e));
   for (const c of CLAIMS.filter((k) => k.section === section)) {
-    const list = (ms: Claim['modes'], tag = '') => Object.entries(ms ?? {}).map(([m, qs]) => `${tag}${m}: ${Object.entries(qs!).map(([q, v]) => `${q} ${one(v as Expect)}`).join(', ')}`);
-    const differ = [...list(c.modes), ...list(c.today, 'gap, today ')].join('; ');
+    const differ = Object.entries(c.modes ?? {}).map(([m, qs]) => `${m}: ${Object.entries(qs!).map(([q, v]) => `${q} ${one(v as Expect)}`).join(', ')}`).join('; ');
     const first = c.d ? ` (along d = ${show(c.d)}: ${show(c.want.first)})` : '';
     const cell = (t: string) => t.replace(/\|/g, '\\|'); // a pipe inside a cell would end it
     lines.push(`| <a id="${c.id}"></a>\`${c.id}\` | ${cell(c.expr)} | ${show(c.want.value)} | ${one(c.want.grad)}${first} | ${one(c.want.hessian)} | ${differ || '—'} | ${cell(c.why)}${c.math ? ` **Mathematically:** ${cell(c.math)}.` : ''}${c.internal ? ' **[internal 0·∞]**' : ''} |`);
