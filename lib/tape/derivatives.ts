@@ -32,6 +32,19 @@ export class Workspace<T extends SweepTape = SweepTape> {
     else w.fill(0, 0, size);
     return w;
   }
+  /**
+   * The k-th work array for the tangents of a forward sweep: a forward sweep
+   * writes every computed slot, so only slot 0 and the inputs (where the
+   * caller seeds) are zeroed, unless block nodes are present (they are
+   * zeroed whole then).
+   */
+  forward(k: number, lanes: number): Float64Array {
+    const t = this.tape, size = t.n * lanes;
+    let w = this.arrays[k];
+    if (!w || w.length < size) return (this.arrays[k] = new Float64Array(size));
+    w.fill(0, 0, t.blocks.length ? size : (t.nIn + 1) * lanes);
+    return w;
+  }
   /** bytes held by the work arrays (the lane memory the benchmarks report) */
   get bytes(): number {
     return this.arrays.reduce((s, w) => s + (w ? w.byteLength : 0), 0);
@@ -58,7 +71,7 @@ export function gradientOf(w: Workspace, out: number): Float64Array {
 
 /** ∇f and H·v from one forward tangent sweep and one forward-over-reverse sweep. */
 export function gradHvpOf(w: Workspace, out: number, v: Float64Array): { grad: Float64Array; hvp: Float64Array } {
-  const t = w.tape, T = w.get(0, 1), A = w.get(1, 1), AT = w.get(2, 1);
+  const t = w.tape, T = w.forward(0, 1), A = w.get(1, 1), AT = w.get(2, 1);
   T.set(v, 1);
   forwardTangent(t, 1, T);
   A[out] = 1;
@@ -85,7 +98,7 @@ function seedOneHot(T: Float64Array, K: number, j0: number): void {
  * directions at the inputs; returns AT, whose lane k at the inputs is H·vₖ.
  */
 function hvpSweep(w: Workspace, out: number, K: number, seed: (T: Float64Array) => void): Float64Array {
-  const t = w.tape, T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+  const t = w.tape, T = w.forward(0, K), A = w.get(1, 1), AT = w.get(2, K);
   seed(T);
   forwardTangent(t, K, T);
   A[out] = 1;
@@ -138,9 +151,9 @@ export function diagonalByHvp(w: Workspace, out: number, lanes: number): Float64
 export function diagonalByHyperdual(w: Workspace, out: number, lanes: number): Float64Array {
   const t = w.tape, d = new Float64Array(t.nIn);
   oneHotBlocks(w, lanes, (K, j0) => {
-    const T1 = w.get(0, K), T2 = w.get(1, K);
+    const T1 = w.forward(0, K), T2 = w.forward(1, K);
     seedOneHot(T1, K, j0);
-    forwardSecond(t, K, T1, T2);
+    forwardSecond(t, K, T1, T2, out);
     count(t, K, true, false);
     for (let k = 0; k < K; k++) d[j0 + k] = T2[out * K + k]!;
   });
@@ -149,7 +162,7 @@ export function diagonalByHyperdual(w: Workspace, out: number, lanes: number): F
 
 /** vᵀ∇f from one forward tangent sweep over the recording. */
 export function tangentOf(w: Workspace, out: number, v: Float64Array): number {
-  const t = w.tape, T = w.get(0, 1);
+  const t = w.tape, T = w.forward(0, 1);
   T.set(v, 1);
   forwardTangent(t, 1, T);
   count(t, 1, true, false);
@@ -158,9 +171,9 @@ export function tangentOf(w: Workspace, out: number, v: Float64Array): number {
 
 /** aᵀ∇f and aᵀHa from one forward Taylor-2 sweep over the recording. */
 export function directionalOf(w: Workspace, out: number, a: Float64Array): { first: number; second: number } {
-  const t = w.tape, T1 = w.get(0, 1), T2 = w.get(1, 1);
+  const t = w.tape, T1 = w.forward(0, 1), T2 = w.forward(1, 1);
   T1.set(a, 1);
-  forwardSecond(t, 1, T1, T2);
+  forwardSecond(t, 1, T1, T2, out);
   count(t, 1, true, false);
   return { first: T1[out]!, second: T2[out]! };
 }
@@ -274,9 +287,9 @@ function seedLanes(T: Float64Array, K: number, directions: readonly Float64Array
 export function quadraticForms(w: Workspace, out: number, directions: readonly Float64Array[], lanes: number): Float64Array {
   const t = w.tape, q = new Float64Array(directions.length);
   for (let d0 = 0; d0 < directions.length; d0 += lanes) {
-    const K = Math.min(lanes, directions.length - d0), T1 = w.get(0, K), T2 = w.get(1, K);
+    const K = Math.min(lanes, directions.length - d0), T1 = w.forward(0, K), T2 = w.forward(1, K);
     seedLanes(T1, K, directions, d0);
-    forwardSecond(t, K, T1, T2);
+    forwardSecond(t, K, T1, T2, out);
     count(t, K, true, false);
     for (let k = 0; k < K; k++) q[d0 + k] = T2[out * K + k]!;
   }

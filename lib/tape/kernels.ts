@@ -51,14 +51,37 @@ export function runTangent(r: Run, base: number, lo: number, hi: number, K: numb
   }
 }
 
-export function runSecond(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
+/**
+ * Order-2 Taylor lanes. Slots up to `zeroT2` (the inputs, when the caller
+ * knows T2 = 0 there) are not read for T2: a node whose arguments are both
+ * such slots takes the shorter loop.
+ */
+export function runSecond(
+  r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, zeroT2 = -1,
+): void {
   if (r.nonFinite) return careful.second(r, base, lo, hi, K, T1, T2);
   if (K === 1) return second1(r, base, lo, hi, T1, T2);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
     const j = i - base, q = j * NPAR;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab2 = 2 * par[q + 3]!, hbb = par[q + 4]!;
-    const ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+    const ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
+    if (ai <= zeroT2 && bi <= zeroT2) {
+      for (let k = 0; k < K; k++) {
+        const x = T1[ia + k]!, y = T1[ib + k]!;
+        T1[iy + k] = ga * x + gb * y;
+        T2[iy + k] = (haa * x + hab2 * y) * x + hbb * y * y;
+      }
+      continue;
+    }
+    if (haa === 0 && hab2 === 0 && hbb === 0) {
+      // a linear node (a sum, a difference, a scaling): no quadratic term
+      for (let k = 0; k < K; k++) {
+        T1[iy + k] = ga * T1[ia + k]! + gb * T1[ib + k]!;
+        T2[iy + k] = ga * T2[ia + k]! + gb * T2[ib + k]!;
+      }
+      continue;
+    }
     for (let k = 0; k < K; k++) {
       const x = T1[ia + k]!, y = T1[ib + k]!;
       T1[iy + k] = ga * x + gb * y;
@@ -133,6 +156,15 @@ export function runReverseTangent(
     A[ai] += ga * w;
     A[bi] += gb * w;
     const ia = ai * K, ib = bi * K, iy = i * K;
+    if (haa === 0 && hab === 0 && hbb === 0) {
+      // a linear node: the adjoint's tangent flows back like the adjoint
+      for (let k = 0; k < K; k++) {
+        const wt = AT[iy + k]!;
+        AT[ia + k] += ga * wt;
+        AT[ib + k] += gb * wt;
+      }
+      continue;
+    }
     for (let k = 0; k < K; k++) {
       const x = T[ia + k]!, y = T[ib + k]!, wt = AT[iy + k]!;
       AT[ia + k] += ga * wt + w * (haa * x + hab * y);

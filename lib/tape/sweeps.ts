@@ -4,7 +4,9 @@
  * (tensor ops); each sweep visits them in order (forward) or in reverse
  * order (reverse), runs through lib/tape/kernels.ts, blocks through their
  * own methods. Arrays are zeroed by the caller and seeded at the inputs
- * (tangents) or the output (adjoints). None of this names an op.
+ * (tangents) or the output (adjoints). Sweeps over a recording of scalar
+ * nodes may run generated code instead (lib/tape/codegen.ts): the same
+ * formulas, specialised to the recording's structure. None of this names an op.
  */
 import {
   NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
@@ -12,6 +14,7 @@ import {
 } from './kernels.js';
 import { evalNode, type Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
+import { generated } from './codegen.js';
 
 // A SweepTape with block nodes is always a recording itself (a compacted copy has none), hence `t as Tape` for blocks.
 
@@ -41,16 +44,22 @@ function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void, block
 
 /** Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ everywhere. */
 export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
+  const g = generated(t);
+  if (g) return g.tangent(t, K, T);
   forwardOrder(t, (lo, hi) => runTangent(t, 0, lo, hi, K, T), (k) => t.blocks[k]!.tangent(t as Tape, K, T));
 }
 
 /**
  * Forward second-order sweep (order-2 Taylor lanes): with T1 = a at the
  * inputs and T2 = 0 there, T2 at node y is aᵀ∇²y a for each lane's a.
- * No reverse sweep and no adjoint memory.
+ * No reverse sweep and no adjoint memory. (T2 must be 0 at the inputs: the
+ * generated sweeps rely on it and never read it there.) Given `out`, the
+ * slot the caller reads, other slots may be left unwritten.
  */
-export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array): void {
-  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
+export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out?: number): void {
+  const g = generated(t);
+  if (g) return g.second(t, K, T1, T2, out);
+  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2, t.nIn), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
 }
 
 /** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */
@@ -70,6 +79,8 @@ export function forwardLaplacian(t: SweepTape, K: number, T: Float64Array, L: Fl
 
 /** Reverse sweep (K adjoint lanes): A seeded at the outputs; A at the inputs is the gradient. */
 export function reverse(t: SweepTape, K: number, A: Float64Array): void {
+  const g = K === 1 ? generated(t) : null;
+  if (g) return g.reverse(t, A);
   reverseOrder(t, (lo, hi) => runReverse(t, 0, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t as Tape, K, A));
 }
 
@@ -80,6 +91,8 @@ export function reverse(t: SweepTape, K: number, A: Float64Array): void {
  * A[out] = 1. At the inputs, A = ∇f and AT = H·v for each lane's v.
  */
 export function reverseTangent(t: SweepTape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+  const g = generated(t);
+  if (g) return g.reverseTangent(t, K, T, A, AT);
   reverseOrder(t, (lo, hi) => runReverseTangent(t, 0, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t as Tape, K, T, A, AT));
 }
 

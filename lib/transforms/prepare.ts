@@ -18,6 +18,7 @@ import {
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
 import { fuse } from '../tape/fuse.js';
+import { carryGenerated } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -164,6 +165,7 @@ export class Prepared<X extends Point = Point> {
       // the compacted copy's partials follow the recording's: rebuild it now, on the same work arrays
       if (this.fused) {
         const f = fuse(t, this.rec.outputs)!;
+        carryGenerated(this.fused.w.tape, f.tape); // same structure: the generated sweeps still fit
         this.fused = { w: this.fused.w.rebind(f.tape), outputs: f.outputs };
       } else this.fused = undefined;
     }

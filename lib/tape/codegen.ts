@@ -1,0 +1,182 @@
+/**
+ * Generated sweeps: JavaScript specialised to one recording's structure, for
+ * the hot sweeps (tangent, order-2 Taylor, reverse, forward-over-reverse)
+ * over a recording of scalar nodes.
+ *
+ * Why: an interpreted sweep reads each node's argument slots from memory and
+ * its argument values from the work array, and a chain such as the running sum
+ * s ← s + termᵢ goes through memory at every link (a store, then a load of the
+ * same slot one node later). Straight-line code for a whole tape is too large
+ * for V8 to optimise; a recording built by a loop in f is instead a few loops:
+ *
+ *   a loop is R repetitions of a p-node pattern from node lo on: node
+ *   lo + r·p + o has arguments a0[o] + r·da[o] and b0[o] + r·db[o], affine in r.
+ *
+ * Each loop becomes one small generated function. An argument that is a node
+ * of the same repetition, or of the previous one, lives in a local variable
+ * (forward: its value; reverse: the adjoint it is collecting), so the chains
+ * stay in registers; other arguments are read at a fixed slot or a slot that
+ * moves by a constant stride. Nodes between loops run through the interpreted
+ * kernels (lib/tape/kernels.ts). The formulas are those of the kernels, term
+ * for term; only where a value lives changes. None of it names an op.
+ *
+ * With K lanes, each repetition reads its partials and slots once and then
+ * loops over the lanes, this repetition's values in variables.
+ *
+ * Generated code runs only for finite partials (a recording with ±∞ or NaN
+ * partials needs the careful kernels), and only where `setCodegen` allows it. `new Function` may be refused (a strict Content Security Policy):
+ * the interpreted kernels then run, as they do with codegen 'off'.
+ */
+import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
+import type { SweepTape } from './fuse.js';
+import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
+import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
+
+/**
+ * 'auto' (default): generate for recordings of at least {@link CODEGEN_MIN_NODES}
+ * computed nodes, on their second sweep, when loops cover at least half
+ * of the nodes; 'always': for every recording of scalar nodes, loops of two
+ * repetitions or more (the specs use it to run the generated code on small
+ * functions); 'off': interpreted kernels only.
+ */
+export type CodegenMode = 'auto' | 'always' | 'off';
+const MODES: readonly CodegenMode[] = ['auto', 'always', 'off'];
+
+/** Recordings smaller than this (computed nodes) stay interpreted under 'auto'. */
+export const CODEGEN_MIN_NODES = 256;
+/** At most this many loops per recording (beyond it, the structure is not loop-like enough to pay). */
+const MAX_LOOPS = 2000;
+
+let mode: CodegenMode = 'auto';
+
+/**
+ * Chooses when sweeps run generated code (see {@link CodegenMode}); returns
+ * the previous mode. Results are the same either way up to rounding: the
+ * generated code evaluates the kernels' formulas, summing some adjoints in a
+ * different order.
+ */
+export function setCodegen(m: CodegenMode): CodegenMode {
+  if (!MODES.includes(m)) throw new TypeError(`setCodegen: mode must be one of ${MODES.map((s) => `'${s}'`).join(', ')}, got ${String(m)}`);
+  const old = mode;
+  mode = m;
+  return old;
+}
+
+/** The current mode. */
+export const codegenMode = (): CodegenMode => mode;
+
+// ---------------------------------------------------------------- the generated sweeps of one recording
+
+type LoopFn = (par: Float64Array, ...args: (Float64Array | number)[]) => void;
+
+/**
+ * The generated sweeps of one recording structure: loops run generated code,
+ * gaps the interpreted kernels. K = 1 has its own forms (values in
+ * registers across repetitions); K > 1 loops over lanes inside each
+ * repetition.
+ */
+export class Generated {
+  private fns: Partial<Record<Kernel, (LoopFn | null)[]>> = {};
+  readonly loops: number;
+  /** computed nodes inside loops */
+  readonly covered: number;
+  constructor(readonly n: number, readonly segments: readonly Segment[]) {
+    this.loops = segments.filter(isLoop).length;
+    this.covered = segments.reduce((s, g) => s + (isLoop(g) ? g.p * g.R : 0), 0);
+  }
+
+  private compiled(k: Kernel): (LoopFn | null)[] {
+    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? new Function('par', ...PARAMS[k], `'use strict';\n${loopSource(s, k)}`) as LoopFn : null)));
+  }
+
+  /** {@link runTangent} over the whole recording */
+  tangent(t: SweepTape, K: number, T: Float64Array): void {
+    const f = this.compiled(K === 1 ? 'tangent' : 'tangentK'), s = this.segments, par = t.par;
+    for (let k = 0; k < s.length; k++) {
+      const g = f[k];
+      if (!g) runTangent(t, 0, s[k]!.lo, (s[k] as Gap).hi, K, T);
+      else if (K === 1) g(par, T);
+      else g(par, T, K);
+    }
+  }
+
+  /**
+   * {@link runSecond} over the whole recording. With `out` (the one slot the
+   * caller reads), a loop stores a node's T1, T2 only where they are read
+   * from memory later: forward mode keeps no tape of its tangents.
+   */
+  second(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out = -1): void {
+    const f = this.compiled(K === 1 ? 'second' : 'secondK'), s = this.segments, par = t.par;
+    for (let k = 0; k < s.length; k++) {
+      const g = f[k], L = s[k] as Loop;
+      if (!g) { runSecond(t, 0, L.lo, (s[k] as Gap).hi, K, T1, T2, t.nIn); continue; }
+      // every repetition from the one holding out on stores everything
+      const keepFrom = out < 0 ? 0 : out >= L.lo && out < L.lo + L.p * L.R ? Math.floor((out - L.lo) / L.p) : L.R;
+      if (K === 1) g(par, T1, T2, keepFrom);
+      else g(par, T1, T2, keepFrom, K);
+    }
+  }
+
+  /** {@link runReverse} over the whole recording, one lane */
+  reverse(t: SweepTape, A: Float64Array): void {
+    const f = this.compiled('reverse'), s = this.segments, par = t.par;
+    for (let k = s.length - 1; k >= 0; k--) {
+      const g = f[k];
+      if (g) g(par, A); else runReverse(t, 0, s[k]!.lo, (s[k] as Gap).hi, 1, A);
+    }
+  }
+
+  /** {@link runReverseTangent} over the whole recording */
+  reverseTangent(t: SweepTape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    const f = this.compiled(K === 1 ? 'reverseTangent' : 'reverseTangentK'), s = this.segments, par = t.par;
+    for (let k = s.length - 1; k >= 0; k--) {
+      const g = f[k];
+      if (!g) runReverseTangent(t, 0, s[k]!.lo, (s[k] as Gap).hi, K, T, A, AT);
+      else if (K === 1) g(par, T, A, AT);
+      else g(par, T, A, AT, K);
+    }
+  }
+}
+
+/** Per recording: the mode and size it was seen with, sweeps seen, and the generated sweeps (null: not worth it). */
+interface Entry { mode: CodegenMode; n: number; sweeps: number; gen: Generated | null | undefined }
+const cache = new WeakMap<SweepTape, Entry>();
+
+function build(t: SweepTape, m: CodegenMode): Generated | null {
+  const computed = t.n - t.nIn - 1;
+  if (m === 'auto' && computed < CODEGEN_MIN_NODES) return null;
+  const segs = findSegments(t, m === 'always' ? 2 : 4);
+  const g = new Generated(t.n, segs);
+  if (g.loops === 0 || g.loops > MAX_LOOPS) return null;
+  if (m === 'auto' && g.covered < computed / 2) return null;
+  try {
+    new Function('return 0'); // refused under a strict Content Security Policy: stay interpreted
+  } catch {
+    return null;
+  }
+  return g;
+}
+
+/**
+ * The generated sweeps for t, or null: the interpreted kernels run (mode
+ * 'off', block nodes, non-finite partials, too small or not loop-like, or the
+ * first sweep under 'auto').
+ */
+export function generated(t: SweepTape): Generated | null {
+  if (mode === 'off' || t.nonFinite || t.blocks.length) return null;
+  let e = cache.get(t);
+  if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined }));
+  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 2)) e.gen = build(t, mode);
+  return e.gen ?? null;
+}
+
+/**
+ * Hands t's generated sweeps on to u, a rebuilt copy with the same structure
+ * (the compacted copy after a replay: new partials, same slots).
+ */
+export function carryGenerated(t: SweepTape, u: SweepTape): void {
+  const e = cache.get(t);
+  if (!e || t.n !== u.n || t.nIn !== u.nIn) return;
+  for (let i = 0; i < t.n; i++) if (t.a[i] !== u.a[i] || t.b[i] !== u.b[i]) return;
+  cache.set(u, e);
+}

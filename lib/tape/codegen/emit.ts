@@ -1,0 +1,305 @@
+/**
+ * The source of one loop's sweep (lib/tape/codegen/loops.ts), for each
+ * kernel of lib/tape/kernels.ts: the same formulas, term for term; only where
+ * a value lives changes.
+ *
+ * One lane: an argument that is a node of the same repetition ('local') or of
+ * the previous one ('carried') is a variable — its value going forward, the
+ * adjoint it collects going back — so chains such as s ← s + termᵢ stay in
+ * registers. K lanes: per repetition the partials and slots are read once,
+ * then a loop over lanes in which this repetition's values (and adjoint
+ * tangents) are variables; values of earlier repetitions are in memory.
+ *
+ * A generated function takes (par, …work arrays, …numbers), see PARAMS.
+ */
+import { NPAR } from '../kernels.js';
+import { readsInput, targets, type Loop, type Operand } from './loops.js';
+
+/** Reads and writes of one loop's operands. */
+class Emit {
+  /** before the loop */
+  readonly pre: string[] = [];
+  /** after each repetition */
+  readonly step: string[] = [];
+  /** at the start of a repetition (lanes: slot × K of memory operands) */
+  readonly rep = new Map<string, string>();
+  private strided = new Set<string>();
+  /** accumulators already given a value in their scope (the first contribution assigns) */
+  private assigned = new Set<string>();
+  constructor(readonly L: Loop, readonly reverse: boolean) {}
+
+  /** the running slot variable of a strided operand */
+  private slotVar(o: number, side: number, op: { slot: number; d: number }): string {
+    const v = `x${o}_${side}`;
+    if (!this.strided.has(v)) {
+      this.strided.add(v);
+      this.pre.push(`let ${v} = ${this.reverse ? op.slot + (this.L.R - 1) * op.d : op.slot};`);
+      this.step.push(`${v} ${this.reverse ? '-' : '+'}= ${op.d};`);
+    }
+    return v;
+  }
+
+  /** the slot an operand reads, as an expression */
+  slot(op: Operand, o: number, side: number): string | null {
+    switch (op.kind) {
+      case 'zero': return null;
+      case 'fixed': return String(op.slot);
+      case 'local': return `i + ${op.o}`;
+      case 'carried': return `i - ${this.L.p - op.o}`;
+      case 'strided': return this.slotVar(o, side, op);
+    }
+  }
+
+  /** lanes: the index of lane k of an operand's slot (its slot × K computed once per repetition) */
+  lane(op: Operand, o: number, side: number): string | null {
+    if (op.kind === 'zero') return null;
+    if (op.kind === 'local') return `${this.out(op.o)} + k`;
+    const m = `m${o}_${side}`;
+    if (!this.rep.has(m)) this.rep.set(m, `(${this.slot(op, o, side)}) * K`);
+    return `${m} + k`;
+  }
+
+  /** lanes: the index base of offset o's own slot */
+  out(o: number): string {
+    const y = `y${o}`;
+    if (!this.rep.has(y)) this.rep.set(y, `(i + ${o}) * K`);
+    return y;
+  }
+
+  /** forward, one lane: the operand's value in `arr` */
+  value(arr: string, op: Operand, o: number, side: number): string | null {
+    switch (op.kind) {
+      case 'zero': return null;
+      case 'local': return `${arr}_v${op.o}`;
+      case 'carried': return `${arr}_c${op.o}`;
+      default: return `${arr}[${this.slot(op, o, side)}]`;
+    }
+  }
+
+  /** forward, lanes: lane k of the operand's value in `arr` (this repetition's values are variables) */
+  valueK(arr: string, op: Operand, o: number, side: number): string | null {
+    if (op.kind === 'zero') return null;
+    if (op.kind === 'local') return `${arr}_v${op.o}`;
+    return `${arr}[${this.lane(op, o, side)}]`;
+  }
+
+  private accumulate(v: string, expr: string): string {
+    const first = !this.assigned.has(v);
+    this.assigned.add(v);
+    return `${v} ${first ? '=' : '+='} ${expr};`;
+  }
+
+  /** reverse, one lane: adds `expr` to the operand's adjoint in `arr` */
+  add(arr: string, op: Operand, o: number, side: number, expr: string): string {
+    switch (op.kind) {
+      case 'zero': return '';
+      case 'local': return this.accumulate(`${arr}_l${op.o}`, expr);
+      case 'carried': return this.accumulate(`${arr}_k${op.o}`, expr);
+      default: return `${arr}[${this.slot(op, o, side)}] += ${expr};`;
+    }
+  }
+
+  /** reverse, lanes: adds `expr` to lane k of the operand's adjoint in `arr` */
+  addK(arr: string, op: Operand, o: number, side: number, expr: string): string {
+    if (op.kind === 'zero') return '';
+    if (op.kind === 'local') return this.accumulate(`${arr}_l${op.o}`, expr);
+    return `${arr}[${this.lane(op, o, side)}] += ${expr};`;
+  }
+
+  /** the per-repetition constants collected so far */
+  repLines(): string[] {
+    return [...this.rep].map(([v, x]) => `const ${v} = ${x};`);
+  }
+}
+
+/**
+ * Terms of a sum ordered by where their operand lives: memory, then this
+ * repetition's locals, then the previous repetition's (the loop-carried
+ * chain) last, so each link of the chain costs one multiply and one add.
+ */
+function chainLast(...terms: [Operand, string | null][]): (string | null)[] {
+  const rank = (op: Operand) => (op.kind === 'carried' ? 2 : op.kind === 'local' ? 1 : 0);
+  return terms.sort((x, y) => rank(x[0]) - rank(y[0])).map((t) => t[1]);
+}
+
+/** Σ of the non-null terms, or 0. */
+const sum = (...terms: (string | null)[]): string => terms.filter((x): x is string => x !== null).join(' + ') || '0';
+/** g·v, or null when v is. */
+const times = (g: string, v: string | null): string | null => (v === null ? null : `${g} * ${v}`);
+
+/** the partials of offset o, as constants: all five, or (g_a, h_aa) when there is no second argument */
+function partials(o: number, opB: Operand, only?: readonly number[]): string {
+  const names = ['ga', 'gb', 'haa', 'hab', 'hbb'];
+  const which = (only ?? [0, 1, 2, 3, 4]).filter((k) => opB.kind !== 'zero' || k === 0 || k === 2);
+  return `const ${which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`).join(', ')};`;
+}
+
+/** The new values of a node per channel, given its operands' values per channel. */
+type NodeRule = (o: number, a: (string | null)[], b: (string | null)[], opA: Operand, opB: Operand) => string[];
+
+interface ForwardSpec {
+  /** channel arrays, one per Taylor coefficient */
+  arrs: readonly string[];
+  /** which partials the rule reads */
+  used: readonly number[];
+  /** channels that are 0 at the inputs (never read there) */
+  zeroAtInputs: readonly string[];
+  /** repetitions before `keepFrom` store only what is read from memory later (forward mode keeps no tape) */
+  fewerStores: boolean;
+  rule: NodeRule;
+}
+
+/** A forward loop, one lane or K lanes. */
+function forwardLoop(L: Loop, f: ForwardSpec, lanes: boolean): string {
+  const e = new Emit(L, false), carried = targets(L, 'carried');
+  if (!lanes) for (const o of carried) for (const arr of f.arrs) e.pre.push(`let ${arr}_c${o} = ${arr}[${L.lo - L.p + o}];`);
+  const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
+  const phase = (to: string, storeAll: boolean) => {
+    const body = forwardBody(L, e, f, lanes, storeAll), partialLines = L.ops.map(([, opB], o) => partials(o, opB, f.used));
+    loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`);
+    if (lanes) loop.push(...partialLines, ...e.repLines(), 'for (let k = 0; k < K; k++) {', ...body, '}');
+    else loop.push(...body);
+    loop.push(...e.step, '}');
+  };
+  if (f.fewerStores) phase('keepFrom', false);
+  phase(String(L.R), true);
+  return [...e.pre, ...loop].join('\n');
+}
+
+/** One repetition (lanes: one lane of it) of a forward loop. */
+function forwardBody(L: Loop, e: Emit, f: ForwardSpec, lanes: boolean, storeAll: boolean): string[] {
+  const body: string[] = [], carried = targets(L, 'carried');
+  for (let o = 0; o < L.p; o++) {
+    const [opA, opB] = L.ops[o]!;
+    // each operand read from memory once, into a constant (the formulas use some twice)
+    const bind = (op: Operand, side: number) => f.arrs.map((arr) => {
+      if (f.zeroAtInputs.includes(arr) && readsInput(L, op)) return null;
+      const v = lanes ? e.valueK(arr, op, o, side) : e.value(arr, op, o, side);
+      if (v === null || !v.includes('[')) return v;
+      const name = `${arr}_${side ? 'b' : 'a'}${o}`;
+      body.push(`const ${name} = ${v};`);
+      return name;
+    });
+    const va = bind(opA, 0), vb = bind(opB, 1);
+    if (!lanes) body.push(partials(o, opB, f.used));
+    const vals = f.rule(o, va, vb, opA, opB);
+    // lanes: values of earlier repetitions are read from memory, so carried offsets are stored too
+    const store = storeAll || L.read[o] || (lanes && carried.includes(o));
+    f.arrs.forEach((arr, c) => {
+      const at = lanes ? `${e.out(o)} + k` : `i + ${o}`;
+      body.push(`const ${arr}_v${o} = ${vals[c]};${store ? ` ${arr}[${at}] = ${arr}_v${o};` : ''}`);
+    });
+  }
+  if (!lanes) for (const o of carried) for (const arr of f.arrs) body.push(`${arr}_c${o} = ${arr}_v${o};`);
+  return body;
+}
+
+/**
+ * A reverse loop with one-lane adjoint channels `arrs` (their carried and
+ * local adjoints in variables); `node(o, w, e)` gives the statements of
+ * offset o, w its adjoints. `lanes(e)`, if given, adds per repetition a loop
+ * over K lanes after the one-lane part.
+ */
+function reverseLoop(L: Loop, arrs: readonly string[], node: (o: number, w: string[], e: Emit) => string[], lanes?: (e: Emit) => string[]): string {
+  const e = new Emit(L, true), body: string[] = [];
+  const carried = targets(L, 'carried'), local = targets(L, 'local');
+  for (const o of carried) for (const arr of arrs) e.pre.push(`let ${arr}_k${o} = 0;`);
+  // what the next repetition (processed just before) gave this one's nodes; each accumulator is then
+  // assigned by its first contribution (every repetition has the same contributions)
+  for (const o of carried) for (const arr of arrs) body.push(`const ${arr}_kin${o} = ${arr}_k${o};`);
+  for (const o of local) for (const arr of arrs) body.push(`let ${arr}_l${o};`);
+  for (let o = L.p - 1; o >= 0; o--) {
+    const w = arrs.map((arr) => `${arr}_w${o}`);
+    arrs.forEach((arr, c) => body.push(`const ${w[c]} = ${sum(`${arr}[i + ${o}]`, local.includes(o) ? `${arr}_l${o}` : null, carried.includes(o) ? `${arr}_kin${o}` : null)};`));
+    body.push(...node(o, w, e));
+  }
+  if (lanes) {
+    const laneBody = lanes(e);
+    body.push(...e.repLines(), 'for (let k = 0; k < K; k++) {', ...laneBody, '}');
+  }
+  const last = L.lo + (L.R - 1) * L.p;
+  return [
+    ...e.pre,
+    `for (let r = ${L.R - 1}, i = ${last}, q = ${last * NPAR}; r >= 0; r--, i -= ${L.p}, q -= ${L.p * NPAR}) {`,
+    ...body, ...e.step,
+    '}',
+    // the first repetition's contributions to the nodes before the loop
+    ...carried.flatMap((o) => arrs.map((arr) => `${arr}[${L.lo - L.p + o}] += ${arr}_k${o};`)),
+  ].join('\n');
+}
+
+// ẏ = g_a ȧ + g_b ḃ
+const tangent: ForwardSpec = {
+  arrs: ['T'], used: [0, 1], zeroAtInputs: [], fewerStores: false,
+  rule: (o, [x], [y], opA, opB) => [sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)]))],
+};
+
+// ÿ = g_a ä + g_b b̈ + (h_aa ȧ + 2 h_ab ḃ) ȧ + h_bb ḃ²; ä = 0 at an input (the sweep's contract: the path is x + t·a)
+const second: ForwardSpec = {
+  arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true,
+  rule: (o, [x, x2], [y, y2], opA, opB) => [
+    sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
+    sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + 2 * hab${o} * ${y}) * ${x}`,
+      y === null ? null : `hbb${o} * ${y} * ${y}`, ...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
+  ],
+};
+
+/** ā += g_a ȳ, b̄ += g_b ȳ (one lane, the adjoints A) */
+function adjoint(L: Loop, o: number, w: string, e: Emit, only?: number[]): string[] {
+  const [opA, opB] = L.ops[o]!;
+  return [partials(o, opB, only), e.add('A', opA, o, 0, `ga${o} * ${w}`), e.add('A', opB, o, 1, `gb${o} * ${w}`)];
+}
+
+/** ā̇ += ȳ (h_aa ȧ + h_ab ḃ) + g_a ẏ̄, b̄̇ += ȳ (h_ab ȧ + h_bb ḃ) + g_b ẏ̄ (ȧ, ḃ named x, y; null: a zero operand) */
+const adjointTangent = (o: number, w: string, wt: string, x: string | null, y: string | null) => [
+  `${w} * (${sum(times(`haa${o}`, x), times(`hab${o}`, y))}) + ga${o} * ${wt}`,
+  `${w} * (${sum(times(`hab${o}`, x), times(`hbb${o}`, y))}) + gb${o} * ${wt}`,
+];
+
+/** The emitters, by kernel; the `…K` forms sweep K lanes. */
+export const emitters = {
+  tangent: (L: Loop) => forwardLoop(L, tangent, false),
+  second: (L: Loop) => forwardLoop(L, second, false),
+  tangentK: (L: Loop) => forwardLoop(L, tangent, true),
+  secondK: (L: Loop) => forwardLoop(L, second, true),
+  reverse: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => adjoint(L, o, w!, e, [0, 1])),
+  reverseTangent: (L: Loop) => reverseLoop(L, ['A', 'AT'], (o, [w, wt], e) => {
+    const [opA, opB] = L.ops[o]!;
+    const sa = e.slot(opA, o, 0), sb = e.slot(opB, o, 1);
+    const x = sa === null ? null : `xa${o}`, y = sb === null ? null : `yb${o}`;
+    const [ea, eb] = adjointTangent(o, w!, wt!, x, y);
+    return [
+      ...adjoint(L, o, w!, e),
+      ...(x ? [`const ${x} = T[${sa}];`] : []), ...(y ? [`const ${y} = T[${sb}];`] : []),
+      e.add('AT', opA, o, 0, ea!), e.add('AT', opB, o, 1, eb!),
+    ];
+  }),
+  // the adjoint A (one lane) as in reverseTangent; then per lane the adjoint's tangents AT
+  reverseTangentK: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => adjoint(L, o, w!, e), (e) => {
+    const local = targets(L, 'local'), body: string[] = [];
+    for (const o of local) body.push(`let AT_l${o};`);
+    for (let o = L.p - 1; o >= 0; o--) {
+      const [opA, opB] = L.ops[o]!;
+      const wt = `AT_w${o}`, la = e.lane(opA, o, 0), lb = e.lane(opB, o, 1);
+      const x = la === null ? null : `xa${o}`, y = lb === null ? null : `yb${o}`;
+      body.push(`const ${wt} = ${sum(`AT[${e.out(o)} + k]`, local.includes(o) ? `AT_l${o}` : null)};`);
+      if (x) body.push(`const ${x} = T[${la}];`);
+      if (y) body.push(`const ${y} = T[${lb}];`);
+      const [ea, eb] = adjointTangent(o, `A_w${o}`, wt, x, y);
+      body.push(e.addK('AT', opA, o, 0, ea!), e.addK('AT', opB, o, 1, eb!));
+    }
+    return body;
+  }),
+};
+export type Kernel = keyof typeof emitters;
+
+/** Parameters of the generated function of each kernel (after `par`). */
+export const PARAMS: Record<Kernel, string[]> = {
+  tangent: ['T'], second: ['T1', 'T2', 'keepFrom'], reverse: ['A'], reverseTangent: ['T', 'A', 'AT'],
+  tangentK: ['T', 'K'], secondK: ['T1', 'T2', 'keepFrom', 'K'], reverseTangentK: ['T', 'A', 'AT', 'K'],
+};
+
+/** The source of one loop's kernel. */
+export function loopSource(L: Loop, k: Kernel): string {
+  return emitters[k](L);
+}
