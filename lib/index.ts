@@ -32,7 +32,7 @@ export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/
 export { mulberry32 } from './tensor/random.js';
 
 export { jvp, directional, hyperdual, type Dir } from './transforms/forward.js';
-export { setCodegen, CODEGEN_MIN_NODES, type CodegenMode } from './tape/codegen.js';
+export { setCodegen, CODEGEN_MIN_NODES, type CodegenMode, type CodegenInfo, type Kernel as CodegenKernel } from './tape/codegen.js';
 export type { Trace } from './trace.js';
 export type { Shape } from './tensor/shape.js';
 export type { Tape } from './tape/tape.js';

@@ -70,8 +70,10 @@ const LANE_SWEEP = [1, 2, 4, 8, 16, 32];
 const SPARSE_SIZES = [1000, 100_000];
 /** sizes of W4 with an 'auto' overhead row */
 const AUTO_SIZES = [100, 1000];
-/** the issue's targets: the sparse diagonal within this many plain f, with at most this many colours; 'auto' overhead */
+/** issue 7's targets: the sparse diagonal within this many plain f, with at most this many colours; 'auto' overhead */
 const TARGET = { ratio: 50, colours: 3, autoOverhead: 0.05 };
+/** issue 4's targets (prepared path, × plain f): W3 n = 1000 grad and hvp, W1 hessian; one 'hyperdual' lane ÷ one 'hvp' lane */
+const TARGET4 = { grad: 10, hvp: 20, hessian: 30, lane: 0.5 };
 
 // ---------------------------------------------------------------- timing
 
@@ -205,6 +207,8 @@ interface Row {
   sweeps?: number;
   /** for the 'auto' overhead: auto ÷ hyperdual, fresh calls, paired samples */
   overhead?: number;
+  /** for "one 'hvp' lane": the cost of one 'hyperdual' lane ÷ one 'hvp' lane (paired ratios) */
+  laneRatio?: number;
   reps?: number;
   samples?: number;
   note?: string;
@@ -301,6 +305,7 @@ function benchWorkload(w: Workload, opts: { sparse?: boolean } = {}): void {
       if (method === 'hvp') {
         // from the paired ratios, which cancel the machine's drifting load
         const h = lane[`hyperdual ${k}`]!.preparedRatio! / r.preparedRatio!;
+        row.laneRatio = h;
         row.note = `'hyperdual' ÷ 'hvp' = ${h.toFixed(2)}`;
       }
       rows.push(row);
@@ -463,13 +468,26 @@ for (let i = 0; i < rows.length; i++) {
 
 // ---------------------------------------------------------------- the issue's targets
 
-interface Target { what: string; measured: string; target: string; reached: boolean }
+interface Target { issue: number; what: string; measured: string; target: string; reached: boolean }
 const targets: Target[] = [];
+const ratioTarget = (workload: string, n: number, quantity: string, max: number, what: string) => {
+  const r = rows.find((q) => q.workload === workload && q.n === n && q.quantity === quantity && q.preparedRatio !== undefined);
+  if (r) targets.push({ issue: 4, what: `${workload} n = ${n}: ${what}, prepared`, measured: `${fmtRatio(r.preparedRatio)}× f`, target: `≤ ${max}× f`, reached: r.preparedRatio! <= max });
+};
+ratioTarget('W3 rosenbrock', 1000, 'valueAndGrad', TARGET4.grad, 'gradient');
+ratioTarget('W3 rosenbrock', 1000, 'hvp', TARGET4.hvp, 'hvp');
+ratioTarget('W1 mlp', 5, 'hessian', TARGET4.hessian, 'hessian');
+for (const r of rows.filter((q) => q.laneRatio !== undefined)) {
+  targets.push({
+    issue: 4, what: `${r.workload} n = ${r.n}: one 'hyperdual' lane ÷ one 'hvp' lane, K = ${r.lanes}`,
+    measured: r.laneRatio!.toFixed(2), target: `≤ ${TARGET4.lane}`, reached: r.laneRatio! <= TARGET4.lane,
+  });
+}
 for (const wl of ['W2 sines', 'W3 rosenbrock']) {
   const r = rows.find((q) => q.workload === wl && q.n === 100_000 && q.quantity === `diagonal 'sparse'`);
   if (!r) continue;
   targets.push({
-    what: `${wl} n = 100000: exact diagonal, 'sparse' prepared`,
+    issue: 7, what: `${wl} n = 100000: exact diagonal, 'sparse' prepared`,
     measured: `${fmtRatio(r.preparedRatio)}× f, ${r.colours} colour${r.colours === 1 ? '' : 's'} (fresh call ${fmtRatio(r.transformRatio)}× f)`,
     target: `≤ ${TARGET.ratio}× f, ≤ ${TARGET.colours} colours`,
     reached: r.preparedRatio! <= TARGET.ratio && r.colours! <= TARGET.colours,
@@ -477,14 +495,16 @@ for (const wl of ['W2 sines', 'W3 rosenbrock']) {
 }
 for (const r of rows.filter((q) => q.overhead !== undefined)) {
   targets.push({
-    what: `${r.workload} n = ${r.n}: 'auto' on a dense f`,
+    issue: 7, what: `${r.workload} n = ${r.n}: 'auto' on a dense f`,
     measured: `${r.overhead! >= 0 ? '+' : ''}${(100 * r.overhead!).toFixed(1)}% over 'hyperdual'`,
     target: `≤ +${100 * TARGET.autoOverhead}%`,
     reached: r.overhead! <= TARGET.autoOverhead,
   });
 }
-out.push('', 'targets (issue 7):');
-for (const t of targets) out.push(`  ${t.reached ? 'reached' : 'MISSED '}  ${t.what}: ${t.measured} (target ${t.target})`);
+for (const issue of [4, 7]) {
+  out.push('', `targets (issue ${issue}):`);
+  for (const t of targets.filter((q) => q.issue === issue)) out.push(`  ${t.reached ? 'reached' : 'MISSED '}  ${t.what}: ${t.measured} (target ${t.target})`);
+}
 console.log(out.join('\n'));
 
 if (outFile) {

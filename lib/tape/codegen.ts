@@ -32,10 +32,12 @@ import type { SweepTape } from './fuse.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
 
+export type { Kernel };
+
 /**
  * 'auto' (default): generate for recordings of at least {@link CODEGEN_MIN_NODES}
- * computed nodes, on their second sweep, when loops cover at least half
- * of the nodes; 'always': for every recording of scalar nodes, loops of two
+ * computed nodes, on their third sweep, when loops cover at least half
+ * of the nodes; 'always': for every recording of scalar nodes, loops of three
  * repetitions or more (the specs use it to run the generated code on small
  * functions); 'off': interpreted kernels only.
  */
@@ -83,6 +85,14 @@ export class Generated {
   constructor(readonly n: number, readonly segments: readonly Segment[]) {
     this.loops = segments.filter(isLoop).length;
     this.covered = segments.reduce((s, g) => s + (isLoop(g) ? g.p * g.R : 0), 0);
+  }
+
+  /** the source of kernel k: each loop's generated code, each gap as a comment */
+  source(k: Kernel): string {
+    if (!(k in PARAMS)) throw new TypeError(`codegen source: kernel must be one of ${Object.keys(PARAMS).join(', ')}, got ${String(k)}`);
+    return this.segments.map((s) => (isLoop(s)
+      ? `// nodes ${s.lo} … ${s.lo + s.p * s.R - 1}: ${s.R} repetitions of ${s.p} node${s.p === 1 ? '' : 's'}\n(par, ${PARAMS[k].join(', ')}) => {\n${loopSource(s, k)}\n}`
+      : `// nodes ${s.lo} … ${(s as Gap).hi - 1}: interpreted kernels`)).join('\n\n');
   }
 
   private compiled(k: Kernel): (LoopFn | null)[] {
@@ -145,7 +155,8 @@ const cache = new WeakMap<SweepTape, Entry>();
 function build(t: SweepTape, m: CodegenMode): Generated | null {
   const computed = t.n - t.nIn - 1;
   if (m === 'auto' && computed < CODEGEN_MIN_NODES) return null;
-  const segs = findSegments(t, m === 'always' ? 2 : 4);
+  // (three repetitions at least: two only define the strides, the third confirms them)
+  const segs = findSegments(t, m === 'always' ? 3 : 4);
   const g = new Generated(t.n, segs);
   if (g.loops === 0 || g.loops > MAX_LOOPS) return null;
   if (m === 'auto' && g.covered < computed / 2) return null;
@@ -164,10 +175,44 @@ function build(t: SweepTape, m: CodegenMode): Generated | null {
  */
 export function generated(t: SweepTape): Generated | null {
   if (mode === 'off' || t.nonFinite || t.blocks.length) return null;
+  const e = entry(t);
+  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 3)) e.gen = build(t, mode);
+  return e.gen ?? null;
+}
+
+function entry(t: SweepTape): Entry {
   let e = cache.get(t);
   if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined }));
-  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 2)) e.gen = build(t, mode);
-  return e.gen ?? null;
+  return e;
+}
+
+/** What a recording's sweeps run as generated code (see {@link Prepared.codegen}). */
+export interface CodegenInfo {
+  /** loops found (each one generated function per kernel) */
+  readonly loops: number;
+  /** computed nodes inside loops, and in all */
+  readonly covered: number;
+  readonly nodes: number;
+  /**
+   * The generated source of one kernel, loop by loop, with the node ranges
+   * left to the interpreted kernels marked: 'tangent', 'second' (order-2
+   * Taylor), 'reverse', 'reverseTangent' (forward-over-reverse), and their
+   * K-lane forms 'tangentK', 'secondK', 'reverseTangentK'.
+   */
+  source(kernel: Kernel): string;
+}
+
+/**
+ * The generated sweeps of t as {@link CodegenInfo}, generating them now if
+ * the mode allows (without waiting for a second sweep); null when t's sweeps
+ * run interpreted.
+ */
+export function codegenInfo(t: SweepTape): CodegenInfo | null {
+  if (mode === 'off' || t.nonFinite || t.blocks.length) return null;
+  const e = entry(t);
+  if (e.gen === undefined) e.gen = build(t, mode);
+  const g = e.gen;
+  return g && { loops: g.loops, covered: g.covered, nodes: t.n - t.nIn - 1, source: (k: Kernel) => g.source(k) };
 }
 
 /**

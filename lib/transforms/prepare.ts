@@ -18,7 +18,7 @@ import {
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
 import { fuse } from '../tape/fuse.js';
-import { carryGenerated } from '../tape/codegen.js';
+import { carryGenerated, codegenInfo, type CodegenInfo } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -179,6 +179,16 @@ export class Prepared<X extends Point = Point> {
   }
   /** bytes of the recording (nodes, partials, block maps) */
   get tapeBytes(): number { return this.rec.tape.bytes; }
+  /**
+   * What the sweeps over this recording run as generated code (loops found,
+   * nodes they cover, each kernel's source), or null when they run the
+   * interpreted kernels (see setCodegen). Generates the code now if the mode
+   * allows.
+   */
+  codegen(): CodegenInfo | null {
+    return codegenInfo(this.sweeper().w.tape);
+  }
+
   /** bytes of the compacted copy used for repeated sweeps (0 until built; lib/tape/fuse.ts) */
   get compactBytes(): number {
     const f = this.fused?.w.tape;

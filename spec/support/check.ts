@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import {
   DEFAULT_LANES, directional, grad, gradDirectional, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hyperdual,
-  jacobian, jvp, laplacian, sparseHessian, valueAndGrad, type Num,
+  jacobian, jvp, laplacian, prepare, setCodegen, sparseHessian, valueAndGrad, type Num,
 } from '../../lib/index.js';
 import { partial } from './fd.js';
 import { mulberry32, randomVector } from './random.js';
@@ -165,6 +165,8 @@ type ScalarFn = (x: Num[]) => Num;
  *   sparsity: the detected pattern covers every non-zero of H; the sparse
  *     diagonal and sparseHessian's values equal H's
  *   Laplacian: laplacian (colour groups, dense lanes, terms) = Σ diag H
+ *   generated sweeps: a prepared recording under setCodegen('always') gives
+ *     the same gradient, H·v, aᵀHa, Hessian and diagonals (lanes 1, 3, default)
  *   third order: gradHyperdual.value = aᵀHb; gradDirectional = gradHyperdual(a, a)
  *   finite differences: ∇f against Ridders differences of f on plain
  *     numbers; H against Ridders differences of the gradient; ∇(aᵀHb)
@@ -245,6 +247,24 @@ export function checkDerivatives(f: ScalarFn, x: readonly number[], opts: CheckO
   t.path('laplacian', laplacian(f, x), tr.value, tr.scale);
   t.path('laplacian(dense, lanes 2)', laplacian(f, x, { method: 'dense', lanes: 2 }), tr.value, tr.scale);
   t.pathVec('laplacian(terms)', laplacian(f, x, { terms: true }).terms, diag);
+
+  // generated sweeps (lib/tape/codegen.ts): the recording's loops compiled, however short, one lane and several
+  const old = setCodegen('always');
+  try {
+    const P = prepare(f, x);
+    t.pathVec("prepare(f, x).grad() [codegen 'always']", P.grad(), g);
+    const hvG = P.hvp(v);
+    Hv.forEach((r, i) => t.path(`prepare(f, x).hvp(v)[${i}] [codegen 'always']`, hvG[i]!, r.value, r.scale));
+    t.path("prepare(f, x).directional(a).second [codegen 'always']", P.directional(a).second, aHa.value, aHa.scale);
+    for (const lanes of [1, ...LANES, DEFAULT_LANES]) {
+      P.hessian({ lanes }).forEach((row, i) => t.pathVec(`prepare(f, x).hessian(lanes ${lanes}) row ${i} [codegen 'always']`, row, H[i]!));
+      for (const method of ['hyperdual', 'hvp'] as const) {
+        t.pathVec(`prepare(f, x).hessianDiagonal(${method}, lanes ${lanes}) [codegen 'always']`, P.hessianDiagonal({ method, lanes }), diag);
+      }
+    }
+  } finally {
+    setCodegen(old);
+  }
 
   // third order: ∇ₓ(aᵀHb) by the reverse of a hyper-dual sweep; its value is aᵀHb; the directional form agrees
   const g3 = gradHyperdual(f, x, a, b);

@@ -21,7 +21,7 @@
  */
 import {
   directional, dot, grad, gradDirectional, gradHyperdual, hessian, hessianDiagonal, hessianDiagonalEstimate, hessianSparsity,
-  hessianTraceEstimate, hvp, hyperdual, jacobian, jvp, laplacian, prepare, sparseHessian, tensor, valueAndGrad, type Num, type Pattern,
+  hessianTraceEstimate, hvp, hyperdual, jacobian, jvp, laplacian, prepare, setCodegen, sparseHessian, tensor, valueAndGrad, type Num, type Pattern,
 } from '../../lib/index.js';
 import { ridders } from './fd.js';
 import { mulberry32 } from './random.js';
@@ -300,6 +300,7 @@ function scalarPaths(ch: Checker, f: F, x0: number[], x1: number[], plain0: numb
   ch.cmp('path', 'prepare(f, x).hvps([v, a])', '[hessian(f, x)·v, hessian(f, x)·a]', hvs && flatRows(hvs), [...Hv.value, ...Ha.value], Math.max(Hv.scale, Ha.scale));
   const at1 = moved(ch, f, P, x1, d, 'x1', s3);
   moved(ch, f, P, x0, d, 'x0', s3, at0);
+  generatedPaths(ch, f, x0, x1, { G, H, diag, Hv, aHa }, d, at1);
   // a vector-valued recording moved the same way
   const PV = ch.run('prepare((x) => [f(x), f(x)], x, { vector: true })', () => prepare((x: Num[]) => { const y = f(x); return [y, y]; }, x0, { vector: true }));
   if (PV && at1 && ch.run('prepare((x) => [f(x), f(x)], x, { vector: true }).at(x1)', () => PV.at(x1))) {
@@ -307,6 +308,44 @@ function scalarPaths(ch: Checker, f: F, x0: number[], x1: number[], plain0: numb
       ch.run('prepare((x) => [f(x), f(x)], x, { vector: true }).at(x1).jacobian()', () => flatRows(PV.jacobian())), [...Array.from(at1.grad), ...Array.from(at1.grad)]);
   }
   return { at0, ...(at1 && { at1 }) };
+}
+
+/**
+ * The sweeps of a recording run by generated code (lib/tape/codegen.ts) under
+ * setCodegen('always'), where every loop of three repetitions or more is
+ * compiled: one lane and K lanes, forward and reverse, before and after a
+ * replay, against the same references as the interpreted sweeps.
+ */
+function generatedPaths(
+  ch: Checker, f: F, x0: number[], x1: number[],
+  ref: { G: ArrayLike<number>; H: Float64Array[]; diag: number[]; Hv: { value: number[]; scale: number }; aHa: { value: number; scale: number } },
+  d: Dirs, at1: Reading | undefined,
+): void {
+  const { G, H, diag, Hv, aHa } = ref, { a, v } = d, old = setCodegen('always');
+  try {
+    const P = ch.run("prepare(f, x) under setCodegen('always')", () => prepare(f, x0));
+    if (!P) return;
+    const call = (m: string) => `prepare(f, x).${m} under setCodegen('always')`;
+    ch.cmp('path', call('grad()'), 'valueAndGrad(f, x).grad', ch.run(call('grad()'), () => P.grad()), G);
+    ch.cmp('path', call('hvp(v)'), 'hessian(f, x) · v', ch.run(call('hvp(v)'), () => P.hvp(v)), Hv.value, Hv.scale);
+    ch.cmp('path', call('directional(a).second'), 'aᵀ hessian(f, x) a', ch.run(call('directional(a)'), () => P.directional(a).second), aHa.value, aHa.scale);
+    for (const lanes of [1, 3]) {
+      ch.cmp('path', call(`hessian({ lanes: ${lanes} })`), 'hessian(f, x)', ch.run(call(`hessian({ lanes: ${lanes} })`), () => flatRows(P.hessian({ lanes }))), flatRows(H));
+      for (const method of ['hyperdual', 'hvp'] as const) {
+        const m = `hessianDiagonal({ method: '${method}', lanes: ${lanes} })`;
+        ch.cmp('path', call(m), 'diag(hessian(f, x))', ch.run(call(m), () => P.hessianDiagonal({ method, lanes })), diag);
+      }
+    }
+    if (at1 && ch.run(call('at(x1)'), () => P.at(x1))) {
+      ch.cmp('replay', call('at(x1).grad()'), 'a fresh recording at x1', ch.run(call('at(x1).grad()'), () => P.grad()), at1.grad);
+      ch.cmp('replay', call("at(x1).hessianDiagonal({ method: 'hyperdual', lanes: 3 })"), 'a fresh recording at x1',
+        ch.run(call("at(x1).hessianDiagonal({ method: 'hyperdual', lanes: 3 })"), () => P.hessianDiagonal({ method: 'hyperdual', lanes: 3 })), at1.diag);
+      ch.cmp('replay', call('at(x1).hessian({ lanes: 1 })'), 'a fresh recording at x1',
+        ch.run(call('at(x1).hessian({ lanes: 1 })'), () => flatRows(P.hessian({ lanes: 1 }))), flatRows(at1.H));
+    }
+  } finally {
+    setCodegen(old);
+  }
 }
 
 /** P moved to point y: every method against a fresh recording at y (or against `ref`, the readings taken there before). */

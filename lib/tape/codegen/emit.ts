@@ -127,11 +127,15 @@ const sum = (...terms: (string | null)[]): string => terms.filter((x): x is stri
 /** g·v, or null when v is. */
 const times = (g: string, v: string | null): string | null => (v === null ? null : `${g} * ${v}`);
 
-/** the partials of offset o, as constants: all five, or (g_a, h_aa) when there is no second argument */
+/**
+ * The partials of offset o, as constants: all five, or (g_a, h_aa) when there
+ * is no second argument; with h_ab also 2·h_ab (as hab2).
+ */
 function partials(o: number, opB: Operand, only?: readonly number[]): string {
   const names = ['ga', 'gb', 'haa', 'hab', 'hbb'];
   const which = (only ?? [0, 1, 2, 3, 4]).filter((k) => opB.kind !== 'zero' || k === 0 || k === 2);
-  return `const ${which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`).join(', ')};`;
+  const twice = which.includes(3) ? [`hab2${o} = 2 * hab${o}`] : [];
+  return `const ${[...which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`), ...twice].join(', ')};`;
 }
 
 /** The new values of a node per channel, given its operands' values per channel. */
@@ -239,7 +243,7 @@ const second: ForwardSpec = {
   arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true,
   rule: (o, [x, x2], [y, y2], opA, opB) => [
     sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
-    sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + 2 * hab${o} * ${y}) * ${x}`,
+    sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + hab2${o} * ${y}) * ${x}`,
       y === null ? null : `hbb${o} * ${y} * ${y}`, ...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
   ],
 };

@@ -48,22 +48,23 @@ function classify(x0: number, d: number, lo: number, p: number, o: number): Oper
  */
 export function findSegments(t: SweepTape, minReps: number): Segment[] {
   const { a, b, n } = t, segs: Segment[] = [];
+  const da = new Int32Array(MAX_PERIOD), db = new Int32Array(MAX_PERIOD);
   let gapLo = t.nIn + 1, s = gapLo;
   while (s < n) {
     let bestP = 0, bestR = 0;
     for (let p = 1; p <= MAX_PERIOD && s + minReps * p <= n; p++) {
-      let R = 2; // two repetitions define the deltas
+      // a multiple of a period that already repeats covers no more (cheap to skip; only a heuristic)
+      if (bestP && bestR > 2 && p % bestP === 0) continue;
+      for (let o = 0; o < p; o++) { da[o] = a[s + p + o]! - a[s + o]!; db[o] = b[s + p + o]! - b[s + o]!; }
       // repetition R matches when every node's arguments continue the deltas of repetitions 0 and 1
-      while (s + (R + 1) * p <= n) {
-        let ok = true;
-        for (let o = 0; o < p && ok; o++) {
-          const i0 = s + o, i1 = i0 + p, iR = i0 + R * p;
-          ok = a[iR] === a[i0]! + R * (a[i1]! - a[i0]!) && b[iR] === b[i0]! + R * (b[i1]! - b[i0]!);
-        }
-        if (!ok) break;
-        R++;
+      let R = 2, iR = s + 2 * p;
+      for (; iR + p <= n; R++, iR += p) {
+        let o = 0;
+        while (o < p && a[iR + o] === a[s + o]! + R * da[o]! && b[iR + o] === b[s + o]! + R * db[o]!) o++;
+        if (o < p) break;
       }
       if (R >= minReps && R * p > bestR * bestP) { bestP = p; bestR = R; }
+      if (s + bestP * bestR + bestP > n) break; // it reaches the end: nothing covers more
     }
     if (bestP === 0) { s++; continue; }
     if (s > gapLo) segs.push({ lo: gapLo, hi: s });
