@@ -57,11 +57,13 @@ const outFile = outArg >= 0 ? args[outArg + 1] : quick ? undefined : join(new UR
 /**
  * Per quantity: warm up for warmupMs (and at least minWarm calls), then up to
  * `samples` samples of ≥ sampleMs each, stopping after maxMs once there are
- * minSamples.
+ * minSamples. The warm-up is long enough for V8 to optimise the generated
+ * sweeps of a recording met for the first time in the process (they start in
+ * its interpreter; measured: 40–80 ms until W1's Hessian settles).
  */
 const SETTINGS = quick
   ? { warmupMs: 10, minWarm: 1, sampleMs: 5, samples: 3, minSamples: 1, maxMs: 100 }
-  : { warmupMs: 40, minWarm: 3, sampleMs: 5, samples: 11, minSamples: 3, maxMs: 2000 };
+  : { warmupMs: 150, minWarm: 3, sampleMs: 5, samples: 11, minSamples: 3, maxMs: 2000 };
 const SIZES = [100, 1000, 100_000];
 /** dense methods (n sweeps) only up to this n */
 const DENSE_MAX = 1000;

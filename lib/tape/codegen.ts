@@ -45,7 +45,7 @@ export type CodegenMode = 'auto' | 'always' | 'off';
 const MODES: readonly CodegenMode[] = ['auto', 'always', 'off'];
 
 /** Recordings smaller than this (computed nodes) stay interpreted under 'auto'. */
-export const CODEGEN_MIN_NODES = 256;
+export const CODEGEN_MIN_NODES = 64;
 /** At most this many loops per recording (beyond it, the structure is not loop-like enough to pay). */
 const MAX_LOOPS = 2000;
 
@@ -96,7 +96,7 @@ export class Generated {
   }
 
   private compiled(k: Kernel): (LoopFn | null)[] {
-    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? new Function('par', ...PARAMS[k], `'use strict';\n${loopSource(s, k)}`) as LoopFn : null)));
+    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? compile(k, loopSource(s, k)) : null)));
   }
 
   /** {@link runTangent} over the whole recording */
@@ -146,6 +146,27 @@ export class Generated {
       else g(par, T, A, AT, K);
     }
   }
+}
+
+/**
+ * Compiled loop functions by source, shared by every recording with the same
+ * loop (the same f at the same size: a one-shot transform in an optimiser's
+ * loop, a re-recording, one prepare per quantity). A new function starts in
+ * V8's interpreter and is optimised only after it has run for a while; the
+ * shared one stays optimised. Cleared when it grows past FUNCTION_CACHE.
+ */
+const functions = new Map<string, LoopFn>();
+const FUNCTION_CACHE = 4096;
+
+function compile(k: Kernel, source: string): LoopFn {
+  const key = `${k}\n${source}`;
+  let fn = functions.get(key);
+  if (!fn) {
+    if (functions.size >= FUNCTION_CACHE) functions.clear();
+    fn = new Function('par', ...PARAMS[k], `'use strict';\n${source}`) as LoopFn;
+    functions.set(key, fn);
+  }
+  return fn;
 }
 
 /** Per recording: the mode and size it was seen with, sweeps seen, and the generated sweeps (null: not worth it). */

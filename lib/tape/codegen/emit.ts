@@ -83,6 +83,10 @@ class Emit {
     return `${arr}[${this.lane(op, o, side)}]`;
   }
 
+  /** the accumulators assigned so far, to emit two branches that contribute to the same ones */
+  snapshot(): Set<string> { return new Set(this.assigned); }
+  restore(to: Set<string>): void { this.assigned = new Set(to); }
+
   private accumulate(v: string, expr: string): string {
     const first = !this.assigned.has(v);
     this.assigned.add(v);
@@ -138,6 +142,11 @@ function partials(o: number, opB: Operand, only?: readonly number[]): string {
   return `const ${[...which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`), ...twice].join(', ')};`;
 }
 
+/** `lin{o}`: all three second partials of offset o are 0 (a linear node: a sum, a difference, a scaling), read per repetition. */
+function linear(o: number, opB: Operand): string {
+  return `const lin${o} = ${opB.kind === 'zero' ? `haa${o} === 0` : `haa${o} === 0 && hab${o} === 0 && hbb${o} === 0`};`;
+}
+
 /** The new values of a node per channel, given its operands' values per channel. */
 type NodeRule = (o: number, a: (string | null)[], b: (string | null)[], opA: Operand, opB: Operand) => string[];
 
@@ -151,6 +160,8 @@ interface ForwardSpec {
   /** repetitions before `keepFrom` store only what is read from memory later (forward mode keeps no tape) */
   fewerStores: boolean;
   rule: NodeRule;
+  /** K lanes: the rule at a linear node (no second partials), chosen per repetition */
+  linearRule?: NodeRule;
 }
 
 /** A forward loop, one lane or K lanes. */
@@ -160,6 +171,7 @@ function forwardLoop(L: Loop, f: ForwardSpec, lanes: boolean): string {
   const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
   const phase = (to: string, storeAll: boolean) => {
     const body = forwardBody(L, e, f, lanes, storeAll), partialLines = L.ops.map(([, opB], o) => partials(o, opB, f.used));
+    if (lanes && f.linearRule) partialLines.push(...L.ops.map(([, opB], o) => linear(o, opB)));
     loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`);
     if (lanes) loop.push(...partialLines, ...e.repLines(), 'for (let k = 0; k < K; k++) {', ...body, '}');
     else loop.push(...body);
@@ -186,7 +198,8 @@ function forwardBody(L: Loop, e: Emit, f: ForwardSpec, lanes: boolean, storeAll:
     });
     const va = bind(opA, 0), vb = bind(opB, 1);
     if (!lanes) body.push(partials(o, opB, f.used));
-    const vals = f.rule(o, va, vb, opA, opB);
+    const full = f.rule(o, va, vb, opA, opB), lin = lanes && f.linearRule ? f.linearRule(o, va, vb, opA, opB) : full;
+    const vals = full.map((v, c) => (v === lin[c] ? v : `lin${o} ? ${lin[c]} : ${v}`));
     // lanes: values of earlier repetitions are read from memory, so carried offsets are stored too
     const store = storeAll || L.read[o] || (lanes && carried.includes(o));
     f.arrs.forEach((arr, c) => {
@@ -246,6 +259,11 @@ const second: ForwardSpec = {
     sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + hab2${o} * ${y}) * ${x}`,
       y === null ? null : `hbb${o} * ${y} * ${y}`, ...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
   ],
+  // a linear node: ÿ = g_a ä + g_b b̈
+  linearRule: (o, [x, x2], [y, y2], opA, opB) => [
+    sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
+    sum(...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
+  ],
 };
 
 /** ā += g_a ȳ, b̄ += g_b ȳ (one lane, the adjoints A) */
@@ -279,7 +297,8 @@ export const emitters = {
     ];
   }),
   // the adjoint A (one lane) as in reverseTangent; then per lane the adjoint's tangents AT
-  reverseTangentK: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => adjoint(L, o, w!, e), (e) => {
+  // (at a linear node they flow back like adjoints: ā̇ += g_a ẏ̄, and the tangents are not read)
+  reverseTangentK: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => [...adjoint(L, o, w!, e), linear(o, L.ops[o]![1])], (e) => {
     const local = targets(L, 'local'), body: string[] = [];
     for (const o of local) body.push(`let AT_l${o};`);
     for (let o = L.p - 1; o >= 0; o--) {
@@ -287,10 +306,13 @@ export const emitters = {
       const wt = `AT_w${o}`, la = e.lane(opA, o, 0), lb = e.lane(opB, o, 1);
       const x = la === null ? null : `xa${o}`, y = lb === null ? null : `yb${o}`;
       body.push(`const ${wt} = ${sum(`AT[${e.out(o)} + k]`, local.includes(o) ? `AT_l${o}` : null)};`);
-      if (x) body.push(`const ${x} = T[${la}];`);
-      if (y) body.push(`const ${y} = T[${lb}];`);
+      const before = e.snapshot();
+      const lin = [e.addK('AT', opA, o, 0, `ga${o} * ${wt}`), e.addK('AT', opB, o, 1, `gb${o} * ${wt}`)];
+      e.restore(before);
       const [ea, eb] = adjointTangent(o, `A_w${o}`, wt, x, y);
-      body.push(e.addK('AT', opA, o, 0, ea!), e.addK('AT', opB, o, 1, eb!));
+      const full = [...(x ? [`const ${x} = T[${la}];`] : []), ...(y ? [`const ${y} = T[${lb}];`] : []),
+        e.addK('AT', opA, o, 0, ea!), e.addK('AT', opB, o, 1, eb!)];
+      body.push(`if (lin${o}) { ${lin.join(' ')} } else { ${full.join(' ')} }`);
     }
     return body;
   }),

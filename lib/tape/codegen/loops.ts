@@ -8,7 +8,7 @@
 import type { SweepTape } from '../fuse.js';
 
 /** Longest pattern looked for. */
-const MAX_PERIOD = 16;
+const MAX_PERIOD = 32;
 
 /** Where a loop node's argument lives. */
 export type Operand =
