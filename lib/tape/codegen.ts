@@ -28,6 +28,7 @@
  * the interpreted kernels then run, as they do with codegen 'off'.
  */
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
+import { secondOrderZeros } from './zeros.js';
 import type { SweepTape } from './fuse.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
@@ -69,7 +70,7 @@ export const codegenMode = (): CodegenMode => mode;
 
 // ---------------------------------------------------------------- the generated sweeps of one recording
 
-type LoopFn = (par: Float64Array, ...args: (Float64Array | number)[]) => void;
+type LoopFn = (par: Float64Array, ...args: (Float64Array | Uint8Array | number)[]) => void;
 
 /**
  * The generated sweeps of one recording structure: loops run generated code,
@@ -116,14 +117,14 @@ export class Generated {
    * from memory later: forward mode keeps no tape of its tangents.
    */
   second(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out = -1): void {
-    const f = this.compiled(K === 1 ? 'second' : 'secondK'), s = this.segments, par = t.par;
+    const f = this.compiled(K === 1 ? 'second' : 'secondK'), s = this.segments, par = t.par, zero = secondOrderZeros(t);
     for (let k = 0; k < s.length; k++) {
       const g = f[k], L = s[k] as Loop;
-      if (!g) { runSecond(t, 0, L.lo, (s[k] as Gap).hi, K, T1, T2, t.nIn); continue; }
+      if (!g) { runSecond(t, 0, L.lo, (s[k] as Gap).hi, K, T1, T2, zero); continue; }
       // every repetition from the one holding out on stores everything
       const keepFrom = out < 0 ? 0 : out >= L.lo && out < L.lo + L.p * L.R ? Math.floor((out - L.lo) / L.p) : L.R;
-      if (K === 1) g(par, T1, T2, keepFrom);
-      else g(par, T1, T2, keepFrom, K);
+      if (K === 1) g(par, T1, T2, keepFrom, zero);
+      else g(par, T1, T2, keepFrom, zero, K);
     }
   }
 

@@ -26,6 +26,8 @@ export interface SweepTape {
   readonly blocks: readonly Block[];
   /** some partial is not finite: sweep with the careful kernels */
   readonly nonFinite?: boolean;
+  /** changes when the partials change in place (a replayed recording); a compacted copy is rebuilt instead */
+  readonly version?: number;
 }
 
 /** A compacted recording and where its outputs went. */

@@ -15,6 +15,7 @@ import {
 import { evalNode, type Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
 import { generated } from './codegen.js';
+import { secondOrderZeros } from './zeros.js';
 
 // A SweepTape with block nodes is always a recording itself (a compacted copy has none), hence `t as Tape` for blocks.
 
@@ -59,7 +60,8 @@ export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
 export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out?: number): void {
   const g = generated(t);
   if (g) return g.second(t, K, T1, T2, out);
-  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2, t.nIn), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
+  const zero = t.nonFinite ? undefined : secondOrderZeros(t);
+  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2, zero), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
 }
 
 /** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */
@@ -113,6 +115,7 @@ export function reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
  */
 export function replay(t: Tape): void {
   t.nonFinite = false;
+  t.version++;
   forwardOrder(
     t,
     (lo, hi) => {

@@ -93,6 +93,8 @@ export class Tape {
   readonly blocks: Block[] = [];
   /** some node's partials are not all finite: sweeps use the careful kernels (see kernels.ts `mz`) */
   nonFinite = false;
+  /** bumped whenever the stored partials change (a replay): caches derived from them (lib/tape/zeros.ts) check it */
+  version = 0;
   /** true once user code read a primal (`.value`): f may have branched on it */
   primalRead = false;
 

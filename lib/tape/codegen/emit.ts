@@ -133,12 +133,12 @@ const times = (g: string, v: string | null): string | null => (v === null ? null
 
 /**
  * The partials of offset o, as constants: all five, or (g_a, h_aa) when there
- * is no second argument; with h_ab also 2·h_ab (as hab2).
+ * is no second argument; with h_ab also 2·h_ab (as h2ab).
  */
 function partials(o: number, opB: Operand, only?: readonly number[]): string {
   const names = ['ga', 'gb', 'haa', 'hab', 'hbb'];
   const which = (only ?? [0, 1, 2, 3, 4]).filter((k) => opB.kind !== 'zero' || k === 0 || k === 2);
-  const twice = which.includes(3) ? [`hab2${o} = 2 * hab${o}`] : [];
+  const twice = which.includes(3) ? [`h2ab${o} = 2 * hab${o}`] : [];
   return `const ${[...which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`), ...twice].join(', ')};`;
 }
 
@@ -162,6 +162,8 @@ interface ForwardSpec {
   rule: NodeRule;
   /** K lanes: the rule at a linear node (no second partials), chosen per repetition */
   linearRule?: NodeRule;
+  /** the channel that is 0 where the mask Z says so (lib/tape/zeros.ts): not read there, 0 written */
+  zeroMask?: string;
 }
 
 /** A forward loop, one lane or K lanes. */
@@ -172,6 +174,7 @@ function forwardLoop(L: Loop, f: ForwardSpec, lanes: boolean): string {
   const phase = (to: string, storeAll: boolean) => {
     const body = forwardBody(L, e, f, lanes, storeAll), partialLines = L.ops.map(([, opB], o) => partials(o, opB, f.used));
     if (lanes && f.linearRule) partialLines.push(...L.ops.map(([, opB], o) => linear(o, opB)));
+    if (lanes && f.zeroMask) partialLines.push(...L.ops.map((_, o) => `const z${o} = Z[i + ${o}] === 1;`));
     loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`);
     if (lanes) loop.push(...partialLines, ...e.repLines(), 'for (let k = 0; k < K; k++) {', ...body, '}');
     else loop.push(...body);
@@ -191,7 +194,8 @@ function forwardBody(L: Loop, e: Emit, f: ForwardSpec, lanes: boolean, storeAll:
     const bind = (op: Operand, side: number) => f.arrs.map((arr) => {
       if (f.zeroAtInputs.includes(arr) && readsInput(L, op)) return null;
       const v = lanes ? e.valueK(arr, op, o, side) : e.value(arr, op, o, side);
-      if (v === null || !v.includes('[')) return v;
+      // (the masked channel is read once, inside the branch that needs it)
+      if (v === null || !v.includes('[') || arr === f.zeroMask) return v;
       const name = `${arr}_${side ? 'b' : 'a'}${o}`;
       body.push(`const ${name} = ${v};`);
       return name;
@@ -199,7 +203,10 @@ function forwardBody(L: Loop, e: Emit, f: ForwardSpec, lanes: boolean, storeAll:
     const va = bind(opA, 0), vb = bind(opB, 1);
     if (!lanes) body.push(partials(o, opB, f.used));
     const full = f.rule(o, va, vb, opA, opB), lin = lanes && f.linearRule ? f.linearRule(o, va, vb, opA, opB) : full;
-    const vals = full.map((v, c) => (v === lin[c] ? v : `lin${o} ? ${lin[c]} : ${v}`));
+    const vals = full.map((v, c) => {
+      const picked = v === lin[c] ? v : `lin${o} ? ${lin[c]} : ${v}`;
+      return f.arrs[c] === f.zeroMask ? `${lanes ? `z${o}` : `Z[i + ${o}] === 1`} ? 0 : ${picked}` : picked;
+    });
     // lanes: values of earlier repetitions are read from memory, so carried offsets are stored too
     const store = storeAll || L.read[o] || (lanes && carried.includes(o));
     f.arrs.forEach((arr, c) => {
@@ -253,10 +260,10 @@ const tangent: ForwardSpec = {
 
 // ÿ = g_a ä + g_b b̈ + (h_aa ȧ + 2 h_ab ḃ) ȧ + h_bb ḃ²; ä = 0 at an input (the sweep's contract: the path is x + t·a)
 const second: ForwardSpec = {
-  arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true,
+  arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true, zeroMask: 'T2',
   rule: (o, [x, x2], [y, y2], opA, opB) => [
     sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
-    sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + hab2${o} * ${y}) * ${x}`,
+    sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + h2ab${o} * ${y}) * ${x}`,
       y === null ? null : `hbb${o} * ${y} * ${y}`, ...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
   ],
   // a linear node: ÿ = g_a ä + g_b b̈
@@ -321,8 +328,8 @@ export type Kernel = keyof typeof emitters;
 
 /** Parameters of the generated function of each kernel (after `par`). */
 export const PARAMS: Record<Kernel, string[]> = {
-  tangent: ['T'], second: ['T1', 'T2', 'keepFrom'], reverse: ['A'], reverseTangent: ['T', 'A', 'AT'],
-  tangentK: ['T', 'K'], secondK: ['T1', 'T2', 'keepFrom', 'K'], reverseTangentK: ['T', 'A', 'AT', 'K'],
+  tangent: ['T'], second: ['T1', 'T2', 'keepFrom', 'Z'], reverse: ['A'], reverseTangent: ['T', 'A', 'AT'],
+  tangentK: ['T', 'K'], secondK: ['T1', 'T2', 'keepFrom', 'Z', 'K'], reverseTangentK: ['T', 'A', 'AT', 'K'],
 };
 
 /** The source of one loop's kernel. */
