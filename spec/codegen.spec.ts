@@ -530,7 +530,7 @@ describe('codegen: the sources of the Rosenbrock loop', () => {
     L = loopsOf(findSegments(compacted(prepare(chain, randomVector(mulberry32(9), 50))).tape, 4))[0]!;
     expect([L.p, L.R]).to.deep.equal([2, 48]);
   });
-  const kernels: Kernel[] = ['tangent', 'second', 'reverse', 'reverseTangent', 'tangentK', 'secondK', 'reverseTangentK'];
+  const kernels: Kernel[] = ['tangent', 'second', 'secondZ', 'reverse', 'reverseTangent', 'tangentK', 'secondK', 'secondZK', 'reverseTangentK'];
 
   it('every kernel has parameters, and the K-lane forms take K last', () => {
     expect(Object.keys(PARAMS).sort()).to.deep.equal([...kernels].sort());

@@ -28,7 +28,7 @@
  * the interpreted kernels then run, as they do with codegen 'off'.
  */
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
-import { secondOrderZeros } from './zeros.js';
+import { anyMarked, secondOrderZeros } from './zeros.js';
 import type { SweepTape } from './fuse.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
@@ -117,15 +117,28 @@ export class Generated {
    * from memory later: forward mode keeps no tape of its tangents.
    */
   second(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out = -1): void {
-    const f = this.compiled(K === 1 ? 'second' : 'secondK'), s = this.segments, par = t.par, zero = secondOrderZeros(t);
+    const s = this.segments, par = t.par, zero = secondOrderZeros(t), masked = this.maskedLoops(zero);
+    const f = this.compiled(K === 1 ? 'second' : 'secondK'), fz = masked ? this.compiled(K === 1 ? 'secondZ' : 'secondZK') : f;
     for (let k = 0; k < s.length; k++) {
-      const g = f[k], L = s[k] as Loop;
-      if (!g) { runSecond(t, 0, L.lo, (s[k] as Gap).hi, K, T1, T2, zero); continue; }
+      const L = s[k] as Loop, g = masked?.[k] ? fz[k] : f[k];
+      if (!g) { runSecond(t, 0, L.lo, (s[k] as Gap).hi, K, T1, T2, t.nIn, zero); continue; }
       // every repetition from the one holding out on stores everything
       const keepFrom = out < 0 ? 0 : out >= L.lo && out < L.lo + L.p * L.R ? Math.floor((out - L.lo) / L.p) : L.R;
-      if (K === 1) g(par, T1, T2, keepFrom, zero);
-      else g(par, T1, T2, keepFrom, zero, K);
+      if (K === 1) g(par, T1, T2, keepFrom, zero!);
+      else g(par, T1, T2, keepFrom, zero!, K);
     }
+  }
+
+  private maskSeen: Uint8Array | null = null;
+  private masked: boolean[] | null = null;
+  /** per segment: does the mask mark a node of this loop (then the masked form runs)? null: no mask */
+  private maskedLoops(zero: Uint8Array | null): boolean[] | null {
+    if (!zero) return null;
+    if (zero !== this.maskSeen) {
+      this.maskSeen = zero;
+      this.masked = this.segments.map((s) => isLoop(s) && anyMarked(zero, s.lo, s.lo + s.p * s.R));
+    }
+    return this.masked;
   }
 
   /** {@link runReverse} over the whole recording, one lane */

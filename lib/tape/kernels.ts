@@ -52,13 +52,13 @@ export function runTangent(r: Run, base: number, lo: number, hi: number, K: numb
 }
 
 /**
- * Order-2 Taylor lanes. `zero` (lib/tape/zeros.ts, for the tape's own nodes)
- * marks slots whose second coefficient is 0 in every lane: a node whose
- * arguments are both such slots does not read T2, and writes 0 if it is one
- * itself.
+ * Order-2 Taylor lanes. Slots up to `zeroT2` (the inputs: T2 = 0 there) and
+ * the slots `zero` marks (lib/tape/zeros.ts, for the tape's own nodes) have a
+ * second coefficient of 0 in every lane: a node whose arguments are both such
+ * slots does not read T2, and writes 0 if it is marked itself.
  */
 export function runSecond(
-  r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, zero?: Uint8Array,
+  r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, zeroT2 = -1, zero?: Uint8Array | null,
 ): void {
   if (r.nonFinite) return careful.second(r, base, lo, hi, K, T1, T2);
   if (K === 1) return second1(r, base, lo, hi, T1, T2, zero);
@@ -67,8 +67,8 @@ export function runSecond(
     const j = i - base, q = j * NPAR;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab2 = 2 * par[q + 3]!, hbb = par[q + 4]!;
     const ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
-    if (zero !== undefined && zero[ai] === 1 && zero[bi] === 1) {
-      if (zero[i] === 1) {
+    if ((ai <= zeroT2 || (zero && zero[ai] === 1)) && (bi <= zeroT2 || (zero && zero[bi] === 1))) {
+      if (zero && zero[i] === 1) {
         for (let k = 0; k < K; k++) { T1[iy + k] = ga * T1[ia + k]! + gb * T1[ib + k]!; T2[iy + k] = 0; }
         continue;
       }
@@ -189,13 +189,13 @@ function tangent1(r: Run, base: number, lo: number, hi: number, T: Float64Array)
   }
 }
 
-function second1(r: Run, base: number, lo: number, hi: number, T1: Float64Array, T2: Float64Array, zero?: Uint8Array): void {
+function second1(r: Run, base: number, lo: number, hi: number, T1: Float64Array, T2: Float64Array, zero?: Uint8Array | null): void {
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
     const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
     const ga = par[q]!, gb = par[q + 1]!, x = T1[ai]!, y = T1[bi]!;
     T1[i] = ga * x + gb * y;
-    T2[i] = zero !== undefined && zero[i] === 1 ? 0
+    T2[i] = zero && zero[i] === 1 ? 0
       : ga * T2[ai]! + gb * T2[bi]! + (par[q + 2]! * x + 2 * par[q + 3]! * y) * x + par[q + 4]! * y * y;
   }
 }

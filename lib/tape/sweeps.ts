@@ -60,8 +60,8 @@ export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
 export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out?: number): void {
   const g = generated(t);
   if (g) return g.second(t, K, T1, T2, out);
-  const zero = t.nonFinite ? undefined : secondOrderZeros(t);
-  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2, zero), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
+  const zero = t.nonFinite ? null : secondOrderZeros(t);
+  forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2, t.nIn, zero), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
 }
 
 /** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */

@@ -15,16 +15,18 @@
 import { NPAR } from './kernels.js';
 import type { SweepTape } from './fuse.js';
 
-const cache = new WeakMap<SweepTape, { version: number; mask: Uint8Array }>();
+const cache = new WeakMap<SweepTape, { version: number; n: number; mask: Uint8Array | null }>();
 
 /**
  * mask[s] = 1 where slot s's second coefficient is 0 along every direction:
  * slot 0, the inputs, and every scalar node with zero second partials whose
- * arguments are such slots (block nodes: 0, not examined).
+ * arguments are such slots (block nodes: 0, not examined). Null when no
+ * computed node is marked (the sweeps then skip only the inputs, which they
+ * know without a mask).
  */
-export function secondOrderZeros(t: SweepTape): Uint8Array {
+export function secondOrderZeros(t: SweepTape): Uint8Array | null {
   const version = t.version ?? 0, hit = cache.get(t);
-  if (hit && hit.version === version && hit.mask.length === t.n) return hit.mask;
+  if (hit && hit.version === version && hit.n === t.n) return hit.mask;
   const { n, nIn, a, b, par } = t, mask = new Uint8Array(n);
   mask.fill(1, 0, nIn + 1);
   let lo = nIn + 1;
@@ -39,6 +41,15 @@ export function secondOrderZeros(t: SweepTape): Uint8Array {
     lo = blk.out + blk.size;
   }
   run(lo, n);
-  cache.set(t, { version, mask });
-  return mask;
+  let marked = 0;
+  for (let i = nIn + 1; i < n; i++) marked |= mask[i]!;
+  const result = marked ? mask : null;
+  cache.set(t, { version, n, mask: result });
+  return result;
+}
+
+/** Does the mask mark any slot in [lo, hi)? */
+export function anyMarked(mask: Uint8Array, lo: number, hi: number): boolean {
+  for (let i = lo; i < hi; i++) if (mask[i] === 1) return true;
+  return false;
 }

@@ -273,6 +273,9 @@ const second: ForwardSpec = {
   ],
 };
 
+/** The same without the mask: for loops where it marks no node. */
+const secondUnmasked: ForwardSpec = { ...second, zeroMask: undefined };
+
 /** ā += g_a ȳ, b̄ += g_b ȳ (one lane, the adjoints A) */
 function adjoint(L: Loop, o: number, w: string, e: Emit, only?: number[]): string[] {
   const [opA, opB] = L.ops[o]!;
@@ -288,9 +291,11 @@ const adjointTangent = (o: number, w: string, wt: string, x: string | null, y: s
 /** The emitters, by kernel; the `…K` forms sweep K lanes. */
 export const emitters = {
   tangent: (L: Loop) => forwardLoop(L, tangent, false),
-  second: (L: Loop) => forwardLoop(L, second, false),
+  second: (L: Loop) => forwardLoop(L, secondUnmasked, false),
+  secondZ: (L: Loop) => forwardLoop(L, second, false),
   tangentK: (L: Loop) => forwardLoop(L, tangent, true),
-  secondK: (L: Loop) => forwardLoop(L, second, true),
+  secondK: (L: Loop) => forwardLoop(L, secondUnmasked, true),
+  secondZK: (L: Loop) => forwardLoop(L, second, true),
   reverse: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => adjoint(L, o, w!, e, [0, 1])),
   reverseTangent: (L: Loop) => reverseLoop(L, ['A', 'AT'], (o, [w, wt], e) => {
     const [opA, opB] = L.ops[o]!;
@@ -328,8 +333,8 @@ export type Kernel = keyof typeof emitters;
 
 /** Parameters of the generated function of each kernel (after `par`). */
 export const PARAMS: Record<Kernel, string[]> = {
-  tangent: ['T'], second: ['T1', 'T2', 'keepFrom', 'Z'], reverse: ['A'], reverseTangent: ['T', 'A', 'AT'],
-  tangentK: ['T', 'K'], secondK: ['T1', 'T2', 'keepFrom', 'Z', 'K'], reverseTangentK: ['T', 'A', 'AT', 'K'],
+  tangent: ['T'], second: ['T1', 'T2', 'keepFrom', 'Z'], secondZ: ['T1', 'T2', 'keepFrom', 'Z'], reverse: ['A'], reverseTangent: ['T', 'A', 'AT'],
+  tangentK: ['T', 'K'], secondK: ['T1', 'T2', 'keepFrom', 'Z', 'K'], secondZK: ['T1', 'T2', 'keepFrom', 'Z', 'K'], reverseTangentK: ['T', 'A', 'AT', 'K'],
 };
 
 /** The source of one loop's kernel. */
