@@ -261,7 +261,8 @@ function timeIt(fn: () => unknown, quick: boolean): { ms: number; repeats: numbe
  */
 function pairedRatio(a: () => unknown, b: () => unknown, quick: boolean): number {
   const run = (fn: () => unknown) => { const t0 = now(); sink += (fn() as Float64Array)[0] ?? 0; return now() - t0; };
-  run(a); run(b);
+  // warm-up: a few of each first (V8 optimises new code, generated sweeps included, only after it has run a while)
+  for (let w = 0; w < (quick ? 1 : 4); w++) { run(a); run(b); }
   const ratios: number[] = [], pairs = quick ? 5 : 31;
   for (let i = 0; i < pairs; i++) {
     if (i % 2) { const ta = run(a); ratios.push(ta / run(b)); } else { const tb = run(b); ratios.push(run(a) / tb); }
