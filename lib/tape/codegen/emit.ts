@@ -54,9 +54,24 @@ class Emit {
   lane(op: Operand, o: number, side: number): string | null {
     if (op.kind === 'zero') return null;
     if (op.kind === 'local') return `${this.out(op.o)} + k`;
+    return `${this.base(op, o, side)} + k`;
+  }
+
+  /** lanes: an operand's slot × K, computed once per repetition */
+  private base(op: Operand, o: number, side: number): string {
     const m = `m${o}_${side}`;
     if (!this.rep.has(m)) this.rep.set(m, `(${this.slot(op, o, side)}) * K`);
-    return `${m} + k`;
+    return m;
+  }
+
+  /** a block of lanes: lane kb + l of the operand's value (this and the previous repetition's values are variables) */
+  valueB(arr: string, op: Operand, o: number, side: number, l: number): string | null {
+    switch (op.kind) {
+      case 'zero': return null;
+      case 'local': return `${arr}_v${op.o}_${l}`;
+      case 'carried': return `${arr}_c${op.o}_${l}`;
+      default: return `${arr}[${this.base(op, o, side)} + kb + ${l}]`;
+    }
   }
 
   /** lanes: the index base of offset o's own slot */
@@ -166,13 +181,41 @@ interface ForwardSpec {
   zeroMask?: string;
 }
 
+/** Lanes per block in the blocked K-lane form, and the longest pattern it is used for (its body is p × BLOCK nodes). */
+const BLOCK = 4, BLOCK_MAX_PERIOD = 8;
+
+/**
+ * A forward loop over K lanes in blocks of BLOCK lanes (then one lane at a
+ * time for the rest): within a block the previous repetition's values stay in
+ * variables, as in the one-lane form, so only what is read later is stored.
+ */
+function forwardBlocked(L: Loop, f: ForwardSpec): string {
+  const block = (width: number, head: string) => {
+    const e = new Emit(L, false), carried = targets(L, 'carried'), lanes = [...Array(width).keys()];
+    const init = carried.flatMap((o) => f.arrs.flatMap((arr) => lanes.map((l) => `let ${arr}_c${o}_${l} = ${arr}[${L.lo - L.p + o} * K + kb + ${l}];`)));
+    const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
+    const phase = (to: string, storeAll: boolean) => {
+      const body = lanes.flatMap((l) => forwardBody(L, e, f, 'block', storeAll, l));
+      const perRep = L.ops.map(([, opB], o) => partials(o, opB, f.used));
+      if (f.linearRule) perRep.push(...L.ops.map(([, opB], o) => linear(o, opB)));
+      if (f.zeroMask) perRep.push(...L.ops.map((_, o) => `const z${o} = Z[i + ${o}] === 1;`));
+      loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`, ...perRep, ...e.repLines(), ...body, ...e.step, '}');
+    };
+    if (f.fewerStores) phase('keepFrom', false);
+    phase(String(L.R), true);
+    return [head, ...e.pre, ...init, ...loop, '}'];
+  };
+  return ['let kb = 0;', ...block(BLOCK, `for (; kb + ${BLOCK} <= K; kb += ${BLOCK}) {`), ...block(1, 'for (; kb < K; kb++) {')].join('\n');
+}
+
 /** A forward loop, one lane or K lanes. */
 function forwardLoop(L: Loop, f: ForwardSpec, lanes: boolean): string {
+  if (lanes && L.p <= BLOCK_MAX_PERIOD) return forwardBlocked(L, f);
   const e = new Emit(L, false), carried = targets(L, 'carried');
   if (!lanes) for (const o of carried) for (const arr of f.arrs) e.pre.push(`let ${arr}_c${o} = ${arr}[${L.lo - L.p + o}];`);
   const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
   const phase = (to: string, storeAll: boolean) => {
-    const body = forwardBody(L, e, f, lanes, storeAll), partialLines = L.ops.map(([, opB], o) => partials(o, opB, f.used));
+    const body = forwardBody(L, e, f, lanes ? 'lanes' : 'one', storeAll), partialLines = L.ops.map(([, opB], o) => partials(o, opB, f.used));
     if (lanes && f.linearRule) partialLines.push(...L.ops.map(([, opB], o) => linear(o, opB)));
     if (lanes && f.zeroMask) partialLines.push(...L.ops.map((_, o) => `const z${o} = Z[i + ${o}] === 1;`));
     loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`);
@@ -185,18 +228,22 @@ function forwardLoop(L: Loop, f: ForwardSpec, lanes: boolean): string {
   return [...e.pre, ...loop].join('\n');
 }
 
-/** One repetition (lanes: one lane of it) of a forward loop. */
-function forwardBody(L: Loop, e: Emit, f: ForwardSpec, lanes: boolean, storeAll: boolean): string[] {
-  const body: string[] = [], carried = targets(L, 'carried');
+/**
+ * One repetition of a forward loop: 'one' lane; one lane k of 'lanes' (values
+ * of earlier repetitions in memory); lane kb + l of a 'block' (values of the
+ * previous repetition in variables suffixed _l).
+ */
+function forwardBody(L: Loop, e: Emit, f: ForwardSpec, mode: 'one' | 'lanes' | 'block', storeAll: boolean, l = 0): string[] {
+  const body: string[] = [], carried = targets(L, 'carried'), lanes = mode !== 'one', sfx = mode === 'block' ? `_${l}` : '';
   for (let o = 0; o < L.p; o++) {
     const [opA, opB] = L.ops[o]!;
     // each operand read from memory once, into a constant (the formulas use some twice)
     const bind = (op: Operand, side: number) => f.arrs.map((arr) => {
       if (f.zeroAtInputs.includes(arr) && readsInput(L, op)) return null;
-      const v = lanes ? e.valueK(arr, op, o, side) : e.value(arr, op, o, side);
+      const v = mode === 'one' ? e.value(arr, op, o, side) : mode === 'lanes' ? e.valueK(arr, op, o, side) : e.valueB(arr, op, o, side, l);
       // (the masked channel is read once, inside the branch that needs it)
       if (v === null || !v.includes('[') || arr === f.zeroMask) return v;
-      const name = `${arr}_${side ? 'b' : 'a'}${o}`;
+      const name = `${arr}_${side ? 'b' : 'a'}${o}${sfx}`;
       body.push(`const ${name} = ${v};`);
       return name;
     });
@@ -207,14 +254,14 @@ function forwardBody(L: Loop, e: Emit, f: ForwardSpec, lanes: boolean, storeAll:
       const picked = v === lin[c] ? v : `lin${o} ? ${lin[c]} : ${v}`;
       return f.arrs[c] === f.zeroMask ? `${lanes ? `z${o}` : `Z[i + ${o}] === 1`} ? 0 : ${picked}` : picked;
     });
-    // lanes: values of earlier repetitions are read from memory, so carried offsets are stored too
-    const store = storeAll || L.read[o] || (lanes && carried.includes(o));
+    // 'lanes': values of earlier repetitions are read from memory, so carried offsets are stored too
+    const store = storeAll || L.read[o] || (mode === 'lanes' && carried.includes(o));
     f.arrs.forEach((arr, c) => {
-      const at = lanes ? `${e.out(o)} + k` : `i + ${o}`;
-      body.push(`const ${arr}_v${o} = ${vals[c]};${store ? ` ${arr}[${at}] = ${arr}_v${o};` : ''}`);
+      const at = mode === 'one' ? `i + ${o}` : mode === 'lanes' ? `${e.out(o)} + k` : `${e.out(o)} + kb + ${l}`;
+      body.push(`const ${arr}_v${o}${sfx} = ${vals[c]};${store ? ` ${arr}[${at}] = ${arr}_v${o}${sfx};` : ''}`);
     });
   }
-  if (!lanes) for (const o of carried) for (const arr of f.arrs) body.push(`${arr}_c${o} = ${arr}_v${o};`);
+  if (mode !== 'lanes') for (const o of carried) for (const arr of f.arrs) body.push(`${arr}_c${o}${sfx} = ${arr}_v${o}${sfx};`);
   return body;
 }
 
