@@ -20,8 +20,11 @@
  * kernels (lib/tape/kernels.ts). The formulas are those of the kernels, term
  * for term; only where a value lives changes. None of it names an op.
  *
- * With K lanes, each repetition reads its partials and slots once and then
- * loops over the lanes, this repetition's values in variables. The Taylor-2
+ * With K lanes, each repetition reads its partials and slots once. Forward
+ * loops then run blocks of four lanes (loops of up to 8 nodes per repetition),
+ * the previous repetition's values of each lane in variables as in the
+ * one-lane form; the reverse loop runs over the lanes one at a time, this
+ * repetition's adjoint tangents in variables. The Taylor-2
  * forms also skip the (zero) second coefficients of inputs, and of the nodes
  * lib/tape/zeros.ts marks, and store only what is read again.
  *

@@ -6,9 +6,10 @@
  * One lane: an argument that is a node of the same repetition ('local') or of
  * the previous one ('carried') is a variable — its value going forward, the
  * adjoint it collects going back — so chains such as s ← s + termᵢ stay in
- * registers. K lanes: per repetition the partials and slots are read once,
- * then a loop over lanes in which this repetition's values (and adjoint
- * tangents) are variables; values of earlier repetitions are in memory.
+ * registers. K lanes: per repetition the partials and slots are read once;
+ * forward loops then go in blocks of four lanes, each lane's values of this
+ * and the previous repetition in variables (short loops; longer ones, and the
+ * reverse loop, run one lane at a time with earlier repetitions in memory).
  *
  * A generated function takes (par, …work arrays, …numbers), see PARAMS.
  */
