@@ -256,19 +256,23 @@ function timeIt(fn: () => unknown, quick: boolean): { ms: number; repeats: numbe
 }
 
 /**
- * median over samples of (time of a) ÷ (time of b), a and b run back to back
- * in alternating order (so drifting load and the order cancel)
+ * (time of a) ÷ (time of b), a and b run back to back in both orders: the
+ * geometric mean of the median ratio with a first and the median with b
+ * first. Whichever runs second in a pair can be much faster (35% on a fresh
+ * W5 call, measured: the first leaves the heap and caches warm), so a median
+ * over alternating pairs would take one order's side; the two medians cancel
+ * the order, and drifting load too.
  */
 function pairedRatio(a: () => unknown, b: () => unknown, quick: boolean): number {
   const run = (fn: () => unknown) => { const t0 = now(); sink += (fn() as Float64Array)[0] ?? 0; return now() - t0; };
   // warm-up: a few of each first (V8 optimises new code, generated sweeps included, only after it has run a while)
   for (let w = 0; w < (quick ? 1 : 4); w++) { run(a); run(b); }
-  const ratios: number[] = [], pairs = quick ? 5 : 31;
+  const aFirst: number[] = [], bFirst: number[] = [], pairs = quick ? 6 : 32;
   for (let i = 0; i < pairs; i++) {
-    if (i % 2) { const ta = run(a); ratios.push(ta / run(b)); } else { const tb = run(b); ratios.push(run(a) / tb); }
+    if (i % 2) { const ta = run(a); aFirst.push(ta / run(b)); } else { const tb = run(b); bFirst.push(run(a) / tb); }
   }
-  ratios.sort((p, q) => p - q);
-  return ratios[ratios.length >> 1]!;
+  const median = (v: number[]) => v.sort((p, q) => p - q)[v.length >> 1]!;
+  return Math.sqrt(median(aFirst) * median(bFirst));
 }
 
 export interface Row {
@@ -664,7 +668,7 @@ ${spRows}
 - ${bigLine('sines')}.
 - ${bigLine('rosenbrock')}.
 - Dense Hessians: ${denseSparse ? `the colouring needs n colours, so 'sparse' is n HVPs (forward-over-reverse) after a full detection; sweep against the hyper-dual lanes: ${denseSparse}.` : 'none measured.'}
-  'auto' takes 'sparse' only when the colours are at most n/4 (it ran 'sparse' on ${sparseWins.length} and the dense lanes on ${denseFallback.length} of the lines above); on dense f its detection stops as soon as one nonlinear node mixes more than n/4 inputs. What that costs on a fresh call (recording, detection, sweeps) against a fresh hyperdual-K call, the median ratio of ${meta.quick ? 5 : 31} back-to-back pairs: ${overheadText}. The detection is one pass over the recording, so it weighs most where the dense sweeps are few (n ≤ ${DEFAULT_LANES}: a single sweep); a prepared recording detects once, not at every \`.at(x)\`.
+  'auto' takes 'sparse' only when the colours are at most n/4 (it ran 'sparse' on ${sparseWins.length} and the dense lanes on ${denseFallback.length} of the lines above); on dense f its detection stops as soon as one nonlinear node mixes more than n/4 inputs. What that costs on a fresh call (recording, detection, sweeps) against a fresh hyperdual-K call, the ratio of ${meta.quick ? 6 : 32} back-to-back pairs (geometric mean of the medians in each order): ${overheadText}. The detection is one pass over the recording, so it weighs most where the dense sweeps are few (n ≤ ${DEFAULT_LANES}: a single sweep); a prepared recording detects once, not at every \`.at(x)\`.
 
 ## Recommendation
 
