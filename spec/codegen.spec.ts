@@ -28,7 +28,7 @@
  */
 import { expect } from 'chai';
 import {
-  CODEGEN_MIN_NODES, add, cos, exp, log, mul, neg, prepare, setCodegen, sin, softplus, sqrt, tanh, type CodegenMode, type Num, type Prepared,
+  CODEGEN_MIN_NODES, add, cos, exp, log, mul, prepare, setCodegen, sin, sqrt, tanh, type CodegenMode, type Num, type Prepared,
 } from '../lib/index.js';
 import { Generated, codegenMode, generated } from '../lib/tape/codegen.js';
 import { findSegments, isLoop, type Loop, type Operand, type Segment } from '../lib/tape/codegen/loops.js';
@@ -37,6 +37,7 @@ import { fuse, type SweepTape } from '../lib/tape/fuse.js';
 import { forwardSecond, forwardTangent, reverse, reverseTangent } from '../lib/tape/sweeps.js';
 import { rosenbrock, trigonometric } from '../scripts/workloads/index.js';
 import { mulberry32, randomVector } from './support/random.js';
+import { logisticChain } from './support/chains.js';
 
 /**
  * Generated against interpreted: the generated code evaluates the kernels'
@@ -122,20 +123,12 @@ const input: F = (x) => {
   return x[3]!;
 };
 /**
- * Logistic regression over 6 samples of 26 features (the weights are the
- * inputs): each sample is a repetition of about 28 nodes, so the loop's
- * period runs past 22 (two-digit offsets: generated names must not collide),
- * and its first nodes are linear in the inputs (second coefficients exactly 0).
+ * Logistic regression over 6 samples of 26 features: each sample is a
+ * repetition of about 28 nodes, so the loop's period runs past 22 (two-digit
+ * offsets: generated names must not collide), and its first nodes are linear
+ * in the inputs (second coefficients exactly 0).
  */
-const logisticLong: F = (w) => {
-  let s: Num = 0;
-  for (let i = 0; i < 6; i++) {
-    let z: Num = 0;
-    for (let j = 0; j < w.length; j++) z = add(z, mul(Math.cos(1 + i * w.length + j), w[j]!));
-    s = add(s, softplus(i % 2 ? z : neg(z)));
-  }
-  return s;
-};
+const logisticLong: F = logisticChain(6);
 /** A random program of 80 nodes (seeded): arguments picked anywhere before, bounded ops. */
 const program = (seed: number): F => (x) => {
   const rand = mulberry32(seed), vals: Num[] = [...x], pick = () => vals[Math.floor(rand() * vals.length)]!;

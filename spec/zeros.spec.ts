@@ -5,24 +5,17 @@
  * sweep, and for staleness: the mask follows the partials through `.at()`.
  */
 import { expect } from 'chai';
-import { add, hessianDiagonal, mul, neg, prepare, setCodegen, sin, softplus, type Num } from '../lib/index.js';
+import { add, hessianDiagonal, prepare, setCodegen, sin, type Num } from '../lib/index.js';
 import { runSecond } from '../lib/tape/kernels.js';
 import { secondOrderZeros } from '../lib/tape/zeros.js';
 import type { SweepTape } from '../lib/tape/fuse.js';
 import { mulberry32, randomVector } from './support/random.js';
+import { logisticChain } from './support/chains.js';
 
 type F = (x: Num[]) => Num;
 
-/** Σᵢ softplus(±Σⱼ cᵢⱼ wⱼ): a linear layer (zero second coefficients) under a nonlinear one. */
-const logistic: F = (w) => {
-  let s: Num = 0;
-  for (let i = 0; i < 5; i++) {
-    let z: Num = 0;
-    for (let j = 0; j < w.length; j++) z = add(z, mul(Math.cos(1 + i * w.length + j), w[j]!));
-    s = add(s, softplus(i % 2 ? z : neg(z)));
-  }
-  return s;
-};
+/** Σᵢ softplus(±Σⱼ cᵢⱼ wⱼ) over 5 samples: a linear layer (zero second coefficients) under a nonlinear one. */
+const logistic: F = logisticChain(5);
 
 /** The tapes a prepared recording sweeps: the recording itself and its compacted copy. */
 function tapes(f: F, x: number[]): SweepTape[] {

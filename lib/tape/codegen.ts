@@ -224,11 +224,14 @@ function build(t: SweepTape, m: CodegenMode): Generated | null {
  * first sweep under 'auto').
  */
 export function generated(t: SweepTape): Generated | null {
-  if (mode === 'off' || t.nonFinite || t.blocks.length) return null;
+  if (!eligible(t)) return null;
   const e = entry(t);
   if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 3)) e.gen = build(t, mode);
   return e.gen ?? null;
 }
+
+/** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */
+const eligible = (t: SweepTape): boolean => mode !== 'off' && !t.nonFinite && t.blocks.length === 0;
 
 function entry(t: SweepTape): Entry {
   let e = cache.get(t);
@@ -258,7 +261,7 @@ export interface CodegenInfo {
  * run interpreted.
  */
 export function codegenInfo(t: SweepTape): CodegenInfo | null {
-  if (mode === 'off' || t.nonFinite || t.blocks.length) return null;
+  if (!eligible(t)) return null;
   const e = entry(t);
   if (e.gen === undefined) e.gen = build(t, mode);
   const g = e.gen;

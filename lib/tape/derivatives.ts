@@ -26,11 +26,7 @@ export class Workspace<T extends SweepTape = SweepTape> {
   }
   /** the k-th work array, zeroed, with room for `lanes` lanes per node */
   get(k: number, lanes: number): Float64Array {
-    const size = this.tape.n * lanes;
-    let w = this.arrays[k];
-    if (!w || w.length < size) w = this.arrays[k] = new Float64Array(size);
-    else w.fill(0, 0, size);
-    return w;
+    return this.array(k, lanes, this.tape.n * lanes);
   }
   /**
    * The k-th work array for the tangents of a forward sweep: a forward sweep
@@ -39,11 +35,14 @@ export class Workspace<T extends SweepTape = SweepTape> {
    * zeroed whole then).
    */
   forward(k: number, lanes: number): Float64Array {
-    const t = this.tape, size = t.n * lanes;
-    let w = this.arrays[k];
+    const t = this.tape;
+    return this.array(k, lanes, t.blocks.length ? t.n * lanes : (t.nIn + 1) * lanes);
+  }
+  /** the k-th array with room for `lanes` lanes per node, its first `zeroed` entries 0 */
+  private array(k: number, lanes: number, zeroed: number): Float64Array {
+    const size = this.tape.n * lanes, w = this.arrays[k];
     if (!w || w.length < size) return (this.arrays[k] = new Float64Array(size));
-    w.fill(0, 0, t.blocks.length ? size : (t.nIn + 1) * lanes);
-    return w;
+    return w.fill(0, 0, zeroed);
   }
   /** bytes held by the work arrays (the lane memory the benchmarks report) */
   get bytes(): number {

@@ -15,33 +15,10 @@ import {
 import { evalNode, type Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
 import { generated } from './codegen.js';
+import { forwardOrder, reverseOrder } from './order.js';
 import { secondOrderZeros } from './zeros.js';
 
 // A SweepTape with block nodes is always a recording itself (a compacted copy has none), hence `t as Tape` for blocks.
-
-/** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
-function forwardOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
-  let lo = t.nIn + 1;
-  for (let k = 0; k < t.blocks.length; k++) {
-    const blk = t.blocks[k]!;
-    if (blk.out > lo) run(lo, blk.out);
-    block(k);
-    lo = blk.out + blk.size;
-  }
-  if (t.n > lo) run(lo, t.n);
-}
-
-/** The same visits in reverse recording order. */
-function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
-  let hi = t.n;
-  for (let k = t.blocks.length - 1; k >= 0; k--) {
-    const blk = t.blocks[k]!, end = blk.out + blk.size;
-    if (hi > end) run(end, hi);
-    block(k);
-    hi = blk.out;
-  }
-  if (hi > t.nIn + 1) run(t.nIn + 1, hi);
-}
 
 /** Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ everywhere. */
 export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {

@@ -14,6 +14,7 @@
  */
 import { NPAR } from './kernels.js';
 import type { SweepTape } from './fuse.js';
+import { forwardOrder } from './order.js';
 
 const cache = new WeakMap<SweepTape, { version: number; n: number; mask: Uint8Array | null }>();
 
@@ -29,21 +30,13 @@ export function secondOrderZeros(t: SweepTape): Uint8Array | null {
   if (hit && hit.version === version && hit.n === t.n) return hit.mask;
   const { n, nIn, a, b, par } = t, mask = new Uint8Array(n);
   mask.fill(1, 0, nIn + 1);
-  let lo = nIn + 1;
-  const run = (from: number, to: number) => {
-    for (let i = from; i < to; i++) {
+  forwardOrder(t, (lo, hi) => {
+    for (let i = lo; i < hi; i++) {
       const q = i * NPAR;
       mask[i] = mask[a[i]!]! & mask[b[i]!]! & (par[q + 2] === 0 && par[q + 3] === 0 && par[q + 4] === 0 ? 1 : 0);
     }
-  };
-  for (const blk of t.blocks) {
-    run(lo, blk.out);
-    lo = blk.out + blk.size;
-  }
-  run(lo, n);
-  let marked = 0;
-  for (let i = nIn + 1; i < n; i++) marked |= mask[i]!;
-  const result = marked ? mask : null;
+  }, () => {}); // a block's slots stay 0: not examined
+  const result = anyMarked(mask, nIn + 1, n) ? mask : null;
   cache.set(t, { version, n, mask: result });
   return result;
 }

@@ -149,13 +149,13 @@ const times = (g: string, v: string | null): string | null => (v === null ? null
 
 /**
  * The partials of offset o, as constants: all five, or (g_a, h_aa) when there
- * is no second argument; with h_ab also 2·h_ab (as h2ab).
+ * is no second argument; with `twice`, also 2·h_ab (as h2ab).
  */
-function partials(o: number, opB: Operand, only?: readonly number[]): string {
+function partials(o: number, opB: Operand, only?: readonly number[], twice = false): string {
   const names = ['ga', 'gb', 'haa', 'hab', 'hbb'];
   const which = (only ?? [0, 1, 2, 3, 4]).filter((k) => opB.kind !== 'zero' || k === 0 || k === 2);
-  const twice = which.includes(3) ? [`h2ab${o} = 2 * hab${o}`] : [];
-  return `const ${[...which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`), ...twice].join(', ')};`;
+  const extra = twice && which.includes(3) ? [`h2ab${o} = 2 * hab${o}`] : [];
+  return `const ${[...which.map((k) => `${names[k]}${o} = par[q + ${NPAR * o + k}]`), ...extra].join(', ')};`;
 }
 
 /** `lin{o}`: all three second partials of offset o are 0 (a linear node: a sum, a difference, a scaling), read per repetition. */
@@ -180,10 +180,34 @@ interface ForwardSpec {
   linearRule?: NodeRule;
   /** the channel that is 0 where the mask Z says so (lib/tape/zeros.ts): not read there, 0 written */
   zeroMask?: string;
+  /** the rule reads 2·h_ab (as h2ab) */
+  twiceHab?: boolean;
 }
 
 /** Lanes per block in the blocked K-lane form, and the longest pattern it is used for (its body is p × BLOCK nodes). */
 const BLOCK = 4, BLOCK_MAX_PERIOD = 8;
+
+/** Per repetition of a K-lane loop: the partials, and whether each node is linear (lin) or masked to zero (z). */
+function laneConstants(L: Loop, f: ForwardSpec): string[] {
+  return [
+    ...L.ops.map(([, opB], o) => partials(o, opB, f.used, f.twiceHab)),
+    ...(f.linearRule ? L.ops.map(([, opB], o) => linear(o, opB)) : []),
+    ...(f.zeroMask ? L.ops.map((_, o) => `const z${o} = Z[i + ${o}] === 1;`) : []),
+  ];
+}
+
+/**
+ * The loop over repetitions: with f.fewerStores, first those before keepFrom
+ * (storing only what is read later), then the rest storing everything;
+ * `rep(storeAll)` gives one repetition's statements.
+ */
+function repetitions(L: Loop, f: ForwardSpec, e: Emit, rep: (storeAll: boolean) => string[]): string[] {
+  const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
+  const phase = (to: string, storeAll: boolean) => loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`, ...rep(storeAll), ...e.step, '}');
+  if (f.fewerStores) phase('keepFrom', false);
+  phase(String(L.R), true);
+  return loop;
+}
 
 /**
  * A forward loop over K lanes in blocks of BLOCK lanes (then one lane at a
@@ -194,16 +218,10 @@ function forwardBlocked(L: Loop, f: ForwardSpec): string {
   const block = (width: number, head: string) => {
     const e = new Emit(L, false), carried = targets(L, 'carried'), lanes = [...Array(width).keys()];
     const init = carried.flatMap((o) => f.arrs.flatMap((arr) => lanes.map((l) => `let ${arr}_c${o}_${l} = ${arr}[${L.lo - L.p + o} * K + kb + ${l}];`)));
-    const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
-    const phase = (to: string, storeAll: boolean) => {
+    const loop = repetitions(L, f, e, (storeAll) => {
       const body = lanes.flatMap((l) => forwardBody(L, e, f, 'block', storeAll, l));
-      const perRep = L.ops.map(([, opB], o) => partials(o, opB, f.used));
-      if (f.linearRule) perRep.push(...L.ops.map(([, opB], o) => linear(o, opB)));
-      if (f.zeroMask) perRep.push(...L.ops.map((_, o) => `const z${o} = Z[i + ${o}] === 1;`));
-      loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`, ...perRep, ...e.repLines(), ...body, ...e.step, '}');
-    };
-    if (f.fewerStores) phase('keepFrom', false);
-    phase(String(L.R), true);
+      return [...laneConstants(L, f), ...e.repLines(), ...body];
+    });
     return [head, ...e.pre, ...init, ...loop, '}'];
   };
   return ['let kb = 0;', ...block(BLOCK, `for (; kb + ${BLOCK} <= K; kb += ${BLOCK}) {`), ...block(1, 'for (; kb < K; kb++) {')].join('\n');
@@ -214,18 +232,10 @@ function forwardLoop(L: Loop, f: ForwardSpec, lanes: boolean): string {
   if (lanes && L.p <= BLOCK_MAX_PERIOD) return forwardBlocked(L, f);
   const e = new Emit(L, false), carried = targets(L, 'carried');
   if (!lanes) for (const o of carried) for (const arr of f.arrs) e.pre.push(`let ${arr}_c${o} = ${arr}[${L.lo - L.p + o}];`);
-  const loop = [`let r = 0, i = ${L.lo}, q = ${L.lo * NPAR};`];
-  const phase = (to: string, storeAll: boolean) => {
-    const body = forwardBody(L, e, f, lanes ? 'lanes' : 'one', storeAll), partialLines = L.ops.map(([, opB], o) => partials(o, opB, f.used));
-    if (lanes && f.linearRule) partialLines.push(...L.ops.map(([, opB], o) => linear(o, opB)));
-    if (lanes && f.zeroMask) partialLines.push(...L.ops.map((_, o) => `const z${o} = Z[i + ${o}] === 1;`));
-    loop.push(`for (; r < ${to}; r++, i += ${L.p}, q += ${L.p * NPAR}) {`);
-    if (lanes) loop.push(...partialLines, ...e.repLines(), 'for (let k = 0; k < K; k++) {', ...body, '}');
-    else loop.push(...body);
-    loop.push(...e.step, '}');
-  };
-  if (f.fewerStores) phase('keepFrom', false);
-  phase(String(L.R), true);
+  const loop = repetitions(L, f, e, (storeAll) => {
+    const body = forwardBody(L, e, f, lanes ? 'lanes' : 'one', storeAll);
+    return lanes ? [...laneConstants(L, f), ...e.repLines(), 'for (let k = 0; k < K; k++) {', ...body, '}'] : body;
+  });
   return [...e.pre, ...loop].join('\n');
 }
 
@@ -249,7 +259,7 @@ function forwardBody(L: Loop, e: Emit, f: ForwardSpec, mode: 'one' | 'lanes' | '
       return name;
     });
     const va = bind(opA, 0), vb = bind(opB, 1);
-    if (!lanes) body.push(partials(o, opB, f.used));
+    if (!lanes) body.push(partials(o, opB, f.used, f.twiceHab));
     const full = f.rule(o, va, vb, opA, opB), lin = lanes && f.linearRule ? f.linearRule(o, va, vb, opA, opB) : full;
     const vals = full.map((v, c) => {
       const picked = v === lin[c] ? v : `lin${o} ? ${lin[c]} : ${v}`;
@@ -308,7 +318,7 @@ const tangent: ForwardSpec = {
 
 // ÿ = g_a ä + g_b b̈ + (h_aa ȧ + 2 h_ab ḃ) ȧ + h_bb ḃ²; ä = 0 at an input (the sweep's contract: the path is x + t·a)
 const second: ForwardSpec = {
-  arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true, zeroMask: 'T2',
+  arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true, zeroMask: 'T2', twiceHab: true,
   rule: (o, [x, x2], [y, y2], opA, opB) => [
     sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
     sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + h2ab${o} * ${y}) * ${x}`,

@@ -1,0 +1,30 @@
+/**
+ * The visiting order of a recording: runs of scalar nodes [lo, hi) between
+ * block nodes (tensor ops), forward or reverse. Every sweep (sweeps.ts) and
+ * every pass over the stored partials (zeros.ts) walks a recording this way.
+ */
+import type { SweepTape } from './fuse.js';
+
+/** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
+export function forwardOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+  let lo = t.nIn + 1;
+  for (let k = 0; k < t.blocks.length; k++) {
+    const blk = t.blocks[k]!;
+    if (blk.out > lo) run(lo, blk.out);
+    block(k);
+    lo = blk.out + blk.size;
+  }
+  if (t.n > lo) run(lo, t.n);
+}
+
+/** The same visits in reverse recording order. */
+export function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
+  let hi = t.n;
+  for (let k = t.blocks.length - 1; k >= 0; k--) {
+    const blk = t.blocks[k]!, end = blk.out + blk.size;
+    if (hi > end) run(end, hi);
+    block(k);
+    hi = blk.out;
+  }
+  if (hi > t.nIn + 1) run(t.nIn + 1, hi);
+}
