@@ -21,13 +21,13 @@ if (!onlyMirror) rmSync(join(root, 'dist'), { recursive: true, force: true });
 rmSync(join(root, mirror), { recursive: true, force: true });
 
 const common = { absWorkingDir: root, target: 'es2022', logLevel: 'warning' };
-// keepNames keeps class names in a user's console; the hot paths create no closures, so it costs nothing there
-const named = { ...common, keepNames: true };
+// No keepNames: the bundles are not minified, so classes keep their names anyway, while keepNames would wrap
+// every closure created in a hot path in an Object.defineProperty call (measured: a third of a compaction).
 await Promise.all([
   build({ ...common, entryPoints: [...walk('lib'), ...walk('spec'), ...walk('scripts')], outbase: '.', outdir: mirror, format: 'esm', platform: 'node', sourcemap: 'inline' }),
   ...(onlyMirror ? [] : [
-    build({ ...named, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true }),
-    build({ ...named, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true }),
+    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true }),
+    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true }),
   ]),
 ]);
 if (!onlyMirror) {
