@@ -7,6 +7,7 @@ import { BINARY, UNARY, binaryCode, unaryCode, type BinaryName, type UnaryName }
 import { Value, type Num } from '../numbers/value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
+import { Var } from '../tape/var.js';
 
 /** A unary op: number → number, any hyperad value → a value of the same kind. */
 export interface UnaryFn {
@@ -31,13 +32,29 @@ function operand(name: string, x: unknown, which: string): Value {
 /** Lifts unary rule `name` to a function of numbers and hyperad values. */
 export function liftUnary(name: UnaryName): UnaryFn {
   const code = unaryCode(name), f = UNARY[code]!.f;
-  return ((x: Num) => (typeof x === 'number' ? f(x, 0) : operand(name, x, 'x').unaryOp(code, 0))) as UnaryFn;
+  return ((x: Num) => {
+    if (typeof x === 'number') return f(x, 0);
+    // the common case while recording, without the general dispatch
+    if (x instanceof Var && x.tape.trace.active) return new Var(x.tape, x.tape.unary(code, x.i, 0));
+    return operand(name, x, 'x').unaryOp(code, 0);
+  }) as UnaryFn;
 }
 
 /** Lifts binary rule `name` to a function of numbers and hyperad values. */
 export function liftBinary(name: BinaryName): BinaryFn {
   const code = binaryCode(name), f = BINARY[code - UNARY.length]!.f;
   return ((a: Num, b: Num) => {
+    // the common cases while recording (tape value op tape value of the same recording, or op a number),
+    // without the general dispatch; anything else (other kinds, ended or mixed evaluations) goes the long way
+    if (a instanceof Var) {
+      const t = a.tape;
+      if (t.trace.active) {
+        if (typeof b === 'number') return new Var(t, t.binaryConst(code, a.i, b, false));
+        if (b instanceof Var && b.tape === t) return new Var(t, t.binary(code, a.i, b.i));
+      }
+    } else if (typeof a === 'number' && b instanceof Var && b.tape.trace.active) {
+      return new Var(b.tape, b.tape.binaryConst(code, b.i, a, true));
+    }
     if (typeof a === 'number') {
       if (typeof b === 'number') return f(a, b);
       return operand(name, b, 'b').binaryOp(code, a, false);
@@ -94,6 +111,7 @@ const powv = liftBinary('pow');
 export const pow: BinaryFn = ((a: Num, b: Num) => {
   if (typeof b === 'number') {
     if (typeof a === 'number') return Math.pow(a, b);
+    if (a instanceof Var && a.tape.trace.active) return new Var(a.tape, a.tape.unary(powc, a.i, b));
     return operand('pow', a, 'a').unaryOp(powc, b);
   }
   return powv(a, b);

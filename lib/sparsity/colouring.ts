@@ -24,7 +24,8 @@ function greedy(p: Pattern, order: Int32Array, distance: 1 | 2): Colouring {
   const { n, rowPtr, colIdx } = p, colours = new Int32Array(n).fill(-1);
   const mark = new Int32Array(n + 1).fill(-1);
   let count = 0;
-  for (const v of order) {
+  for (let o = 0; o < n; o++) {
+    const v = order[o]!;
     for (let e = rowPtr[v]!; e < rowPtr[v + 1]!; e++) {
       const w = colIdx[e]!;
       if (w === v) continue;
@@ -46,9 +47,13 @@ function greedy(p: Pattern, order: Int32Array, distance: 1 | 2): Colouring {
 
 /** The better of natural-order and largest-first greedy colourings at the given distance. */
 export function colour(p: Pattern, distance: 1 | 2): Colouring {
-  const natural = Int32Array.from({ length: p.n }, (_, i) => i);
-  const degree = (v: number) => p.rowPtr[v + 1]! - p.rowPtr[v]!;
-  const largest = Int32Array.from(natural).sort((a, b) => degree(b) - degree(a) || a - b);
+  const { n, rowPtr } = p, natural = new Int32Array(n), largest = new Int32Array(n);
+  for (let i = 0; i < n; i++) natural[i] = i;
+  // largest degree first, ties in natural order: a counting sort by degree (descending)
+  const start = new Int32Array(n + 2);
+  for (let v = 0; v < n; v++) start[n - (rowPtr[v + 1]! - rowPtr[v]!) + 1]++;
+  for (let d = 0; d <= n; d++) start[d + 1]! += start[d]!;
+  for (let v = 0; v < n; v++) largest[start[n - (rowPtr[v + 1]! - rowPtr[v]!)]!++] = v;
   const a = greedy(p, natural, distance), b = greedy(p, largest, distance);
   return b.count < a.count ? b : a;
 }

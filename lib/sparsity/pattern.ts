@@ -9,6 +9,7 @@
  * replayed at.
  */
 import type { Tape } from '../tape/tape.js';
+import { forwardOrder, reverseOrder } from '../tape/order.js';
 import { AA, AB, BB, secondOrderPattern } from './structure.js';
 
 /** A symmetric sparsity pattern in CSR form (both triangles; diagonal entries where they can be non-zero). */
@@ -16,17 +17,6 @@ export interface Pattern {
   readonly n: number;
   readonly rowPtr: Int32Array;
   readonly colIdx: Int32Array;
-}
-
-/** The visit order of a recording, as in the sweeps: runs of scalar nodes and blocks. */
-function eachSegment(t: Tape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {
-  let lo = t.nIn + 1;
-  t.blocks.forEach((blk, k) => {
-    if (blk.out > lo) run(lo, blk.out);
-    block(k);
-    lo = blk.out + blk.size;
-  });
-  if (t.n > lo) run(lo, t.n);
 }
 
 /**
@@ -96,7 +86,7 @@ function clearlyDense(t: Tape, limit: number): boolean {
   sz.fill(1, 1, n + 1);
   let dense = false;
   const big = (u: number) => sz[u]! > limit;
-  eachSegment(
+  forwardOrder(
     t,
     (lo, hi) => {
       const { op, a, b, prm } = t;
@@ -127,57 +117,41 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
   // 1. which slots reach the output, and whose dependency sets are needed: the
   //    arguments of reached nonlinear nodes and, transitively, what they depend
   //    on (reverse order). A long linear chain (a running sum) needs none.
-  const segs: Array<[number, number] | number> = [];
-  eachSegment(t, (lo, hi) => segs.push([lo, hi]), (k) => segs.push(k));
-  for (let s = segs.length - 1; s >= 0; s--) {
-    const seg = segs[s]!;
-    if (typeof seg === 'number') {
-      const blk = t.blocks[seg]!;
+  reverseOrder(
+    t,
+    (lo, hi) => {
+      const { op, a, b, prm } = t;
+      for (let i = hi - 1; i >= lo; i--) {
+        if (!reach[i]) continue;
+        const ai = a[i]!, bi = b[i]!;
+        reach[ai] = 1; reach[bi] = 1;
+        if (op[i]! < 0) continue;
+        const mask = secondOrderPattern(op[i]!, prm[i]!);
+        if (need[i] || mask & (AA | AB)) need[ai] = 1;
+        if (need[i] || mask & (AB | BB)) need[bi] = 1;
+      }
+    },
+    (k) => {
+      const blk = t.blocks[k]!;
       blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
       blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
-      continue;
-    }
-    const { op, a, b, prm } = t;
-    for (let i = seg[1] - 1; i >= seg[0]; i--) {
-      if (!reach[i]) continue;
-      const ai = a[i]!, bi = b[i]!;
-      reach[ai] = 1; reach[bi] = 1;
-      if (op[i]! < 0) continue;
-      const mask = secondOrderPattern(op[i]!, prm[i]!);
-      if (need[i] || mask & (AA | AB)) need[ai] = 1;
-      if (need[i] || mask & (AB | BB)) need[bi] = 1;
-    }
-  }
+    },
+  );
   // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
   const D = new Sets(t.n, limit);
   for (let j = 0; j < n; j++) D.single(j + 1, j);
-  const rows: number[][] = Array.from({ length: n }, () => []);
+  const E = new Entries(n);
   let dense = false;
-  // a row holding every column takes no more entries; a row grown past 2n is deduplicated in place,
-  // so the work stays O(n) per row and node however dense the pattern
-  const full = new Uint8Array(n);
-  const push = (row: number, from: Int32Array, o: number, len: number): void => {
-    if (full[row]) return;
-    const r = rows[row]!;
-    for (let k = 0; k < len; k++) r.push(from[o + k]!);
-    if (r.length > 2 * n + 16) {
-      r.sort((x, y) => x - y);
-      let m = 0;
-      for (let k = 0; k < r.length; k++) if (k === 0 || r[k] !== r[k - 1]) r[m++] = r[k]!;
-      r.length = m;
-      if (m === n) full[row] = 1;
-    }
-  };
   const interact = (u: number, w: number): void => {
     const lu = D.len[u]!, lw = D.len[w]!;
     if (lu === 0 || lw === 0) return;
     if (lu === -1 || lw === -1) { dense = true; return; }
     const p = D.pool, ou = D.off[u]!, ow = D.off[w]!;
-    for (let i = 0; i < lu; i++) push(p[ou + i]!, p, ow, lw);
-    if (u !== w) for (let k = 0; k < lw; k++) push(p[ow + k]!, p, ou, lu);
+    for (let i = 0; i < lu; i++) E.row(p[ou + i]!, p, ow, lw);
+    if (u !== w) for (let k = 0; k < lw; k++) E.row(p[ow + k]!, p, ou, lu);
   };
   {
-    eachSegment(
+    forwardOrder(
       t,
       (lo, hi) => {
         const { op, a, b, prm } = t;
@@ -196,16 +170,70 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
     );
   }
   if (dense) return null;
-  // 4. compress to CSR, sorted and deduplicated
-  const rowPtr = new Int32Array(n + 1);
-  const cols: Int32Array[] = rows.map((r) => {
-    const c = Int32Array.from(r).sort();
-    let m = 0;
-    for (let i = 0; i < c.length; i++) if (i === 0 || c[i] !== c[i - 1]) c[m++] = c[i]!;
-    return c.subarray(0, m);
-  });
-  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i]! + cols[i]!.length;
-  const colIdx = new Int32Array(rowPtr[n]!);
-  cols.forEach((c, i) => colIdx.set(c, rowPtr[i]!));
-  return { n, rowPtr, colIdx };
+  // 4. CSR, sorted and deduplicated
+  return E.csr();
+}
+
+/**
+ * The pattern's entries (row, column) as they are found, in flat arrays; a
+ * pass of two stable counting sorts (by column, then by row) and a dedup
+ * turns them into CSR in O(entries + n). When the list outgrows its arrays
+ * it is first deduplicated in place, so memory stays proportional to the
+ * distinct entries however often an interaction repeats.
+ */
+class Entries {
+  rows = new Int32Array(1024);
+  cols = new Int32Array(1024);
+  m = 0;
+  constructor(readonly n: number) {}
+
+  /** row i interacts with the columns from[o … o + len) */
+  row(i: number, from: Int32Array, o: number, len: number): void {
+    if (this.m + len > this.rows.length) this.room(len);
+    const { rows, cols } = this;
+    let m = this.m;
+    for (let k = 0; k < len; k++) { rows[m] = i; cols[m++] = from[o + k]!; }
+    this.m = m;
+  }
+
+  private room(len: number): void {
+    this.compact();
+    const need = this.m + len;
+    if (need * 2 > this.rows.length) {
+      let cap = this.rows.length * 2;
+      while (cap < need * 2) cap *= 2;
+      const r = new Int32Array(cap), c = new Int32Array(cap);
+      r.set(this.rows.subarray(0, this.m)); c.set(this.cols.subarray(0, this.m));
+      this.rows = r; this.cols = c;
+    }
+  }
+
+  /** sorts by (row, column) and drops repeats, in place; returns the row pointers */
+  private compact(): Int32Array {
+    const { n, m } = this, rowPtr = new Int32Array(n + 1), count = new Int32Array(n + 1);
+    const r2 = new Int32Array(m), c2 = new Int32Array(m);
+    // by column (stable), then by row (stable): sorted by (row, column)
+    for (let e = 0; e < m; e++) count[this.cols[e]! + 1]++;
+    for (let j = 0; j < n; j++) count[j + 1]! += count[j]!;
+    for (let e = 0; e < m; e++) { const k = count[this.cols[e]!]!++; r2[k] = this.rows[e]!; c2[k] = this.cols[e]!; }
+    count.fill(0);
+    for (let e = 0; e < m; e++) count[r2[e]! + 1]++;
+    for (let j = 0; j < n; j++) count[j + 1]! += count[j]!;
+    for (let e = 0; e < m; e++) { const k = count[r2[e]!]!++; this.rows[k] = r2[e]!; this.cols[k] = c2[e]!; }
+    let w = 0;
+    for (let e = 0; e < m; e++) {
+      const i = this.rows[e]!, j = this.cols[e]!;
+      if (w > 0 && this.rows[w - 1] === i && this.cols[w - 1] === j) continue;
+      this.rows[w] = i; this.cols[w++] = j;
+      rowPtr[i + 1]++;
+    }
+    this.m = w;
+    for (let i = 0; i < n; i++) rowPtr[i + 1]! += rowPtr[i]!;
+    return rowPtr;
+  }
+
+  csr(): Pattern {
+    const rowPtr = this.compact();
+    return { n: this.n, rowPtr, colIdx: this.cols.slice(0, this.m) };
+  }
 }

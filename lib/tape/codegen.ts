@@ -267,14 +267,3 @@ export function codegenInfo(t: SweepTape): CodegenInfo | null {
   const g = e.gen;
   return g && { loops: g.loops, covered: g.covered, nodes: t.n - t.nIn - 1, source: (k: Kernel) => g.source(k) };
 }
-
-/**
- * Hands t's generated sweeps on to u, a rebuilt copy with the same structure
- * (the compacted copy after a replay: new partials, same slots).
- */
-export function carryGenerated(t: SweepTape, u: SweepTape): void {
-  const e = cache.get(t);
-  if (!e || t.n !== u.n || t.nIn !== u.nIn) return;
-  for (let i = 0; i < t.n; i++) if (t.a[i] !== u.a[i] || t.b[i] !== u.b[i]) return;
-  cache.set(u, e);
-}

@@ -13,6 +13,7 @@
  */
 import type { Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
+import { giveFloats, takeFloats } from './pool.js';
 import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse, reverseHyper, reverseTangent } from './sweeps.js';
 
 /** Reusable sweep arrays for one recording (sized nodes × lanes, grown on demand). */
@@ -40,9 +41,18 @@ export class Workspace<T extends SweepTape = SweepTape> {
   }
   /** the k-th array with room for `lanes` lanes per node, its first `zeroed` entries 0 */
   private array(k: number, lanes: number, zeroed: number): Float64Array {
-    const size = this.tape.n * lanes, w = this.arrays[k];
-    if (!w || w.length < size) return (this.arrays[k] = new Float64Array(size));
+    const size = this.tape.n * lanes;
+    let w = this.arrays[k];
+    if (!w || w.length < size) {
+      if (w) giveFloats(w);
+      w = this.arrays[k] = takeFloats(size); // from the pool: contents unspecified
+    }
     return w.fill(0, 0, zeroed);
+  }
+  /** gives the work arrays back to the pool (the recording is finished with) */
+  release(): void {
+    for (const w of this.arrays) if (w) giveFloats(w);
+    this.arrays = [];
   }
   /** bytes held by the work arrays (the lane memory the benchmarks report) */
   get bytes(): number {

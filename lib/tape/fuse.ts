@@ -9,11 +9,17 @@
  * it never looks at an op: only at partials. A Rosenbrock term of nine
  * nodes becomes one node of (xᵢ, xᵢ₊₁). Constants drop out (zero tangent).
  *
- * Only tapes of scalar nodes are compacted (block nodes keep their slots);
- * the copy is rebuilt from the recording's partials after every replay.
+ * Only tapes of scalar nodes are compacted (block nodes keep their slots).
+ *
+ * Which node folds into which depends on the recording's structure alone
+ * (argument slots and use counts), never on the numbers, so it is worked out
+ * once, as a *plan*: for each computed node, how its arguments are normalised
+ * and which nodes fold into it, in what order, with where each argument lands.
+ * Running the plan over the recording's partials fills the compacted copy's
+ * partials in one allocation-free pass; after a replay (`Prepared#at`) only
+ * that pass runs again, on the same arrays.
  */
 import { CONST, NPAR, type Tape } from './tape.js';
-import { finitePartials } from './kernels.js';
 import type { Block } from './block.js';
 
 /** What the sweeps read of a recording. */
@@ -26,15 +32,39 @@ export interface SweepTape {
   readonly blocks: readonly Block[];
   /** some partial is not finite: sweep with the careful kernels */
   readonly nonFinite?: boolean;
-  /** changes when the partials change in place (a replayed recording); a compacted copy is rebuilt instead */
+  /** changes when the partials change in place (a replayed recording, a refreshed compacted copy) */
   readonly version?: number;
 }
 
-/** A compacted recording and where its outputs went. */
+/** A compacted recording, where its outputs went, and the plan that refills its partials. */
 export interface Fused {
-  readonly tape: SweepTape;
+  readonly tape: CompactTape;
   readonly outputs: Int32Array;
+  /** the plan (see {@link refresh}) */
+  readonly plan: Plan;
 }
+
+/** The compacted copy: a SweepTape whose partials are refilled in place by {@link refresh}. */
+export interface CompactTape extends SweepTape {
+  nonFinite: boolean;
+  version: number;
+}
+
+/**
+ * The structural part of a compaction. `prog` holds, for each computed node
+ * i of the recording in order: i, where its partials go (its slot in the copy
+ * if kept, −1 if it folds into its consumer), how its arguments are
+ * normalised (NORM_*), the number of folds, then per fold the folded node u,
+ * which argument k it replaces, and where (0, 1, or −1: absent) the other
+ * argument and u's two arguments land among the new arguments.
+ */
+export interface Plan {
+  readonly prog: Int32Array;
+  /** scratch: the folded nodes' partials, by recording slot */
+  readonly scratch: Float64Array;
+}
+
+const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
 
 /**
  * The compacted copy of t (outputs pinned), or null when t holds block
@@ -42,63 +72,58 @@ export interface Fused {
  */
 export function fuse(t: Tape, outputs: Int32Array): Fused | null {
   if (t.blocks.length) return null;
-  const { n, nIn, op, a, b, par } = t;
+  const { n, nIn, op, a, b } = t;
   const uses = new Int32Array(n), pinned = new Uint8Array(n);
-  for (const o of outputs) pinned[o] = 1;
-  const live = (u: number) => u !== 0 && op[u] !== CONST;
+  for (let k = 0; k < outputs.length; k++) pinned[outputs[k]!] = 1;
   for (let i = nIn + 1; i < n; i++) {
     if (op[i]! < 0) continue;
-    if (live(a[i]!)) uses[a[i]!]++;
-    if (live(b[i]!)) uses[b[i]!]++;
+    const ai = a[i]!, bi = b[i]!;
+    if (ai !== 0 && op[ai] !== CONST) uses[ai]++;
+    if (bi !== 0 && op[bi] !== CONST) uses[bi]++;
   }
-  // each computed node's expression in terms of at most two kept arguments
-  const E0 = new Int32Array(n), E1 = new Int32Array(n), EP = new Float64Array(n * NPAR);
-  const gone = new Uint8Array(n);
-  const U = [0, 0], F = new Float64Array(NPAR), V = [0, 0], g = [0, 0], h = [0, 0, 0];
-  let folded = 0;
+  // each computed node's expression in terms of at most two kept arguments (E0, E1), and the plan
+  const E0 = new Int32Array(n), E1 = new Int32Array(n), gone = new Uint8Array(n);
+  let prog: Int32Array = new Int32Array(8 * (n - nIn) + 16), pc = 0, folded = 0;
   for (let i = nIn + 1; i < n; i++) {
     if (op[i]! < 0) continue;
-    U[0] = live(a[i]!) ? a[i]! : 0; U[1] = live(b[i]!) ? b[i]! : 0;
-    for (let k = 0; k < NPAR; k++) F[k] = par[i * NPAR + k]!;
-    if (U[0] === U[1] && U[0] !== 0) {
-      // y = F(u, u): one argument, g = F_a + F_b, h = F_aa + 2F_ab + F_bb
-      F[0] = F[0]! + F[1]!; F[2] = F[2]! + 2 * F[3]! + F[4]!; F[1] = F[3] = F[4] = 0;
-      U[1] = 0;
-      uses[U[0]!]--;
-    } else if (U[0] === 0 && U[1] !== 0) {
-      // only the second argument is traced: make it the first
-      U[0] = U[1]!; U[1] = 0;
-      F[0] = F[1]!; F[2] = F[4]!; F[1] = F[3] = F[4] = 0;
-    } else if (U[1] === 0) {
-      F[1] = F[3] = F[4] = 0; // no traced second argument (unary, or a constant): its partials never matter
-    }
+    let u0 = a[i]!, u1 = b[i]!;
+    if (u0 !== 0 && op[u0] === CONST) u0 = 0;
+    if (u1 !== 0 && op[u1] === CONST) u1 = 0;
+    let norm = NORM_TWO;
+    if (u0 === u1 && u0 !== 0) { norm = NORM_SAME; u1 = 0; uses[u0]--; }
+    else if (u0 === 0 && u1 !== 0) { norm = NORM_SWAP; u0 = u1; u1 = 0; }
+    else if (u1 === 0) norm = NORM_ONE;
+    if (pc + 4 > prog.length) prog = grown(prog);
+    const head = pc;
+    prog[pc++] = i; prog[pc++] = -1; prog[pc++] = norm; prog[pc++] = 0;
     for (let changed = true; changed; ) {
       changed = false;
       for (let k = 0; k < 2 && !changed; k++) {
-        const u = U[k]!;
+        const u = k === 0 ? u0 : u1, other = k === 0 ? u1 : u0;
         if (u <= nIn || uses[u] !== 1 || pinned[u] || gone[u]) continue;
-        // the arguments after substituting u's expression: the other of U, and E(u)'s
-        let nv = 0;
-        V[0] = V[1] = 0;
+        // the arguments after substituting u's expression: the other argument, then E(u)'s, at most two
+        const e0 = E0[u]!, e1 = E1[u]!;
+        let v0 = 0, v1 = 0, nv = 0;
         for (let c = 0; c < 3 && nv <= 2; c++) {
-          const v = c === 0 ? U[1 - k]! : c === 1 ? E0[u]! : E1[u]!;
-          if (v === 0 || (nv > 0 && V[0] === v) || (nv > 1 && V[1] === v)) continue;
+          const v = c === 0 ? other : c === 1 ? e0 : e1;
+          if (v === 0 || (nv > 0 && v0 === v) || (nv > 1 && v1 === v)) continue;
           if (nv === 2) nv = 3;
-          else V[nv++] = v;
+          else if (nv === 0) { v0 = v; nv = 1; } else { v1 = v; nv = 2; }
         }
         if (nv > 2) continue;
         // a reference of u's merged with one y already had: one use fewer
-        if (U[1 - k] !== 0 && (E0[u] === U[1 - k] || E1[u] === U[1 - k])) uses[U[1 - k]!]--;
-        compose(U, F, k, E0[u]!, E1[u]!, EP, u * NPAR, V, g, h);
-        U[0] = V[0]!; U[1] = V[1]!;
-        F[0] = g[0]!; F[1] = g[1]!; F[2] = h[0]!; F[3] = h[1]!; F[4] = h[2]!;
+        if (other !== 0 && (e0 === other || e1 === other)) uses[other]--;
+        const pos = (x: number) => (x === 0 ? -1 : x === v0 ? 0 : 1);
+        if (pc + 5 > prog.length) prog = grown(prog);
+        prog[pc++] = u; prog[pc++] = k; prog[pc++] = pos(other); prog[pc++] = pos(e0); prog[pc++] = pos(e1);
+        prog[head + 3]!++;
+        u0 = v0; u1 = v1;
         gone[u] = 1;
         folded++;
         changed = true;
       }
     }
-    E0[i] = U[0]!; E1[i] = U[1]!;
-    EP.set(F, i * NPAR);
+    E0[i] = u0; E1[i] = u1;
   }
   if (folded === 0) return null;
   // renumber: inputs keep 1 … nIn, kept computed nodes follow in order; constants and folded nodes vanish
@@ -106,56 +131,83 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
   for (let j = 1; j <= nIn; j++) slot[j] = j;
   let m = nIn + 1;
   for (let i = nIn + 1; i < n; i++) if (op[i]! >= 0 && !gone[i]) slot[i] = m++;
-  const A = new Int32Array(m), B = new Int32Array(m), PAR = new Float64Array(m * NPAR);
-  for (let i = nIn + 1; i < n; i++) {
-    if (op[i]! < 0 || gone[i]) continue;
-    const s = slot[i]!;
-    A[s] = slot[E0[i]!]!; B[s] = slot[E1[i]!]!;
-    PAR.set(EP.subarray(i * NPAR, i * NPAR + NPAR), s * NPAR);
+  const A = new Int32Array(m), B = new Int32Array(m);
+  for (let q = 0; q < pc; ) {
+    const i = prog[q]!;
+    if (!gone[i]) { const s = slot[i]!; prog[q + 1] = s; A[s] = slot[E0[i]!]!; B[s] = slot[E1[i]!]!; }
+    q += 4 + 5 * prog[q + 3]!;
   }
-  let nonFinite = false;
-  for (let i = nIn + 1; i < m && !nonFinite; i++) nonFinite = !finitePartials(PAR, i * NPAR);
-  return { tape: { n: m, nIn, a: A, b: B, par: PAR, blocks: [], nonFinite }, outputs: Int32Array.from(outputs, (o) => slot[o]!) };
+  const plan: Plan = { prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR) };
+  const tape: CompactTape = { n: m, nIn, a: A, b: B, par: new Float64Array(m * NPAR), blocks: [], nonFinite: false, version: 0 };
+  refresh({ tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan }, t.par, !t.nonFinite);
+  return { tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan };
+}
+
+const times = (p: number, q: number): number => p * q;
+const zeroWins = (p: number, q: number): number => (p === 0 || q === 0 ? 0 : p * q);
+
+function grown(p: Int32Array): Int32Array {
+  const q = new Int32Array(p.length * 2);
+  q.set(p);
+  return q;
 }
 
 /**
- * Substitutes argument k of y (args U, partials F) by the expression of u
- * (args e0, e1; partials EP[q …]); the new arguments are V. Writes y's new
- * gradient g (over V) and Hessian h = (h₀₀, h₀₁, h₁₁).
+ * Runs the plan over the recording's partials `par`: fills the copy's
+ * partials in place, bumps its version (caches derived from the partials,
+ * such as the zero mask, check it) and recomputes its non-finite flag.
+ * For y = F(u₁, u₂) with argument k replaced by u = G(v, w), over the new
+ * arguments V: ∂y/∂V = Σᵢ Fᵢ Jᵢ, ∂²y/∂V² = Σᵢⱼ Fᵢⱼ Jᵢ Jⱼ + F_k ∂²u/∂V², with J
+ * the Jacobian of (u₁, u₂) in V (the kept argument's row a unit vector).
  */
-function compose(
-  U: number[], F: Float64Array, k: number, e0: number, e1: number, EP: Float64Array, q: number,
-  V: number[], g: number[], h: number[],
-): void {
-  const pos = (x: number) => (x === 0 ? -1 : x === V[0] ? 0 : 1);
-  // J[i][v] = ∂(y's argument i)/∂V[v]; only the substituted argument k has second derivatives (S)
-  let j00 = 0, j01 = 0, j10 = 0, j11 = 0;
-  const other = U[1 - k]!;
-  if (other !== 0) {
-    if (pos(other) === 0) { if (k === 0) j10 = 1; else j00 = 1; } else { if (k === 0) j11 = 1; else j01 = 1; }
-  }
-  const p0 = pos(e0), p1 = pos(e1);
-  const G0 = EP[q]!, G1 = EP[q + 1]!, G00 = EP[q + 2]!, G01 = EP[q + 3]!, G11 = EP[q + 4]!;
-  let s0 = 0, s1 = 0, S00 = 0, S01 = 0, S11 = 0; // ∂u/∂V and ∂²u/∂V²
-  const addH = (x: number, y: number, v: number) => {
-    if (x < 0 || y < 0) return;
-    if (x !== y) S01 += v; else if (x === 0) S00 += v; else S11 += v;
-  };
-  if (p0 === 0) s0 += G0; else if (p0 === 1) s1 += G0;
-  if (p1 === 0) s0 += G1; else if (p1 === 1) s1 += G1;
-  // (the structural zeros of u's own partials are already zeros in G)
-  addH(p0, p0, G00); addH(p1, p1, G11);
-  // the mixed partial: both orders fold onto the diagonal when e0 and e1 land on one position
-  if (p0 >= 0 && p1 >= 0) { if (p0 === p1) addH(p0, p0, 2 * G01); else S01 += G01; }
-  if (k === 0) { j00 = s0; j01 = s1; } else { j10 = s0; j11 = s1; }
-  const F0 = F[0]!, F1 = F[1]!, F00 = F[2]!, F01 = F[3]!, F11 = F[4]!, Fk = k === 0 ? F0 : F1;
+export function refresh(f: Fused, par: Float64Array, finite: boolean): void {
+  const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array;
   // structural zeros stay zero: a partial that is ±∞ times a factor that is exactly 0 contributes 0,
-  // as in the sweeps over the recording, where that product never forms
-  const m = (p: number, q: number) => (p === 0 || q === 0 ? 0 : p * q);
-  g[0] = m(F0, j00) + m(F1, j10);
-  g[1] = m(F0, j01) + m(F1, j11);
-  // h_vw = Σ_ij F_ij J_iv J_jw + F_k S_vw
-  h[0] = m(F00, m(j00, j00)) + 2 * m(F01, m(j00, j10)) + m(F11, m(j10, j10)) + m(Fk, S00);
-  h[1] = m(F00, m(j00, j01)) + m(F01, m(j00, j11) + m(j10, j01)) + m(F11, m(j10, j11)) + m(Fk, S01);
-  h[2] = m(F00, m(j01, j01)) + 2 * m(F01, m(j01, j11)) + m(F11, m(j11, j11)) + m(Fk, S11);
+  // as in the sweeps over the recording, where that product never forms (with finite partials, a plain product)
+  const m = finite ? times : zeroWins;
+  let nonFinite = false;
+  for (let pc = 0; pc < prog.length; ) {
+    const i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!;
+    pc += 4;
+    const q = i * NPAR;
+    let F0 = par[q]!, F1 = par[q + 1]!, F00 = par[q + 2]!, F01 = par[q + 3]!, F11 = par[q + 4]!;
+    if (norm === NORM_SAME) {
+      // y = F(u, u): one argument, g = F_a + F_b, h = F_aa + 2F_ab + F_bb
+      F0 = F0 + F1; F00 = F00 + 2 * F01 + F11; F1 = F01 = F11 = 0;
+    } else if (norm === NORM_SWAP) {
+      // only the second argument is traced: make it the first
+      F0 = F1; F00 = F11; F1 = F01 = F11 = 0;
+    } else if (norm === NORM_ONE) {
+      F1 = F01 = F11 = 0; // no traced second argument: its partials never matter
+    }
+    for (let r = 0; r < nf; r++, pc += 5) {
+      const u = prog[pc]!, k = prog[pc + 1]!, po = prog[pc + 2]!, p0 = prog[pc + 3]!, p1 = prog[pc + 4]!, e = u * NPAR;
+      const G0 = EP[e]!, G1 = EP[e + 1]!, G00 = EP[e + 2]!, G01 = EP[e + 3]!, G11 = EP[e + 4]!;
+      // ∂u/∂V (s) and ∂²u/∂V² (S); the structural zeros of u's own partials are already zeros in G
+      let s0 = 0, s1 = 0, S00 = 0, S01 = 0, S11 = 0;
+      if (p0 === 0) s0 += G0; else if (p0 === 1) s1 += G0;
+      if (p1 === 0) s0 += G1; else if (p1 === 1) s1 += G1;
+      if (p0 === 0) S00 += G00; else if (p0 === 1) S11 += G00;
+      if (p1 === 0) S00 += G11; else if (p1 === 1) S11 += G11;
+      // the mixed partial: both orders fold onto the diagonal when u's two arguments land on one position
+      if (p0 >= 0 && p1 >= 0) {
+        if (p0 !== p1) S01 += G01; else if (p0 === 0) S00 += 2 * G01; else S11 += 2 * G01;
+      }
+      // J[i][v] = ∂(y's argument i)/∂V[v]: row k is ∂u/∂V, the other row a unit vector (or zero)
+      let j00 = 0, j01 = 0, j10 = 0, j11 = 0;
+      if (k === 0) { j00 = s0; j01 = s1; if (po === 0) j10 = 1; else if (po === 1) j11 = 1; }
+      else { j10 = s0; j11 = s1; if (po === 0) j00 = 1; else if (po === 1) j01 = 1; }
+      const Fk = k === 0 ? F0 : F1;
+      const g0 = m(F0, j00) + m(F1, j10), g1 = m(F0, j01) + m(F1, j11);
+      const h00 = m(F00, m(j00, j00)) + 2 * m(F01, m(j00, j10)) + m(F11, m(j10, j10)) + m(Fk, S00);
+      const h01 = m(F00, m(j00, j01)) + m(F01, m(j00, j11) + m(j10, j01)) + m(F11, m(j10, j11)) + m(Fk, S01);
+      const h11 = m(F00, m(j01, j01)) + 2 * m(F01, m(j01, j11)) + m(F11, m(j11, j11)) + m(Fk, S11);
+      F0 = g0; F1 = g1; F00 = h00; F01 = h01; F11 = h11;
+    }
+    const w = dest < 0 ? EP : PAR, o = dest < 0 ? q : dest * NPAR;
+    w[o] = F0; w[o + 1] = F1; w[o + 2] = F00; w[o + 3] = F01; w[o + 4] = F11;
+    if (dest >= 0) { const sum = F0 + F1 + F00 + F01 + F11; if (sum - sum !== 0) nonFinite = true; }
+  }
+  f.tape.nonFinite = nonFinite;
+  f.tape.version++;
 }

@@ -15,6 +15,7 @@ import { evalBinary, evalUnary, NU, OP_NAMES, P } from '../rules/index.js';
 import type { Trace } from '../trace.js';
 import type { Block } from './block.js';
 import { NPAR, finitePartials } from './kernels.js';
+import { giveFloats, giveInts, takeFloats, takeInts } from './pool.js';
 
 export { NPAR };
 
@@ -77,6 +78,8 @@ export function evalThird(code: number, x: number, y: number, p: number, t4: Flo
   }
 }
 
+const EMPTY_INTS = new Int32Array(0), EMPTY_FLOATS = new Float64Array(0);
+
 export class Tape {
   /** number of nodes, the zero node included */
   n = 1;
@@ -99,34 +102,54 @@ export class Tape {
   primalRead = false;
 
   constructor(readonly trace: Trace, capacity = 256) {
-    this.op = new Int32Array(capacity);
-    this.a = new Int32Array(capacity);
-    this.b = new Int32Array(capacity);
-    this.val = new Float64Array(capacity);
-    this.prm = new Float64Array(capacity);
-    this.par = new Float64Array(capacity * NPAR);
+    // op, a, b, prm and par come from the pool (see pool.ts): every slot is written before it is read
+    this.op = takeInts(capacity);
+    this.a = takeInts(capacity);
+    this.b = takeInts(capacity);
+    this.prm = takeFloats(capacity);
+    this.par = takeFloats(capacity * NPAR);
+    // pooled arrays may be longer than asked for: the room is what all of them hold
+    this.cap = Math.min(this.op.length, this.a.length, this.b.length, this.prm.length, Math.floor(this.par.length / NPAR));
+    this.val = new Float64Array(this.cap);
+    this.op[0] = 0; this.a[0] = 0; this.b[0] = 0; this.prm[0] = 0;
+    this.par.fill(0, 0, NPAR);
   }
+
+  /** slots the arrays hold */
+  private cap: number;
 
   /** bytes held by the recording (what the memory columns of the benchmarks report) */
   get bytes(): number {
     return this.n * (3 * 4 + 2 * 8 + NPAR * 8) + this.blocks.reduce((s, b) => s + b.bytes, 0);
   }
 
+  /**
+   * Gives the arrays back to the pool: the recording is finished with (a
+   * one-shot transform's, at the end of its call). Primal values stay
+   * readable (an escaped tape value's `.value`); anything else is gone.
+   */
+  release(): void {
+    giveInts(this.op); giveInts(this.a); giveInts(this.b); giveFloats(this.prm); giveFloats(this.par);
+    this.op = this.a = this.b = EMPTY_INTS;
+    this.prm = this.par = EMPTY_FLOATS;
+    this.cap = 0;
+  }
+
   private grow(): void {
-    const cap = this.op.length * 2;
-    const g = <T extends Int32Array | Float64Array>(x: T, m = 1): T => {
-      const y = new (x.constructor as new (n: number) => T)(cap * m);
-      y.set(x);
-      return y;
-    };
-    this.op = g(this.op); this.a = g(this.a); this.b = g(this.b);
-    this.val = g(this.val); this.prm = g(this.prm); this.par = g(this.par, NPAR);
+    const cap = (this.cap = this.cap * 2);
+    const gi = (x: Int32Array): Int32Array => { const y = takeInts(cap); y.set(x.subarray(0, this.n)); giveInts(x); return y; };
+    const gf = (x: Float64Array, m: number): Float64Array => { const y = takeFloats(cap * m); y.set(x.subarray(0, this.n * m)); giveFloats(x); return y; };
+    this.op = gi(this.op); this.a = gi(this.a); this.b = gi(this.b);
+    this.prm = gf(this.prm, 1); this.par = gf(this.par, NPAR);
+    const val = new Float64Array(cap);
+    val.set(this.val.subarray(0, this.n));
+    this.val = val;
   }
 
   private push(op: number, a: number, b: number, v: number): number {
-    if (this.n === this.op.length) this.grow();
+    if (this.n === this.cap) this.grow();
     const i = this.n++;
-    this.op[i] = op; this.a[i] = a; this.b[i] = b; this.val[i] = v;
+    this.op[i] = op; this.a[i] = a; this.b[i] = b; this.val[i] = v; this.prm[i] = 0;
     return i;
   }
 
@@ -135,10 +158,10 @@ export class Tape {
    * val[out …] and then calls {@link addBlock}.
    */
   reserve(size: number): number {
-    while (this.n + size > this.op.length) this.grow();
+    while (this.n + size > this.cap) this.grow();
     const out = this.n;
     this.op.fill(BLOCK, out, out + size);
-    this.a.fill(0, out, out + size); this.b.fill(0, out, out + size);
+    this.a.fill(0, out, out + size); this.b.fill(0, out, out + size); this.prm.fill(0, out, out + size);
     this.par.fill(0, out * NPAR, (out + size) * NPAR);
     this.n += size;
     return out;
@@ -152,12 +175,16 @@ export class Tape {
   /** records input node for x_k (call before any other node) */
   input(v: number): number {
     this.nIn++;
-    return this.push(INPUT, 0, 0, v);
+    const i = this.push(INPUT, 0, 0, v);
+    this.par.fill(0, i * NPAR, i * NPAR + NPAR);
+    return i;
   }
 
-  /** records a constant (its partials stay zero) */
+  /** records a constant (its partials are zero) */
   constant(v: number): number {
-    return this.push(CONST, 0, 0, v);
+    const i = this.push(CONST, 0, 0, v);
+    this.par.fill(0, i * NPAR, i * NPAR + NPAR);
+    return i;
   }
 
   /** records y = op(x_a; p) and its partials g_a = f′, h_aa = f″ */

@@ -25,7 +25,7 @@ import { mulberry32 } from '../tensor/random.js';
 import { describe } from '../describe.js';
 import { options } from './check.js';
 import type { Arg, Point, Shaped } from './args.js';
-import { DEFAULT_LANES, Prepared } from './prepare.js';
+import { DEFAULT_LANES, once, type Prepared } from './prepare.js';
 import { nest } from './nested.js';
 
 /** Probes when none are asked for. */
@@ -221,7 +221,7 @@ function sketch(r: Recorded, next: (count: number) => Float64Array[], samples: n
  */
 export function hessianTraceEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: TraceEstimateOptions): Estimate<number> {
   const fn = 'hessianTraceEstimate';
-  return nest(fn, () => traceEstimate(new Prepared<X>(fn, f as (x: never) => unknown, x, false), opts));
+  return nest(fn, () => once(fn, f, x, (p) => traceEstimate(p as Prepared, opts)));
 }
 
 /** {@link hessianTraceEstimate} on a recording (also `Prepared#hessianTraceEstimate`). */
@@ -265,7 +265,7 @@ export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimat
  */
 export function hessianDiagonalEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
   const fn = 'hessianDiagonalEstimate';
-  return nest(fn, () => diagonalEstimate(new Prepared<X>(fn, f as (x: never) => unknown, x, false), opts));
+  return nest(fn, () => once(fn, f, x, (p) => diagonalEstimate(p, opts)));
 }
 
 /** {@link hessianDiagonalEstimate} on a recording (also `Prepared#hessianDiagonalEstimate`). */

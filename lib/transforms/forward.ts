@@ -12,7 +12,7 @@ import { begin, end, type Trace } from '../trace.js';
 import { callable, vector } from './check.js';
 import { output } from './record.js';
 import type { Arg, Point, Shaped } from './args.js';
-import { Prepared } from './prepare.js';
+import { once } from './prepare.js';
 import { nest, nested } from './nested.js';
 
 /** A direction for point type X: shaped like x, or flat. */
@@ -48,7 +48,7 @@ export function jvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Dir<X>): { 
 
 function jvpPlain<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Dir<X>): { value: number; tangent: number } {
   const s = scalarArgs('jvp', f, x, [['v', v]]);
-  if (!s) return new Prepared<X>('jvp', f as (x: never) => unknown, x, false).jvp(v);
+  if (!s) return once('jvp', f, x, (p) => p.jvp(v));
   const [x0, v0] = s as [Float64Array, Float64Array];
   const y = evaluate('jvp', f as (x: Num[]) => Num, x0.length, (i, t) => new Dual(x0[i]!, v0[i]!, t));
   return typeof y === 'number' ? { value: y, tangent: 0 } : { value: y.v, tangent: y.d };
@@ -64,7 +64,7 @@ export function directional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Dir
 
 function directionalPlain<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Dir<X>): { value: number; first: number; second: number } {
   const s = scalarArgs('directional', f, x, [['a', a]]);
-  if (!s) return new Prepared<X>('directional', f as (x: never) => unknown, x, false).directional(a);
+  if (!s) return once('directional', f, x, (p) => p.directional(a));
   const [x0, a0] = s as [Float64Array, Float64Array];
   const y = evaluate('directional', f as (x: Num[]) => Num, x0.length, (i, t) => new Taylor2(x0[i]!, a0[i]!, 0, t));
   return typeof y === 'number' ? { value: y, first: 0, second: 0 } : { value: y.v, first: y.d1, second: y.d2 };
@@ -84,7 +84,7 @@ function hyperdualPlain<X extends Point>(
   f: (x: Arg<X>) => Num, x: X, a: Dir<X>, b: Dir<X>,
 ): { value: number; da: number; db: number; dab: number } {
   const s = scalarArgs('hyperdual', f, x, [['a', a], ['b', b]]);
-  if (!s) return new Prepared<X>('hyperdual', f as (x: never) => unknown, x, false).hyperdual(a, b);
+  if (!s) return once('hyperdual', f, x, (p) => p.hyperdual(a, b));
   const [x0, a0, b0] = s as [Float64Array, Float64Array, Float64Array];
   const y = evaluate('hyperdual', f as (x: Num[]) => Num, x0.length, (i, t) => new HyperDual(x0[i]!, a0[i]!, b0[i]!, 0, t));
   return typeof y === 'number' ? { value: y, da: 0, db: 0, dab: 0 } : { value: y.v, da: y.d1, db: y.d2, dab: y.d12 };

@@ -17,8 +17,8 @@ import {
   gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
-import { fuse } from '../tape/fuse.js';
-import { carryGenerated, codegenInfo, type CodegenInfo } from '../tape/codegen.js';
+import { fuse, refresh, type Fused } from '../tape/fuse.js';
+import { codegenInfo, type CodegenInfo } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -86,7 +86,7 @@ export class Prepared<X extends Point = Point> {
   private rec!: Recording;
   private w!: Workspace<Tape>;
   /** the compacted copy for repeated sweeps (lib/tape/fuse.ts): undefined until built, null when nothing folds */
-  private fused: { w: Workspace; outputs: Int32Array } | null | undefined;
+  private fused: { w: Workspace; outputs: Int32Array; copy: Fused } | null | undefined;
   private readonly packed: Packed;
   /** how many times f was recorded afresh by `.at()` (because f read a primal and may branch on it) */
   rerecords = 0;
@@ -125,7 +125,7 @@ export class Prepared<X extends Point = Point> {
   private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
     if (this.fused === undefined) {
       const f = fuse(this.rec.tape, this.rec.outputs);
-      this.fused = f && { w: new Workspace(f.tape), outputs: f.outputs };
+      this.fused = f && { w: new Workspace(f.tape), outputs: f.outputs, copy: f };
     }
     const s = this.fused ?? { w: this.w, outputs: this.rec.outputs };
     return { w: s.w, out: s.outputs[0]!, outputs: s.outputs };
@@ -162,14 +162,22 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
-      // the compacted copy's partials follow the recording's: rebuild it now, on the same work arrays
-      if (this.fused) {
-        const f = fuse(t, this.rec.outputs)!;
-        carryGenerated(this.fused.w.tape, f.tape); // same structure: the generated sweeps still fit
-        this.fused = { w: this.fused.w.rebind(f.tape), outputs: f.outputs };
-      } else this.fused = undefined;
+      // the compacted copy's partials follow the recording's: rerun its plan (same structure, same
+      // arrays, so its generated sweeps and work arrays stay)
+      if (this.fused) refresh(this.fused.copy, t.par, !t.nonFinite);
     }
     return this;
+  }
+
+  /**
+   * Gives the recording's arrays back to the pool (lib/tape/pool.ts): a
+   * one-shot transform does this once its result is read ({@link once}).
+   * The object must not be swept again.
+   */
+  release(): void {
+    this.rec.tape.release();
+    this.w.release();
+    if (this.fused) this.fused.w.release();
   }
 
   /** f at the current point (for a vector-valued F, its values). */
@@ -383,6 +391,19 @@ export class Prepared<X extends Point = Point> {
     const o = options<LaneOptions>(this.fn, opts, laneSpec);
     const s = this.sweeper();
     return jacobianOf(s.w, s.outputs, o.lanes ?? DEFAULT_LANES);
+  }
+}
+
+/**
+ * A one-shot transform: records f at x, reads one result with `use`, and
+ * gives the recording's arrays back to the pool for the next call.
+ */
+export function once<X extends Point, R>(fn: string, f: unknown, x: X, use: (p: Prepared<X>) => R, vectorValued = false): R {
+  const p = new Prepared<X>(fn, f as (x: never) => unknown, x, vectorValued);
+  try {
+    return use(p);
+  } finally {
+    p.release();
   }
 }
 

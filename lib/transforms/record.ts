@@ -48,19 +48,25 @@ function slotOf(tape: Tape, y: Num): number {
   return (y as Var).i;
 }
 
+/** Nodes of the last recording of each f: the next recording of f starts with room for that many. */
+const lastSize = new WeakMap<object, number>();
+
 /** Opens a trace, records the inputs, runs body, and always closes the trace. */
-export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R): { tape: Tape; r: R } {
+export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R, f?: object): { tape: Tape; r: R } {
   const trace = begin(fn);
   let tape: Tape;
   try {
-    tape = new Tape(trace, Math.max(256, 8 * x.flat.length));
+    const last = f && lastSize.get(f);
+    tape = new Tape(trace, last && last > x.flat.length ? last + 1 : Math.max(256, 8 * x.flat.length));
   } catch (e) {
     end(trace);
     throw e;
   }
   try {
     for (let i = 0; i < x.flat.length; i++) tape.input(x.flat[i]!);
-    return { tape, r: body(tape, x.inputs(tape)) };
+    const r = body(tape, x.inputs(tape));
+    if (f) lastSize.set(f, tape.n);
+    return { tape, r };
   } finally {
     end(trace);
   }
@@ -68,7 +74,7 @@ export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) =
 
 /** Records scalar f at x. */
 export function recordScalar(fn: string, f: (x: never) => Num, x: Packed): Recording {
-  const { tape, r } = run(fn, x, (tape, arg) => slotOf(tape, output(fn, (f as (a: unknown) => unknown)(arg), tape.trace)));
+  const { tape, r } = run(fn, x, (tape, arg) => slotOf(tape, output(fn, (f as (a: unknown) => unknown)(arg), tape.trace)), f);
   return { tape, outputs: Int32Array.of(r) };
 }
 
@@ -82,7 +88,7 @@ export function recordVector(fn: string, F: (x: never) => Num[] | Tensor, x: Pac
     }
     if (!Array.isArray(ys)) throw new TypeError(`${fn}: F must return an array of scalars or a Tensor, got ${describe(ys)}`);
     return Int32Array.from(ys, (y, i) => slotOf(tape, output(fn, y, tape.trace, `F (entry ${i})`)));
-  });
+  }, F);
   return { tape, outputs: r };
 }
 

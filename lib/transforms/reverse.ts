@@ -6,23 +6,21 @@
 import type { Num } from '../numbers/value.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Arg, Point, Shaped } from './args.js';
-import { Prepared, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
+import { once, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { nest, nested } from './nested.js';
 
-const rec = <X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X) => new Prepared<X>(fn, f as (x: never) => unknown, x, false);
 
 /** f(x) and ∇f(x) from one recording and one reverse sweep. */
 export function valueAndGrad<X extends Point>(f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
   return nest('valueAndGrad', () => {
-    const p = rec('valueAndGrad', f, x);
-    return { value: p.value as number, grad: p.grad() };
+    return once('valueAndGrad', f, x, (p) => ({ value: p.value as number, grad: p.grad() }));
   }, () => nested.valueAndGrad('valueAndGrad', f as never, x));
 }
 
 /** ∇f(x) by reverse mode, shaped like x. */
 export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
-  return nest('grad', () => rec('grad', f, x).grad(), () => nested.valueAndGrad('grad', f as never, x).grad);
+  return nest('grad', () => once('grad', f, x, (p) => p.grad()), () => nested.valueAndGrad('grad', f as never, x).grad);
 }
 
 /**
@@ -31,7 +29,7 @@ export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
  * H·v together (this returns H·v, shaped like x).
  */
 export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> | readonly number[]): Shaped<X> {
-  return nest('hvp', () => rec('hvp', f, x).hvp(v), () => nested.hvp('hvp', f as never, x, v));
+  return nest('hvp', () => once('hvp', f, x, (p) => p.hvp(v)), () => nested.hvp('hvp', f as never, x, v));
 }
 
 /**
@@ -40,7 +38,7 @@ export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> |
  * recording. Exactly symmetric (the two triangles are averaged).
  */
 export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): Float64Array[] {
-  return nest('hessian', () => rec('hessian', f, x).hessian(opts), () => nested.hessian('hessian', f as never, x));
+  return nest('hessian', () => once('hessian', f, x, (p) => p.hessian(opts)), () => nested.hessian('hessian', f as never, x));
 }
 
 /**
@@ -52,7 +50,7 @@ export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: Lan
  * `sweeps` and `directions` say what ran.
  */
 export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
-  return nest('hessianDiagonal', () => rec('hessianDiagonal', f, x).hessianDiagonal(opts), () => nested.hessianDiagonal('hessianDiagonal', f as never, x));
+  return nest('hessianDiagonal', () => once('hessianDiagonal', f, x, (p) => p.hessianDiagonal(opts)), () => nested.hessianDiagonal('hessianDiagonal', f as never, x));
 }
 
 /**
@@ -62,7 +60,7 @@ export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, op
  * true non-zeros for the branch recorded at x.
  */
 export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): Pattern {
-  return nest('hessianSparsity', () => rec('hessianSparsity', f, x).hessianSparsity());
+  return nest('hessianSparsity', () => once('hessianSparsity', f, x, (p) => p.hessianSparsity()));
 }
 
 /**
@@ -71,7 +69,7 @@ export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): P
  * detected pattern, every entry read directly; `colours` says how many.
  */
 export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): SparseHessian & { readonly colours: number } {
-  return nest('sparseHessian', () => rec('sparseHessian', f, x).sparseHessian(opts));
+  return nest('sparseHessian', () => once('sparseHessian', f, x, (p) => p.sparseHessian(opts)));
 }
 
 /**
@@ -79,7 +77,7 @@ export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts
  * rows J[i][j] = ∂Fᵢ/∂xⱼ: one-hot tangent lanes when n ≤ m, adjoint lanes otherwise.
  */
 export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: LaneOptions): Float64Array[] {
-  return nest('jacobian', () => new Prepared<X>('jacobian', F as (x: never) => unknown, x, true).jacobian(opts), () => nested.jacobian('jacobian', F as never, x));
+  return nest('jacobian', () => once('jacobian', F, x, (p) => p.jacobian(opts), true), () => nested.jacobian('jacobian', F as never, x));
 }
 
 /**
@@ -92,7 +90,7 @@ export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: L
 export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts: LaplacianOptions & { terms: true }): { laplacian: number; terms: Shaped<X> };
 export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions): number | { laplacian: number; terms: Shaped<X> } {
   return nest('laplacian', () => {
-    const r = rec('laplacian', f, x).laplacian(opts);
+    const r = once('laplacian', f, x, (p) => p.laplacian(opts));
     return opts?.terms ? { laplacian: r.laplacian, terms: r.terms! } : r.laplacian;
   }, () => {
     if (!opts?.terms) return nested.laplacian('laplacian', f as never, x);
@@ -103,7 +101,7 @@ export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: L
 
 /** Third order: ∇ₓ(aᵀ∇²f(x) a), the gradient of the second directional derivative (with its value aᵀHa). */
 export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
-  return nest('gradDirectional', () => rec('gradDirectional', f, x).gradDirectional(a));
+  return nest('gradDirectional', () => once('gradDirectional', f, x, (p) => p.gradDirectional(a)));
 }
 
 /**
@@ -113,5 +111,5 @@ export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a:
 export function gradHyperdual<X extends Point>(
   f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[],
 ): { value: number; grad: Shaped<X> } {
-  return nest('gradHyperdual', () => rec('gradHyperdual', f, x).gradHyperdual(a, b));
+  return nest('gradHyperdual', () => once('gradHyperdual', f, x, (p) => p.gradHyperdual(a, b)));
 }
