@@ -73,6 +73,15 @@ class Sets {
   }
 }
 
+/** Each scalar node's mask of structurally non-zero second partials (structure.ts), read once. */
+function secondOrderMasks(t: Tape): Uint8Array {
+  const masks = new Uint8Array(t.n), { op, prm } = t;
+  forwardOrder(t, (lo, hi) => {
+    for (let i = lo; i < hi; i++) if (op[i]! >= 0) masks[i] = secondOrderPattern(op[i]!, prm[i]!);
+  }, () => {});
+  return masks;
+}
+
 /**
  * A cheap first look for 'auto': an upper bound on each slot's number of
  * inputs (|D(y)| ≤ |D(a)| + |D(b)|) in one forward pass; true as soon as a
@@ -81,7 +90,7 @@ class Sets {
  * node that does not reach the output): then the dense path runs, which is
  * always correct. It stops at the first such node, so a dense f costs little.
  */
-function clearlyDense(t: Tape, limit: number): boolean {
+function clearlyDense(t: Tape, masks: Uint8Array, limit: number): boolean {
   const n = t.nIn, sz = new Int32Array(t.n);
   sz.fill(1, 1, n + 1);
   let dense = false;
@@ -89,10 +98,10 @@ function clearlyDense(t: Tape, limit: number): boolean {
   forwardOrder(
     t,
     (lo, hi) => {
-      const { op, a, b, prm } = t;
+      const { op, a, b } = t;
       for (let i = lo; i < hi && !dense; i++) {
         if (op[i]! < 0) continue;
-        const ai = a[i]!, bi = b[i]!, mask = secondOrderPattern(op[i]!, prm[i]!);
+        const ai = a[i]!, bi = b[i]!, mask = masks[i]!;
         if (((mask & (AA | AB)) && big(ai)) || ((mask & (AB | BB)) && big(bi))) dense = true;
         sz[i] = Math.min(n, sz[ai]! + (bi === ai ? 0 : sz[bi]!));
       }
@@ -111,7 +120,8 @@ function clearlyDense(t: Tape, limit: number): boolean {
  * inputs interact pairwise, and a sparse method cannot beat the dense one).
  */
 export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern | null {
-  if (limit < t.nIn && clearlyDense(t, limit)) return null;
+  const masks = secondOrderMasks(t);
+  if (limit < t.nIn && clearlyDense(t, masks, limit)) return null;
   const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n);
   reach[out] = 1;
   // 1. which slots reach the output, and whose dependency sets are needed: the
@@ -120,13 +130,13 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
   reverseOrder(
     t,
     (lo, hi) => {
-      const { op, a, b, prm } = t;
+      const { op, a, b } = t;
       for (let i = hi - 1; i >= lo; i--) {
         if (!reach[i]) continue;
         const ai = a[i]!, bi = b[i]!;
         reach[ai] = 1; reach[bi] = 1;
         if (op[i]! < 0) continue;
-        const mask = secondOrderPattern(op[i]!, prm[i]!);
+        const mask = masks[i]!;
         if (need[i] || mask & (AA | AB)) need[ai] = 1;
         if (need[i] || mask & (AB | BB)) need[bi] = 1;
       }
@@ -154,13 +164,13 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
     forwardOrder(
       t,
       (lo, hi) => {
-        const { op, a, b, prm } = t;
+        const { op, a, b } = t;
         for (let i = lo; i < hi && !dense; i++) {
           if (op[i]! < 0) continue; // constants
           if (!reach[i]) continue;
           const ai = a[i]!, bi = b[i]!;
           if (need[i]) { D.union(i, ai); D.union(i, bi); }
-          const mask = secondOrderPattern(op[i]!, prm[i]!);
+          const mask = masks[i]!;
           if (mask & AA) interact(ai, ai);
           if (mask & AB) interact(ai, bi);
           if (mask & BB) interact(bi, bi);
@@ -182,17 +192,29 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
  * distinct entries however often an interaction repeats.
  */
 class Entries {
-  rows = new Int32Array(1024);
-  cols = new Int32Array(1024);
+  rows: Int32Array;
+  cols: Int32Array;
   m = 0;
-  constructor(readonly n: number) {}
+  /** the column last added to each row: an immediate repeat is dropped on the spot */
+  private readonly last: Int32Array;
+  constructor(readonly n: number) {
+    // room for a few entries per row before the first dedup (which costs O(n) besides the entries)
+    this.rows = new Int32Array(8 * n + 1024);
+    this.cols = new Int32Array(8 * n + 1024);
+    this.last = new Int32Array(n).fill(-1);
+  }
 
   /** row i interacts with the columns from[o … o + len) */
   row(i: number, from: Int32Array, o: number, len: number): void {
     if (this.m + len > this.rows.length) this.room(len);
-    const { rows, cols } = this;
+    const { rows, cols, last } = this;
     let m = this.m;
-    for (let k = 0; k < len; k++) { rows[m] = i; cols[m++] = from[o + k]!; }
+    for (let k = 0; k < len; k++) {
+      const j = from[o + k]!;
+      if (last[i] === j) continue;
+      last[i] = j;
+      rows[m] = i; cols[m++] = j;
+    }
     this.m = m;
   }
 
@@ -210,25 +232,8 @@ class Entries {
 
   /** sorts by (row, column) and drops repeats, in place; returns the row pointers */
   private compact(): Int32Array {
-    const { n, m } = this, rowPtr = new Int32Array(n + 1), count = new Int32Array(n + 1);
-    const r2 = new Int32Array(m), c2 = new Int32Array(m);
-    // by column (stable), then by row (stable): sorted by (row, column)
-    for (let e = 0; e < m; e++) count[this.cols[e]! + 1]++;
-    for (let j = 0; j < n; j++) count[j + 1]! += count[j]!;
-    for (let e = 0; e < m; e++) { const k = count[this.cols[e]!]!++; r2[k] = this.rows[e]!; c2[k] = this.cols[e]!; }
-    count.fill(0);
-    for (let e = 0; e < m; e++) count[r2[e]! + 1]++;
-    for (let j = 0; j < n; j++) count[j + 1]! += count[j]!;
-    for (let e = 0; e < m; e++) { const k = count[r2[e]!]!++; this.rows[k] = r2[e]!; this.cols[k] = c2[e]!; }
-    let w = 0;
-    for (let e = 0; e < m; e++) {
-      const i = this.rows[e]!, j = this.cols[e]!;
-      if (w > 0 && this.rows[w - 1] === i && this.cols[w - 1] === j) continue;
-      this.rows[w] = i; this.cols[w++] = j;
-      rowPtr[i + 1]++;
-    }
-    this.m = w;
-    for (let i = 0; i < n; i++) rowPtr[i + 1]! += rowPtr[i]!;
+    const rowPtr = new Int32Array(this.n + 1);
+    this.m = sortUnique(this.rows, this.cols, this.m, this.n, rowPtr);
     return rowPtr;
   }
 
@@ -236,4 +241,29 @@ class Entries {
     const rowPtr = this.compact();
     return { n: this.n, rowPtr, colIdx: this.cols.slice(0, this.m) };
   }
+}
+
+/**
+ * Sorts the first m pairs (rows[e], cols[e]) by row, then column, drops
+ * repeats, and returns how many remain; rowPtr (n + 1 entries, zeroed) gets
+ * the CSR row pointers. Two stable counting sorts: O(m + n).
+ */
+function sortUnique(rows: Int32Array, cols: Int32Array, m: number, n: number, rowPtr: Int32Array): number {
+  const count = new Int32Array(n + 1), r2 = new Int32Array(m), c2 = new Int32Array(m);
+  for (let e = 0; e < m; e++) count[cols[e]! + 1]++;
+  for (let j = 0; j < n; j++) count[j + 1] = count[j + 1]! + count[j]!;
+  for (let e = 0; e < m; e++) { const k = count[cols[e]!]!++; r2[k] = rows[e]!; c2[k] = cols[e]!; }
+  count.fill(0);
+  for (let e = 0; e < m; e++) count[r2[e]! + 1]++;
+  for (let j = 0; j < n; j++) count[j + 1] = count[j + 1]! + count[j]!;
+  for (let e = 0; e < m; e++) { const k = count[r2[e]!]!++; rows[k] = r2[e]!; cols[k] = c2[e]!; }
+  let w = 0, pi = -1, pj = -1;
+  for (let e = 0; e < m; e++) {
+    const i = rows[e]!, j = cols[e]!;
+    if (i === pi && j === pj) continue;
+    rows[w] = i; cols[w++] = j; pi = i; pj = j;
+    rowPtr[i + 1]++;
+  }
+  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i + 1]! + rowPtr[i]!;
+  return w;
 }

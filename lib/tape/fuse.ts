@@ -113,9 +113,12 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
         if (nv > 2) continue;
         // a reference of u's merged with one y already had: one use fewer
         if (other !== 0 && (e0 === other || e1 === other)) uses[other]--;
-        const pos = (x: number) => (x === 0 ? -1 : x === v0 ? 0 : 1);
+        // where each lands among the new arguments: 0 (v0), 1 (v1), −1 (absent)
         if (pc + 5 > prog.length) prog = grown(prog);
-        prog[pc++] = u; prog[pc++] = k; prog[pc++] = pos(other); prog[pc++] = pos(e0); prog[pc++] = pos(e1);
+        prog[pc++] = u; prog[pc++] = k;
+        prog[pc++] = other === 0 ? -1 : other === v0 ? 0 : 1;
+        prog[pc++] = e0 === 0 ? -1 : e0 === v0 ? 0 : 1;
+        prog[pc++] = e1 === 0 ? -1 : e1 === v0 ? 0 : 1;
         prog[head + 3]!++;
         u0 = v0; u1 = v1;
         gone[u] = 1;

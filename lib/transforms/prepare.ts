@@ -75,6 +75,14 @@ export interface LaplacianOptions extends LaneOptions {
   method?: 'auto' | 'dense';
 }
 
+/**
+ * A one-shot call sweeps the recording itself, not a compacted copy, when it
+ * needs fewer directions than this: compacting costs about as much as this
+ * many lanes over the nodes it removes (measured: scripts/bench.ts, one-shot
+ * rows). A prepared recording always compacts (it is swept again and again).
+ */
+export const COMPACT_MIN_DIRECTIONS = 24;
+
 /** Ratio of colours to n below which 'auto' takes the sparse path. */
 export const SPARSE_RATIO = 0.25;
 
@@ -98,8 +106,8 @@ export class Prepared<X extends Point = Point> {
     private readonly vectorValued: boolean,
     /**
      * true (what `prepare` asks for): every sweep, one direction or many, runs
-     * on the compacted copy; false (a one-shot transform): only work over many
-     * directions does. Either way a given method always takes the same path.
+     * on the compacted copy; false (a one-shot transform): only work over at
+     * least {@link COMPACT_MIN_DIRECTIONS} directions does.
      */
     private readonly compactAll = false,
   ) {
@@ -131,9 +139,14 @@ export class Prepared<X extends Point = Point> {
     return { w: s.w, out: s.outputs[0]!, outputs: s.outputs };
   }
 
-  /** (workspace, output slot) for work over many directions: on the compacted copy */
-  private many(): [Workspace, number] {
-    void this.out; // a vector-valued recording has no scalar output: the getter says so
+  /**
+   * (workspace, output slot) for work over `directions` directions: on the
+   * compacted copy, except in a one-shot call with too few directions for
+   * the compaction to pay for itself ({@link COMPACT_MIN_DIRECTIONS}).
+   */
+  private many(directions: number): [Workspace, number] {
+    const out = this.out; // a vector-valued recording has no scalar output: the getter says so
+    if (!this.compactAll && this.fused === undefined && directions < COMPACT_MIN_DIRECTIONS) return [this.w, out];
     const s = this.sweeper();
     return [s.w, s.out];
   }
@@ -219,7 +232,7 @@ export class Prepared<X extends Point = Point> {
   /** The Hessian over x flattened (rows), `lanes` columns per sweep, exactly symmetric. */
   hessian(opts?: LaneOptions): Float64Array[] {
     const o = options<LaneOptions>(this.fn, opts, laneSpec);
-    return hessianOf(...this.many(), o.lanes ?? DEFAULT_LANES);
+    return hessianOf(...this.many(this.size), o.lanes ?? DEFAULT_LANES);
   }
 
   /** The exact Hessian diagonal, shaped like x; the result also says which method ran ({@link DiagonalInfo}). */
@@ -234,14 +247,14 @@ export class Prepared<X extends Point = Point> {
       d = new Float64Array(n);
       directions = c.count;
       // H_jj is entry j of H·s_c for j's colour c (no neighbour of j shares it)
-      compressedHvps(...this.many(), c.colours, c.count, K, (c0, L, AT) => {
+      compressedHvps(...this.many(c.count), c.colours, c.count, K, (c0, L, AT) => {
         for (let j = 0; j < n; j++) {
           const k = c.colours[j]! - c0;
           if (k >= 0 && k < L) d[j] = AT[(j + 1) * L + k]!;
         }
       });
     } else {
-      d = method === 'hvp' ? diagonalByHvp(...this.many(), K) : diagonalByHyperdual(...this.many(), K);
+      d = method === 'hvp' ? diagonalByHvp(...this.many(n), K) : diagonalByHyperdual(...this.many(n), K);
     }
     const info: DiagonalInfo = { method, sweeps: Math.ceil(directions / K), directions };
     return Object.defineProperties(this.packed.shape(d) as object, {
@@ -286,7 +299,7 @@ export class Prepared<X extends Point = Point> {
     const p = this.hessianSparsity(), c = (this.sparsity.d2 ??= colour(p, 2));
     const values = new Float64Array(p.colIdx.length), { rowPtr, colIdx, n } = p;
     // H_ij is entry i of H·s_c for j's colour c (distance-2: no other input of c neighbours i)
-    compressedHvps(...this.many(), c.colours, c.count, K, (c0, L, AT) => {
+    compressedHvps(...this.many(c.count), c.colours, c.count, K, (c0, L, AT) => {
       for (let i = 0; i < n; i++) {
         for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) {
           const k = c.colours[colIdx[e]!]! - c0;
@@ -318,7 +331,7 @@ export class Prepared<X extends Point = Point> {
     const c = o.method === 'dense' || n <= K ? null : this.sparseColouring(true);
     const groups = c ? c.count : n;
     return {
-      laplacian: laplacianOf(...this.many(), K, c ? c.colours : null, groups),
+      laplacian: laplacianOf(...this.many(groups), K, c ? c.colours : null, groups),
       method: c ? 'sparse' : 'dense',
       sweeps: Math.ceil(groups / K),
     };
@@ -363,11 +376,13 @@ export class Prepared<X extends Point = Point> {
   shape(v: Float64Array): Shaped<X> { return this.packed.shape(v) as Shaped<X>; }
   /** aᵀHa for each direction a (x flattened): forward Taylor-2 lanes, no reverse sweep */
   quadraticForms(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array {
-    return quadraticForms(...this.many(), this.directions('quadraticForms', directions, lanes), lanes);
+    const ds = this.directions('quadraticForms', directions, lanes);
+    return quadraticForms(...this.many(ds.length), ds, lanes);
   }
   /** H·v for each direction v (x flattened): forward-over-reverse lanes */
   hvps(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array[] {
-    return hvpsOf(...this.many(), this.directions('hvps', directions, lanes), lanes);
+    const ds = this.directions('hvps', directions, lanes);
+    return hvpsOf(...this.many(ds.length), ds, lanes);
   }
   /** checks a list of flat directions and a lane count */
   private directions(method: string, ds: unknown, lanes: unknown): Float64Array[] {
