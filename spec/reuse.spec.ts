@@ -6,7 +6,10 @@
  * compared with a fresh one, bit for bit where the arithmetic is the same.
  */
 import { expect } from 'chai';
-import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, sin, sub, sum, tanh, type Num } from '../lib/index.js';
+import * as hy from '../lib/index.js';
+import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
+import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
+import { generatedReplay } from '../lib/tape/codegen.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
 import type { Tape } from '../lib/tape/tape.js';
@@ -26,9 +29,9 @@ const sines = (x: Num[]): Num => sum(x.map((v, i) => mul(i + 1, sin(v))));
 const point = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.9);
 const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => expect(Array.from(a), what).to.deep.equal(Array.from(b));
 
-/** The compacted copy a prepared recording sweeps (built on first use). */
+/** The compacted copy a prepared recording sweeps (built on first use, refreshed after a move). */
 function compacted(P: object): Fused {
-  (P as { grad(): unknown }).grad();
+  (P as unknown as { sweeper(): unknown }).sweeper();
   const f = (P as unknown as { fused: { copy: Fused } | null }).fused;
   expect(f, 'the recording compacts').to.not.equal(null);
   return f!.copy;
@@ -101,8 +104,7 @@ describe('reuse: .at() reruns the compaction plan, and branches still re-record'
       if (s.program.kind !== 'scalar') continue;
       const f = scalarFunction(s.program as ScalarProgram);
       const P = prepare(f, [...s.x0]);
-      if ((P as unknown as { fused?: unknown }).fused === null) continue;
-      P.grad();
+      (P as unknown as { sweeper(): unknown }).sweeper();
       if ((P as unknown as { fused: unknown }).fused === null) continue;
       P.at([...s.x1]);
       if (P.rerecords) continue; // (programs that read a primal are recorded afresh instead)
@@ -132,5 +134,114 @@ describe('reuse: .at() reruns the compaction plan, and branches still re-record'
     P.at([1, 3]);
     same(P.grad(), grad(f, [1, 3]), 'back on the tanh branch');
     expect(calls).to.be.at.least(4);
+  });
+});
+
+type Op = (...args: (Num | number)[]) => Num;
+const opNamed = (name: string): Op => (hy as unknown as Record<string, Op>)[name]!;
+
+/**
+ * One loop-built function per op of the rule table, in every recorded form
+ * (unary; binary with two traced arguments, a constant right, a constant
+ * left): sum over i of op(xᵢ·s, …). Points below put arguments inside and
+ * outside each op's domain, on poles and at overflow, so the NaN and ±∞
+ * branches of the evaluation are replayed too.
+ */
+function everyOp(): { name: string; f: (x: Num[]) => Num }[] {
+  const out: { name: string; f: (x: Num[]) => Num }[] = [];
+  const loop = (term: (x: Num[], i: number) => Num) => (x: Num[]) => sum(x.slice(0, -1).map((_, i) => term(x, i)));
+  for (const u of UNARY_NAMES) {
+    if (u === 'powc') {
+      for (const p of [2, 2.5, -1, 0]) out.push({ name: `pow(x, ${p})`, f: loop((x, i) => hy.pow(x[i]!, p)) });
+      continue;
+    }
+    out.push({ name: u, f: loop((x, i) => opNamed(u)(mul(x[i]!, 1.5))) });
+  }
+  for (const b of BINARY_NAMES) {
+    out.push({ name: `${b}(x, y)`, f: loop((x, i) => opNamed(b)(x[i]!, x[i + 1]!)) });
+    out.push({ name: `${b}(x, 1.7)`, f: loop((x, i) => opNamed(b)(x[i]!, 1.7)) });
+    out.push({ name: `${b}(-0.6, x)`, f: loop((x, i) => opNamed(b)(-0.6, x[i]!)) });
+  }
+  return out;
+}
+
+/** f's recording replayed at each point by `.at()` under codegen mode m: values, partials and the non-finite flag after each move. */
+function replays(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off'): { val: number[]; par: number[]; nonFinite: boolean; generated: boolean }[] {
+  const old = setCodegen(m);
+  try {
+    const P = prepare(f, points[0]!);
+    return points.slice(1).map((x) => {
+      P.at(x);
+      const t = recording(P).tape;
+      return { val: Array.from(t.val.subarray(0, t.n)), par: Array.from(t.par.subarray(0, t.n * 5)), nonFinite: t.nonFinite, generated: generatedReplay(t) !== null };
+    });
+  } finally {
+    setCodegen(old);
+  }
+}
+
+describe('reuse: the generated replay is the interpreted replay', () => {
+  const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  // a generic point, ones spanning domains and poles (0, ±1, negatives), one that overflows
+  const points = [spread(12, 0.1, 0.9), spread(12, 0.2, 0.95), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800)];
+
+  it('for every op of the rule table in every recorded form, values, partials and the non-finite flag agree bit for bit', () => {
+    let generatedMoves = 0;
+    for (const { name, f } of everyOp()) {
+      const gen = replays(f, points, 'always'), ref = replays(f, points, 'off');
+      gen.forEach((g, k) => {
+        same(g.val, ref[k]!.val, `${name} at point ${k + 1}: values`);
+        same(g.par, ref[k]!.par, `${name} at point ${k + 1}: partials`);
+        expect(g.nonFinite, `${name} at point ${k + 1}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+        if (g.generated) generatedMoves++;
+      });
+    }
+    expect(generatedMoves, 'moves replayed by generated code').to.equal(everyOp().length * (points.length - 1));
+  });
+
+  it('on the fuzzer\'s scalar programs (loops where they have them), bit for bit', () => {
+    let checked = 0;
+    for (let i = 0; checked < 80 && i < 400; i++) {
+      const s = sampleOf(11, i, 0);
+      if (s.program.kind !== 'scalar') continue;
+      const f = scalarFunction(s.program as ScalarProgram), pts = [[...s.x0], [...s.x1], [...s.x0]];
+      const gen = replays(f, pts, 'always'), ref = replays(f, pts, 'off');
+      gen.forEach((g, k) => {
+        same(g.val, ref[k]!.val, `program ${i} move ${k}: values`);
+        same(g.par, ref[k]!.par, `program ${i} move ${k}: partials`);
+        expect(g.nonFinite, `program ${i} move ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+      });
+      checked++;
+    }
+    expect(checked).to.equal(80);
+  });
+
+  it("under 'auto' the first move is interpreted and later ones generated; a refused new Function keeps the interpreter", () => {
+    const x = point(200, 0.3), P = prepare(rosen, x), t = recording(P).tape;
+    P.at(point(200, 0.5));
+    expect(generatedReplay(t), 'after one move, a second would be generated').to.not.equal(null);
+    const Q = prepare(rosen, x), realFunction = globalThis.Function;
+    globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+    try {
+      Q.at(point(200, 0.5)).at(point(200, 0.6));
+      expect(generatedReplay(recording(Q).tape), 'no generated replay without new Function').to.equal(null);
+    } finally {
+      globalThis.Function = realFunction;
+    }
+    P.at(point(200, 0.6));
+    same(P.grad(), Q.grad(), 'the same gradient either way');
+  });
+
+  it('a move leaves the compacted copy stale until it is needed: single sweeps over the recording, then a refresh', () => {
+    const x = point(60, 0.3), x2 = point(60, 0.8), v = point(60, 1.1), P = prepare(rosen, x);
+    P.hessian();
+    P.at(x2);
+    const fresh = prepare(rosen, x2);
+    // answers equal a fresh recording's to rounding whichever copy serves them; several sweeps in a row
+    for (let k = 0; k < 4; k++) {
+      P.grad().forEach((g, i) => expect(g, `grad ${k}`).to.be.closeTo(fresh.grad()[i]!, 1e-12 * (1 + Math.abs(g))));
+      P.hvp(v).forEach((g, i) => expect(g, `hvp ${k}`).to.be.closeTo(fresh.hvp(v)[i]!, 1e-12 * (1 + Math.abs(g))));
+    }
+    same(P.hessianDiagonal(), fresh.hessianDiagonal(), 'the diagonal (on the refreshed copy)');
   });
 });

@@ -43,6 +43,9 @@ import { anyMarked, secondOrderZeros } from './zeros.js';
 import type { SweepTape } from './fuse.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
+import { canCompile, compileShared } from './codegen/compile.js';
+import { replayPlan, type ReplayPlan } from './codegen/replay.js';
+import type { Tape } from './tape.js';
 
 export type { Kernel };
 
@@ -173,48 +176,32 @@ export class Generated {
   }
 }
 
-/**
- * Compiled loop functions by source, shared by every recording with the same
- * loop (the same f at the same size: a one-shot transform in an optimiser's
- * loop, a re-recording, one prepare per quantity). A new function starts in
- * V8's interpreter and is optimised only after it has run for a while; the
- * shared one stays optimised. Cleared when it grows past FUNCTION_CACHE
- * functions or SOURCE_BUDGET characters.
- */
-const functions = new Map<string, LoopFn>();
-/** at most this many functions, and this many characters of source, are kept */
-const FUNCTION_CACHE = 4096, SOURCE_BUDGET = 4_000_000;
-let cachedChars = 0;
-
 function compile(k: Kernel, source: string): LoopFn {
-  const key = `${k}\n${source}`;
-  let fn = functions.get(key);
-  if (!fn) {
-    if (functions.size >= FUNCTION_CACHE || cachedChars + key.length > SOURCE_BUDGET) { functions.clear(); cachedChars = 0; }
-    fn = new Function('par', ...PARAMS[k], `'use strict';\n${source}`) as LoopFn;
-    functions.set(key, fn);
-    cachedChars += key.length;
-  }
-  return fn;
+  // (build() checked that code can be compiled; a refusal from here on would throw, as any bug would)
+  return compileShared(k, ['par', ...PARAMS[k]], source) as LoopFn;
 }
 
-/** Per recording: the mode and size it was seen with, sweeps seen, and the generated sweeps (null: not worth it). */
-interface Entry { mode: CodegenMode; n: number; sweeps: number; gen: Generated | null | undefined }
+/**
+ * Per recording: the mode and size it was seen with, its loops (found once),
+ * sweeps and replays seen, and the generated sweeps and replay (null: not worth it).
+ */
+interface Entry {
+  mode: CodegenMode; n: number; segs?: Segment[];
+  sweeps: number; gen: Generated | null | undefined;
+  replays: number; replay: ReplayPlan | null | undefined;
+}
 const cache = new WeakMap<SweepTape, Entry>();
 
-function build(t: SweepTape, m: CodegenMode): Generated | null {
-  const computed = t.n - t.nIn - 1;
+// (three repetitions at least: two only define the strides, the third confirms them)
+const segments = (t: SweepTape, e: Entry): Segment[] => (e.segs ??= findSegments(t, e.mode === 'always' ? 3 : 4));
+
+function build(t: SweepTape, e: Entry): Generated | null {
+  const computed = t.n - t.nIn - 1, m = e.mode;
   if (m === 'auto' && computed < CODEGEN_MIN_NODES) return null;
-  // (three repetitions at least: two only define the strides, the third confirms them)
-  const segs = findSegments(t, m === 'always' ? 3 : 4);
-  const g = new Generated(t.n, segs);
+  const g = new Generated(t.n, segments(t, e));
   if (g.loops === 0 || g.loops > MAX_LOOPS) return null;
   if (m === 'auto' && g.covered < computed / 2) return null;
-  try {
-    new Function('return 0'); // refused under a strict Content Security Policy: stay interpreted
-  } catch {
-    return null;
-  }
+  if (!canCompile()) return null; // refused under a strict Content Security Policy: stay interpreted
   return g;
 }
 
@@ -226,8 +213,24 @@ function build(t: SweepTape, m: CodegenMode): Generated | null {
 export function generated(t: SweepTape): Generated | null {
   if (!eligible(t)) return null;
   const e = entry(t);
-  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 3)) e.gen = build(t, mode);
+  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 3)) e.gen = build(t, e);
   return e.gen ?? null;
+}
+
+/**
+ * The generated replay of t (lib/tape/codegen/replay.ts), or null: the
+ * interpreter replays (mode 'off', block nodes, too small or no loop whose
+ * ops repeat, `new Function` refused, or the first replay under 'auto').
+ */
+export function generatedReplay(t: Tape): ReplayPlan | null {
+  if (mode === 'off' || t.blocks.length) return null;
+  const e = entry(t);
+  if (e.replay === undefined && (mode === 'always' || ++e.replays >= 2)) {
+    const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
+    const segs = small || !canCompile() ? null : segments(t, e);
+    e.replay = segs && segs.length <= MAX_LOOPS ? replayPlan(t, segs) : null;
+  }
+  return e.replay ?? null;
 }
 
 /** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */
@@ -235,7 +238,7 @@ const eligible = (t: SweepTape): boolean => mode !== 'off' && !t.nonFinite && t.
 
 function entry(t: SweepTape): Entry {
   let e = cache.get(t);
-  if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined }));
+  if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined, replays: 0, replay: undefined }));
   return e;
 }
 
@@ -263,7 +266,7 @@ export interface CodegenInfo {
 export function codegenInfo(t: SweepTape): CodegenInfo | null {
   if (!eligible(t)) return null;
   const e = entry(t);
-  if (e.gen === undefined) e.gen = build(t, mode);
+  if (e.gen === undefined) e.gen = build(t, e);
   const g = e.gen;
   return g && { loops: g.loops, covered: g.covered, nodes: t.n - t.nIn - 1, source: (k: Kernel) => g.source(k) };
 }

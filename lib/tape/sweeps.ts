@@ -14,7 +14,8 @@ import {
 } from './kernels.js';
 import { evalNode, type Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
-import { generated } from './codegen.js';
+import { generated, generatedReplay } from './codegen.js';
+import { runReplay } from './codegen/replay.js';
 import { forwardOrder, reverseOrder } from './order.js';
 import { secondOrderZeros } from './zeros.js';
 
@@ -88,22 +89,30 @@ export function reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
 /**
  * Replays the recording at new input values (already written to val at the
  * inputs): every node recomputes its value and partials from the rule table,
- * blocks through their own replay. The recorded structure is kept.
+ * blocks through their own replay. The recorded structure is kept. Loops in
+ * the recording may replay as generated code (lib/tape/codegen/replay.ts):
+ * the same evaluation without the per-node dispatch.
  */
 export function replay(t: Tape): void {
-  t.nonFinite = false;
   t.version++;
-  forwardOrder(
-    t,
-    (lo, hi) => {
-      const { op, a, b, val, prm, par } = t;
-      for (let i = lo; i < hi; i++) {
-        const code = op[i]!;
-        if (code < 0) continue; // constants keep their value
-        val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR);
-        if (!finitePartials(par, i * NPAR)) t.nonFinite = true;
-      }
-    },
-    (k) => t.blocks[k]!.replay(t),
-  );
+  const plan = generatedReplay(t);
+  if (plan) {
+    t.nonFinite = runReplay(t, plan, (lo, hi) => replayNodes(t, lo, hi));
+    return;
+  }
+  t.nonFinite = false;
+  forwardOrder(t, (lo, hi) => { if (replayNodes(t, lo, hi)) t.nonFinite = true; }, (k) => t.blocks[k]!.replay(t));
+}
+
+/** Replays nodes [lo, hi) through the rule table; true if some partial is not finite. */
+function replayNodes(t: Tape, lo: number, hi: number): boolean {
+  const { op, a, b, val, prm, par } = t;
+  let nonFinite = false;
+  for (let i = lo; i < hi; i++) {
+    const code = op[i]!;
+    if (code < 0) continue; // constants keep their value
+    val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR);
+    if (!finitePartials(par, i * NPAR)) nonFinite = true;
+  }
+  return nonFinite;
 }

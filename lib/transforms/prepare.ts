@@ -83,6 +83,9 @@ export interface LaplacianOptions extends LaneOptions {
  */
 export const COMPACT_MIN_DIRECTIONS = 24;
 
+/** One-direction sweeps after recording or `.at()` that run over the recording itself, before the compacted copy is used. */
+export const RECORDING_SWEEPS = 2;
+
 /** Ratio of colours to n below which 'auto' takes the sparse path. */
 export const SPARSE_RATIO = 0.25;
 
@@ -95,6 +98,18 @@ export class Prepared<X extends Point = Point> {
   private w!: Workspace<Tape>;
   /** the compacted copy for repeated sweeps (lib/tape/fuse.ts): undefined until built, null when nothing folds */
   private fused: { w: Workspace; outputs: Int32Array; copy: Fused } | null | undefined;
+  /** does the compacted copy hold the partials of the current point (false after `.at()` until it is next needed) */
+  private current = true;
+  /**
+   * One-direction sweeps since the recording was made or moved. The first
+   * {@link RECORDING_SWEEPS} run over the recording itself: building or
+   * refreshing the compacted copy costs about as much as a sweep over the
+   * recording, so an optimiser step `at(x).grad()` never pays for it; a
+   * further sweep, or any work over many directions, brings the copy up to
+   * date. (Fresh and moved recordings follow the same rule, so a moved
+   * recording answers exactly as a fresh one at its point.)
+   */
+  private sweeps = 0;
   private readonly packed: Packed;
   /** how many times f was recorded afresh by `.at()` (because f read a primal and may branch on it) */
   rerecords = 0;
@@ -127,10 +142,16 @@ export class Prepared<X extends Point = Point> {
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
     this.w = new Workspace(this.rec.tape);
     this.fused = undefined;
+    this.current = true;
+    this.sweeps = 0;
   }
 
   /** Where sweeps over many directions run: the compacted copy (built on first use, rebuilt after a replay). */
   private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
+    if (!this.current) {
+      if (this.fused) refresh(this.fused.copy, this.rec.tape.par);
+      this.current = true;
+    }
     if (this.fused === undefined) {
       const f = fuse(this.rec.tape, this.rec.outputs);
       this.fused = f && { w: new Workspace(f.tape), outputs: f.outputs, copy: f };
@@ -150,10 +171,11 @@ export class Prepared<X extends Point = Point> {
     const s = this.sweeper();
     return [s.w, s.out];
   }
-  /** (workspace, output slot) for one direction: the compacted copy if it exists, else the recording */
+  /** (workspace, output slot) for one direction: the recording for a one-shot call and a recording's first sweeps, else the compacted copy */
   private one(): [Workspace, number] {
-    void this.out;
-    const s = this.compactAll ? this.sweeper() : { w: this.w, out: this.rec.outputs[0]! };
+    const out = this.out;
+    if (!this.compactAll || this.sweeps++ < RECORDING_SWEEPS) return [this.w, out];
+    const s = this.sweeper();
     return [s.w, s.out];
   }
 
@@ -175,9 +197,10 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
-      // the compacted copy's partials follow the recording's: rerun its plan (same structure, same
-      // arrays, so its generated sweeps and work arrays stay)
-      if (this.fused) refresh(this.fused.copy, t.par, !t.nonFinite);
+      // the compacted copy's partials follow the recording's when it is next used: its plan reruns
+      // (same structure, same arrays, so its generated sweeps and work arrays stay)
+      this.current = false;
+      this.sweeps = 0;
     }
     return this;
   }
