@@ -45,6 +45,7 @@ export function lgamma(x: number): number {
     // log|Γ(x)| = log(π/|sin πx|) − log|Γ(1 − x)|
     return Math.log(Math.PI / absSinPi(x)) - lgamma(1 - x);
   }
+  if (x === 1 || x === 2) return 0; // (x − 1)·H₁ would give −0
   if (x < 0.5) return x * chebyshev(LGAMMA_NEAR_1, 2 * x) - Math.log(x); // log Γ(1 + x) − log x
   if (x <= 1.5) return (x - 1) * chebyshev(LGAMMA_NEAR_1, 2 * (x - 1));
   if (x <= 2.5) return (x - 2) * chebyshev(LGAMMA_NEAR_2, 2 * (x - 2));
