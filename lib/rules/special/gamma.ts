@@ -91,21 +91,19 @@ export function digamma(x: number): number {
  * w^(1−s)/(s − 1) + w^−s/2 + Σₖ B₂ₖ/(2k)! · s(s+1)⋯(s+2k−2) · w^(−s−2k+1), w = q + N.
  */
 export function hurwitzZeta(s: number, q: number): number {
-  const N = Math.max(0, Math.ceil(12 + s - q)), w = q + N;
-  const iw = 1 / w, ws = Math.pow(w, -s);
-  // the tail, from its smallest terms
-  let tail = 0, rising = s, fact = 2, pw = ws * iw; // pw = w^(−s−2k+1) for k = 1
-  const terms: number[] = [];
+  const N = Math.max(0, Math.ceil(12 + s - q)), w = q + N, iw2 = 1 / (w * w);
+  const ws = Math.pow(w, -s);
+  // the tail: its terms fall fast (w ≥ 12 + s), so they are added largest first
+  let sum = Math.pow(w, 1 - s) / (s - 1) + ws / 2;
+  let rising = s, fact = 2, pw = ws / w; // pw = w^(−s−2k+1) for k = 1
   for (let k = 1; k <= BERNOULLI.length; k++) {
     const t = BERNOULLI[k - 1]! / fact * rising * pw;
-    terms.push(t);
-    if (Math.abs(t) < 1e-18 * ws * w) break;
+    sum += t;
+    if (Math.abs(t) < 1e-18 * sum) break;
     rising *= (s + 2 * k - 1) * (s + 2 * k);
     fact *= (2 * k + 1) * (2 * k + 2);
-    pw *= iw * iw;
+    pw *= iw2;
   }
-  for (let k = terms.length - 1; k >= 0; k--) tail += terms[k]!;
-  let sum = tail + ws / 2 + Math.pow(w, 1 - s) / (s - 1);
   for (let j = N - 1; j >= 0; j--) sum += Math.pow(q + j, -s);
   return sum;
 }
@@ -118,17 +116,22 @@ function factorial(n: number): number {
 }
 
 /**
- * πⁿ⁺¹ times the n-th derivative of cot(πx), as a polynomial in c = cot(πx):
- * d/dx cot(πx) = −π(1 + c²), so P₀ = c, Pₖ₊₁ = −(1 + c²)Pₖ′(c).
+ * Coefficients of Pₙ, where πⁿ Pₙ(cot πx) is the n-th derivative of cot(πx):
+ * d/dx cot(πx) = −π(1 + c²), so P₀ = c and Pₖ₊₁ = −(1 + c²)Pₖ′(c). Built once per n.
  */
-function cotPiDerivative(n: number, c: number): number {
-  let p = [0, 1]; // coefficients of P₀(c) = c
-  for (let k = 0; k < n; k++) {
-    const d = p.slice(1).map((a, i) => a * (i + 1)); // P′
-    const next = new Array<number>(d.length + 2).fill(0);
-    d.forEach((a, i) => { next[i]! -= a; next[i + 2]! -= a; });
-    p = next;
+const COT_POLYS: number[][] = [[0, 1]];
+function cotPoly(n: number): readonly number[] {
+  while (COT_POLYS.length <= n) {
+    const p = COT_POLYS[COT_POLYS.length - 1]!, next = new Array<number>(p.length + 1).fill(0);
+    for (let i = 1; i < p.length; i++) { next[i - 1]! -= i * p[i]!; next[i + 1]! -= i * p[i]!; }
+    COT_POLYS.push(next);
   }
+  return COT_POLYS[n]!;
+}
+
+/** π dⁿ/dxⁿ cot(πx) = πⁿ⁺¹ Pₙ(c), c = cot(πx) */
+function cotPiDerivative(n: number, c: number): number {
+  const p = cotPoly(n);
   let v = 0;
   for (let i = p.length - 1; i >= 0; i--) v = v * c + p[i]!;
   return Math.pow(Math.PI, n + 1) * v;
