@@ -5,7 +5,7 @@
  */
 import type { UnaryRule } from './types.js';
 import { TWO_OVER_SQRT_PI, erf, erfc, expNegSquare } from './special/erf.js';
-import { digamma, lgamma, polygamma } from './special/gamma.js';
+import { digamma, isGammaPole, lgamma, polygamma } from './special/gamma.js';
 
 /** Names of the unary ops; the table below must define every one (a compile error otherwise). */
 export const UNARY_NAMES = [
@@ -37,9 +37,6 @@ export function sigmoidValue(x: number): number {
 export function log1mexpValue(x: number): number {
   return x > -LN2 ? Math.log(-Math.expm1(x)) : Math.log1p(-Math.exp(x));
 }
-
-/** x = 0, −1, −2, …: a pole of Γ */
-const gammaPole = (x: number): boolean => x <= 0 && x === Math.floor(x);
 
 export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
   neg: { f: (x) => -x, d: (_x, _y, o) => { o[1] = -1; o[2] = 0; o[3] = 0; }, domain: all },
@@ -211,7 +208,7 @@ export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
   lgamma: {
     f: lgamma,
     d: (x, _y, o) => {
-      if (gammaPole(x)) { o[1] = o[2] = o[3] = NaN; return; }
+      if (isGammaPole(x)) { o[1] = o[2] = o[3] = NaN; return; }
       o[1] = digamma(x); o[2] = polygamma(1, x); o[3] = polygamma(2, x);
     },
     domain: [[0.2, 6], [-2.8, -2.2]],
@@ -230,6 +227,7 @@ export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
   log1mexp: {
     f: log1mexpValue,
     d: (x, _y, o) => {
+      // at x = ±0, 1/expm1(−x) would be 1/∓0: q = +∞ is the limit from the left
       const q = x === 0 ? Infinity : 1 / Math.expm1(-x), q1 = q * (1 + q);
       o[1] = -q; o[2] = -q1; o[3] = -q1 * (1 + 2 * q);
     },

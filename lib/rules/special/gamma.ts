@@ -35,13 +35,14 @@ function cotPi(x: number): number {
   return Math.cos(r) / Math.sin(r);
 }
 
-const isPole = (x: number): boolean => x <= 0 && x === Math.floor(x);
+/** x = 0, −1, −2, … (and −∞): a pole of Γ */
+export const isGammaPole = (x: number): boolean => x <= 0 && x === Math.floor(x);
 
 /** lgamma(x) = log|Γ(x)|; +∞ at the poles x = 0, −1, −2, … and at ±∞. */
 export function lgamma(x: number): number {
   if (x !== x) return NaN;
   if (x <= 0) {
-    if (isPole(x)) return Infinity;
+    if (isGammaPole(x)) return Infinity;
     // log|Γ(x)| = log(π/|sin πx|) − log|Γ(1 − x)|
     return Math.log(Math.PI / absSinPi(x)) - lgamma(1 - x);
   }
@@ -67,7 +68,7 @@ export function lgamma(x: number): number {
 export function digamma(x: number): number {
   if (x !== x) return NaN;
   if (x <= 0) {
-    if (isPole(x)) return NaN;
+    if (isGammaPole(x)) return NaN;
     return digamma(1 - x) - Math.PI * cotPi(x);
   }
   if (x < 1) return digamma(x + 1) - 1 / x;
@@ -146,7 +147,7 @@ export function polygamma(n: number, x: number): number {
   if (n === 0) return digamma(x);
   if (x !== x) return NaN;
   if (x <= 0) {
-    if (isPole(x)) return n % 2 === 1 ? Infinity : NaN;
+    if (isGammaPole(x)) return n % 2 === 1 ? Infinity : NaN;
     return (n % 2 === 0 ? 1 : -1) * polygamma(n, 1 - x) - cotPiDerivative(n, cotPi(x));
   }
   if (x === Infinity) return 0;
