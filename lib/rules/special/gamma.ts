@@ -93,9 +93,9 @@ export function digamma(x: number): number {
  */
 export function hurwitzZeta(s: number, q: number): number {
   const N = Math.max(0, Math.ceil(12 + s - q)), w = q + N, iw2 = 1 / (w * w);
-  const ws = Math.pow(w, -s);
+  const p = intPow(w, s - 1), ws1 = p < Infinity ? 1 / p : Math.pow(w, 1 - s), ws = ws1 / w; // w^(1−s), w^−s
   // the tail: its terms fall fast (w ≥ 12 + s), so they are added largest first
-  let sum = Math.pow(w, 1 - s) / (s - 1) + ws / 2;
+  let sum = ws1 / (s - 1) + ws / 2;
   let rising = s, fact = 2, pw = ws / w; // pw = w^(−s−2k+1) for k = 1
   for (let k = 1; k <= BERNOULLI.length; k++) {
     const t = BERNOULLI[k - 1]! / fact * rising * pw;
@@ -105,8 +105,18 @@ export function hurwitzZeta(s: number, q: number): number {
     fact *= (2 * k + 1) * (2 * k + 2);
     pw *= iw2;
   }
-  for (let j = N - 1; j >= 0; j--) sum += Math.pow(q + j, -s);
+  for (let j = N - 1; j >= 0; j--) sum += 1 / intPow(q + j, s);
   return sum;
+}
+
+/** tⁿ for an integer n ≥ 1 by repeated squaring (a few roundings, and much cheaper than Math.pow) */
+function intPow(t: number, n: number): number {
+  let r = 1, b = t;
+  for (let k = n; k > 0; k >>= 1) {
+    if (k & 1) r *= b;
+    b *= b;
+  }
+  return r;
 }
 
 /** n! for a small integer n */
