@@ -10,6 +10,8 @@ export function describe(x: unknown): string {
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   if (ArrayBuffer.isView(x)) return `a ${x.constructor.name} of length ${(x as unknown as ArrayLike<unknown>).length}`;
   if (typeof (x as { then?: unknown }).then === 'function') return 'a Promise (f must be synchronous)';
+  const len = (x as { length?: unknown }).length;
+  if (typeof len === 'number' && Object.getPrototypeOf(x) === Object.prototype) return `an array-like object of length ${len}`;
   const k = (x as { kind?: unknown }).kind;
   if (typeof k === 'string') return `a ${k}`;
   const name = (x as object).constructor?.name;

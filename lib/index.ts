@@ -8,6 +8,8 @@
  */
 import './ops/methods.js';
 import './tensor/methods.js';
+import type * as surface from './index.js';
+import type { OpFunctions } from './ops/methods.js';
 
 export { Value, type Num } from './numbers/value.js';
 export { Dual } from './numbers/dual.js';
@@ -17,10 +19,12 @@ export { Jet, MAX_TAGS } from './numbers/jet.js';
 export { Var } from './tape/var.js';
 export {
   neg, sqrt, cbrt, exp, expm1, log, log1p, log2, log10, sin, cos, tan, asin, acos, atan,
-  sinh, cosh, tanh, asinh, acosh, atanh, abs, sigmoid, softplus, relu,
-  add, sub, mul, div, pow, atan2, hypot, max, min,
+  sinh, cosh, tanh, asinh, acosh, atanh, abs, sigmoid, softplus, relu, erf, erfc, lgamma, digamma, log1mexp,
+  add, sub, mul, div, pow, atan2, hypot, max, min, logaddexp, xlogy,
   type UnaryFn, type BinaryFn,
 } from './ops/scalar.js';
+// Compile-time: this module exports a function for every op of the rule table (a missing one is an error here).
+void (null as unknown as typeof surface satisfies OpFunctions);
 export { sum, dot, logsumexp } from './ops/reductions.js';
 
 export { Tensor } from './tensor/tensor.js';

@@ -99,6 +99,9 @@ for (const fn of NEW) {
   x('with a bigint', [1n, 2], TypeError, 'x[0]', 'x[0] is a bigint');
   x('empty', [], RangeError, 'x', 'x is empty');
   x('= a DataView', new DataView(new ArrayBuffer(16)), TypeError, 'x', 'x must be an array of numbers');
+  // an array-like object is not read as a record of tensors named '0', '1', … (which said "x.0 must be a Tensor")
+  x('= an array-like object { length: 5, 0: 1, … }', { length: 5, 0: 1, 1: 2, 2: 3, 3: 4, 4: 5 }, TypeError, 'x',
+    'x must be an array, a typed array, a Tensor or a record of Tensors, got an array-like object of length 5', 'Array.from(x)');
 
   const bad = (input: string, g: unknown, type: Ctor, ...fragments: string[]) => row({ fn, arg: 'f', input, call: () => call(g as never, [1, 2], d), type, fragments });
   bad('f = 3 (not a function)', 3, TypeError, 'f must be a function, got 3');

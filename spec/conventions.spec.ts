@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import {
-  Dual, HyperDual, Taylor2, abs, acosh, asin, atan2, atanh, cbrt, div, grad, hessian, hypot, log, logsumexp,
-  max, min, pow, relu, sigmoid, softplus, sqrt, sub, valueAndGrad, type Num,
+  Dual, HyperDual, Taylor2, abs, acosh, asin, atan2, atanh, cbrt, digamma, div, grad, hessian, hypot, lgamma, log, log1mexp,
+  logaddexp, logsumexp, max, min, pow, relu, sigmoid, softplus, sqrt, sub, valueAndGrad, xlogy, type Num,
 } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES, binaryRules, unaryRules } from '../lib/rules/index.js';
 import { checkDerivatives } from './support/check.js';
@@ -43,6 +43,9 @@ function rulePartials(name: keyof typeof unaryRules, x: number, p = 0): number[]
   r.d(x, o[0], o, p);
   return [...o];
 }
+
+/** Within `tol` relative of v (for values that are not exactly representable). */
+const near = (v: number, tol = 4e-16): Want => ({ desc: `${v} (to ${tol} relative)`, ok: (x) => Math.abs(x - v) <= tol * Math.abs(v) });
 
 /** Exactly 0, ±∞ or NaN. */
 const zeroOrNonFinite: Want = { ok: (v: number) => v === 0 || !Number.isFinite(v), desc: '0, ±∞ or NaN' };
@@ -117,6 +120,44 @@ const SPECS: Record<string, () => void> = {
     expectUnary('pow(x, 0.5) at −2', unaryModes((x) => pow(x, 0.5), -2), { value: NaN, d1: NaN, d2: NaN });
     // an integer exponent is fine at a negative x
     expectUnary('pow(x, 3) at −2', unaryModes((x) => pow(x, 3), -2), { value: -8, d1: 12, d2: -12 });
+  },
+  lgamma: () => {
+    for (const x of [0, -1, -2, -7]) expectUnary(`lgamma at the pole ${x}`, unaryModes(lgamma, x), { value: Infinity, d1: NaN, d2: NaN });
+    expectUnary('lgamma at −∞', unaryModes(lgamma, -Infinity), { value: Infinity, d1: NaN });
+    // Γ(−½) = −2√π: log|Γ| = log(2√π); ψ(−½) = ψ(½) + 2 = 2 − γ − 2 ln 2; ψ₁(−½) = ψ₁(½) + 4 = π²/2 + 4
+    expectUnary('lgamma at −½', unaryModes(lgamma, -0.5), {
+      value: near(1.2655121234846454), d1: near(0.03648997397857652, 1e-14), d2: near(Math.PI ** 2 / 2 + 4, 1e-15),
+    });
+    expectUnary('lgamma at 1', unaryModes(lgamma, 1), { value: 0, d1: near(-0.5772156649015329), d2: near(Math.PI ** 2 / 6) });
+  },
+  digamma: () => {
+    for (const x of [0, -1, -3]) expectUnary(`digamma at the pole ${x}`, unaryModes(digamma, x), { value: NaN, d1: NaN, d2: NaN });
+    // ψ(1) = −γ, ψ₁(1) = π²/6, ψ₂(1) = −2ζ(3)
+    expectUnary('digamma at 1', unaryModes(digamma, 1), { value: near(-0.5772156649015329), d1: near(Math.PI ** 2 / 6), d2: near(-2.4041138063191885) });
+  },
+  log1mexp: () => {
+    expectUnary('log1mexp at 0', unaryModes(log1mexp, 0), { value: -Infinity, d1: -Infinity, d2: nonFinite });
+    expectUnary('log1mexp at 1', unaryModes(log1mexp, 1), { value: NaN, d1: NaN, d2: NaN });
+    // log(1 − e^−ln2) = −ln 2, f′ = −1/(e^ln2 − 1) = −1, f″ = −q(1 + q) = −2
+    expectUnary('log1mexp at −ln 2', unaryModes(log1mexp, -Math.LN2), { value: near(-Math.LN2), d1: near(-1, 1e-15), d2: near(-2, 1e-15) });
+    // no cancellation near 0 (log(1 − e^x) would give −∞) and no overflow far out
+    expectUnary('log1mexp at −1e−20', unaryModes(log1mexp, -1e-20), { value: near(Math.log(1e-20)), d1: near(-1e20, 1e-15) });
+    expectUnary('log1mexp at −800', unaryModes(log1mexp, -800), { value: 0, d1: 0, d2: 0 });
+  },
+  logaddexp: () => {
+    expectBinary('logaddexp(−∞, −∞)', binaryModes(logaddexp, -Infinity, -Infinity), { value: -Infinity, fa: NaN, fb: NaN });
+    expectBinary('logaddexp(∞, ∞)', binaryModes(logaddexp, Infinity, Infinity), { value: Infinity, fa: NaN, fb: NaN });
+    expectBinary('logaddexp(−∞, 1)', binaryModes(logaddexp, -Infinity, 1), { value: 1, fa: 0, fb: 1 });
+    expectBinary('logaddexp(800, 800)', binaryModes(logaddexp, 800, 800), { value: 800 + Math.LN2, fa: 0.5, fb: 0.5, faa: 0.25, fab: -0.25, fbb: 0.25 });
+    expectBinary('logaddexp(−800, 0)', binaryModes(logaddexp, -800, 0), { value: 0, fa: 0, fb: 1, faa: 0, fab: 0, fbb: 0 });
+  },
+  xlogy: () => {
+    expectBinary('xlogy(0, 0)', binaryModes(xlogy, 0, 0), { value: 0, fa: -Infinity, fb: 0, faa: 0, fab: Infinity, fbb: 0 });
+    expectBinary('xlogy(0, −1)', binaryModes(xlogy, 0, -1), { value: 0, fa: NaN, fb: 0, faa: 0, fbb: 0 });
+    expectBinary('xlogy(0, 2)', binaryModes(xlogy, 0, 2), { value: 0, fa: Math.LN2, fb: 0, faa: 0, fab: 0.5, fbb: 0 });
+    expectBinary('xlogy(1, 0)', binaryModes(xlogy, 1, 0), { value: -Infinity, fa: -Infinity, fb: Infinity });
+    expectBinary('xlogy(0, NaN)', binaryModes(xlogy, 0, NaN), { value: NaN, fa: NaN, fb: NaN });
+    expect(xlogy(0, Infinity)).to.equal(0);
   },
   div: () => {
     // a/b is linear in a: ∂²/∂a² is exactly 0 (a zero factor wins over the infinite ∂²/∂a∂b), the rest ±∞ or NaN

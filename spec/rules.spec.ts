@@ -2,16 +2,17 @@
  * Specs generated from the rule table: for every unary and binary rule, at
  * seeded points of its domain, the derivatives it states (to third order)
  * against Ridders finite differences of its own lower derivatives, then the
- * op through the public free function run by checkDerivatives. A new entry
- * in the table is covered by these loops without a line here.
+ * op through the public free function run by checkDerivatives, and nested
+ * transforms (jets) against the tape. A new entry in the table is covered by
+ * these loops without a line here.
  */
 import { expect } from 'chai';
 import * as hyperad from '../lib/index.js';
-import { add, grad, hessian, mul, pow, Value, type Num } from '../lib/index.js';
+import { add, grad, gradHyperdual, hessian, hyperdual, jvp, mul, pow, Value, type Num } from '../lib/index.js';
 import {
   BINARY_NAMES, UNARY_NAMES, binaryRules, unaryRules, type BinaryRule, type Interval, type UnaryRule,
 } from '../lib/rules/index.js';
-import { FD_STEP, checkDerivatives, note, relErr } from './support/check.js';
+import { FD_STEP, PATH_TOL, checkDerivatives, note, relErr } from './support/check.js';
 import { derivative, ridders } from './support/fd.js';
 import { interiorPoint, mulberry32, uniform } from './support/random.js';
 
@@ -84,6 +85,23 @@ function method(x: Num, name: string, ...args: Num[]): Num {
   return m!.apply(x, args);
 }
 
+/**
+ * Nested transforms (jets) against the tape: ∇(∇f·v) = H·v and ∇(aᵀHb) by a
+ * nested hyperdual against gradHyperdual (third order), to PATH_TOL.
+ */
+function checkNested(f: (xs: Num[]) => Num, x: number[], label: string): void {
+  const n = x.length, v = x.map((_, i) => 1 - 0.3 * i), a = x.map((_, i) => 0.5 + 0.2 * i), b = x.map((_, i) => (i % 2 ? -1 : 1));
+  const H = hessian(f, x), Hv = H.map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0));
+  const nestedHv = grad((xs) => jvp(f, xs, v).tangent as Num, x);
+  const g3 = gradHyperdual(f, x, a, b).grad, nested3 = grad((xs) => hyperdual(f, xs, a, b).dab as Num, x);
+  for (let i = 0; i < n; i++) {
+    const e1 = relErr(nestedHv[i]!, Hv[i]!), e3 = relErr(nested3[i]!, g3[i]!);
+    note('paths', Math.max(e1, e3), `${label}: nested`);
+    expect(e1, `${label}: grad(jvp) [${i}] = ${nestedHv[i]}, H·v = ${Hv[i]}`).to.be.at.most(PATH_TOL);
+    expect(e3, `${label}: grad(hyperdual.dab) [${i}] = ${nested3[i]}, gradHyperdual = ${g3[i]}`).to.be.at.most(PATH_TOL);
+  }
+}
+
 describe('rule table: unary rules', () => {
   for (const name of UNARY_NAMES) {
     const rule = unaryRules[name];
@@ -141,6 +159,15 @@ describe('rule table: unary rules', () => {
               fdStep: stepFor(room, Math.max(Math.abs(x0), Math.abs(x1))),
               seed: seedOf(tag),
             });
+          }
+        });
+
+        it('nested transforms (jets) agree with the tape to second and third order on op(x₀x₁ + x₂)', () => {
+          const rand = mulberry32(seedOf(tag) + 5);
+          for (const [lo, hi] of rule.domain) {
+            const { x: u } = interiorPoint(rand, lo, hi);
+            const x0 = uniform(rand, 0.5, 1.5), x1 = uniform(rand, -1.5, 1.5);
+            checkNested((xs) => op(add(mul(xs[0]!, xs[1]!), xs[2]!)), [x0, x1, u - x0 * x1], `${tag} at u = ${u}`);
           }
         });
 
@@ -219,6 +246,13 @@ describe('rule table: binary rules', () => {
             { label: `${name}(x₀x₁ + x₂, x₀x₃) at (${u}, ${w})`, fdStep: stepFor(Math.min(roomA, roomB), spread), seed: seedOf(name) },
           );
         }
+      });
+
+      it('nested transforms (jets) agree with the tape to second and third order on op(x₀x₁ + x₂, x₀x₃)', () => {
+        const rand = mulberry32(seedOf(name) + 5);
+        const { a: u, b: w } = sample(rand);
+        const x0 = uniform(rand, 0.5, 1.5), x1 = uniform(rand, -1.5, 1.5);
+        checkNested((xs) => op(add(mul(xs[0]!, xs[1]!), xs[2]!), mul(xs[0]!, xs[3]!)), [x0, x1, u - x0 * x1, w / x0], `${name} at (${u}, ${w})`);
       });
 
       it('the method form a.op(b) records the same derivatives as the free function', () => {

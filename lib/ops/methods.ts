@@ -5,21 +5,33 @@
 import { BINARY_NAMES, UNARY_NAMES, type BinaryName, type UnaryName } from '../rules/index.js';
 import { Value, type Num } from '../numbers/value.js';
 import * as scalar from './scalar.js';
+import type { BinaryFn, UnaryFn } from './scalar.js';
 
 /** The public unary ops (the table's `powc` is reached through `pow`). */
 export type UnaryMethodName = Exclude<UnaryName, 'powc'>;
+/** Names of the public unary ops, in the table's order. */
+export const UNARY_OP_NAMES: readonly UnaryMethodName[] = UNARY_NAMES.filter((n): n is UnaryMethodName => n !== 'powc');
+/** Names of the public binary ops (every binary rule). */
+export const BINARY_OP_NAMES: readonly BinaryName[] = BINARY_NAMES;
 
 /** The op methods of a value of type T. */
 export type Methods<T> = { [K in UnaryMethodName]: () => T } & { [K in BinaryName]: (y: Num) => T };
 
+/**
+ * One public function per op of the rule table, keyed by its name. Typed as
+ * an exhaustive map, so an op of the table that `ops/scalar.ts` does not
+ * export is a compile error here (and `index.ts` checks its own exports
+ * against the same type).
+ */
+export type OpFunctions = { readonly [K in UnaryMethodName]: UnaryFn } & { readonly [K in BinaryName]: BinaryFn };
+export const OPS: OpFunctions = scalar;
+
 const proto = Value.prototype as unknown as Record<string, unknown>;
-const fns = scalar as unknown as Record<string, (...a: Num[]) => Num>;
-for (const name of UNARY_NAMES) {
-  if (name === 'powc') continue;
-  const f = fns[name]!;
+for (const name of UNARY_OP_NAMES) {
+  const f = OPS[name];
   proto[name] = function (this: Value) { return f(this); };
 }
-for (const name of BINARY_NAMES) {
-  const f = fns[name]!;
+for (const name of BINARY_OP_NAMES) {
+  const f = OPS[name];
   proto[name] = function (this: Value, y: Num) { return f(this, y); };
 }

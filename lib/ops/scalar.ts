@@ -93,6 +93,11 @@ const powv = liftBinary('pow');
 /** σ(x) = 1/(1 + e⁻ˣ), stable for any x; derivative σ(1 − σ) */ export const sigmoid = liftUnary('sigmoid');
 /** log(1 + eˣ), stable for any x; derivative σ(x) */ export const softplus = liftUnary('softplus');
 /** max(x, 0); derivative 1 for x > 0, else 0 */ export const relu = liftUnary('relu');
+/** erf x = (2/√π)∫₀ˣ e^(−t²) dt; derivative (2/√π)e^(−x²) */ export const erf = liftUnary('erf');
+/** erfc x = 1 − erf x, accurate in the tail (erfc 10 ≈ 2.09e-45); derivative −(2/√π)e^(−x²) */ export const erfc = liftUnary('erfc');
+/** log|Γ(x)|; derivative ψ(x) (digamma); +∞ at the poles 0, −1, −2, … */ export const lgamma = liftUnary('lgamma');
+/** ψ(x) = Γ′(x)/Γ(x); derivative ψ₁(x) (trigamma); NaN at the poles */ export const digamma = liftUnary('digamma');
+/** log(1 − eˣ) for x ≤ 0, stable; derivative −1/(e^−x − 1) */ export const log1mexp = liftUnary('log1mexp');
 
 /** a + b */ export const add = liftBinary('add');
 /** a − b */ export const sub = liftBinary('sub');
@@ -102,6 +107,8 @@ const powv = liftBinary('pow');
 /** √(a² + b²) without overflow; all derivatives 0 at the origin */ export const hypot = liftBinary('hypot');
 /** max(a, b); a tie sends the derivative to a */ export const max = liftBinary('max');
 /** min(a, b); a tie sends the derivative to a */ export const min = liftBinary('min');
+/** log(eᵃ + eᵇ), stable for any a, b; ∂/∂a = σ(a − b) */ export const logaddexp = liftBinary('logaddexp');
+/** a·log b with xlogy(0, b) = 0; ∂/∂a = log b, ∂/∂b = a/b (exactly 0 at a = 0) */ export const xlogy = liftBinary('xlogy');
 
 /**
  * a^b. With a number exponent, the rule x^p (derivative p·x^(p−1), exact 0

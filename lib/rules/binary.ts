@@ -4,9 +4,10 @@
  * o[1..2] = f_a, f_b; o[3..5] = f_aa, f_ab, f_bb; o[6..9] = f_aaa, f_aab, f_abb, f_bbb.
  */
 import type { BinaryRule } from './types.js';
+import { sigmoidValue } from './unary.js';
 
 /** Names of the binary ops; the table below must define every one. */
-export const BINARY_NAMES = ['add', 'sub', 'mul', 'div', 'pow', 'atan2', 'hypot', 'max', 'min'] as const;
+export const BINARY_NAMES = ['add', 'sub', 'mul', 'div', 'pow', 'atan2', 'hypot', 'max', 'min', 'logaddexp', 'xlogy'] as const;
 export type BinaryName = (typeof BINARY_NAMES)[number];
 
 const wide = [-3, 3] as const;
@@ -15,6 +16,17 @@ const wide = [-3, 3] as const;
 function linear(o: Float64Array, ga: number, gb: number): void {
   o[1] = ga; o[2] = gb;
   for (let k = 3; k < 10; k++) o[k] = 0;
+}
+
+/** log(eᵃ + eᵇ) = m + log1p(e^−|a − b|) with m = max(a, b): no overflow; equal infinities give themselves. */
+export function logaddexpValue(a: number, b: number): number {
+  if (a === b && (a === Infinity || a === -Infinity)) return a;
+  return (a > b ? a : b) + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
+
+/** x·log y with 0·log y = 0 for every y that is not NaN (the convention of scipy and PyTorch). */
+export function xlogyValue(x: number, y: number): number {
+  return x === 0 && y === y ? 0 : x * Math.log(y);
 }
 
 export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
@@ -107,5 +119,30 @@ export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
     d: (a, b, _y, o) => (a <= b ? linear(o, 1, 0) : linear(o, 0, 1)),
     domain: [[0.1, 3], [-3, -0.1]],
     convention: 'min tie (a = b): the derivative goes to the first argument; NaN in either gives NaN',
+  },
+
+  // logaddexp(a, b) = log(eᵃ + eᵇ). With s = σ(a − b), t = σ(b − a) = 1 − s (each without cancellation), u = st:
+  // f_a = s, f_b = t, f_aa = f_bb = u, f_ab = −u, and σ″ = u(t − s) gives f_aaa = f_abb = u(t − s), f_aab = f_bbb = −u(t − s)
+  logaddexp: {
+    f: logaddexpValue,
+    d: (a, b, _y, o) => {
+      const s = sigmoidValue(a - b), t = sigmoidValue(b - a), u = s * t, v = u * (t - s);
+      o[1] = s; o[2] = t; o[3] = u; o[4] = -u; o[5] = u; o[6] = v; o[7] = -v; o[8] = v; o[9] = -v;
+    },
+    domain: [wide, wide],
+    convention: 'logaddexp(a, b) = log(eᵃ + eᵇ), stable for any a, b (max(a, b) + log1p(e^−|a−b|)); logaddexp(−∞, −∞) = −∞ and logaddexp(∞, ∞) = ∞ as in PyTorch, with NaN derivatives there',
+  },
+
+  // xlogy(a, b) = a·ln b: f_a = ln b, f_b = a/b, f_ab = 1/b, f_bb = −a/b², f_abb = −1/b², f_bbb = 2a/b³; f_aa = f_aaa = f_aab = 0.
+  // At a = 0, f(0, b) ≡ 0: the partials carrying the factor a (f_b, f_bb, f_bbb) are exactly 0, also at b = 0.
+  xlogy: {
+    f: xlogyValue,
+    d: (a, b, _y, o) => {
+      const r = 1 / b, z = a === 0;
+      o[1] = Math.log(b); o[2] = z ? 0 : a * r; o[3] = 0; o[4] = r; o[5] = z ? 0 : -a * r * r;
+      o[6] = 0; o[7] = 0; o[8] = -r * r; o[9] = z ? 0 : 2 * a * r * r * r;
+    },
+    domain: [wide, [0.2, 4]],
+    convention: 'xlogy(x, y) = x·log y with xlogy(0, y) = 0 for every y that is not NaN (as scipy and PyTorch); at x = 0 the partials carrying the factor x (∂/∂y, ∂²/∂y²) are exactly 0, while ∂/∂x = log y is −∞ at y = 0 and NaN for y < 0 (PyTorch sets it to 0 there) and ∂²/∂x∂y = 1/y is +∞ at y = 0',
   },
 };

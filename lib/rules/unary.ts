@@ -4,12 +4,15 @@
  * obvious. `o` is the output slot array (o[0] = f(x) is already set).
  */
 import type { UnaryRule } from './types.js';
+import { TWO_OVER_SQRT_PI, erf, erfc, expNegSquare } from './special/erf.js';
+import { digamma, isGammaPole, lgamma, polygamma } from './special/gamma.js';
 
 /** Names of the unary ops; the table below must define every one (a compile error otherwise). */
 export const UNARY_NAMES = [
   'neg', 'sqrt', 'cbrt', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10',
   'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh',
   'asinh', 'acosh', 'atanh', 'abs', 'sigmoid', 'softplus', 'relu', 'powc',
+  'erf', 'erfc', 'lgamma', 'digamma', 'log1mexp',
 ] as const;
 export type UnaryName = (typeof UNARY_NAMES)[number];
 
@@ -25,6 +28,14 @@ export function sigmoidValue(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
+}
+
+/**
+ * log(1 − eˣ) for x ≤ 0 without cancellation (Mächler's switch at −ln 2):
+ * log(−expm1 x) where eˣ is near 1, log1p(−eˣ) where it is small.
+ */
+export function log1mexpValue(x: number): number {
+  return x > -LN2 ? Math.log(-Math.expm1(x)) : Math.log1p(-Math.exp(x));
 }
 
 export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
@@ -178,5 +189,49 @@ export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
     domain: positive,
     params: [2, 3, -1, 0.5, -2.5, 0, 1],
     convention: 'pow(x, p) with a number p: a zero coefficient gives an exact 0 derivative; a negative x with a non-integer p gives NaN',
+  },
+
+  // erf′ = g = (2/√π)e^(−x²), erf″ = −2x·g, erf‴ = (4x² − 2)·g
+  erf: {
+    f: erf,
+    d: (x, _y, o) => { const g = TWO_OVER_SQRT_PI * expNegSquare(x); o[1] = g; o[2] = -2 * x * g; o[3] = (4 * x * x - 2) * g; },
+    domain: all,
+  },
+  // erfc = 1 − erf: the negated derivatives of erf (the value keeps its relative accuracy in the tail)
+  erfc: {
+    f: erfc,
+    d: (x, _y, o) => { const g = TWO_OVER_SQRT_PI * expNegSquare(x); o[1] = -g; o[2] = 2 * x * g; o[3] = (2 - 4 * x * x) * g; },
+    domain: all,
+  },
+
+  // log|Γ(x)|: the derivatives are the polygammas ψ, ψ₁, ψ₂ (lib/rules/special/gamma.ts)
+  lgamma: {
+    f: lgamma,
+    d: (x, _y, o) => {
+      if (isGammaPole(x)) { o[1] = o[2] = o[3] = NaN; return; }
+      o[1] = digamma(x); o[2] = polygamma(1, x); o[3] = polygamma(2, x);
+    },
+    domain: [[0.2, 6], [-2.8, -2.2]],
+    convention: 'lgamma(x) = log|Γ(x)|, defined for negative non-integers too; at the poles x = 0, −1, −2, … lgamma = +∞ (as PyTorch and C\'s lgamma) and every derivative is NaN (ψ tends to +∞ on one side of a pole and −∞ on the other)',
+  },
+  // ψ = Γ′/Γ: ψ′ = ψ₁ (trigamma), ψ″ = ψ₂, ψ‴ = ψ₃
+  digamma: {
+    f: digamma,
+    d: (x, _y, o) => { o[1] = polygamma(1, x); o[2] = polygamma(2, x); o[3] = polygamma(3, x); },
+    domain: [[0.2, 6], [-1.8, -1.2]],
+    convention: 'digamma at the poles x = 0, −1, −2, …: NaN, derivatives NaN (ψ tends to +∞ on one side and −∞ on the other)',
+  },
+
+  // log(1 − eˣ), x < 0. With q = 1/(e^−x − 1) = 1/expm1(−x), so that q′ = q(1 + q):
+  // f′ = −q, f″ = −q(1 + q), f‴ = −q(1 + q)(1 + 2q)
+  log1mexp: {
+    f: log1mexpValue,
+    d: (x, _y, o) => {
+      // at x = ±0, 1/expm1(−x) would be 1/∓0: q = +∞ is the limit from the left
+      const q = x === 0 ? Infinity : 1 / Math.expm1(-x), q1 = q * (1 + q);
+      o[1] = -q; o[2] = -q1; o[3] = -q1 * (1 + 2 * q);
+    },
+    domain: [[-4, -0.05]],
+    convention: 'log1mexp(x) = log(1 − eˣ), stable for any x ≤ 0 (log(−expm1 x) above −ln 2, log1p(−eˣ) below); log1mexp(0) = −∞ with f′ = f″ = −∞ (the limits from the left); x > 0 gives NaN, derivatives NaN',
   },
 };

@@ -49,10 +49,13 @@ function checkTensor(fn: string, name: string, t: unknown, like?: Tensor, likeNa
   return t;
 }
 
-/** Flattens point x for transform `fn`, checking every value is finite. */
+/** What a point may be, for errors. */
+const POINT_FORMS = 'x must be an array, a typed array, a Tensor or a record of Tensors';
+
 /** Most inputs one recording may have (its arrays hold 8 nodes per input to start with). */
 export const MAX_INPUTS = 2 ** 24;
 
+/** Flattens point x for transform `fn`, checking every value is finite. */
 export function pack(fn: string, x: unknown): Packed {
   const n = (x as { length?: unknown } | null)?.length;
   if (typeof n === 'number' && n > MAX_INPUTS) {
@@ -78,6 +81,8 @@ export function pack(fn: string, x: unknown): Packed {
     };
   }
   if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+    // { length: 5, 0: … } is not a record of tensors named '0', '1', …
+    if (typeof (x as { length?: unknown }).length === 'number') throw new TypeError(`${fn}: ${POINT_FORMS}, got ${describe(x)} (Array.from(x) makes an array of it)`);
     const keys = Object.keys(x);
     if (keys.length === 0) throw new RangeError(`${fn}: x is an empty record: there is nothing to differentiate`);
     const ts = keys.map((k) => checkTensor(fn, `x.${k}`, (x as Record<string, unknown>)[k]));
@@ -108,5 +113,5 @@ export function pack(fn: string, x: unknown): Packed {
       },
     };
   }
-  throw new TypeError(`${fn}: x must be an array of numbers, a Tensor, or a record of Tensors, got ${describe(x)}`);
+  throw new TypeError(`${fn}: ${POINT_FORMS}, got ${describe(x)}`);
 }

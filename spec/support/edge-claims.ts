@@ -8,7 +8,7 @@
 import {
   Dual, HyperDual, Taylor2, abs, add, atan2, cbrt, div, exp, grad, hessian, hessianDiagonal, hvp, hypot, jvp, laplacian, log, log1p, logsumexp, max,
   min, mul, neg, pow, prepare, relu, sigmoid, slice, softplus, sqrt, sub, tanh, tensor, valueAndGrad, directional, hyperdual, asin, acos, acosh, atanh,
-  expm1, sum, type Num, type Tensor,
+  expm1, sum, lgamma, digamma, log1mexp, logaddexp, xlogy, erfc, type Num, type Tensor,
 } from '../../lib/index.js';
 
 /** A quantity one mode computes: f, the first and second derivatives along the claim's direction d, ∇f, H·d, H, diag H, tr H. */
@@ -112,6 +112,16 @@ export const CLAIMS: readonly Claim[] = [
     want: { value: 0, first: 0, second: 0, grad: [0, 0], hvp: [0, 0], hessian: [[0, 0], [0, 0]], diag: [0, 0], laplacian: 0 },
     why: 'every derivative 0 at the origin, as abs′(0) = 0 (hypot(x, 0) = |x|)',
   },
+  unary('lgamma-pole', 'edge', 'lgamma(x) at x = 0', lgamma, 0, 0.5, I, N, N,
+    'a pole of Γ: lgamma = +∞ (as PyTorch), and NaN derivatives: ψ = lgamma′ tends to −∞ from the right and +∞ from the left'),
+  unary('digamma-pole', 'edge', 'digamma(x) at x = −1', digamma, -1, -0.5, N, N, N, 'a pole: ψ tends to ±∞ from the two sides, so NaN and NaN derivatives'),
+  unary('log1mexp-0', 'edge', 'log1mexp(x) at x = 0', log1mexp, 0, -1, -I, -I, -I,
+    'log(1 − e⁰) = −∞; f′ = −1/(e^−x − 1) and f″ = −q(1 + q) (q = 1/(e^−x − 1)) tend to −∞ from the left'),
+  {
+    id: 'xlogy-00', section: 'edge', expr: 'xlogy(a, b) at (0, 0)', f: (x) => xlogy(x[0]!, x[1]!), x: [0, 0], from: [1, 1],
+    want: { value: 0, first: -I, second: I, grad: [-I, 0], hvp: [I, I], hessian: [[0, I], [I, 0]], diag: [0, 0], laplacian: 0 },
+    why: 'xlogy(0, b) = 0 for every b, so ∂/∂b = a/b and ∂²/∂b² are exactly 0 at a = 0 (no 0/0); ∂/∂a = log b = −∞ and ∂²/∂a∂b = 1/b = +∞ at b = 0, the limits from the right (PyTorch sets ∂/∂a to 0 there)',
+  },
 
   // ---- kinks
   unary('abs-0', 'kink', 'abs(x) at x = 0', abs, 0, 1, 0, 0, 0, "abs′(0) = 0 (the subgradient's midpoint, as in JAX and PyTorch); abs″ = 0"),
@@ -148,6 +158,14 @@ export const CLAIMS: readonly Claim[] = [
   unary('softplus-800', 'overflow', 'softplus(x) at x = 800', softplus, 800, 1, 800, 1, 0, 'stable: softplus(800) = 800, derivatives σ(800) = 1 and 0'),
   unary('softplus-m800', 'overflow', 'softplus(x) at x = −800', softplus, -800, 1, 0, 0, 0, 'softplus(−800) = 0, derivatives 0'),
   unary('tanh-800', 'overflow', 'tanh(x) at x = 800', tanh, 800, 1, 1, 0, 0, 'saturates to ±1 with exact zero derivatives'),
+  unary('log1mexp-m800', 'overflow', 'log1mexp(x) at x = −800', log1mexp, -800, -1, 0, 0, 0, 'log1p(−e^−800) = 0, derivatives −1/(e^800 − 1) = 0 (no overflow to NaN)'),
+  unary('erfc-10', 'overflow', 'erfc(x) at x = 10', erfc, 10, 1, 2.088487583762545e-45, -1.1283791670955126 * Math.exp(-100), 20 * 1.1283791670955126 * Math.exp(-100),
+    'erfc keeps its relative accuracy in the tail (erfc(10) ≈ 2.09e-45, not 1 − erf(10) = 0); f′ = −(2/√π)e^(−x²), f″ = 2x(2/√π)e^(−x²)'),
+  {
+    id: 'logaddexp-800', section: 'overflow', expr: 'logaddexp(a, b) at (800, 800)', f: (x) => logaddexp(x[0]!, x[1]!), x: [800, 800], from: [800.5, 799.5],
+    want: { value: 800 + Math.LN2, first: 1, second: 0, grad: [0.5, 0.5], hvp: [0, 0], hessian: [[0.25, -0.25], [-0.25, 0.25]], diag: [0.25, 0.25], laplacian: 0.5 },
+    why: 'stable for any a, b: max(a, b) + log1p(e^−|a−b|); the partials σ(a − b), σ(b − a) and ±σ(a − b)σ(b − a)',
+  },
   {
     id: 'lse-800', section: 'overflow', expr: 'logsumexp([a, b]) at (800, 800)', f: (x) => logsumexp([x[0]!, x[1]!]), x: [800, 800], from: [800.5, 799.5],
     want: { value: 800 + Math.LN2, first: 1, second: 0, grad: [0.5, 0.5], hvp: [0, 0], hessian: [[0.25, -0.25], [-0.25, 0.25]], diag: [0.25, 0.25], laplacian: 0.5 },
@@ -237,7 +255,7 @@ export function expected(c: Claim, m: Mode, q: Quantity): Expect | undefined {
 
 // ---------------------------------------------------------------- the doc's tables
 
-const num = (v: number): string => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '+∞' : v === -Infinity ? '−∞' : Object.is(v, -0) ? '−0' : String(Number(v.toPrecision(6))).replace('-', '−'));
+const num = (v: number): string => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '+∞' : v === -Infinity ? '−∞' : Object.is(v, -0) ? '−0' : String(Number(v.toPrecision(6))).replace(/-/g, '−'));
 export const show = (e: Expect | undefined): string =>
   e === undefined ? '' : typeof e === 'number' ? num(e) : `(${(e as readonly (number | readonly number[])[]).map((v) => (typeof v === 'number' ? num(v) : `(${v.map(num).join(', ')})`)).join(', ')})`;
 
