@@ -26,8 +26,8 @@ const common = { absWorkingDir: root, target: 'es2022', logLevel: 'warning' };
 await Promise.all([
   build({ ...common, entryPoints: [...walk('lib'), ...walk('spec'), ...walk('scripts')], outbase: '.', outdir: mirror, format: 'esm', platform: 'node', sourcemap: 'inline' }),
   ...(onlyMirror ? [] : [
-    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true }),
-    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true }),
+    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'esm', platform: 'neutral', outfile: 'dist/index.js', sourcemap: true, define: { __HYPERAD_FORMAT__: '"ESM (dist/index.js)"' } }),
+    build({ ...common, entryPoints: ['lib/index.ts'], bundle: true, format: 'cjs', platform: 'node', outfile: 'dist/index.cjs', sourcemap: true, define: { __HYPERAD_FORMAT__: '"CommonJS (dist/index.cjs)"' } }),
   ]),
 ]);
 if (!onlyMirror) {
