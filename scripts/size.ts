@@ -22,14 +22,19 @@ export const ENTRIES = {
 
 export interface Size { minified: number; gzip: number }
 
-/** Bundles `entry` as an application would, minified for the browser. */
-export async function bundleSize(entry: string): Promise<Size> {
+/** Bundles `entry` as an application would, for the browser (minified unless told otherwise): the code. */
+export async function bundle(entry: string, minify = true): Promise<Uint8Array> {
   const out = await build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: 'app.js' },
-    bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning',
+    bundle: true, minify, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'warning',
     logOverride: { 'ignored-bare-import': 'silent' }, // the bare import: dropped, as declared
   });
-  const code = out.outputFiles[0]!.contents;
+  return out.outputFiles[0]!.contents;
+}
+
+/** The minified and gzipped size of `entry`'s bundle. */
+export async function bundleSize(entry: string): Promise<Size> {
+  const code = await bundle(entry);
   return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
 

@@ -1,8 +1,10 @@
 /**
  * Packaging (issue 16): what an application's bundler takes from the package.
  *  - `import { grad } from 'hyperad'` bundles smaller than `import * as h`
- *    (scripts/size.ts, minified and gzipped), and a bare `import 'hyperad'`
- *    bundles to nothing: the package declares its side effects;
+ *    (scripts/size.ts, minified and gzipped) and without Prepared (a
+ *    one-shot gradient needs one recording and one reverse sweep), and a bare
+ *    `import 'hyperad'` bundles to nothing: the package declares its side
+ *    effects;
  *  - that declaration is truthful: `sideEffects` lists exactly the lib/
  *    files imported for their effect alone (`import './x.js'`, which install
  *    the op methods), and no file of dist/;
@@ -14,7 +16,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sizes } from '../scripts/size.js';
+import { ENTRIES, bundle, sizes } from '../scripts/size.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.resolve('hyperad'))), '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -35,6 +37,16 @@ describe('packaging: tree-shaking, side effects, prepare', function () {
     expect(s.grad.minified, 'minified').to.be.below(s.all.minified);
     expect(s.grad.gzip, 'gzip').to.be.below(s.all.gzip);
     expect(s.bare.minified, "import 'hyperad' with nothing used").to.equal(0);
+  });
+
+  it('import { grad } leaves out Prepared and what only it uses (sparsity, compaction, estimators)', async () => {
+    const text = async (entry: string) => new TextDecoder().decode(await bundle(entry, false));
+    const [code, all] = await Promise.all([text(ENTRIES.grad), text(ENTRIES.all)]);
+    expect(code).to.match(/function grad\(/);
+    for (const absent of ['Prepared = class', 'function fuse(', 'function colour(', 'function traceEstimate(']) {
+      expect(all.includes(absent), `${absent} in the whole`).to.equal(true);
+      expect(code.includes(absent), `${absent} with grad alone`).to.equal(false);
+    }
   });
 
   it('sideEffects lists exactly the lib/ files imported for their effect alone, and nothing in dist/', () => {
