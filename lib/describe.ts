@@ -1,5 +1,15 @@
+import { otherCopy } from './copy.js';
+
 /** Short descriptions of arbitrary values, for error messages. */
 export function describe(x: unknown): string {
+  if (x !== null && typeof x === 'object') {
+    const other = otherCopy(x);
+    if (other) return `${describeHere(x)} from another copy of hyperad: ${other}`;
+  }
+  return describeHere(x);
+}
+
+function describeHere(x: unknown): string {
   if (x === undefined) return 'undefined';
   if (x === null) return 'null';
   if (typeof x === 'number') return Number.isNaN(x) ? 'NaN' : String(x);

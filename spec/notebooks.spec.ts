@@ -2,7 +2,7 @@
  * The teaching notebooks (issue 6): docs/notebooks/*.md render (every cell
  * runs), every .ipynb is valid nbformat 4.5, the committed notebooks/ equal a
  * fresh render, a throwing cell fails the render at its .md line, and every
- * page opens in headless Chromium with no errors, drawn plots and filled
+ * page opens in headless Chromium (spec/support/chromium.ts finds one) with no errors, drawn plots and filled
  * tables (a screenshot of each is kept under the build folder).
  */
 import { expect } from 'chai';
@@ -12,14 +12,10 @@ import { pathToFileURL } from 'node:url';
 import AjvDraft04 from 'ajv-draft-04';
 import { BUILD_DIR, ROOT, notebookSources, render, staleFiles, type Rendered } from '../scripts/notebooks/render.js';
 import { NotebookError } from '../scripts/notebooks/run.js';
+import { launchChromium } from './support/chromium.js';
 
 const OUT = join(BUILD_DIR, 'notebooks-check');
 const SHOTS = join(OUT, 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
 
 /** The little of the DOM the in-page checks use (the specs compile without the DOM library). */
 interface PageElement {
@@ -110,13 +106,8 @@ describe('notebooks', function () {
   });
 
   it('opens every page in headless Chromium: no page errors, every plot drawn, every table filled', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`the notebook pages are checked in Debian's Chromium at ${CHROMIUM}, which is missing: ` +
-        'install it with `apt-get install -y chromium` (.ci/run does this)');
-    }
-    const { chromium } = await import('playwright-core');
     mkdirSync(SHOTS, { recursive: true });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       for (const name of [...rendered.map((r) => r.name), 'index']) {
         const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });

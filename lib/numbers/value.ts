@@ -7,6 +7,7 @@
 import { currentName, mixedTraces, type Trace } from '../trace.js';
 import { OP_NAMES } from '../rules/index.js';
 import { describe } from '../describe.js';
+import { COPY, COPY_KEY } from '../copy.js';
 
 /** Any value f computes with: a plain number or one of hyperad's values. */
 export type Num = number | Value;
@@ -26,6 +27,8 @@ export abstract class Value {
   get priority(): number { return 0; }
   /** the kind's name in messages */
   abstract get kind(): string;
+  /** the copy of hyperad that made this value (lib/copy.ts: two copies loaded at once are named in errors) */
+  get [COPY_KEY](): { readonly format: string } { return COPY; }
 
   /**
    * `other` as a value of this value's own class (callers turn numbers into

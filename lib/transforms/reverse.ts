@@ -5,22 +5,41 @@
  */
 import type { Num } from '../numbers/value.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Arg, Point, Shaped } from './args.js';
+import { pack, type Arg, type Point, type Shaped } from './args.js';
+import { callable } from './check.js';
+import { recordScalar } from './record.js';
+import { Workspace, gradientOf } from '../tape/derivatives.js';
 import { once, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { nest, nested } from './nested.js';
 
 
+/**
+ * One recording, one reverse sweep over it seeded with 1, the arrays given
+ * back to the pool: what `once(fn, f, x, (p) => p.grad())` does, without a
+ * Prepared, so that a bundle importing only `grad` leaves out every other
+ * derivative (sparsity, compaction, estimators: `npm run size`).
+ */
+function gradOnce<X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
+  callable(fn, f);
+  const packed = pack(fn, x), rec = recordScalar(fn, f as (x: never) => Num, packed), w = new Workspace(rec.tape);
+  try {
+    const out = rec.outputs[0]!;
+    return { value: rec.tape.val[out]!, grad: packed.shape(gradientOf(w, out)) as Shaped<X> };
+  } finally {
+    rec.tape.release();
+    w.release();
+  }
+}
+
 /** f(x) and ∇f(x) from one recording and one reverse sweep. */
 export function valueAndGrad<X extends Point>(f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
-  return nest('valueAndGrad', () => {
-    return once('valueAndGrad', f, x, (p) => ({ value: p.value as number, grad: p.grad() }));
-  }, () => nested.valueAndGrad('valueAndGrad', f as never, x));
+  return nest('valueAndGrad', () => gradOnce('valueAndGrad', f, x), () => nested.valueAndGrad('valueAndGrad', f as never, x));
 }
 
 /** ∇f(x) by reverse mode, shaped like x. */
 export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
-  return nest('grad', () => once('grad', f, x, (p) => p.grad()), () => nested.valueAndGrad('grad', f as never, x).grad);
+  return nest('grad', () => gradOnce('grad', f, x).grad, () => nested.valueAndGrad('grad', f as never, x).grad);
 }
 
 /**
