@@ -9,7 +9,9 @@
  * hessianDiagonal by each method (n ≤ 1000). Each is timed two ways:
  *   transform — the public call (records f, then sweeps);
  *   prepared  — the method of a prepare(f, x) made beforehand: sweeps only,
- *               over one recording.
+ *               over one recording;
+ *   at        — an optimiser's step: p.at(x′) then the method, p moved
+ *               between two points on every call (issue 13).
  * Then the cost of one one-hot lane ('hyperdual' vs 'hvp', lanes = 1 and the
  * default), and a sweep over lanes K for the Hessian of W1 and W3 n = 1000
  * and the diagonals of W3 n = 1000, to choose the default K from data.
@@ -62,7 +64,7 @@ const outFile = outArg >= 0 ? args[outArg + 1] : quick ? undefined : join(new UR
  * its interpreter; measured: 40–80 ms until W1's Hessian settles).
  */
 const SETTINGS = quick
-  ? { warmupMs: 10, minWarm: 1, sampleMs: 5, samples: 3, minSamples: 1, maxMs: 100 }
+  ? { warmupMs: 10, minWarm: 3, sampleMs: 5, samples: 3, minSamples: 1, maxMs: 100 }
   : { warmupMs: 150, minWarm: 3, sampleMs: 5, samples: 11, minSamples: 3, maxMs: 2000 };
 const SIZES = [100, 1000, 100_000];
 /** dense methods (n sweeps) only up to this n */
@@ -193,6 +195,9 @@ interface Row {
   /** the public transform: median ns per call, and as a ratio to plain f */
   transformNs?: number;
   transformRatio?: number;
+  /** p.at(x′) then the method, on a recording moved between two points */
+  atNs?: number;
+  atRatio?: number;
   /** sweeps over a recording made beforehand */
   preparedNs?: number;
   preparedRatio?: number;
@@ -243,12 +248,19 @@ function benchWorkload(w: Workload, opts: { sparse?: boolean } = {}): void {
   progress(`${label}: record`);
   const p = prepared(f, x);
   const record = time(() => prepare(f, x).nodes, ref);
-  rows.push({ ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs, tapeBytes: p.tapeBytes, note: `${p.nodes} nodes` });
+  rows.push({ ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs, tapeBytes: p.tapeBytes, note: `${p.nodes} nodes, ${(record.ns / p.nodes).toFixed(1)} ns per node` });
+  // an optimiser's step: one recording per quantity, moved between x and x2 on every call
+  const x2 = Float64Array.from(x, (u) => 0.9 * u + 0.01);
+  const mover = <R,>(method: (q: Prepared<Float64Array>) => R) => {
+    const q = prepare(f, x);
+    let k = 0;
+    return () => method(q.at(k++ & 1 ? x : x2));
+  };
 
   /** times the transform and the prepared sweep of one quantity, checks both against `reference` */
   const both = <R extends Float64Array | Float64Array[]>(
     quantity: string, lanes: number | undefined, key: string,
-    transform: (() => R) | undefined, sweep: () => R, reference: R | undefined,
+    transform: (() => R) | undefined, sweep: () => R, reference: R | undefined, moved?: () => unknown,
   ): Row => {
     progress(`${label}: ${quantity}${lanes ? ` K=${lanes}` : ''}`);
     const errOf = (r: R) =>
@@ -268,6 +280,11 @@ function benchWorkload(w: Workload, opts: { sparse?: boolean } = {}): void {
       const e2 = errOf(transform());
       if (e2 !== undefined) err = Math.max(err ?? 0, e2);
     }
+    if (moved) {
+      const m = time(moved, ref);
+      row.atNs = m.ns;
+      row.atRatio = m.ratio;
+    }
     if (err !== undefined) row.err = err;
     rows.push(row);
     return row;
@@ -277,13 +294,13 @@ function benchWorkload(w: Workload, opts: { sparse?: boolean } = {}): void {
   const hv = w.hvp ? w.hvp(x, v) : H ? matVec(H, v) : undefined;
   const diag = w.hessianDiagonal && dense ? w.hessianDiagonal(x) : H ? diagonal(H) : undefined;
 
-  both('valueAndGrad', undefined, 'grad', () => valueAndGrad(f, x).grad, p.grad, w.grad?.(x));
-  both('hvp', undefined, 'hvp', () => hvp(f, x, v), () => p.hvp(v), hv);
+  both('valueAndGrad', undefined, 'grad', () => valueAndGrad(f, x).grad, p.grad, w.grad?.(x), mover((q) => q.grad()));
+  both('hvp', undefined, 'hvp', () => hvp(f, x, v), () => p.hvp(v), hv, mover((q) => q.hvp(v)));
   const K = DEFAULT_LANES;
   if (opts.sparse && SPARSE_SIZES.includes(n)) {
     // prepared: the first call (a warm-up) detects and colours; the timed calls are the compressed sweeps
     const row = both(`diagonal 'sparse'`, K, `sparse ${K}`, () => hessianDiagonal(f, x, { method: 'sparse' }), () => p.diagonal('sparse', K),
-      w.hessianDiagonal!(x));
+      w.hessianDiagonal!(x), mover((q) => q.hessianDiagonal({ method: 'sparse' })));
     const info = p.diagonal('sparse', K);
     row.colours = info.directions;
     row.sweeps = info.sweeps;
@@ -440,6 +457,8 @@ const columns: [string, 'l' | 'r', (r: Row) => string][] = [
   ['×f', 'r', (r) => fmtRatio(r.transformRatio)],
   ['prepared', 'r', (r) => fmtTime(r.preparedNs)],
   ['×f ', 'r', (r) => fmtRatio(r.preparedRatio)],
+  ['at+sweep', 'r', (r) => fmtTime(r.atNs)],
+  ['×f  ', 'r', (r) => fmtRatio(r.atRatio)],
   ['tape', 'r', (r) => fmtBytes(r.tapeBytes)],
   ['lanes', 'r', (r) => fmtBytes(r.laneBytes)],
   ['col', 'r', (r) => (r.colours === undefined ? '' : String(r.colours))],
@@ -454,6 +473,7 @@ const out: string[] = [];
 const cpu = cpus();
 out.push(`hyperad bench${quick ? ' (quick)' : ''} · ${cpu[0]?.model ?? 'unknown CPU'} · ${cpu.length} cores · node ${process.version} · ${seconds.toFixed(0)} s`);
 out.push('transform = the public call (records f, then sweeps); prepared = the method of a prepare(f, x) made beforehand (sweeps only);');
+out.push("at+sweep = p.at(x') then the method, p moved between two points on every call (an optimiser's step);");
 out.push('×f = time ÷ the hand-written plain-JS f (median of samples, each paired with a plain-f sample taken just before it);');
 out.push(`K = lanes per sweep (default ${DEFAULT_LANES}); tape, lanes = bytes of the recording and of the sweep arrays; col = colours ('sparse');`);
 out.push('err = max |a − b| / max |b| vs the closed form (the \'auto\' overhead rows: vs \'hyperdual\')');
@@ -503,7 +523,22 @@ for (const r of rows.filter((q) => q.overhead !== undefined)) {
     reached: r.overhead! <= TARGET.autoOverhead,
   });
 }
-for (const issue of [4, 7]) {
+// issue 13: the calls users make, not only the prepared sweeps
+const rowOf = (workload: string, n: number, quantity: string) => rows.find((q) => q.workload === workload && q.n === n && q.quantity === quantity);
+const target13 = (what: string, r: Row | undefined, get: (r: Row) => number | undefined, max: number, unit = '× f') => {
+  const m = r && get(r);
+  if (m !== undefined) targets.push({ issue: 13, what, measured: `${m.toFixed(1)}${unit}`, target: `≤ ${max}${unit}`, reached: m <= max });
+};
+for (const [n, max] of [[1000, 20], [100_000, 40]] as const) {
+  const r = rowOf('W3 rosenbrock', n, 'record (tape)');
+  target13(`W3 rosenbrock n = ${n}: recording, ns per node`, r, (q) => q.transformNs! / Number(/^(\d+) nodes/.exec(q.note ?? '')?.[1]), max, ' ns');
+}
+target13('W3 rosenbrock n = 1000: grad(f, x), one-shot', rowOf('W3 rosenbrock', 1000, 'valueAndGrad'), (q) => q.transformRatio, 100);
+target13('W3 rosenbrock n = 1000: hvp(f, x, v), one-shot', rowOf('W3 rosenbrock', 1000, 'hvp'), (q) => q.transformRatio, 130);
+target13("W3 rosenbrock n = 1000: p.at(x') then .grad()", rowOf('W3 rosenbrock', 1000, 'valueAndGrad'), (q) => q.atRatio, 25);
+target13("W2 sines n = 100000: exact diagonal, one-shot", rowOf('W2 sines', 100_000, `diagonal 'sparse'`), (q) => q.transformRatio, 50);
+target13("W3 rosenbrock n = 100000: exact diagonal, one-shot", rowOf('W3 rosenbrock', 100_000, `diagonal 'sparse'`), (q) => q.transformRatio, 600);
+for (const issue of [4, 7, 13]) {
   out.push('', `targets (issue ${issue}):`);
   for (const t of targets.filter((q) => q.issue === issue)) out.push(`  ${t.reached ? 'reached' : 'MISSED '}  ${t.what}: ${t.measured} (target ${t.target})`);
 }
