@@ -22,11 +22,16 @@
  * sweeps alone (pattern and colouring are cached on the Prepared by the first
  * call); "total" also detects and colours.
  *
- * Timing: process.hrtime.bigint(), one warm-up, then repeats until ≥ 300 ms
- * (5 … 21 repeats; 1 when one call is over a second); the median. The machine
- * may be shared: single rows are noisy (a total can come out below its sweep). "sweep" times
- * the method on a Prepared made beforehand; "total" includes the recording
- * (prepare(f, x) inside the timed region). A method whose estimated time (from
+ * Timing: process.hrtime.bigint(). "sweep" times the method on a Prepared
+ * made beforehand; "total" includes the recording (prepare(f, x) inside the
+ * timed region); "at" is p.at(x′) then the method, the recording moved
+ * between two points on every call (an optimiser's step). The three are
+ * interleaved (one sample of each in turn, after three warm-up calls of each,
+ * so generated code is built and optimised before timing) and repeated until
+ * the medians are stable (7 … 41 samples; 1 when one call is over a second).
+ * Rows that contradict each other are measured again (up to 3 times; the row
+ * keeps the count): a total below its sweep, or a hyper-dual ÷ HVP per-lane
+ * time more than 3× off what their node visits allow. A method whose estimated time (from
  * one HVP or one directional call, × n; or, once the method has run at a
  * smaller size of the workload, its time per lane × node × n × nodes × 1.5)
  * exceeds the budget (3 s; 1.5 s with --quick) is skipped and the reason printed.
@@ -80,6 +85,8 @@ export interface Case {
   n: number;
   /** records f at x */
   prepare(): Prepared<any>;
+  /** x and a second point (for the at(x′) column: a recording moved between them on every call) */
+  points: readonly [unknown, unknown];
   /** the tape-free path for H_ii (undefined for tensor workloads) */
   directionalAt?(i: number): number;
   reference: Float64Array;
@@ -131,6 +138,7 @@ function mlpWeights(): Case {
   return {
     workload: 'mlp-weights', name: 'W1 mlp weights (tensor)', n: N,
     prepare: () => prepare(loss, params),
+    points: [params, Object.fromEntries(Object.entries(params).map(([k, t]) => [k, tensor(Float64Array.from(t.data, (v) => 0.9 * v + 0.01), t.shape)]))],
     reference: ref, referenceKind: 'closed form',
   };
 }
@@ -141,6 +149,7 @@ function scalarCase(id: WorkloadId, w: Workload): Case {
   return {
     workload: id, name: w.name, n: w.n,
     prepare: () => prepare(f, w.x),
+    points: [w.x, Float64Array.from(w.x, (v) => 0.9 * v + 0.01)],
     directionalAt(i) {
       e.fill(0); e[i] = 1;
       return directional(f, w.x, e).second;
@@ -237,22 +246,27 @@ export function diagonals(id: WorkloadId, n: number): { case: Case; results: Par
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 let sink = 0;
 
-/** median ms of fn over repeats (one warm-up unless the first call is slow) */
-function timeIt(fn: () => unknown, quick: boolean): { ms: number; repeats: number } {
-  let t0 = now();
-  sink += (fn() as Float64Array)[0] ?? 0;
-  const first = now() - t0;
-  if (first > 1000) return { ms: first, repeats: 1 };
-  const target = quick ? 40 : 300, minR = quick ? 1 : 5, maxR = quick ? 5 : 21;
-  const samples: number[] = [];
+/**
+ * Median ms of each of fns, interleaved: a warm-up of each (three calls, so a
+ * recording's generated code is built and optimised), then one sample of each
+ * in turn, so load that drifts during the run falls on all of them alike;
+ * repeated until the medians are stable (the median of the second half of the
+ * samples within 10% of the median of all) or maxR samples each.
+ */
+function timeInterleaved(fns: readonly (() => unknown)[], quick: boolean): { ms: number[]; repeats: number } {
+  const run = (fn: () => unknown) => { const t0 = now(); sink += (fn() as Float64Array)[0] ?? 0; return now() - t0; };
+  const first = fns.map(run);
+  if (Math.max(...first) > 1000) return { ms: first, repeats: 1 };
+  for (let w = 0; w < (quick ? 1 : 2); w++) fns.forEach(run);
+  const target = quick ? 40 : 300, minR = quick ? 3 : 7, maxR = quick ? 7 : 41;
+  const samples: number[][] = fns.map(() => []);
+  const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1]!;
+  const stable = () => samples.every((v) => { const m = median(v), h = median(v.slice(v.length >> 1)); return Math.abs(h - m) <= 0.1 * m; });
   const start = now();
-  while (samples.length < maxR && (samples.length < minR || now() - start < target)) {
-    t0 = now();
-    sink += (fn() as Float64Array)[0] ?? 0;
-    samples.push(now() - t0);
+  while (samples[0]!.length < maxR && (samples[0]!.length < minR || now() - start < target || !stable())) {
+    fns.forEach((fn, k) => samples[k]!.push(run(fn)));
   }
-  samples.sort((a, b) => a - b);
-  return { ms: samples[samples.length >> 1]!, repeats: samples.length };
+  return { ms: samples.map(median), repeats: samples[0]!.length };
 }
 
 /**
@@ -284,6 +298,10 @@ export interface Row {
   sweepMs?: number;
   /** median ms including the recording */
   totalMs?: number;
+  /** median ms of p.at(x′) then the method, on a recording moved between two points on every call */
+  atMs?: number;
+  /** measurements retried because the rows contradicted each other (sweep > total, a per-lane ratio the visits cannot explain) */
+  retries?: number;
   repeats?: number;
   /** node visits (lanes × tape nodes) */
   forward?: number;
@@ -354,19 +372,64 @@ function measureCase(c: Case, budgetMs: number, quick: boolean): Row[] {
     const forward = counters.forward, reverse = counters.reverse;
     const tape = m === 'directional' ? 0 : P.tapeBytes, lane = m === 'directional' ? 0 : P.laneBytes;
     const error = relError(d, c.reference);
-    const sweep = timeIt(() => runMethod(c, m, P), quick);
-    const total = m === 'directional' ? sweep : timeIt(() => runMethod(c, m, c.prepare()), quick);
+    const { sweep, total, at, retries } = measureTimes(c, m, P, quick);
     // 'auto' on a dense f: what the detection adds to a fresh call, paired against hyperdual-K
     const autoOverhead = m === 'auto' && info.method !== 'sparse'
       ? pairedRatio(() => runMethod(c, 'auto', c.prepare()), () => runMethod(c, 'hyperdual-K', c.prepare()), quick) - 1 : undefined;
     perVisit.set(`${c.workload}|${m}`, sweep.ms / (info.directions * P0.nodes));
     rows.push({
-      ...base, method: m, sweepMs: sweep.ms, totalMs: total.ms, repeats: sweep.repeats,
+      ...base, method: m, sweepMs: sweep.ms, totalMs: total.ms, atMs: at?.ms, retries, repeats: sweep.repeats,
       forward, reverse, tapeBytes: tape, laneBytes: lane, nodes: m === 'directional' ? 0 : P.nodes,
       directions: info.directions, sweeps: info.sweeps, ...(m === 'auto' ? { ran: info.method } : {}), autoOverhead, error,
     });
   }
+  remeasureContradictions(c, rows, quick);
   return rows;
+}
+
+/** allowed slack between rows before a measurement counts as contradicted */
+const SLACK = 1.1;
+/** how often a contradicted measurement is retried before the row is published as it stands */
+const RETRIES = 3;
+
+/**
+ * Sweep, total and at(x′) times of method m, interleaved. A total (records,
+ * then sweeps) below its sweep contradicts itself: the measurement is
+ * retried (up to RETRIES times) and the number of retries is kept in the row.
+ */
+function measureTimes(c: Case, m: MethodId, P: Prepared<any>, quick: boolean) {
+  const sweepFn = () => runMethod(c, m, P);
+  if (m === 'directional') { const t = timeInterleaved([sweepFn], quick); const one = { ms: t.ms[0]!, repeats: t.repeats }; return { sweep: one, total: one, at: undefined, retries: 0 }; }
+  const M = c.prepare();
+  let k = 0;
+  const atFn = () => runMethod(c, m, M.at(c.points[k++ & 1] as never));
+  let retries = 0;
+  for (;;) {
+    const t = timeInterleaved([sweepFn, () => runMethod(c, m, c.prepare()), atFn], quick);
+    const [sweep, total, at] = t.ms as [number, number, number];
+    if (sweep <= SLACK * total || retries >= RETRIES) return { sweep: { ms: sweep, repeats: t.repeats }, total: { ms: total }, at: { ms: at }, retries };
+    retries++;
+  }
+}
+
+/**
+ * A hyper-dual lane does one forward visit per node where an HVP lane does a
+ * forward and a reverse one, so per visit their times are alike: a per-lane
+ * time ratio more than 3× off the visit ratio (either way) is a disturbed
+ * measurement, and both rows are measured again (up to RETRIES times).
+ */
+function remeasureContradictions(c: Case, rows: Row[], quick: boolean): void {
+  for (const [h, v] of [['hyperdual-1', 'hvp-1'], ['hyperdual-K', 'hvp-K']] as const) {
+    const rh = rows.find((r) => r.method === h && r.sweepMs !== undefined), rv = rows.find((r) => r.method === v && r.sweepMs !== undefined);
+    if (!rh || !rv) continue;
+    const visits = (rh.forward! + rh.reverse!) / (rv.forward! + rv.reverse!);
+    const off = () => { const q = rh.sweepMs! / rv.sweepMs! / visits; return q > 3 || q < 1 / 3; };
+    for (let k = 0; k < RETRIES && off(); k++) {
+      const P = c.prepare(), t = timeInterleaved([() => runMethod(c, h, P), () => runMethod(c, v, P)], quick);
+      rh.sweepMs = t.ms[0]; rv.sweepMs = t.ms[1];
+      rh.retries = (rh.retries ?? 0) + 1; rv.retries = (rv.retries ?? 0) + 1;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- output
@@ -380,10 +443,10 @@ const fmtErr = (e?: number) => (e === undefined ? '—' : e === 0 ? '0' : e.toEx
 const methodCell = (r: Row) => (r.ran ? `${r.method}→${r.ran}` : r.method);
 
 function table(rows: Row[]): string {
-  const head = ['workload', 'n', 'method', 'sweep ms', 'total ms', 'dirs', 'sweeps', 'fwd visits', 'rev visits', 'tape', 'lanes', 'rel err'];
+  const head = ['workload', 'n', 'method', 'sweep ms', 'total ms', 'at ms', 'dirs', 'sweeps', 'fwd visits', 'rev visits', 'tape', 'lanes', 'rel err'];
   const body = rows.map((r) => r.skipped
-    ? [r.name, String(r.n), r.method, `skipped: ${r.skipped}`, '', '', '', '', '', '', '', '']
-    : [r.name, String(r.n), methodCell(r), fmtMs(r.sweepMs), fmtMs(r.totalMs), fmtInt(r.directions), fmtInt(r.sweeps), fmtInt(r.forward), fmtInt(r.reverse), fmtBytes(r.tapeBytes), fmtBytes(r.laneBytes), fmtErr(r.error)]);
+    ? [r.name, String(r.n), r.method, `skipped: ${r.skipped}`, '', '', '', '', '', '', '', '', '']
+    : [r.name, String(r.n), methodCell(r), fmtMs(r.sweepMs), fmtMs(r.totalMs), fmtMs(r.atMs), fmtInt(r.directions), fmtInt(r.sweeps), fmtInt(r.forward), fmtInt(r.reverse), fmtBytes(r.tapeBytes), fmtBytes(r.laneBytes), fmtErr(r.error)]);
   const all = [head, ...body];
   const wd = head.map((_, j) => Math.max(...all.filter((r) => !r[3]!.startsWith('skipped')).map((r) => r[j]!.length)));
   return all.map((r) => r[3]!.startsWith('skipped')
@@ -392,11 +455,11 @@ function table(rows: Row[]): string {
 }
 
 function markdownTable(rows: Row[]): string {
-  const lines = ['| workload | n | method | sweep ms | total ms | dirs | sweeps | fwd visits | rev visits | tape | lanes | rel err |', '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'];
+  const lines = ['| workload | n | method | sweep ms | total ms | at ms | dirs | sweeps | fwd visits | rev visits | tape | lanes | rel err |', '|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|'];
   for (const r of rows) {
     lines.push(r.skipped
-      ? `| ${r.name} | ${r.n} | ${r.method} | skipped: ${r.skipped} | | | | | | | | |`
-      : `| ${r.name} | ${r.n} | ${methodCell(r)} | ${fmtMs(r.sweepMs)} | ${fmtMs(r.totalMs)} | ${fmtInt(r.directions)} | ${fmtInt(r.sweeps)} | ${fmtInt(r.forward)} | ${fmtInt(r.reverse)} | ${fmtBytes(r.tapeBytes)} | ${fmtBytes(r.laneBytes)} | ${fmtErr(r.error)} |`);
+      ? `| ${r.name} | ${r.n} | ${r.method} | skipped: ${r.skipped} | | | | | | | | | |`
+      : `| ${r.name} | ${r.n} | ${methodCell(r)} | ${fmtMs(r.sweepMs)} | ${fmtMs(r.totalMs)} | ${fmtMs(r.atMs)} | ${fmtInt(r.directions)} | ${fmtInt(r.sweeps)} | ${fmtInt(r.forward)} | ${fmtInt(r.reverse)} | ${fmtBytes(r.tapeBytes)} | ${fmtBytes(r.laneBytes)} | ${fmtErr(r.error)} |`);
   }
   return lines.join('\n');
 }
@@ -696,7 +759,10 @@ it runs 'sparse' here) go on to n = 100000:
 ## The table
 
 "sweep ms": median, recording made beforehand; "total ms": including the
-recording (and, for 'sparse' and 'auto', the detection and colouring); dirs:
+recording (and, for 'sparse' and 'auto', the detection and colouring); "at ms":
+\`p.at(x′)\` then the method, the recording moved between two points on every
+call (replay, then the method's sweeps); the three interleaved and repeated
+until their medians are stable, rows that contradict each other re-measured; dirs:
 directions swept (n, or the colours for 'sparse'); sweeps: passes over the
 recording; visits: lanes × tape nodes; tape / lanes: Prepared#tapeBytes and
 Prepared#laneBytes after one call on a fresh recording (0 for the tape-free
