@@ -228,7 +228,7 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
   if (e.replay === undefined && (mode === 'always' || ++e.replays >= 2)) {
     const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
     const segs = small || !canCompile() ? null : segments(t, e);
-    e.replay = segs && segs.length <= MAX_LOOPS ? replayPlan(t, segs) : null;
+    e.replay = segs && segs.filter(isLoop).length <= MAX_LOOPS ? replayPlan(t, segs) : null;
   }
   return e.replay ?? null;
 }

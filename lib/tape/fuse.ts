@@ -168,6 +168,7 @@ export function refresh(f: Fused, par: Float64Array): void {
   const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array;
   // structural zeros stay zero: a partial that is ±∞ times a factor that is exactly 0 contributes 0,
   // as in the sweeps over the recording, where that product never forms
+  const m = zeroWins;
   let nonFinite = false;
   for (let pc = 0; pc < prog.length; ) {
     const i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!;
@@ -201,7 +202,7 @@ export function refresh(f: Fused, par: Float64Array): void {
       if (k === 0) { j00 = s0; j01 = s1; if (po === 0) j10 = 1; else if (po === 1) j11 = 1; }
       else { j10 = s0; j11 = s1; if (po === 0) j00 = 1; else if (po === 1) j01 = 1; }
       const Fk = k === 0 ? F0 : F1;
-      const m = zeroWins, g0 = m(F0, j00) + m(F1, j10), g1 = m(F0, j01) + m(F1, j11);
+      const g0 = m(F0, j00) + m(F1, j10), g1 = m(F0, j01) + m(F1, j11);
       const h00 = m(F00, m(j00, j00)) + 2 * m(F01, m(j00, j10)) + m(F11, m(j10, j10)) + m(Fk, S00);
       const h01 = m(F00, m(j00, j01)) + m(F01, m(j00, j11) + m(j10, j01)) + m(F11, m(j10, j11)) + m(Fk, S01);
       const h11 = m(F00, m(j01, j01)) + 2 * m(F01, m(j01, j11)) + m(F11, m(j11, j11)) + m(Fk, S11);

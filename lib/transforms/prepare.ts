@@ -146,7 +146,7 @@ export class Prepared<X extends Point = Point> {
     this.sweeps = 0;
   }
 
-  /** Where sweeps over many directions run: the compacted copy (built on first use, rebuilt after a replay). */
+  /** Where sweeps over many directions run: the compacted copy (built on first use, its plan rerun after a move). */
   private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
     if (!this.current) {
       if (this.fused) refresh(this.fused.copy, this.rec.tape.par);

@@ -21,7 +21,7 @@ type ReplayFn = (val: Float64Array, prm: Float64Array, par: Float64Array, P: Flo
 
 /** A recording's replay plan: loops to run generated, and the node ranges left to the interpreter. */
 export interface ReplayPlan {
-  readonly parts: readonly ({ fn: ReplayFn; loop: Loop } | { lo: number; hi: number })[];
+  readonly parts: readonly ({ fn: ReplayFn } | { lo: number; hi: number })[];
 }
 
 /** Can every repetition of L be replayed by one function: does each offset keep its op code? */
@@ -48,8 +48,9 @@ function slotOf(L: Loop, op: Operand): string {
 /**
  * The source of one node's evaluation (offset o, op code `code`), as evalNode
  * does it: value into val, partials (g_a, g_b, h_aa, h_ab, h_bb) into par.
- * Rule functions are named by op code (f3, d3), so each source is specific
- * to its ops and its call sites stay monomorphic.
+ * Rule functions are named by op code (u3f, u3d for unary op 3; b2f, b2d
+ * for binary op 2), so each source is specific to its ops and its call sites
+ * stay monomorphic.
  */
 function nodeSource(L: Loop, o: number, code: number, need: Set<string>): string {
   if (code < 0) return ''; // a constant keeps its value
@@ -81,7 +82,7 @@ function nodeSource(L: Loop, o: number, code: number, need: Set<string>): string
 }
 
 /** The source of loop L's replay. */
-export function replaySource(t: Tape, L: Loop): string {
+function replaySource(t: Tape, L: Loop): string {
   const need = new Set<string>(), body: string[] = [];
   for (let o = 0; o < L.p; o++) body.push(nodeSource(L, o, t.op[L.lo + o]!, need));
   const rules = [...need].sort().map((k) => {
@@ -106,7 +107,7 @@ export function replayPlan(t: Tape, segments: readonly Segment[]): ReplayPlan | 
     if (isLoop(s) && periodicOps(t, s)) {
       const fn = compileShared('replay', ['val', 'prm', 'par', 'P', 'U', 'B'], replaySource(t, s)) as ReplayFn | null;
       if (!fn) return null;
-      parts.push({ fn, loop: s });
+      parts.push({ fn });
       any = true;
     } else {
       parts.push({ lo: s.lo, hi: isLoop(s) ? s.lo + s.p * s.R : s.hi });
