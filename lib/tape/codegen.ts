@@ -46,41 +46,16 @@ import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
 import { canCompile, compileShared } from './codegen/compile.js';
 import { replayPlan, type ReplayPlan } from './codegen/replay.js';
 import type { Tape } from './tape.js';
+import { codegenMode, type CodegenMode } from './codegen/mode.js';
 
 export type { Kernel };
 
-/**
- * 'auto' (default): generate for recordings of at least {@link CODEGEN_MIN_NODES}
- * computed nodes, on their third sweep, when loops cover at least half
- * of the nodes; 'always': for every recording of scalar nodes, loops of three
- * repetitions or more (the specs use it to run the generated code on small
- * functions); 'off': interpreted kernels only.
- */
-export type CodegenMode = 'auto' | 'always' | 'off';
-const MODES: readonly CodegenMode[] = ['auto', 'always', 'off'];
+export { setCodegen, codegenMode, type CodegenMode } from './codegen/mode.js';
 
 /** Recordings smaller than this (computed nodes) stay interpreted under 'auto'. */
 export const CODEGEN_MIN_NODES = 64;
 /** At most this many loops per recording (beyond it, the structure is not loop-like enough to pay). */
 const MAX_LOOPS = 2000;
-
-let mode: CodegenMode = 'auto';
-
-/**
- * Chooses when sweeps run generated code (see {@link CodegenMode}); returns
- * the previous mode. Results are the same either way up to rounding: the
- * generated code evaluates the kernels' formulas, summing some adjoints in a
- * different order.
- */
-export function setCodegen(m: CodegenMode): CodegenMode {
-  if (!MODES.includes(m)) throw new TypeError(`setCodegen: mode must be one of ${MODES.map((s) => `'${s}'`).join(', ')}, got ${String(m)}`);
-  const old = mode;
-  mode = m;
-  return old;
-}
-
-/** The current mode. */
-export const codegenMode = (): CodegenMode => mode;
 
 // ---------------------------------------------------------------- the generated sweeps of one recording
 
@@ -213,7 +188,7 @@ function build(t: SweepTape, e: Entry): Generated | null {
 export function generated(t: SweepTape): Generated | null {
   if (!eligible(t)) return null;
   const e = entry(t);
-  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 3)) e.gen = build(t, e);
+  if (e.gen === undefined && (codegenMode() === 'always' || ++e.sweeps >= 3)) e.gen = build(t, e);
   return e.gen ?? null;
 }
 
@@ -223,6 +198,7 @@ export function generated(t: SweepTape): Generated | null {
  * ops repeat, `new Function` refused, or the first replay under 'auto').
  */
 export function generatedReplay(t: Tape): ReplayPlan | null {
+  const mode = codegenMode();
   if (mode === 'off' || t.blocks.length) return null;
   const e = entry(t);
   if (e.replay === undefined && (mode === 'always' || ++e.replays >= 2)) {
@@ -234,9 +210,10 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
 }
 
 /** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */
-const eligible = (t: SweepTape): boolean => mode !== 'off' && !t.nonFinite && t.blocks.length === 0;
+const eligible = (t: SweepTape): boolean => codegenMode() !== 'off' && !t.nonFinite && t.blocks.length === 0;
 
 function entry(t: SweepTape): Entry {
+  const mode = codegenMode();
   let e = cache.get(t);
   if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined, replays: 0, replay: undefined }));
   return e;
