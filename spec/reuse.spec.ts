@@ -10,6 +10,7 @@ import * as hy from '../lib/index.js';
 import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { generatedReplay } from '../lib/tape/codegen.js';
+import { GENERATE_AFTER, recorder, resetRecorders } from '../lib/tape/codegen/record.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
 import type { Tape } from '../lib/tape/tape.js';
@@ -243,5 +244,71 @@ describe('reuse: the generated replay is the interpreted replay', () => {
       P.hvp(v).forEach((g, i) => expect(g, `hvp ${k}`).to.be.closeTo(fresh.hvp(v)[i]!, 1e-12 * (1 + Math.abs(g))));
     }
     same(P.hessianDiagonal(), fresh.hessianDiagonal(), 'the diagonal (on the refreshed copy)');
+  });
+});
+
+/** f recorded at each point under codegen mode m, the pool poisoned: everything a recording stores. */
+function recordings(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off') {
+  const old = setCodegen(m);
+  poisonPool(true);
+  try {
+    return points.map((x) => {
+      const t = recording(prepare(f, x)).tape, n = t.n;
+      return {
+        ints: [...t.op.subarray(0, n), ...t.a.subarray(0, n), ...t.b.subarray(0, n)],
+        val: Array.from(t.val.subarray(0, n)), prm: Array.from(t.prm.subarray(0, n)), par: Array.from(t.par.subarray(0, n * 5)), nonFinite: t.nonFinite,
+      };
+    });
+  } finally {
+    poisonPool(false);
+    setCodegen(old);
+  }
+}
+
+describe('reuse: the generated recorders are the interpreted recorder', () => {
+  const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  const points = [spread(12, 0.1, 0.9), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800)];
+  const agree = (gen: ReturnType<typeof recordings>, ref: ReturnType<typeof recordings>, what: string) =>
+    gen.forEach((g, k) => {
+      same(g.ints, ref[k]!.ints, `${what} at point ${k}: op codes and arguments`);
+      same(g.val, ref[k]!.val, `${what} at point ${k}: values`);
+      same(g.prm, ref[k]!.prm, `${what} at point ${k}: parameters`);
+      same(g.par, ref[k]!.par, `${what} at point ${k}: partials`);
+      expect(g.nonFinite, `${what} at point ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+    });
+
+  it('for every op of the rule table in every recorded form (poles, domain edges, overflow), every stored number agrees bit for bit', () => {
+    for (const { name, f } of everyOp()) agree(recordings(f, points, 'always'), recordings(f, points, 'off'), name);
+  });
+
+  it('on the fuzzer\'s scalar programs, bit for bit', () => {
+    let checked = 0;
+    for (let i = 0; checked < 80 && i < 400; i++) {
+      const s = sampleOf(12, i, 0);
+      if (s.program.kind !== 'scalar') continue;
+      const f = scalarFunction(s.program as ScalarProgram), pts = [[...s.x0], [...s.x1]];
+      agree(recordings(f, pts, 'always'), recordings(f, pts, 'off'), `program ${i}`);
+      checked++;
+    }
+    expect(checked).to.equal(80);
+  });
+
+  it("under 'auto' an op is recorded by the interpreter at first, then by its generated recorder; a refused new Function keeps the interpreter", () => {
+    // (node code 2: any op's recorder behaves alike)
+    resetRecorders();
+    const interpreted = recorder(2);
+    for (let k = 1; k < GENERATE_AFTER; k++) expect(recorder(2), `node ${k}`).to.equal(interpreted);
+    expect(recorder(2), 'after GENERATE_AFTER nodes').to.not.equal(interpreted);
+    resetRecorders();
+    const realFunction = globalThis.Function;
+    globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+    try {
+      for (let k = 0; k <= GENERATE_AFTER + 1; k++) expect(recorder(2)).to.equal(interpreted);
+      const x = point(300, 0.4);
+      same(grad(rosen, x), (() => { resetRecorders(); globalThis.Function = realFunction; return grad(rosen, x); })(), 'the same gradient either way');
+    } finally {
+      globalThis.Function = realFunction;
+      resetRecorders();
+    }
   });
 });

@@ -12,7 +12,7 @@
 import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import { CONST_LEFT, NOPS, type Tape } from '../tape.js';
 import { evalSource, ruleDeclarations } from './evaluate.js';
-import { compileShared } from './compile.js';
+import { canCompile, compileShared } from './compile.js';
 import { codegenMode } from './mode.js';
 
 /**
@@ -58,8 +58,15 @@ function recorderSource(node: number): string {
 }
 
 function generate(node: number): Recorder | null {
+  if (!canCompile()) return null; // (asked even when the source is cached: the policy decides, not the cache)
   const make = compileShared('record', ['P', 'U', 'B'], recorderSource(node)) as ((...a: unknown[]) => Recorder) | null;
   return make && make(P, UNARY, BINARY);
+}
+
+/** Forgets the generated recorders and the counts (specs: after simulating a refused `new Function`). */
+export function resetRecorders(): void {
+  generated.length = 0;
+  seen.fill(0);
 }
 
 /** The recorder of node code `node` (an op code, or code + NOPS·side for a constant operand on that side). */
