@@ -312,3 +312,34 @@ describe('reuse: the generated recorders are the interpreted recorder', () => {
     }
   });
 });
+
+describe('reuse: sparsity remembered for the next recording of the same f (sparsity/memo.ts)', () => {
+  const patternOf = (P: object) => (P as unknown as { sparsity: { pattern?: unknown } }).sparsity.pattern;
+
+  it('a structurally identical recording takes the pattern found before; the answers equal a never-seen f\'s, bit for bit', () => {
+    const f = (x: Num[]) => rosen(x), x = point(40, 0.3), x2 = point(40, 0.7);
+    const P = prepare(f, x);
+    P.hessianDiagonal();
+    const Q = prepare(f, x2);
+    expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
+    same(Q.hessianDiagonal(), prepare((x: Num[]) => rosen(x), x2).hessianDiagonal(), 'diagonal');
+    same(hessianDiagonal(f, x2), hessianDiagonal((x: Num[]) => rosen(x), x2), 'one-shot diagonal');
+  });
+
+  it('a branch to another structure, or a parameter turning an op linear, is detected again', () => {
+    let exponent = 1;
+    const f = (x: Num[]) => sum(x.map((v, i) => (i % 2 ? hy.pow(v, exponent) : mul(v, v))));
+    const x = point(12, 0.4);
+    // x^1 is linear: the odd inputs have no diagonal entry in the pattern; at x^3 they do
+    hessianDiagonal(f, x);
+    exponent = 3;
+    const d = hessianDiagonal(f, x);
+    d.forEach((h, i) => expect(h, `H_${i}${i}`).to.be.closeTo(i % 2 ? 6 * x[i]! : 2, 1e-12));
+    // a branch on a primal: the structure (and the pattern) changes with the sign of x₀
+    const g = (x: Num[]) => ((x[0] as hy.Value).value > 0 ? sum(x.map((v) => mul(v, v))) : mul(x[0]!, sum(x)));
+    const pos = point(8, 0.4).map(Math.abs), neg = pos.map((v, i) => (i === 0 ? -v : v));
+    same(hessianDiagonal(g, pos), pos.map(() => 2), 'x₀ > 0: 2 everywhere');
+    same(hessianDiagonal(g, neg), neg.map((_, i) => (i === 0 ? 2 : 0)), 'x₀ < 0: x₀·Σx');
+    same(hessianDiagonal(g, pos), pos.map(() => 2), 'and back');
+  });
+});

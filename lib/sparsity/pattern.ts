@@ -246,24 +246,35 @@ class Entries {
 /**
  * Sorts the first m pairs (rows[e], cols[e]) by row, then column, drops
  * repeats, and returns how many remain; rowPtr (n + 1 entries, zeroed) gets
- * the CSR row pointers. Two stable counting sorts: O(m + n).
+ * the CSR row pointers. One counting sort by row (O(m + n)), then each row's
+ * columns sorted in place: by insertion where a row is short (a Hessian
+ * pattern's rows usually are), natively where it is long.
  */
 function sortUnique(rows: Int32Array, cols: Int32Array, m: number, n: number, rowPtr: Int32Array): number {
-  const count = new Int32Array(n + 1), r2 = new Int32Array(m), c2 = new Int32Array(m);
-  for (let e = 0; e < m; e++) count[cols[e]! + 1]++;
-  for (let j = 0; j < n; j++) count[j + 1] = count[j + 1]! + count[j]!;
-  for (let e = 0; e < m; e++) { const k = count[cols[e]!]!++; r2[k] = rows[e]!; c2[k] = cols[e]!; }
-  count.fill(0);
-  for (let e = 0; e < m; e++) count[r2[e]! + 1]++;
-  for (let j = 0; j < n; j++) count[j + 1] = count[j + 1]! + count[j]!;
-  for (let e = 0; e < m; e++) { const k = count[r2[e]!]!++; rows[k] = r2[e]!; cols[k] = c2[e]!; }
-  let w = 0, pi = -1, pj = -1;
-  for (let e = 0; e < m; e++) {
-    const i = rows[e]!, j = cols[e]!;
-    if (i === pi && j === pj) continue;
-    rows[w] = i; cols[w++] = j; pi = i; pj = j;
-    rowPtr[i + 1]++;
+  const start = new Int32Array(n + 1), c2 = new Int32Array(m);
+  for (let e = 0; e < m; e++) start[rows[e]! + 1]++;
+  for (let i = 0; i < n; i++) start[i + 1] = start[i + 1]! + start[i]!;
+  const next = start.slice(0, n);
+  for (let e = 0; e < m; e++) c2[next[rows[e]!]!++] = cols[e]!;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const lo = start[i]!, hi = start[i + 1]!;
+    if (hi - lo > 32) c2.subarray(lo, hi).sort();
+    else {
+      for (let k = lo + 1; k < hi; k++) {
+        const c = c2[k]!;
+        let j = k - 1;
+        while (j >= lo && c2[j]! > c) { c2[j + 1] = c2[j]!; j--; }
+        c2[j + 1] = c;
+      }
+    }
+    const w0 = w;
+    for (let k = lo; k < hi; k++) {
+      const c = c2[k]!;
+      if (k > lo && c === c2[k - 1]) continue;
+      rows[w] = i; cols[w++] = c;
+    }
+    rowPtr[i + 1] = rowPtr[i]! + (w - w0);
   }
-  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i + 1]! + rowPtr[i]!;
   return w;
 }
