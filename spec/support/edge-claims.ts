@@ -8,7 +8,7 @@
  */
 import {
   Dual, HyperDual, Taylor2, abs, add, atan2, cbrt, div, exp, grad, hessian, hessianDiagonal, hvp, hypot, jvp, laplacian, log, log1p, logsumexp, max,
-  min, mul, neg, pow, prepare, relu, sigmoid, slice, softplus, sqrt, sub, tanh, tensor, valueAndGrad, directional, hyperdual, asin, acos, acosh, atanh,
+  min, mul, neg, pow, prepare, relu, sigmoid, cos, slice, softplus, sqrt, sub, tanh, tensor, valueAndGrad, directional, hyperdual, asin, acos, acosh, atanh,
   expm1, sum, lgamma, digamma, log1mexp, logaddexp, xlogy, erfc, type Num, type Tensor,
 } from '../../lib/index.js';
 
@@ -155,6 +155,17 @@ export const CLAIMS: readonly Claim[] = [
   unary('logexp-underflow', 'overflow', 'log(exp(x)) at x = −800', (x) => log(exp(x)), -800, 1, -I, N, N,
     'exp underflows to 0 with exp′ = 0, a computed zero (exp(x) depends on x), and it meets log′(0) = +∞: 0·∞ = NaN, as in PyTorch. Not a silently wrong 0; use the stable forms (softplus, logsumexp, logSoftmax)',
     { math: 'value −800, f′ = 1, f″ = 0', internal: true }),
+  {
+    id: 'ackley-underflow', section: 'overflow', expr: 'ackley(x) = −20·exp(−0.2·√(mean xᵢ²)) − exp(mean cos 2πxᵢ) + 20 + e at (10⁻¹⁷⁰, 10⁻¹⁷⁰)',
+    f: (x) => {
+      const n = x.length, s2 = div(sum(x.map((v) => mul(v, v))), n), sc = div(sum(x.map((v) => cos(mul(2 * Math.PI, v)))), n);
+      return add(add(mul(-20, exp(mul(-0.2, sqrt(s2)))), neg(exp(sc))), 20 + Math.E);
+    },
+    x: [1e-170, 1e-170], from: [0.5, 0.5],
+    want: { value: 0, first: I, second: N, grad: [I, I], hvp: [N, N], hessian: [[N, -I], [-I, N]], diag: [N, N], laplacian: N },
+    math: '∇f = (2√2, 2√2)·(1 − O(10⁻¹⁷⁰)) (the cone √(mean x²) at its tip), H entries of order 10¹⁷⁰', internal: true,
+    why: "xᵢ² underflows to 0, so sqrt sees mean xᵢ² = 0, where sqrt′ = +∞, against the tiny but non-zero (xᵢ²)′: ∇f = +∞. The square of that tangent underflows as well, a computed 0 against sqrt″(0) = −∞: NaN on the diagonal in every method (the 'hyperdual' diagonal gave +∞ and the 'hvp' one NaN while a zero factor won). Off the diagonal the reverse sweep multiplies the tiny factors one at a time and gets −∞, where hyperdual(f, x, e₀, e₁) forms their underflowed product and gets NaN",
+  },
   unary('sigmoid-800', 'overflow', 'sigmoid(x) + sigmoid(−x) at x = 800', (x) => add(sigmoid(x), sigmoid(neg(x))), 800, 1, 1, 0, 0, 'stable for any x: σ(800) = 1 and σ(−800) = 0 exactly, derivatives 0 (no overflow)'),
   unary('softplus-800', 'overflow', 'softplus(x) at x = 800', softplus, 800, 1, 800, 1, 0, 'stable: softplus(800) = 800, derivatives σ(800) = 1 and 0'),
   unary('softplus-m800', 'overflow', 'softplus(x) at x = −800', softplus, -800, 1, 0, 0, 0, 'softplus(−800) = 0, derivatives 0'),
