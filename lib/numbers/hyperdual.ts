@@ -6,7 +6,7 @@
  * second-order term is f″·(aε₁)(bε₂).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
-import { mz } from '../tape/kernels.js';
+import { ALL, GA, GB, HAA, HAB, HBB, binaryPattern, unaryPattern, unsettled } from './structure.js';
 import type { Trace } from '../trace.js';
 import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -27,15 +27,19 @@ export class HyperDual extends Value {
   ) {
     super();
     checkComponent('HyperDual', 'v', v); checkComponent('HyperDual', 'd1', d1); checkComponent('HyperDual', 'd2', d2); checkComponent('HyperDual', 'd12', d12);
+    this.sz = (d1 === 0 ? 1 : 0) | (d2 === 0 ? 2 : 0) | (d12 === 0 ? 4 : 0);
   }
+  /** @internal bits 1, 2, 4: d1, d2, d12 is a structural zero (see lib/numbers/structure.ts) */
+  sz: number;
   get value(): number { return this.v; }
   get kind(): string { return 'HyperDual'; }
 
   // f(x) = f + f′x₁ε₁ + f′x₂ε₂ + (f′x₁₂ + f″x₁x₂)ε₁ε₂
   unaryOp(code: number, p: number): HyperDual {
     evalUnary(code, this.v, p);
-    const g = P[1]!;
-    return new HyperDual(P[0]!, mz(g, this.d1), mz(g, this.d2), mz(g, this.d12) + mz(P[2]!, mz(this.d1, this.d2)), this.trace);
+    let z = chainUnary(this, ALL);
+    if (unsettled(R[0]!) || unsettled(R[1]!) || unsettled(R[2]!)) z = chainUnary(this, unaryPattern(code, p));
+    return made(P[0]!, z, this.trace);
   }
 
   // y₁₂ = f_a a₁₂ + f_b b₁₂ + f_aa a₁a₂ + f_ab (a₁b₂ + a₂b₁) + f_bb b₁b₂
@@ -43,16 +47,47 @@ export class HyperDual extends Value {
     const o = typeof other === 'number' ? new HyperDual(other, 0, 0, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
-    return new HyperDual(
-      P[0]!,
-      mz(P[1]!, a.d1) + mz(P[2]!, b.d1),
-      mz(P[1]!, a.d2) + mz(P[2]!, b.d2),
-      mz(P[1]!, a.d12) + mz(P[2]!, b.d12) + mz(P[3]!, mz(a.d1, a.d2)) + mz(P[4]!, mz(a.d1, b.d2) + mz(a.d2, b.d1)) + mz(P[5]!, mz(b.d1, b.d2)),
-      this.trace,
-    );
+    let z = chainBinary(a, b, ALL);
+    if (unsettled(R[0]!) || unsettled(R[1]!) || unsettled(R[2]!)) z = chainBinary(a, b, binaryPattern(code, other, thisFirst));
+    return made(P[0]!, z, this.trace);
   }
 
   override toString(): string { return `${this.v} + ${this.d1}ε₁ + ${this.d2}ε₂ + ${this.d12}ε₁ε₂`; }
 }
 
 export interface HyperDual extends Methods<HyperDual> {}
+
+/** the ε₁, ε₂ and ε₁ε₂ coefficients being computed */
+const R = new Float64Array(3);
+
+/** is component c (1: d1, 2: d2, 4: d12) of x live, i.e. not a structural zero? */
+const live = (x: HyperDual, c: number, d: number): boolean => d !== 0 || !(x.sz & c);
+
+/** R ← the chain rule with the unary partials in P, skipping structural zeros; returns the result's structural-zero bits. */
+function chainUnary(x: HyperDual, pat: number): number {
+  const g = P[1]!, h = P[2]!, d1 = x.d1, d2 = x.d2, lg = pat & GA;
+  const u1 = lg && live(x, 1, d1), u2 = lg && live(x, 2, d2), u12 = lg && live(x, 4, x.d12), q = pat & HAA && live(x, 1, d1) && live(x, 2, d2);
+  R[0] = u1 ? g * d1 : 0;
+  R[1] = u2 ? g * d2 : 0;
+  R[2] = (u12 ? g * x.d12 : 0) + (q ? h * d1 * d2 : 0);
+  return (u1 ? 0 : 1) | (u2 ? 0 : 2) | (u12 || q ? 0 : 4);
+}
+
+function chainBinary(a: HyperDual, b: HyperDual, pat: number): number {
+  const a1 = a.d1, a2 = a.d2, b1 = b.d1, b2 = b.d2, ga = pat & GA, gb = pat & GB;
+  const la1 = live(a, 1, a1), la2 = live(a, 2, a2), lb1 = live(b, 1, b1), lb2 = live(b, 2, b2);
+  const ua1 = ga && la1, ub1 = gb && lb1, ua2 = ga && la2, ub2 = gb && lb2, ua12 = ga && live(a, 4, a.d12), ub12 = gb && live(b, 4, b.d12);
+  const qaa = pat & HAA && la1 && la2, c1 = la1 && lb2, c2 = la2 && lb1, qab = pat & HAB && (c1 || c2), qbb = pat & HBB && lb1 && lb2;
+  R[0] = (ua1 ? P[1]! * a1 : 0) + (ub1 ? P[2]! * b1 : 0);
+  R[1] = (ua2 ? P[1]! * a2 : 0) + (ub2 ? P[2]! * b2 : 0);
+  R[2] = (ua12 ? P[1]! * a.d12 : 0) + (ub12 ? P[2]! * b.d12 : 0)
+    + (qaa ? P[3]! * a1 * a2 : 0) + (qab ? P[4]! * ((c1 ? a1 * b2 : 0) + (c2 ? a2 * b1 : 0)) : 0) + (qbb ? P[5]! * b1 * b2 : 0);
+  return (ua1 || ub1 ? 0 : 1) | (ua2 || ub2 ? 0 : 2) | (ua12 || ub12 || qaa || qab || qbb ? 0 : 4);
+}
+
+/** a computed value from R, with structural-zero bits z */
+function made(v: number, z: number, trace: Trace | null): HyperDual {
+  const y = new HyperDual(v, R[0]!, R[1]!, R[2]!, trace);
+  y.sz &= z;
+  return y;
+}

@@ -6,7 +6,7 @@
  * (a multiply costs 6 mul + 3 add instead of 9 mul + 5 add).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
-import { mz } from '../tape/kernels.js';
+import { ALL, GA, GB, HAA, HAB, HBB, binaryPattern, unaryPattern, unsettled } from './structure.js';
 import type { Trace } from '../trace.js';
 import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -25,15 +25,19 @@ export class Taylor2 extends Value {
   ) {
     super();
     checkComponent('Taylor2', 'v', v); checkComponent('Taylor2', 'd1', d1); checkComponent('Taylor2', 'd2', d2);
+    this.sz = (d1 === 0 ? 1 : 0) | (d2 === 0 ? 2 : 0);
   }
+  /** @internal bit 1: d1 is a structural zero, bit 2: d2 is (an input's d2, a hand-made 0; see lib/numbers/structure.ts) */
+  sz: number;
   get value(): number { return this.v; }
   get kind(): string { return 'Taylor2'; }
 
   // (f∘x)′ = f′ x′;  (f∘x)″ = f′ x″ + f″ x′²
   unaryOp(code: number, p: number): Taylor2 {
     evalUnary(code, this.v, p);
-    const d1 = this.d1;
-    return new Taylor2(P[0]!, mz(P[1]!, d1), mz(P[1]!, this.d2) + mz(P[2]!, d1 * d1), this.trace);
+    let z = chainUnary(this, ALL);
+    if (unsettled(R[0]!) || unsettled(R[1]!)) z = chainUnary(this, unaryPattern(code, p));
+    return made(P[0]!, z, this.trace);
   }
 
   // y″ = f_a a″ + f_b b″ + f_aa a′² + 2 f_ab a′b′ + f_bb b′²
@@ -41,16 +45,44 @@ export class Taylor2 extends Value {
     const o = typeof other === 'number' ? new Taylor2(other, 0, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
-    const a1 = a.d1, b1 = b.d1;
-    return new Taylor2(
-      P[0]!,
-      mz(P[1]!, a1) + mz(P[2]!, b1),
-      mz(P[1]!, a.d2) + mz(P[2]!, b.d2) + mz(P[3]!, a1 * a1) + 2 * mz(P[4]!, mz(a1, b1)) + mz(P[5]!, b1 * b1),
-      this.trace,
-    );
+    let z = chainBinary(a, b, ALL);
+    if (unsettled(R[0]!) || unsettled(R[1]!)) z = chainBinary(a, b, binaryPattern(code, other, thisFirst));
+    return made(P[0]!, z, this.trace);
   }
 
   override toString(): string { return `Taylor2(${this.v}, ${this.d1}, ${this.d2})`; }
 }
 
 export interface Taylor2 extends Methods<Taylor2> {}
+
+/** the first and second coefficients being computed */
+const R = new Float64Array(2);
+
+/** (live d1, live d2) of x: a component is live unless it is a structural zero */
+const l1 = (x: Taylor2): boolean => x.d1 !== 0 || !(x.sz & 1);
+const l2 = (x: Taylor2): boolean => x.d2 !== 0 || !(x.sz & 2);
+
+/** R ← the chain rule with the unary partials in P, skipping structural zeros (of x, and of the partials `pat` clears); returns the result's structural-zero bits. */
+function chainUnary(x: Taylor2, pat: number): number {
+  const g = P[1]!, h = P[2]!, d1 = x.d1, u1 = l1(x) && pat & GA, u2 = l2(x) && pat & GA, q = l1(x) && pat & HAA;
+  R[0] = u1 ? g * d1 : 0;
+  R[1] = (u2 ? g * x.d2 : 0) + (q ? h * d1 * d1 : 0);
+  return (u1 ? 0 : 1) | (u2 || q ? 0 : 2);
+}
+
+function chainBinary(a: Taylor2, b: Taylor2, pat: number): number {
+  const a1 = a.d1, b1 = b.d1, la = l1(a), lb = l1(b);
+  const ua = la && pat & GA, ub = lb && pat & GB, va = l2(a) && pat & GA, vb = l2(b) && pat & GB;
+  const qaa = la && pat & HAA, qab = la && lb && pat & HAB, qbb = lb && pat & HBB;
+  R[0] = (ua ? P[1]! * a1 : 0) + (ub ? P[2]! * b1 : 0);
+  R[1] = (va ? P[1]! * a.d2 : 0) + (vb ? P[2]! * b.d2 : 0)
+    + (qaa ? P[3]! * a1 * a1 : 0) + (qab ? 2 * P[4]! * a1 * b1 : 0) + (qbb ? P[5]! * b1 * b1 : 0);
+  return (ua || ub ? 0 : 1) | (va || vb || qaa || qab || qbb ? 0 : 2);
+}
+
+/** a computed value from R, with structural-zero bits z */
+function made(v: number, z: number, trace: Trace | null): Taylor2 {
+  const y = new Taylor2(v, R[0]!, R[1]!, trace);
+  y.sz &= z;
+  return y;
+}

@@ -96,7 +96,7 @@ export class Tape {
   par: Float64Array;
   /** block nodes (tensor ops), in recording order */
   readonly blocks: Block[] = [];
-  /** some node's partials are not all finite: sweeps use the careful kernels (see kernels.ts `mz`) */
+  /** some node's partials are not all finite: sweeps use the careful kernels (see careful.ts) */
   nonFinite = false;
   /** bumped whenever the stored partials change (a replay): caches derived from them (lib/tape/zeros.ts) check it */
   version = 0;
