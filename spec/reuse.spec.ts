@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import * as hy from '../lib/index.js';
 import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
-import { generatedReplay } from '../lib/tape/codegen.js';
+import { generatedRefresh, generatedReplay } from '../lib/tape/codegen.js';
 import { GENERATE_AFTER, recorder, resetRecorders } from '../lib/tape/codegen/record.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
@@ -341,5 +341,84 @@ describe('reuse: sparsity remembered for the next recording of the same f (spars
     same(hessianDiagonal(g, pos), pos.map(() => 2), 'x₀ > 0: 2 everywhere');
     same(hessianDiagonal(g, neg), neg.map((_, i) => (i === 0 ? 2 : 0)), 'x₀ < 0: x₀·Σx');
     same(hessianDiagonal(g, pos), pos.map(() => 2), 'and back');
+  });
+});
+
+/** f prepared under codegen mode m and moved to each point: the compacted copy's partials and non-finite flag after each move. */
+function refreshes(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off'): { par: number[]; nonFinite: boolean; generated: boolean }[] | null {
+  const old = setCodegen(m);
+  poisonPool(true);
+  try {
+    const P = prepare(f, points[0]!);
+    (P as unknown as { sweeper(): unknown }).sweeper();
+    if ((P as unknown as { fused: unknown }).fused === null) return null;
+    const out = points.slice(1).map((x) => {
+      P.at(x);
+      const c = compacted(P), t = recording(P).tape;
+      return { par: Array.from(c.tape.par.subarray(0, c.tape.n * 5)), nonFinite: c.tape.nonFinite, generated: generatedRefresh(t, (P as unknown as { fused: { copy: Fused } }).fused.copy) !== null };
+    });
+    return P.rerecords ? null : out;
+  } finally {
+    poisonPool(false);
+    setCodegen(old);
+  }
+}
+
+describe('reuse: the generated refresh of the compacted copy is the interpreted refresh', () => {
+  const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  // a generic point, ones spanning domains and poles (the careful fold where a partial is ±∞ or NaN), one that overflows
+  const points = [spread(12, 0.1, 0.9), spread(12, 0.2, 0.95), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800), spread(12, 0.3, 0.7)];
+
+  it('for every op of the rule table in every recorded form, the moved copy\'s partials and flag agree bit for bit', () => {
+    let generated = 0, careful = 0;
+    for (const { name, f } of [...everyOp(), { name: 'rosenbrock', f: rosen }]) {
+      const gen = refreshes(f, points, 'always'), ref = refreshes(f, points, 'off');
+      if (!gen || !ref) continue;
+      gen.forEach((g, k) => {
+        same(g.par, ref[k]!.par, `${name} at point ${k + 1}: partials`);
+        expect(g.nonFinite, `${name} at point ${k + 1}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+        if (g.generated) generated++;
+        if (g.generated && g.nonFinite) careful++;
+      });
+    }
+    expect(generated, 'moves refreshed by generated code').to.be.at.least(20);
+    expect(careful, 'generated moves through the careful fold').to.be.at.least(5);
+  });
+
+  it('on the fuzzer\'s scalar programs, bit for bit', () => {
+    let checked = 0;
+    for (let i = 0; checked < 60 && i < 600; i++) {
+      const s = sampleOf(13, i, 0);
+      if (s.program.kind !== 'scalar') continue;
+      const f = scalarFunction(s.program as ScalarProgram), pts = [[...s.x0], [...s.x1], [...s.x0]];
+      const gen = refreshes(f, pts, 'always'), ref = refreshes(f, pts, 'off');
+      if (!gen || !ref) continue;
+      gen.forEach((g, k) => {
+        same(g.par, ref[k]!.par, `program ${i} move ${k}: partials`);
+        expect(g.nonFinite, `program ${i} move ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+      });
+      checked++;
+    }
+    expect(checked, 'programs that compact').to.be.at.least(30);
+  });
+
+  it("under 'auto' the first refresh is interpreted and later ones generated; a refused new Function keeps the interpreter", () => {
+    const x = point(200, 0.3), P = prepare(rosen, x);
+    const copyOf = (Q: object) => (Q as unknown as { fused: { copy: Fused } }).fused.copy;
+    P.hessianDiagonal();
+    P.at(point(200, 0.5)).hessianDiagonal();
+    expect(generatedRefresh(recording(P).tape, copyOf(P)), 'after one refresh, the next is generated').to.not.equal(null);
+    const Q = prepare(rosen, x), realFunction = globalThis.Function;
+    Q.hessianDiagonal();
+    globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+    try {
+      Q.at(point(200, 0.5)).hessianDiagonal();
+      Q.at(point(200, 0.6)).hessianDiagonal();
+      expect(generatedRefresh(recording(Q).tape, copyOf(Q)), 'no generated refresh without new Function').to.equal(null);
+    } finally {
+      globalThis.Function = realFunction;
+    }
+    P.at(point(200, 0.6));
+    same(P.hessianDiagonal(), Q.hessianDiagonal(), 'the same diagonal either way');
   });
 });

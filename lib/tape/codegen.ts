@@ -40,7 +40,8 @@
  */
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { anyMarked, secondOrderZeros } from './zeros.js';
-import type { SweepTape } from './fuse.js';
+import { finishRefresh, refresh, type Fused, type SweepTape } from './fuse.js';
+import { refreshPlan, runRefresh, type RefreshPlan } from './codegen/refresh.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
 import { canCompile, compileShared } from './codegen/compile.js';
@@ -164,6 +165,8 @@ interface Entry {
   mode: CodegenMode; n: number; segs?: Segment[];
   sweeps: number; gen: Generated | null | undefined;
   replays: number; replay: ReplayPlan | null | undefined;
+  /** the compacted copy whose refreshes are counted, and its refresh plan */
+  copy?: Fused; refreshes?: number; refresh?: RefreshPlan | null;
 }
 const cache = new WeakMap<SweepTape, Entry>();
 
@@ -207,6 +210,31 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
     e.replay = segs && segs.filter(isLoop).length <= MAX_LOOPS ? replayPlan(t, segs) : null;
   }
   return e.replay ?? null;
+}
+
+/**
+ * The generated refresh of t's compacted copy f (lib/tape/codegen/refresh.ts),
+ * or null: the interpreter refreshes (mode 'off', too small or no loop whose
+ * plan repeats, `new Function` refused, or the first refresh under 'auto').
+ */
+export function generatedRefresh(t: Tape, f: Fused): RefreshPlan | null {
+  const mode = codegenMode();
+  if (mode === 'off' || t.blocks.length) return null;
+  const e = entry(t);
+  if (e.copy !== f) { e.copy = f; e.refreshes = 0; e.refresh = undefined; }
+  if (e.refresh === undefined && (mode === 'always' || ++e.refreshes! >= 2)) {
+    const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
+    const segs = small || !canCompile() ? null : segments(t, e);
+    e.refresh = segs && segs.filter(isLoop).length <= MAX_LOOPS ? refreshPlan(f, t.n, segs) : null;
+  }
+  return e.refresh ?? null;
+}
+
+/** Refills compacted copy f of recording t from t's partials: generated where it can be (see {@link generatedRefresh}). */
+export function refreshCopy(t: Tape, f: Fused): void {
+  const plan = generatedRefresh(t, f);
+  if (plan) finishRefresh(f, runRefresh(f, plan, t.par));
+  else refresh(f, t.par);
 }
 
 /** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */

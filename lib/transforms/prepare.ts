@@ -17,8 +17,8 @@ import {
   gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
-import { fuse, refresh, type Fused } from '../tape/fuse.js';
-import { codegenInfo, type CodegenInfo } from '../tape/codegen.js';
+import { fuse, type Fused } from '../tape/fuse.js';
+import { codegenInfo, refreshCopy, type CodegenInfo } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import { remember, remembered } from '../sparsity/memo.js';
@@ -154,7 +154,7 @@ export class Prepared<X extends Point = Point> {
   /** Where sweeps over many directions run: the compacted copy (built on first use, its plan rerun after a move). */
   private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
     if (!this.current) {
-      if (this.fused) refresh(this.fused.copy, this.rec.tape.par);
+      if (this.fused) refreshCopy(this.rec.tape, this.fused.copy);
       this.current = true;
     }
     if (this.fused === undefined) {
