@@ -422,3 +422,39 @@ describe('reuse: the generated refresh of the compacted copy is the interpreted 
     same(P.hessianDiagonal(), Q.hessianDiagonal(), 'the same diagonal either way');
   });
 });
+
+describe('reuse: sum and dot over tape values chain slots, recording what add and mul record', () => {
+  const tapeOf = (f: (x: Num[]) => Num, x: number[]) => {
+    const t = recording(prepare(f, x)).tape, n = t.n;
+    return [...t.op.subarray(0, n), ...t.a.subarray(0, n), ...t.b.subarray(0, n), ...t.val.subarray(0, n), ...t.prm.subarray(0, n), ...t.par.subarray(0, n * 5)];
+  };
+  const bySum = (xs: Num[]): Num => { let s: Num = 0; for (let i = 0; i < xs.length; i++) s = i === 0 ? xs[0]! : add(s, xs[i]!); return s; };
+  const byDot = (xs: Num[], ys: Num[]): Num => { let s: Num = 0; for (let i = 0; i < xs.length; i++) s = i === 0 ? mul(xs[0]!, ys[0]!) : add(s, mul(xs[i]!, ys[i]!)); return s; };
+  // entries: traced, numbers first, in the middle, last, alone; products of traced and numbers both ways
+  const mixes: ((x: Num[]) => Num[])[] = [
+    (x) => x, (x) => [2, 3, ...x], (x) => [x[0]!, 2.5, x[1]!, -1, x[2]!], (x) => [...x, 7], (x) => [x[1]!], (x) => [4, x[0]!],
+    (x) => x.map((v, i) => (i % 2 ? mul(v, v) : v)),
+  ];
+
+  it('sum: the same nodes, values and partials, bit for bit, for numbers and tape values in any mix', () => {
+    const x = [0.3, -1.2, 2.1];
+    mixes.forEach((m, k) => same(tapeOf((v) => sum(m(v)), x), tapeOf((v) => bySum(m(v)), x), `mix ${k}`));
+  });
+
+  it('dot: the same, with numbers on either side', () => {
+    const x = [0.3, -1.2, 2.1];
+    mixes.forEach((m, k) => {
+      const other = (v: Num[]) => m(v).map((_, i) => (i % 3 === 0 ? 1.5 + i : v[i % v.length]!));
+      same(tapeOf((v) => hy.dot(m(v), other(v)), x), tapeOf((v) => byDot(m(v), other(v)), x), `mix ${k}, traced second`);
+      same(tapeOf((v) => hy.dot(other(v), m(v)), x), tapeOf((v) => byDot(other(v), m(v)), x), `mix ${k}, traced first`);
+    });
+  });
+
+  it('sums of numbers only stay numbers; values of an ended evaluation still get the error naming them', () => {
+    expect(sum([1, 2, 3.5])).to.equal(6.5);
+    expect(hy.dot([1, 2], [3, 4])).to.equal(11);
+    let kept: Num[] = [];
+    grad((x: Num[]) => { kept = x; return sum(x); }, [1, 2]);
+    expect(() => grad((x: Num[]) => sum([...x, ...kept]), [1, 2])).to.throw(/earlier grad evaluation/);
+  });
+});
