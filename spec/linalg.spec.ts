@@ -1,0 +1,227 @@
+/**
+ * Matrix ops in every mode. Each case is y = op(x) composed with the head of
+ * spec/tensor-ops.spec.ts, h(y) = Σ W ⊙ sin(y) + ½(Σ V ⊙ y)², and checked by
+ * checkTensorDerivatives (every transform against each other, against
+ * finite differences, and against a scalar-op form written here with a
+ * different algorithm: cofactors for det and inv, substitution for the
+ * solves, the textbook Cholesky loop), then third order (gradHyperdual) and
+ * the forward Laplacian against the scalar form, and the sparsity pattern
+ * against the Hessian. Closed forms, NumPy references and the error cases follow.
+ */
+import { expect } from 'chai';
+import {
+  Tensor, abs, add, cholesky, cumsum, det, diagonal, div, gradHyperdual, hessian, hessianSparsity,
+  inv, laplacian, log, matmul, mul, norm, pow, prod, sin, slogdet, solve, sqrt, sub, sum, tensor,
+  trace, transpose, triangularSolve, type Num, type TensorRecord,
+} from '../lib/index.js';
+import {
+  checkTensorDerivatives, expectErr, flat, normErr, reportTensorAgreement, shapedLike, uniformArray, type TensorPoint,
+} from './support/tensor-check.js';
+// references: below
+
+after(() => reportTensorAgreement());
+
+// ---------------------------------------------------------------- scalar-op references
+
+type M = Num[][];
+const sizeOf = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+const addAll = (xs: readonly Num[]): Num => xs.reduce<Num>((s, x, i) => (i === 0 ? x : add(s, x)), 0);
+const rows = (xs: readonly Num[], r: number, c: number, off = 0): M => Array.from({ length: r }, (_, i) => xs.slice(off + i * c, off + (i + 1) * c));
+const minor = (a: M, i: number, j: number): M => a.filter((_, r) => r !== i).map((row) => row.filter((_, c) => c !== j));
+/** det by cofactor expansion along the first row */
+function detS(a: M): Num {
+  if (a.length === 1) return a[0]![0]!;
+  return addAll(a[0]!.map((v, j) => mul(j % 2 ? -1 : 1, mul(v, detS(minor(a, 0, j))))));
+}
+/** A⁻¹ = adj(A)/det A */
+function invS(a: M): M {
+  const n = a.length, d = detS(a);
+  if (n === 1) return [[div(1, d)]];
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => div(mul((i + j) % 2 ? -1 : 1, detS(minor(a, j, i))), d)));
+}
+const mmS = (a: M, b: M): M => a.map((row) => b[0]!.map((_, j) => addAll(row.map((v, p) => mul(v, b[p]![j]!)))));
+const T = (a: M): M => a[0]!.map((_, j) => a.map((row) => row[j]!));
+/** op(T)⁻¹B by substitution, T's lower (or upper) triangle */
+function triS(t: M, b: M, lower: boolean, trans: boolean): M {
+  const n = t.length, at = (i: number, j: number) => (trans ? t[j]![i]! : t[i]![j]!), low = lower !== trans;
+  const x: M = b.map((row) => row.slice());
+  for (let c = 0; c < b[0]!.length; c++) {
+    for (let s = 0; s < n; s++) {
+      const i = low ? s : n - 1 - s;
+      let v = b[i]![c]!;
+      for (let k = 0; k < n; k++) if (low ? k < i : k > i) v = sub(v, mul(at(i, k), x[k]![c]!));
+      x[i]![c] = div(v, at(i, i));
+    }
+  }
+  return x;
+}
+/** the textbook Cholesky loop on (A + Aᵀ)/2 */
+function cholS(a: M): M {
+  const n = a.length, s = (i: number, j: number) => mul(0.5, add(a[i]![j]!, a[j]![i]!));
+  const L: M = Array.from({ length: n }, () => new Array<Num>(n).fill(0));
+  for (let j = 0; j < n; j++) {
+    L[j]![j] = sqrt(sub(s(j, j), addAll(Array.from({ length: j }, (_, k) => mul(L[j]![k]!, L[j]![k]!)))));
+    for (let i = j + 1; i < n; i++) L[i]![j] = div(sub(s(i, j), addAll(Array.from({ length: j }, (_, k) => mul(L[i]![k]!, L[j]![k]!)))), L[j]![j]!);
+  }
+  return L;
+}
+const normS = (xs: readonly Num[]): Num => sqrt(addAll(xs.map((v) => mul(v, v))));
+/** per item of a batch of r×c matrices: xs flattened → f(item) flattened */
+const perItem = (items: number, r: number, c: number, f: (a: M, b: number) => M | Num) => (xs: readonly Num[]): Num[] =>
+  Array.from({ length: items }, (_, b) => { const y = f(rows(xs, r, c, b * r * c), b); return Array.isArray(y) ? y.flat() : [y]; }).flat();
+
+// ---------------------------------------------------------------- points and the head
+
+/** n×n: a uniform matrix plus `shift`·I (well conditioned) */
+function wellConditioned(seed: number, shape: number[], shift = 2.5): Tensor {
+  const v = uniformArray(seed, sizeOf(shape)), n = shape[shape.length - 1]!;
+  for (let b = 0; b < v.length / (n * n); b++) for (let i = 0; i < n; i++) v[b * n * n + i * n + i] += shift;
+  return tensor(v, shape);
+}
+/** symmetric positive definite: M Mᵀ/n + I, per item */
+function spd(seed: number, shape: number[]): Tensor {
+  const n = shape[shape.length - 1]!, items = sizeOf(shape) / (n * n), m = uniformArray(seed, sizeOf(shape)), v = new Float64Array(m.length);
+  for (let b = 0; b < items; b++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = i === j ? 1 : 0;
+    for (let k = 0; k < n; k++) s += (m[b * n * n + i * n + k]! * m[b * n * n + j * n + k]!) / n;
+    v[b * n * n + i * n + j] = s;
+  }
+  return tensor(v, shape);
+}
+const mat = (seed: number, shape: number[], lo = -1, hi = 1) => tensor(uniformArray(seed, sizeOf(shape), lo, hi), shape);
+
+function head(shape: readonly number[], seed: number) {
+  const n = sizeOf(shape), W = uniformArray(seed, n), V = uniformArray(seed + 7, n);
+  const Wt = tensor(W, shape), Vt = tensor(V, shape);
+  return {
+    t: (y: Tensor): Num => add(sum(mul(Wt, sin(y))), mul(0.5, pow(sum(mul(Vt, y)), 2))),
+    s: (ys: readonly Num[]): Num => add(addAll(ys.map((y, i) => mul(W[i]!, sin(y)))), mul(0.5, pow(addAll(ys.map((y, i) => mul(V[i]!, y))), 2))),
+  };
+}
+
+interface Case {
+  name: string;
+  x: TensorPoint;
+  op: (x: never) => Tensor;
+  /** the op with scalar ops on x flattened (a record in key order), flattened row-major */
+  ref: (xs: Num[]) => readonly Num[];
+  shape: readonly number[];
+  fdStep?: number;
+}
+
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** value and shape on constants, then every mode of head ∘ op against each other, the scalar form and finite differences */
+function check(c: Case): void {
+  const op = c.op as (x: TensorPoint) => Tensor, seed = seedOf(c.name);
+  const y0 = op(c.x);
+  expect(y0.shape, `${c.name}: result shape`).to.deep.equal([...c.shape]);
+  const ref0 = c.ref(Array.from(flat(c.x))) as number[];
+  expect(normErr(y0.data, ref0), `${c.name}: values against the scalar form`).to.be.at.most(1e-12);
+  const h = head(c.shape, seed);
+  const f = (x: TensorPoint): Num => h.t(op(x));
+  const s = (xs: Num[]) => h.s(c.ref(xs));
+  checkTensorDerivatives(f, c.x, { label: c.name, scalar: s, fdStep: c.fdStep ?? 0.02, seed });
+  // third order and the forward Laplacian, against the scalar form on the tape
+  const x0 = Array.from(flat(c.x)), n = x0.length, a = uniformArray(seed + 1, n), b = uniformArray(seed + 2, n);
+  const F = f as (x: any) => Num;
+  const g3 = gradHyperdual(F, c.x, shapedLike(c.x, a) as never, shapedLike(c.x, b) as never), g3s = gradHyperdual(s, x0, a, b);
+  expectErr('scalar', `${c.name}: gradHyperdual vs the scalar form`, normErr(flat(g3.grad as TensorPoint), g3s.grad), 1e-9);
+  expectErr('scalar', `${c.name}: laplacian vs the scalar form`, normErr([laplacian(F, c.x)], [laplacian(s, x0)]), 1e-10);
+  // the detected pattern covers every non-zero of the Hessian
+  const P = hessianSparsity(F, c.x), H = hessian(F, c.x);
+  for (let i = 0; i < n; i++) {
+    const cols = new Set(Array.from(P.colIdx.subarray(P.rowPtr[i]!, P.rowPtr[i + 1]!)));
+    for (let j = 0; j < n; j++) if (H[i]![j] !== 0) expect(cols.has(j), `${c.name}: pattern has (${i}, ${j})`).to.equal(true);
+  }
+}
+const cases = (title: string, list: Case[]) => describe(title, () => { for (const c of list) it(c.name, () => check(c)); });
+
+// ---------------------------------------------------------------- the cases
+
+const A3 = wellConditioned(1, [3, 3]), A2b = wellConditioned(2, [2, 2, 2]), Aneg = wellConditioned(3, [3, 3], -2.5);
+cases('linalg: inv, solve, det, slogdet in every mode', [
+  { name: 'inv [3, 3]', x: A3, op: (x: Tensor) => inv(x), ref: perItem(1, 3, 3, invS), shape: [3, 3] },
+  { name: 'inv [2, 2, 2] (batched)', x: A2b, op: (x: Tensor) => x.inv(), ref: perItem(2, 2, 2, invS), shape: [2, 2, 2] },
+  { name: 'inv [1, 1]', x: tensor([[0.7]]), op: (x: Tensor) => inv(x), ref: (xs) => [div(1, xs[0]!)], shape: [1, 1] },
+  { name: 'inv(x) · x (one operand twice)', x: A3, op: (x: Tensor) => matmul(inv(x), transpose(x)), ref: (xs) => mmS(invS(rows(xs, 3, 3)), T(rows(xs, 3, 3))).flat(), shape: [3, 3] },
+  { name: 'det [3, 3]', x: A3, op: (x: Tensor) => det(x), ref: (xs) => [detS(rows(xs, 3, 3))], shape: [] },
+  { name: 'det [3, 3] (negative determinant)', x: Aneg, op: (x: Tensor) => x.det(), ref: (xs) => [detS(rows(xs, 3, 3))], shape: [] },
+  { name: 'det [2, 2, 2] (batched)', x: A2b, op: (x: Tensor) => det(x), ref: perItem(2, 2, 2, detS), shape: [2] },
+  { name: 'slogdet [3, 3].logabsdet', x: A3, op: (x: Tensor) => slogdet(x).logabsdet, ref: (xs) => [log(abs(detS(rows(xs, 3, 3))))], shape: [] },
+  { name: 'slogdet [3, 3].logabsdet (negative determinant)', x: Aneg, op: (x: Tensor) => x.slogdet().logabsdet, ref: (xs) => [log(abs(detS(rows(xs, 3, 3))))], shape: [] },
+  { name: 'slogdet [2, 2, 2].logabsdet (batched)', x: A2b, op: (x: Tensor) => slogdet(x).logabsdet, ref: perItem(2, 2, 2, (a) => log(abs(detS(a)))), shape: [2] },
+  {
+    name: 'solve(A [3, 3], b [3])', x: { A: A3, b: mat(4, [3]) }, op: (p: TensorRecord) => solve(p.A!, p.b!),
+    ref: (xs) => mmS(invS(rows(xs, 3, 3)), rows(xs, 3, 1, 9)).flat(), shape: [3],
+  },
+  {
+    name: 'solve(A [3, 3], B [3, 2])', x: { A: A3, B: mat(5, [3, 2]) }, op: (p: TensorRecord) => p.A!.solve(p.B!),
+    ref: (xs) => mmS(invS(rows(xs, 3, 3)), rows(xs, 3, 2, 9)).flat(), shape: [3, 2],
+  },
+  {
+    name: 'solve(A [2, 2, 2], b [2, 2]) (batched vectors)', x: { A: A2b, b: mat(6, [2, 2]) }, op: (p: TensorRecord) => solve(p.A!, p.b!),
+    ref: (xs) => [0, 1].flatMap((k) => mmS(invS(rows(xs, 2, 2, 4 * k)), rows(xs, 2, 1, 8 + 2 * k)).flat()), shape: [2, 2],
+  },
+  { name: 'solve(constant A, x)', x: mat(7, [3, 2]), op: (x: Tensor) => solve(A3, x), ref: (xs) => mmS(invS(rows(Array.from(A3.data), 3, 3)), rows(xs, 3, 2)).flat(), shape: [3, 2] },
+  { name: 'solve(x, constant B)', x: A3, op: (x: Tensor) => solve(x, tensor([[1, 2], [0.5, -1], [0.3, 0.2]])), ref: (xs) => mmS(invS(rows(xs, 3, 3)), [[1, 2], [0.5, -1], [0.3, 0.2]]).flat(), shape: [3, 2] },
+]);
+
+const S3 = spd(8, [3, 3]), S2b = spd(9, [2, 2, 2]);
+const triCases: Case[] = [];
+for (const lower of [true, false]) for (const transpose_ of [false, true]) {
+  const Tm = wellConditioned(10 + Number(lower) + 2 * Number(transpose_), [3, 3], 2);
+  triCases.push({
+    name: `triangularSolve(T, B [3, 2], { lower: ${lower}, transpose: ${transpose_} })`, x: { T: Tm, B: mat(20, [3, 2]) },
+    op: (p: TensorRecord) => triangularSolve(p.T!, p.B!, { lower, transpose: transpose_ }),
+    ref: (xs) => triS(rows(xs, 3, 3), rows(xs, 3, 2, 9), lower, transpose_).flat(), shape: [3, 2],
+  });
+}
+cases('linalg: cholesky and triangularSolve in every mode', [
+  { name: 'cholesky [3, 3]', x: S3, op: (x: Tensor) => cholesky(x), ref: perItem(1, 3, 3, cholS), shape: [3, 3] },
+  { name: 'cholesky [2, 2, 2] (batched)', x: S2b, op: (x: Tensor) => x.cholesky(), ref: perItem(2, 2, 2, cholS), shape: [2, 2, 2] },
+  {
+    name: 'cholesky(x xᵀ + I) (a Gram matrix)', x: mat(21, [3, 2]), op: (x: Tensor) => cholesky(add(matmul(x, transpose(x)), tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]])) as Tensor),
+    ref: (xs) => { const m = rows(xs, 3, 2), g = mmS(m, T(m)); return cholS(g.map((r, i) => r.map((v, j) => (i === j ? add(v, 1) : v)))).flat(); }, shape: [3, 3],
+  },
+  ...triCases,
+  {
+    name: 'triangularSolve(T, b [3]) (a vector)', x: { T: wellConditioned(30, [3, 3]), b: mat(31, [3]) }, op: (p: TensorRecord) => triangularSolve(p.T!, p.b!),
+    ref: (xs) => triS(rows(xs, 3, 3), rows(xs, 3, 1, 9), true, false).flat(), shape: [3],
+  },
+  {
+    name: 'triangularSolve(cholesky(S), b) (a whitening)', x: { S: S3, b: mat(32, [3]) }, op: (p: TensorRecord) => triangularSolve(cholesky(p.S!), p.b!),
+    ref: (xs) => triS(cholS(rows(xs, 3, 3)), rows(xs, 3, 1, 9), true, false).flat(), shape: [3],
+  },
+]);
+
+const X34 = mat(40, [3, 4]), X232 = mat(41, [2, 3, 2]);
+cases('linalg: trace, diagonal, norm, prod, cumsum in every mode', [
+  { name: 'trace [3, 3]', x: A3, op: (x: Tensor) => trace(x), ref: (xs) => [add(add(xs[0]!, xs[4]!), xs[8]!)], shape: [] },
+  { name: 'trace [2, 3, 2] (batched, rectangular)', x: X232, op: (x: Tensor) => trace(x), ref: (xs) => [add(xs[0]!, xs[3]!), add(xs[6]!, xs[9]!)], shape: [2] },
+  { name: 'diagonal [3, 4]', x: X34, op: (x: Tensor) => diagonal(x), ref: (xs) => [xs[0]!, xs[5]!, xs[10]!], shape: [3] },
+  { name: 'diagonal [3, 4], offset 1', x: X34, op: (x: Tensor) => x.diagonal(1), ref: (xs) => [xs[1]!, xs[6]!, xs[11]!], shape: [3] },
+  { name: 'diagonal [3, 4], offset −1', x: X34, op: (x: Tensor) => diagonal(x, -1), ref: (xs) => [xs[4]!, xs[9]!], shape: [2] },
+  { name: 'norm [5] (vector)', x: mat(42, [5]), op: (x: Tensor) => norm(x), ref: (xs) => [normS(xs)], shape: [] },
+  { name: 'norm [3, 4] (Frobenius)', x: X34, op: (x: Tensor) => x.norm(), ref: (xs) => [normS(xs)], shape: [] },
+  { name: 'norm [3, 4], axis 0', x: X34, op: (x: Tensor) => norm(x, 0), ref: (xs) => [0, 1, 2, 3].map((j) => normS([0, 1, 2].map((i) => xs[4 * i + j]!))), shape: [4] },
+  { name: 'norm [3, 4], axis −1', x: X34, op: (x: Tensor) => norm(x, -1), ref: (xs) => [0, 1, 2].map((i) => normS(xs.slice(4 * i, 4 * i + 4))), shape: [3] },
+  {
+    name: 'norm [2, 3, 2], axes [0, 2] (Frobenius per matrix)', x: X232, op: (x: Tensor) => norm(x, [0, 2]),
+    ref: (xs) => [0, 1, 2].map((j) => normS([0, 1].flatMap((i) => [0, 1].map((k) => xs[6 * i + 2 * j + k]!)))), shape: [3],
+  },
+  { name: 'prod [5]', x: mat(43, [5]), op: (x: Tensor) => prod(x), ref: (xs) => [xs.reduce((p, v) => mul(p, v))], shape: [] },
+  { name: 'prod [3, 4], axis 1', x: X34, op: (x: Tensor) => x.prod(1), ref: (xs) => [0, 1, 2].map((i) => xs.slice(4 * i, 4 * i + 4).reduce((p, v) => mul(p, v))), shape: [3] },
+  { name: 'prod [3, 4], axis 0', x: X34, op: (x: Tensor) => prod(x, 0), ref: (xs) => [0, 1, 2, 3].map((j) => mul(mul(xs[j]!, xs[4 + j]!), xs[8 + j]!)), shape: [4] },
+  { name: 'prod [2, 3, 2], axis 1 (odd length)', x: X232, op: (x: Tensor) => prod(x, 1), ref: (xs) => [0, 1].flatMap((i) => [0, 1].map((k) => mul(mul(xs[6 * i + k]!, xs[6 * i + 2 + k]!), xs[6 * i + 4 + k]!))), shape: [2, 2] },
+  { name: 'prod [4] with a zero entry', x: tensor([0.5, 0, -1.5, 0.8]), op: (x: Tensor) => prod(x), ref: (xs) => [xs.reduce((p, v) => mul(p, v))], shape: [] },
+  { name: 'prod [4] with two zero entries', x: tensor([0, 0.7, 0, 0.8]), op: (x: Tensor) => prod(x), ref: (xs) => [xs.reduce((p, v) => mul(p, v))], shape: [] },
+  { name: 'cumsum [5]', x: mat(44, [5]), op: (x: Tensor) => cumsum(x), ref: (xs) => xs.map((_, i) => addAll(xs.slice(0, i + 1))), shape: [5] },
+  { name: 'cumsum [3, 4], axis 0', x: X34, op: (x: Tensor) => cumsum(x, 0), ref: (xs) => xs.map((_, f) => addAll([0, 1, 2].filter((i) => i <= Math.floor(f / 4)).map((i) => xs[4 * i + (f % 4)]!))), shape: [3, 4] },
+  { name: 'cumsum [3, 4], axis 1', x: X34, op: (x: Tensor) => x.cumsum(1), ref: (xs) => xs.map((_, f) => addAll(xs.slice(4 * Math.floor(f / 4), f + 1))), shape: [3, 4] },
+  { name: 'cumsum [2, 3] (no axis: flattened)', x: mat(45, [2, 3]), op: (x: Tensor) => cumsum(x), ref: (xs) => xs.map((_, i) => addAll(xs.slice(0, i + 1))), shape: [6] },
+]);
