@@ -10,14 +10,14 @@
  */
 import { expect } from 'chai';
 import {
-  Tensor, abs, add, cholesky, cumsum, det, diagonal, div, gradHyperdual, hessian, hessianSparsity,
-  inv, laplacian, log, matmul, mul, norm, pow, prod, sin, slogdet, solve, sqrt, sub, sum, tensor,
-  trace, transpose, triangularSolve, type Num, type TensorRecord,
+  Tensor, abs, add, cholesky, cumsum, det, diagonal, directional, div, grad, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hypot, hyperdual,
+  inv, laplacian, log, matmul, mul, norm, pow, prepare, prod, sin, slogdet, solve, sqrt, sub, sum, tensor,
+  trace, transpose, triangularSolve, valueAndGrad, type Num, type TensorRecord,
 } from '../lib/index.js';
 import {
   checkTensorDerivatives, expectErr, flat, normErr, reportTensorAgreement, shapedLike, uniformArray, type TensorPoint,
 } from './support/tensor-check.js';
-// references: below
+import { readFileSync } from 'node:fs';
 
 after(() => reportTensorAgreement());
 
@@ -225,3 +225,169 @@ cases('linalg: trace, diagonal, norm, prod, cumsum in every mode', [
   { name: 'cumsum [3, 4], axis 1', x: X34, op: (x: Tensor) => x.cumsum(1), ref: (xs) => xs.map((_, f) => addAll(xs.slice(4 * Math.floor(f / 4), f + 1))), shape: [3, 4] },
   { name: 'cumsum [2, 3] (no axis: flattened)', x: mat(45, [2, 3]), op: (x: Tensor) => cumsum(x), ref: (xs) => xs.map((_, i) => addAll(xs.slice(0, i + 1))), shape: [6] },
 ]);
+
+// ---------------------------------------------------------------- closed forms
+
+/** n×n arrays as rows */
+const matRows = (v: ArrayLike<number>, n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => v[i * n + j]!));
+const mm = (a: number[][], b: number[][]) => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, p) => s + v * b[p]![j]!, 0)));
+const tr = (a: number[][]) => a.reduce((s, r, i) => s + r[i]!, 0);
+const tp = (a: number[][]) => a[0]!.map((_, j) => a.map((r) => r[j]!));
+
+describe('linalg: closed forms', () => {
+  const A = wellConditioned(50, [3, 3]), V = mat(51, [3, 3]), W = mat(52, [3, 3]);
+  const Ai = matRows(inv(A).data, 3), Vm = matRows(V.data, 3), Wm = matRows(W.data, 3);
+  const logdet = (x: Tensor) => slogdet(x).logabsdet;
+  it('∇ log|det A| = A⁻ᵀ and ∇ det A = det A · A⁻ᵀ', () => {
+    expectErr('paths', '∇ log|det A|', normErr(grad(logdet, A).data, tp(Ai).flat()), 1e-14);
+    const d = det(A).item();
+    expectErr('paths', '∇ det A', normErr(grad(det, A).data, tp(Ai).flat().map((v) => d * v)), 1e-13);
+  });
+  it('the Hessian of log|det A| along V is −tr(A⁻¹VA⁻¹V), and along V, W −tr(A⁻¹VA⁻¹W), every path', () => {
+    const AV = mm(Ai, Vm), AW = mm(Ai, Wm), vv = -tr(mm(AV, AV)), vw = -tr(mm(AV, AW));
+    expectErr('paths', 'directional.second', Math.abs(directional(logdet, A, V).second - vv) / Math.abs(vv), 1e-13);
+    expectErr('paths', 'hyperdual.dab', Math.abs(hyperdual(logdet, A, V, W).dab - vw) / Math.abs(vw), 1e-13);
+    // H·V as a matrix: the derivative of A⁻ᵀ along V, −(A⁻¹VA⁻¹)ᵀ
+    const hv = tp(mm(AV, Ai)).flat().map((v) => -v);
+    expectErr('paths', 'hvp', normErr(hvp(logdet, A, V).data, hv), 1e-13);
+    expectErr('paths', 'prepared hvp', normErr(prepare(logdet, A).hvp(V).data, hv), 1e-13);
+    // diagonal: ∂²/∂Aᵢⱼ² = −((A⁻¹)ⱼᵢ)²
+    const diag = tp(Ai).flat().map((v) => -v * v);
+    for (const method of ['hyperdual', 'hvp'] as const) expectErr('paths', `hessianDiagonal(${method})`, normErr(hessianDiagonal(logdet, A, { method }).data, diag), 1e-13);
+    expectErr('paths', 'laplacian = tr H', Math.abs(laplacian(logdet, A) - diag.reduce((s, v) => s + v, 0)) / 1, 1e-13);
+  });
+  it('third order: ∇_A(−tr(A⁻¹VA⁻¹W)) = (A⁻¹VA⁻¹WA⁻¹ + A⁻¹WA⁻¹VA⁻¹)ᵀ', () => {
+    const AV = mm(Ai, Vm), AW = mm(Ai, Wm);
+    const ref = tp(mm(mm(AV, AW), Ai)).flat().map((v, k) => v + tp(mm(mm(AW, AV), Ai)).flat()[k]!);
+    expectErr('paths', 'gradHyperdual(logdet)', normErr(gradHyperdual(logdet, A, V, W).grad.data, ref), 1e-12);
+  });
+  it('inverses, determinants and Cholesky factors of known matrices', () => {
+    expect(Array.from(inv(tensor([[2, 1], [1, 1]])).data)).to.deep.equal([1, -1, -1, 2]);
+    const hilbert = tensor([[1, 1 / 2, 1 / 3], [1 / 2, 1 / 3, 1 / 4], [1 / 3, 1 / 4, 1 / 5]]);
+    expect(normErr(inv(hilbert).data, [9, -36, 30, -36, 192, -180, 30, -180, 180])).to.be.at.most(1e-12);
+    expect(Math.abs(det(hilbert).item() * 2160 - 1)).to.be.at.most(1e-12);
+    expect(det(tensor([[0, 1], [1, 0]])).item()).to.equal(-1);
+    const sd = slogdet(tensor([[0, 2], [3, 0]]));
+    expect([sd.sign.item(), sd.logabsdet.item()]).to.deep.equal([-1, Math.log(6)]);
+    expect(Array.from(cholesky(tensor([[4, 2], [2, 5]])).data)).to.deep.equal([2, 0, 1, 2]);
+    expect(Array.from(solve(tensor([[2, 0], [0, 4]]), tensor([1, 1])).data)).to.deep.equal([0.5, 0.25]);
+    expect(Array.from(triangularSolve(tensor([[2, 99], [1, 4]]), tensor([2, 9])).data)).to.deep.equal([1, 2]);
+    expect(Array.from(triangularSolve(tensor([[2, 1], [99, 4]]), tensor([4, 8]), { lower: false }).data)).to.deep.equal([1, 2]);
+    expect(trace(tensor([[1, 2], [3, 4]])).item()).to.equal(5);
+    expect(norm(tensor([3, 4])).item()).to.equal(5);
+    expect(norm(tensor([3e200, 4e200])).item()).to.be.closeTo(5e200, 1e185); // no overflow
+    expect(prod(tensor([[1, 2, 3], [4, 5, 6]]), 1).toArray()).to.deep.equal([6, 120]);
+    expect(cumsum(tensor([[1, 2], [3, 4]]), 0).toArray()).to.deep.equal([[1, 2], [4, 6]]);
+  });
+  it('∇‖x‖ = x/‖x‖, ∇²‖x‖ = (I − uuᵀ)/‖x‖; ∇ prod x = prod/xᵢ with the Hessian prod/(xᵢxⱼ) off the diagonal', () => {
+    const x = mat(53, [4]), v = Array.from(x.data), r = Math.hypot(...v), u = v.map((e) => e / r);
+    expectErr('paths', '∇‖x‖', normErr(grad(norm, x).data, u), 1e-15);
+    expectErr('paths', '∇²‖x‖', normErr(hessian(norm, x).flatMap((row) => Array.from(row)), u.flatMap((ui, i) => u.map((uj, j) => ((i === j ? 1 : 0) - ui * uj) / r))), 1e-14);
+    const p = v.reduce((a, b) => a * b);
+    expectErr('paths', '∇ prod', normErr(grad((t: Tensor) => prod(t), x).data, v.map((e) => p / e)), 1e-14);
+    expectErr('paths', '∇² prod', normErr(hessian((t: Tensor) => prod(t), x).flatMap((row) => Array.from(row)), v.flatMap((a, i) => v.map((b, j) => (i === j ? 0 : p / (a * b))))), 1e-14);
+  });
+});
+
+// ---------------------------------------------------------------- exact references (sympy)
+
+describe('linalg: sympy references (exact rationals, scripts/linalg/reference.py)', () => {
+  type Derivs = { value: number; grad: number[]; hessian: number[][]; values?: number[] };
+  const REF = JSON.parse(readFileSync(new URL('../../spec/fixtures/linalg-reference.json', import.meta.url), 'utf8')) as Record<string, Derivs> & Record<'A' | 'B' | 'S' | 'W3' | 'W32', number[][]>;
+  const A = tensor(REF.A), B = tensor(REF.B), S = tensor(REF.S), W3 = tensor(REF.W3), W32 = tensor(REF.W32);
+  const expectDerivs = <X extends TensorPoint>(name: string, f: (x: X) => Num, x: X, ref: Derivs) => {
+    const F = f as (x: any) => Num, vg = valueAndGrad(F, x);
+    expectErr('fd', `${name}: value vs sympy`, Math.abs(vg.value - ref.value) / Math.max(1, Math.abs(ref.value)), 1e-13);
+    expectErr('fd', `${name}: gradient vs sympy`, normErr(flat(vg.grad as TensorPoint), ref.grad), 1e-13);
+    expectErr('fd', `${name}: Hessian vs sympy`, normErr(hessian(F, x).flatMap((r) => Array.from(r)), ref.hessian.flat()), 1e-12);
+    // relative to the whole Hessian: det's diagonal is exactly 0 (det is linear in each entry), so rounding is all there is
+    const d = ref.hessian.map((r, i) => r[i]!), scale = Math.max(...ref.hessian.flat().map(Math.abs));
+    expectErr('fd', `${name}: hessianDiagonal vs sympy`, normErr(flat(hessianDiagonal(F, x) as TensorPoint), d, scale), 1e-12);
+  };
+  it('det and log|det| (a negative determinant)', () => {
+    expectDerivs('det', (x: Tensor) => det(x), A, REF.det!);
+    expectDerivs('logabsdet', (x: Tensor) => slogdet(x).logabsdet, A, REF.logabsdet!);
+    expect(slogdet(A).sign.item()).to.equal(-1);
+  });
+  it('inv: values, and Σ W ⊙ A⁻¹', () => {
+    expect(normErr(inv(A).data, REF.inv!.values!)).to.be.at.most(1e-14);
+    expectDerivs('Σ W ⊙ inv(A)', (x: Tensor) => sum(mul(W3, inv(x))), A, REF.inv!);
+  });
+  it('solve: values, and Σ W ⊙ A⁻¹B in A and B', () => {
+    expect(normErr(solve(A, B).data, REF.solve!.values!)).to.be.at.most(1e-14);
+    expectDerivs('Σ W ⊙ solve(A, B)', (p: TensorRecord) => sum(mul(W32, solve(p.A!, p.B!))), { A, B }, REF.solve!);
+  });
+  it('cholesky: values, and Σ W ⊙ cholesky(S) (symmetric part)', () => {
+    expect(normErr(cholesky(S).data, REF.cholesky!.values!)).to.be.at.most(1e-14);
+    expectDerivs('Σ W ⊙ cholesky(S)', (x: Tensor) => sum(mul(W3, cholesky(x))), S, REF.cholesky!);
+  });
+  it('triangularSolve: values, and Σ W ⊙ tril(A)⁻¹B in A and B', () => {
+    expect(normErr(triangularSolve(A, B).data, REF.triangularSolve!.values!)).to.be.at.most(1e-14);
+    expectDerivs('Σ W ⊙ triangularSolve(A, B)', (p: TensorRecord) => sum(mul(W32, triangularSolve(p.A!, p.B!))), { A, B }, REF.triangularSolve!);
+  });
+});
+
+// ---------------------------------------------------------------- edges and errors
+
+describe('linalg: singular and non-positive-definite input', () => {
+  const sing = tensor([[1, 2], [2, 4]]), batch = tensor([[[2, 0], [0, 2]], [[1, 2], [2, 4]]]);
+  it('inv, solve and triangularSolve of a singular matrix are errors naming the op (and the batch item)', () => {
+    expect(() => inv(sing)).to.throw(RangeError, /^hyperad: inv: the matrix is singular \(no non-zero pivot in column 1\)/);
+    expect(() => grad((x: Tensor) => sum(inv(x)), sing)).to.throw(RangeError, /^grad: inv: the matrix is singular/);
+    expect(() => inv(batch)).to.throw(RangeError, /^hyperad: inv: the matrix \(batch item 1\) is singular/);
+    expect(() => solve(sing, tensor([1, 1]))).to.throw(RangeError, /^hyperad: solve: the matrix is singular/);
+    expect(() => hvp((x: Tensor) => sum(solve(x, tensor([1, 1]))), sing, sing)).to.throw(RangeError, /^hvp: solve: the matrix is singular/);
+    expect(() => triangularSolve(tensor([[1, 0], [3, 0]]), tensor([1, 1]))).to.throw(RangeError, /^hyperad: triangularSolve: the matrix is singular \(a zero on the diagonal at \[1, 1\]\)/);
+  });
+  it('cholesky of a matrix that is not positive definite is an error naming the op', () => {
+    expect(() => cholesky(tensor([[1, 2], [2, 1]]))).to.throw(RangeError, /^hyperad: cholesky: the matrix is not positive definite \(its leading minor of order 2 is not positive\)/);
+    expect(() => grad((x: Tensor) => sum(cholesky(x)), tensor([[-1, 0], [0, 1]]))).to.throw(RangeError, /^grad: cholesky: the matrix is not positive definite \(its leading minor of order 1/);
+  });
+  it('a prepared recording moved to a singular point is an error naming the op', () => {
+    const P = prepare((x: Tensor) => sum(inv(x)), tensor([[2, 1], [1, 1]]));
+    expect(() => P.at(sing)).to.throw(RangeError, /inv: the matrix is singular/);
+  });
+  it('det of a singular matrix is 0 with NaN derivatives; slogdet gives sign 0, logabsdet −∞, NaN derivatives', () => {
+    expect(det(sing).item()).to.equal(0);
+    const g = grad((x: Tensor) => det(x), sing).data;
+    expect(Array.from(g).every(Number.isNaN), 'det gradient').to.equal(true);
+    expect(Array.from(hessianDiagonal((x: Tensor) => det(x), sing).data).every(Number.isNaN), 'det diagonal').to.equal(true);
+    const s = slogdet(sing);
+    expect([s.sign.item(), s.logabsdet.item()]).to.deep.equal([0, -Infinity]);
+    const v = valueAndGrad((x: Tensor) => slogdet(x).logabsdet, sing);
+    expect(v.value).to.equal(-Infinity);
+    expect(Array.from(v.grad.data).every(Number.isNaN), 'logabsdet gradient').to.equal(true);
+  });
+  it('norm at 0: value 0 and every derivative 0 in every mode, as hypot at (0, 0)', () => {
+    const z = tensor([0, 0]), n2 = (x: Tensor) => norm(x), hy = (x: Tensor) => hypot(x.index(0), x.index(1)) as Tensor;
+    for (const f of [n2, hy]) {
+      expect(valueAndGrad(f, z).value).to.equal(0);
+      expect(Array.from(grad(f, z).data)).to.deep.equal([0, 0]);
+      expect(hessian(f, z).flatMap((r) => Array.from(r))).to.deep.equal([0, 0, 0, 0]);
+      expect(Array.from(hessianDiagonal(f, z).data)).to.deep.equal([0, 0]);
+      expect(Array.from(hessianDiagonal(f, z, { method: 'hvp' }).data)).to.deep.equal([0, 0]);
+      expect(directional(f, z, tensor([1, 2]))).to.deep.equal({ value: 0, first: 0, second: 0 });
+      expect(hyperdual(f, z, tensor([1, 2]), tensor([3, -1]))).to.deep.equal({ value: 0, da: 0, db: 0, dab: 0 });
+      expect(Array.from(gradHyperdual(f, z, tensor([1, 2]), tensor([3, -1])).grad.data)).to.deep.equal([0, 0]);
+      expect(laplacian(f, z)).to.equal(0);
+    }
+  });
+});
+
+describe('linalg: bad arguments', () => {
+  it('shapes, types and options are errors that name the op and the argument', () => {
+    expect(() => inv(tensor([[1, 2, 3], [4, 5, 6]]))).to.throw(RangeError, /^hyperad: inv: A must be a square matrix or a batch of them \(shape \[\.\.\., n, n\], n ≥ 1\), got shape \[2, 3\]/);
+    expect(() => det(tensor([1, 2]))).to.throw(RangeError, /^hyperad: det: A must be a square matrix/);
+    expect(() => det([[1, 2], [3, 4]] as never)).to.throw(TypeError, /^hyperad: det: A must be a Tensor/);
+    expect(() => solve(tensor([[1, 0], [0, 1]]), tensor([1, 2, 3]))).to.throw(RangeError, /^hyperad: solve: B must have shape \[2\] or \[2, m\] for a matrix of shape \[2, 2\], got \[3\]/);
+    expect(() => solve(tensor([[[1, 0], [0, 1]]]), tensor([[1, 2], [3, 4]]))).to.throw(RangeError, /^hyperad: solve: B must have shape \[1, 2\] or \[1, 2, m\]/);
+    expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([1, 2]), { upper: true } as never)).to.throw(TypeError, /^triangularSolve: unknown option 'upper' \(known: lower, transpose\)/);
+    expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([1, 2]), { lower: 1 } as never)).to.throw(TypeError, /option 'lower' must be true or false/);
+    expect(() => norm(tensor([1, 2]), 1)).to.throw(RangeError, /^hyperad: norm: axis 1 is out of range for a tensor of rank 1/);
+    expect(() => norm(tensor([[1, 2]]), [1, 1])).to.throw(RangeError, /^hyperad: norm: the axes \[1, 1\] repeat/);
+    expect(() => diagonal(tensor([1, 2]))).to.throw(RangeError, /^hyperad: diagonal: A must be a matrix or a batch of them/);
+    expect(() => trace(tensor([[1, 2]]), )).to.not.throw();
+    expect(() => cumsum(tensor([1, 2]), 2)).to.throw(RangeError, /^hyperad: cumsum: axis 2 is out of range/);
+    expect(() => prod(tensor([1, 2]), -2)).to.throw(RangeError, /^hyperad: prod: axis -2 is out of range/);
+  });
+});

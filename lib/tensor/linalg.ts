@@ -158,7 +158,7 @@ export function norm(x: Tensor, axis?: number | readonly [number, number]): Tens
   const r = x.shape.length;
   const axes = axis === undefined ? [...Array(r).keys()] : typeof axis === 'number' ? [axisOf('norm', axis, r)] : Array.isArray(axis) && axis.length === 2
     ? axis.map((a) => axisOf('norm', a, r)) : fail('norm', `axis must be an axis or a pair of axes, got ${describe(axis)}`);
-  if (new Set(axes).size !== axes.length) fail('norm', `the axes ${describe(axis)} repeat`);
+  if (new Set(axes).size !== axes.length) fail('norm', `the axes [${(axis as readonly number[]).join(', ')}] repeat`);
   const keep = [...Array(r).keys()].filter((d) => !axes.includes(d)), perm = [...keep, ...axes];
   const moved = perm.every((d, i) => d === i) ? x : transpose(x, perm);
   const shape = keep.map((d) => x.shape[d]!), len = sizeOf(axes.map((d) => x.shape[d]!));
