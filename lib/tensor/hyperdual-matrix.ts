@@ -16,8 +16,7 @@
  * on duals, and the third-order reverse is the adjoint evaluated on
  * hyper-duals with the components of the adjoints in reverse order.
  */
-import { gemm, type Operand } from './gemm.js';
-import type { Factor } from './linalg-kernels.js';
+import { matmulAdd, type Factor } from './linalg-kernels.js';
 
 export type Component = Float64Array | null;
 export type Components = [Float64Array, Component, Component, Component];
@@ -71,13 +70,11 @@ function bilinear(x: HD, y: HD, r: number, c: number, kernel: (acc: Float64Array
   return new HD(r, c, p as Components);
 }
 
-const operand = (arr: Float64Array, cols: number, t: boolean): Operand => ({ arr, base: 0, rs: t ? 1 : cols, cs: t ? cols : 1, lane: false });
-
 /** op(x)·op(y), op = transpose where flagged. */
 export function mul(x: HD, y: HD, tx = false, ty = false): HD {
   const m = tx ? x.c : x.r, q = tx ? x.r : x.c, n = ty ? y.r : y.c;
   if ((ty ? y.c : y.r) !== q) throw new Error(`hyper-dual mul: inner dimensions ${q} and ${ty ? y.c : y.r}`);
-  return bilinear(x, y, m, n, (acc, xi, yj) => gemm(m, q, n, 1, 1, operand(xi, x.c, tx), operand(yj, y.c, ty), operand(acc, n, false)));
+  return bilinear(x, y, m, n, (acc, xi, yj) => matmulAdd(acc, xi, yj, m, q, n, tx, ty));
 }
 
 /** s·x for a hyper-dual scalar s. */
@@ -151,7 +148,7 @@ export function solve(F: Factor, a: HD, b: HD, trans: boolean, x0?: Float64Array
       const ai = a.p[i], xj = p[j];
       if (i === 0 || !ai || !xj) continue;
       r ??= new Float64Array(n * m);
-      gemm(n, n, m, 1, -1, operand(ai, n, trans), operand(xj, m, false), operand(r, m, false));
+      matmulAdd(r, ai, xj, n, n, m, trans, false, -1);
     }
     if (r) F.solve(r, m, trans);
     p[k] = r;

@@ -26,22 +26,45 @@ export interface Factor {
 
 /**
  * B ← T⁻¹B for a triangular T (lower or upper as the view reads it; `unit`:
- * ones on the diagonal, not read). Forward or back substitution, column by column of B.
+ * ones on the diagonal, not read). Forward or back substitution on whole
+ * rows of B (the inner loop runs along a row).
  */
 export function triangularSolveInPlace(T: View, n: number, lower: boolean, unit: boolean, b: Float64Array, m: number): void {
   const { arr, off, rs, cs } = T;
-  for (let j = 0; j < m; j++) {
-    if (lower) {
-      for (let i = 0; i < n; i++) {
-        let s = b[i * m + j]!;
-        for (let k = 0; k < i; k++) s -= arr[off + i * rs + k * cs]! * b[k * m + j]!;
-        b[i * m + j] = unit ? s : s / arr[off + i * rs + i * cs]!;
+  for (let s = 0; s < n; s++) {
+    const i = lower ? s : n - 1 - s, bi = i * m;
+    for (let k = lower ? 0 : i + 1; k < (lower ? i : n); k++) {
+      const t = arr[off + i * rs + k * cs]!, bk = k * m;
+      for (let j = 0; j < m; j++) b[bi + j] -= t * b[bk + j]!;
+    }
+    if (!unit) {
+      const d = arr[off + i * rs + i * cs]!;
+      for (let j = 0; j < m; j++) b[bi + j] /= d;
+    }
+  }
+}
+
+/**
+ * z += α·op(x)·op(y) for row-major x (m×q, or q×m when tx), y (q×n, or n×q
+ * when ty) and z (m×n); the inner loop runs along rows.
+ */
+export function matmulAdd(z: Float64Array, x: Float64Array, y: Float64Array, m: number, q: number, n: number, tx: boolean, ty: boolean, alpha = 1): void {
+  const xr = tx ? 1 : q, xc = tx ? m : 1;
+  if (!ty) {
+    for (let i = 0; i < m; i++) {
+      const zi = i * n;
+      for (let p = 0; p < q; p++) {
+        const a = alpha * x[i * xr + p * xc]!, yp = p * n;
+        for (let j = 0; j < n; j++) z[zi + j] += a * y[yp + j]!;
       }
-    } else {
-      for (let i = n - 1; i >= 0; i--) {
-        let s = b[i * m + j]!;
-        for (let k = i + 1; k < n; k++) s -= arr[off + i * rs + k * cs]! * b[k * m + j]!;
-        b[i * m + j] = unit ? s : s / arr[off + i * rs + i * cs]!;
+    }
+  } else {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        const yj = j * q;
+        for (let p = 0; p < q; p++) s += x[i * xr + p * xc]! * y[yj + p]!;
+        z[i * n + j] += alpha * s;
       }
     }
   }

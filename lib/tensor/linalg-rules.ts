@@ -9,8 +9,7 @@ import { currentName } from '../trace.js';
 import {
   HD, TERMS, constant, identity, lift, linear, mul, neg, scale, solve, transpose, type Component, type Components,
 } from './hyperdual-matrix.js';
-import { gemm } from './gemm.js';
-import { Lu, Triangular, choleskyInto, rowMajor } from './linalg-kernels.js';
+import { Lu, Triangular, choleskyInto, matmulAdd, rowMajor } from './linalg-kernels.js';
 
 export interface MatrixRule<C> {
   /** Y's primal (row-major, into y) from the arguments' primals (constants of one batch item); `where` names the item in errors */
@@ -61,8 +60,24 @@ function logdetPerturbation(F: Lu, a: HD): HD {
   return l;
 }
 
-/** Ã⁻¹ in hyper-dual arithmetic: X = A⁻¹ from AX = I (the primal inverse kept by the LU). */
-const inverseOf = (F: Lu, a: HD): HD => solve(F, a, identity(a.r), false, F.inverse());
+/** Ã⁻¹ in hyper-dual arithmetic: from ÃX̃ = I, X_c = −Y Σ A_i X_j over i | j = c, i ≠ 0, with Y = A⁻¹ kept by the LU. */
+function inverseOf(F: Lu, a: HD): HD {
+  const n = a.r, Y = F.inverse(), p: Component[] = [Y, null, null, null];
+  for (let k = 1; k < 4; k++) {
+    if (k === 2 && a.taylor) { p[2] = p[1]!; continue; }
+    let s: Float64Array | null = null;
+    for (const [i, j] of TERMS[k]!) {
+      if (i === 0 || !a.p[i] || !p[j]) continue;
+      s ??= new Float64Array(n * n);
+      matmulAdd(s, a.p[i]!, p[j]!, n, n, n, false, false);
+    }
+    if (!s) continue;
+    const x = new Float64Array(n * n);
+    matmulAdd(x, Y, s, n, n, n, false, false, -1);
+    p[k] = x;
+  }
+  return new HD(n, n, p as Components);
+}
 
 /** Φ(X): the lower triangle with the diagonal halved (in place, n×n). */
 function phi(x: Float64Array, n: number): void {
@@ -152,7 +167,7 @@ export const choleskyRule: MatrixRule<Triangular> = {
       for (const [i, j] of TERMS[k]!) {
         if (i === 0 || j === 0 || !p[i] || !p[j]) continue;
         r ??= new Float64Array(n * n);
-        gemm(n, n, n, 1, -1, op(p[i]!, n, false), op(p[j]!, n, true), op(r, n, false));
+        matmulAdd(r, p[i]!, p[j]!, n, n, n, false, true, -1);
       }
       if (!r) continue;
       F.solve(r, n, false); // L⁻¹R
@@ -161,7 +176,7 @@ export const choleskyRule: MatrixRule<Triangular> = {
       F.solve(w, n, false); // L⁻¹(L⁻¹R)ᵀ = L⁻¹RL⁻ᵀ (R symmetric)
       phi(w, n);
       const lk = new Float64Array(n * n);
-      gemm(n, n, n, 1, 1, op(L0, n, false), op(w, n, false), op(lk, n, false));
+      matmulAdd(lk, L0, w, n, n, n, false, false);
       p[k] = lk;
     }
     return new HD(n, n, p as Components);
@@ -174,8 +189,6 @@ export const choleskyRule: MatrixRule<Triangular> = {
   },
   bytes: (F) => F.bytes,
 };
-
-const op = (arr: Float64Array, cols: number, t: boolean) => ({ arr, base: 0, rs: t ? 1 : cols, cs: t ? cols : 1, lane: false });
 
 /** X = op(T)⁻¹B for the lower (or upper) triangle T of the first argument; op = transpose when `transpose` */
 export function triangularSolveRule(lower: boolean, trans: boolean): MatrixRule<Triangular> {
