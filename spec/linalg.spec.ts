@@ -10,8 +10,8 @@
  */
 import { expect } from 'chai';
 import {
-  Tensor, abs, add, cholesky, cumsum, det, diagonal, directional, div, grad, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hypot, hyperdual,
-  inv, laplacian, log, matmul, mul, norm, pow, prepare, prod, sin, slogdet, solve, sqrt, sub, sum, tensor,
+  Tensor, abs, add, cholesky, concat, cumsum, det, diagonal, directional, div, grad, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hypot, hyperdual,
+  inv, jacobian, laplacian, log, matmul, mul, norm, pow, prepare, prod, reshape, sin, slogdet, solve, sqrt, sub, sum, tensor,
   trace, transpose, triangularSolve, valueAndGrad, type Num, type TensorRecord,
 } from '../lib/index.js';
 import {
@@ -286,6 +286,19 @@ describe('linalg: closed forms', () => {
     const p = v.reduce((a, b) => a * b);
     expectErr('paths', '∇ prod', normErr(grad((t: Tensor) => prod(t), x).data, v.map((e) => p / e)), 1e-14);
     expectErr('paths', '∇² prod', normErr(hessian((t: Tensor) => prod(t), x).flatMap((row) => Array.from(row)), v.flatMap((a, i) => v.map((b, j) => (i === j ? 0 : p / (a * b))))), 1e-14);
+  });
+});
+
+describe('linalg: Jacobians by tangent lanes and by adjoint lanes', () => {
+  const A = wellConditioned(60, [3, 3]), Ai = matRows(inv(A).data, 3), d = det(A).item();
+  it('∂(A⁻¹)ᵢⱼ/∂Aₖₗ = −(A⁻¹)ᵢₖ(A⁻¹)ₗⱼ, with every lane count', () => {
+    const J = Array.from({ length: 9 }, (_, r) => Array.from({ length: 9 }, (_, c) => -Ai[Math.floor(r / 3)]![Math.floor(c / 3)]! * Ai[c % 3]![r % 3]!));
+    for (const lanes of [1, 2, 9]) expectErr('paths', `jacobian(inv), lanes ${lanes}`, normErr(jacobian((x: Tensor) => inv(x), A, { lanes }).flatMap((r) => Array.from(r)), J.flat()), 1e-14);
+  });
+  it('the Jacobian of [det A, log|det A|, tr A] (3 outputs, 9 inputs: adjoint lanes) is [det A·A⁻ᵀ, A⁻ᵀ, I]', () => {
+    const F = (x: Tensor) => concat([reshape(det(x), [1]), reshape(slogdet(x).logabsdet, [1]), reshape(trace(x), [1])]);
+    const AiT = tp(Ai).flat(), J = [AiT.map((v) => d * v), AiT, [1, 0, 0, 0, 1, 0, 0, 0, 1]];
+    for (const lanes of [1, 3]) expectErr('paths', `jacobian([det, logdet, tr]), lanes ${lanes}`, normErr(jacobian(F, A, { lanes }).flatMap((r) => Array.from(r)), J.flat()), 1e-13);
   });
 });
 

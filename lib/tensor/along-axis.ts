@@ -23,9 +23,10 @@ export function cumsum(x: Tensor, axis?: number): Tensor {
 }
 
 /**
- * The product of the entries along `axis` (all entries when absent; 1 for
- * none): a balanced tree of elementwise products of halves, so every
- * derivative of every order is the product rule's, exact where entries are 0.
+ * The product Πᵢ xᵢ of the entries along `axis` (all entries when absent;
+ * 1 for none): a balanced tree of elementwise products of halves, so every
+ * derivative of every order is the product rule's (∂/∂xᵢ Π = Π_{j≠i} xⱼ),
+ * exact where entries are 0 (never a division by xᵢ).
  */
 export function prod(x: Tensor, axis?: number): Tensor {
   tensorArg('prod', 'x', x);
