@@ -131,7 +131,9 @@ function check(c: Case): void {
   const F = f as (x: any) => Num;
   const g3 = gradHyperdual(F, c.x, shapedLike(c.x, a) as never, shapedLike(c.x, b) as never), g3s = gradHyperdual(s, x0, a, b);
   expectErr('scalar', `${c.name}: gradHyperdual vs the scalar form`, normErr(flat(g3.grad as TensorPoint), g3s.grad), 1e-9);
-  expectErr('scalar', `${c.name}: laplacian vs the scalar form`, normErr([laplacian(F, c.x)], [laplacian(s, x0)]), 1e-10);
+  const lap = laplacian(s, x0);
+  expectErr('scalar', `${c.name}: laplacian vs the scalar form`, normErr([laplacian(F, c.x)], [lap]), 1e-10);
+  expectErr('scalar', `${c.name}: laplacian (dense, 2 lanes) vs the scalar form`, normErr([laplacian(F, c.x, { method: 'dense', lanes: 2 })], [lap]), 1e-10);
   // the detected pattern covers every non-zero of the Hessian
   const P = hessianSparsity(F, c.x), H = hessian(F, c.x);
   for (let i = 0; i < n; i++) {
@@ -359,6 +361,9 @@ describe('linalg: singular and non-positive-definite input', () => {
   it('a prepared recording moved to a singular point is an error naming the op', () => {
     const P = prepare((x: Tensor) => sum(inv(x)), tensor([[2, 1], [1, 1]]));
     expect(() => P.at(sing)).to.throw(RangeError, /inv: the matrix is singular/);
+    // and moved on to a regular point it is whole again
+    const B = tensor([[3, 1], [1, 2]]);
+    expect(normErr(P.at(B).grad().data, grad((x: Tensor) => sum(inv(x)), B).data)).to.equal(0);
   });
   it('det of a singular matrix is 0 with NaN derivatives; slogdet gives sign 0, logabsdet −∞, NaN derivatives', () => {
     expect(det(sing).item()).to.equal(0);
