@@ -4,6 +4,8 @@
  * form Ỹ = F(X̃) (every forward mode), and its adjoint J(X̃)ᵀȲ written in
  * hyper-dual arithmetic (every reverse mode, see matrix-block.ts). Nothing
  * else knows any matrix calculus; the block and the sweeps never name an op.
+ * A rule never writes into the arrays it is given (they may be views of the
+ * tape's lanes): every result is a new array.
  */
 import { currentName } from '../trace.js';
 import {

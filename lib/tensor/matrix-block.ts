@@ -33,8 +33,10 @@ type Srcs = readonly [Src, Src, Src, Src];
 
 const lane = (arr: Float64Array, K: number, k: number): Src => ({ arr, K, k });
 
+/** the component at base … base + len: a view when the lanes are contiguous (K = 1; no rule writes into its arguments), else a copy */
 function gather(s: Src, base: number, len: number): Component {
   if (!s) return null;
+  if (s.K === 1) return s.arr.subarray(base, base + len);
   const x = new Float64Array(len), { arr, K, k } = s;
   for (let i = 0; i < len; i++) x[i] = arr[(base + i) * K + k]!;
   return x;
