@@ -392,6 +392,29 @@ describe('linalg: singular and non-positive-definite input', () => {
   });
 });
 
+describe('linalg: norm without overflow or underflow', () => {
+  for (const k of [1e200, 1e-200]) {
+    it(`‖${k}·x‖: value, gradient, H·v, directional, hyperdual and third order scale as they should`, () => {
+      const x = tensor([3, -4, 12]), xk = tensor([3 * k, -4 * k, 12 * k]), a = tensor([1, 2, -1]), b = tensor([0.5, -1, 2]);
+      const close = (got: number, want: number, what: string) => expect(Math.abs(got - want) / Math.abs(want), what).to.be.at.most(1e-14);
+      close(norm(xk).item(), 13 * k, 'value');
+      const g = grad(norm, x).data, gk = grad(norm, xk).data;
+      g.forEach((v, i) => close(gk[i]!, v, `grad[${i}]`));
+      const hv = hvp(norm, x, a).data, hvk = hvp(norm, xk, a).data;
+      hv.forEach((v, i) => close(hvk[i]! * k, v, `hvp[${i}]`));
+      const d = directional(norm, x, a), dk = directional(norm, xk, a);
+      close(dk.first, d.first, 'directional.first');
+      close(dk.second * k, d.second, 'directional.second');
+      const h = hyperdual(norm, x, a, b), hk = hyperdual(norm, xk, a, b);
+      close(hk.dab * k, h.dab, 'hyperdual.dab');
+      // third order scales as 1/k², past the doubles at k = 1e±200: checked at √k
+      const r = Math.sqrt(k), xr = tensor([3 * r, -4 * r, 12 * r]);
+      const t = gradHyperdual(norm, x, a, b).grad.data, tr_ = gradHyperdual(norm, xr, a, b).grad.data;
+      t.forEach((v, i) => close(tr_[i]! * r * r, v, `gradHyperdual[${i}] at ${r}·x`));
+    });
+  }
+});
+
 describe('linalg: bad arguments', () => {
   it('shapes, types and options are errors that name the op and the argument', () => {
     expect(() => inv(tensor([[1, 2, 3], [4, 5, 6]]))).to.throw(RangeError, /^hyperad: inv: A must be a square matrix or a batch of them \(shape \[\.\.\., n, n\], n ≥ 1\), got shape \[2, 3\]/);

@@ -132,6 +132,27 @@ export function lift(s: HD, f0: number, f1: number, f2: number): HD {
 }
 
 /**
+ * x̃/s̃ for a hyper-dual scalar s̃, from z̃s̃ = x̃ component by component:
+ * z_c = (x_c − Σ s_i z_j)/s₀ over i | j = c, i ≠ 0 (no power of s₀ beyond the first, so no spurious overflow).
+ */
+export function divide(x: HD, s: HD): HD {
+  const s0 = s.p[0][0]!, p: Component[] = [null, null, null, null], share = x.taylor && s.taylor;
+  for (let k = 0; k < 4; k++) {
+    if (k === 2 && share) { p[2] = p[1]!; continue; }
+    let r: Float64Array | null = x.p[k] ? x.p[k]!.slice() : null;
+    for (const [i, j] of TERMS[k]!) {
+      const si = s.p[i], zj = p[j];
+      if (i === 0 || !si || !zj) continue;
+      r ??= new Float64Array(x.r * x.c);
+      for (let e = 0; e < r.length; e++) r[e] -= si[0]! * zj[e]!;
+    }
+    if (r) for (let e = 0; e < r.length; e++) r[e] /= s0;
+    p[k] = r;
+  }
+  return new HD(x.r, x.c, p as Components);
+}
+
+/**
  * X̃ = op(Ã)⁻¹B̃, given a factorization F of the primal A₀ (op = transpose
  * when `trans`): from op(Ã)X̃ = B̃ component by component,
  *   X_c = op(A₀)⁻¹ (B_c − Σ op(A_i) X_j) over i | j = c, i & j = 0, i ≠ 0.

@@ -9,7 +9,7 @@
  */
 import { currentName } from '../trace.js';
 import {
-  HD, TERMS, constant, identity, lift, linear, mul, neg, scale, solve, transpose, type Component, type Components,
+  HD, TERMS, constant, divide, identity, lift, linear, mul, neg, scalar, scale, solve, transpose, type Component, type Components,
 } from './hyperdual-matrix.js';
 import { Lu, Triangular, choleskyInto, matmulAdd, rowMajor } from './linalg-kernels.js';
 
@@ -232,17 +232,27 @@ export const normRule: MatrixRule<null> = {
     y[0] = s * Math.sqrt(q); // scaled, so no square overflows or underflows
     return null;
   },
-  // y = √(xᵀx): y₁ = x·x₁/y, y₁₂ = (x·x₁₂ + x₁·x₂ − y₁y₂)/y
+  // y = √(xᵀx): with u = x/y, y₁ = u·x₁ and y₁₂ = u·x₁₂ + (x₁·x₂ − y₁y₂)/y (no square of x, so no overflow)
   forward([x], y) {
-    const y0 = y.p[0][0]!;
+    const y0 = y.p[0][0]!, v = x!.p[0], m = v.length;
     if (y0 === 0) return constant(1, 1, y.p[0]);
-    return lift(mul(x!, x!, false, true), y0, 1 / (2 * y0), -1 / (4 * y0 * y0 * y0));
+    const dot = (a: Component, b: Component, scale = 1) => {
+      if (!a || !b) return null;
+      let t = 0;
+      for (let i = 0; i < m; i++) t += a[i]! * b[i]!;
+      return t * scale;
+    };
+    const u = Float64Array.from(v, (e) => e / y0), p = x!.p;
+    const y1 = dot(u, p[1]), y2 = x!.taylor ? y1 : dot(u, p[2]), x12 = dot(p[1], p[2]), d12 = dot(u, p[3]);
+    const y12 = d12 === null && x12 === null ? null : (d12 ?? 0) + ((x12 ?? 0) - (y1 ?? 0) * (y2 ?? 0)) / y0;
+    const out = scalar(y0, y1, x!.taylor ? null : y2, y12);
+    if (x!.taylor) out.p[2] = out.p[1];
+    return out;
   },
-  // x̄ = ȳ x / y
+  // x̄ = ȳ x / y, the quotient by components (divide) so that nothing overflows
   adjoint([x], y, ybar) {
-    const y0 = y.p[0][0]!;
-    if (y0 === 0) return [null];
-    return [scale(mul(ybar, lift(y, 1 / y0, -1 / (y0 * y0), 2 / (y0 * y0 * y0))), x!)];
+    if (y.p[0][0] === 0) return [null];
+    return [scale(ybar, divide(x!, y))];
   },
   bytes: () => 0,
 };
