@@ -2,7 +2,7 @@
  * Dense matrix kernels on plain Float64Array views, no derivatives: LU with
  * partial pivoting, Cholesky, triangular solves. A matrix is read through a
  * {@link View} (element (i, j) at arr[off + i·rs + j·cs], so a transpose is
- * a swap of rs and cs); right-hand sides are n×m row-major blocks. The
+ * a swap of rs and cs); right-hand sides are n×m row-major blocks at an offset. The
  * factorizations ({@link Lu}, {@link Triangular}) solve op(A)·X = B in place,
  * op = identity or transpose. Nothing here knows about tapes or lanes.
  */
@@ -20,8 +20,8 @@ export interface Factor {
   readonly n: number;
   /** bytes held */
   readonly bytes: number;
-  /** B (n×m, row-major at b[0 …]) ← op(A)⁻¹B, op = transpose when `trans`; NaN everywhere if A is singular */
-  solve(b: Float64Array, m: number, trans: boolean): void;
+  /** B (n×m, row-major at b[bo …]) ← op(A)⁻¹B, op = transpose when `trans`; NaN everywhere if A is singular */
+  solve(b: Float64Array, m: number, trans: boolean, bo?: number): void;
 }
 
 /**
@@ -29,12 +29,12 @@ export interface Factor {
  * ones on the diagonal, not read). Forward or back substitution on whole
  * rows of B (the inner loop runs along a row).
  */
-export function triangularSolveInPlace(T: View, n: number, lower: boolean, unit: boolean, b: Float64Array, m: number): void {
+export function triangularSolveInPlace(T: View, n: number, lower: boolean, unit: boolean, b: Float64Array, m: number, bo = 0): void {
   const { arr, off, rs, cs } = T;
   for (let s = 0; s < n; s++) {
-    const i = lower ? s : n - 1 - s, bi = i * m;
+    const i = lower ? s : n - 1 - s, bi = bo + i * m;
     for (let k = lower ? 0 : i + 1; k < (lower ? i : n); k++) {
-      const t = arr[off + i * rs + k * cs]!, bk = k * m;
+      const t = arr[off + i * rs + k * cs]!, bk = bo + k * m;
       for (let j = 0; j < m; j++) b[bi + j] -= t * b[bk + j]!;
     }
     if (!unit) {
@@ -46,15 +46,17 @@ export function triangularSolveInPlace(T: View, n: number, lower: boolean, unit:
 
 /**
  * z += α·op(x)·op(y) for row-major x (m×q, or q×m when tx), y (q×n, or n×q
- * when ty) and z (m×n); the inner loop runs along rows.
+ * when ty) and z (m×n), at offsets zo, xo, yo; the inner loop runs along rows.
  */
-export function matmulAdd(z: Float64Array, x: Float64Array, y: Float64Array, m: number, q: number, n: number, tx: boolean, ty: boolean, alpha = 1): void {
+export function matmulAdd(
+  z: Float64Array, x: Float64Array, y: Float64Array, m: number, q: number, n: number, tx: boolean, ty: boolean, alpha = 1, zo = 0, xo = 0, yo = 0,
+): void {
   const xr = tx ? 1 : q, xc = tx ? m : 1;
   if (!ty) {
     for (let i = 0; i < m; i++) {
-      const zi = i * n;
+      const zi = zo + i * n;
       for (let p = 0; p < q; p++) {
-        const a = alpha * x[i * xr + p * xc]!, yp = p * n;
+        const a = alpha * x[xo + i * xr + p * xc]!, yp = yo + p * n;
         for (let j = 0; j < n; j++) z[zi + j] += a * y[yp + j]!;
       }
     }
@@ -62,9 +64,9 @@ export function matmulAdd(z: Float64Array, x: Float64Array, y: Float64Array, m: 
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
-        const yj = j * q;
-        for (let p = 0; p < q; p++) s += x[i * xr + p * xc]! * y[yj + p]!;
-        z[i * n + j] += alpha * s;
+        const yj = yo + j * q;
+        for (let p = 0; p < q; p++) s += x[xo + i * xr + p * xc]! * y[yj + p]!;
+        z[zo + i * n + j] += alpha * s;
       }
     }
   }
@@ -130,20 +132,20 @@ export class Lu implements Factor {
     return s;
   }
   // A = PᵀLU: A⁻¹B = U⁻¹L⁻¹PB; A⁻ᵀB = PᵀL⁻ᵀU⁻ᵀB
-  solve(b: Float64Array, m: number, trans: boolean): void {
+  solve(b: Float64Array, m: number, trans: boolean, bo = 0): void {
     const { n, lu, piv } = this, view = rowMajor(lu, 0, n);
-    if (this.singular) { b.fill(NaN, 0, n * m); return; }
+    if (this.singular) { b.fill(NaN, bo, bo + n * m); return; }
     const swap = (k: number) => {
-      const p = piv[k]!;
-      if (p !== k) for (let j = 0; j < m; j++) { const t = b[k * m + j]!; b[k * m + j] = b[p * m + j]!; b[p * m + j] = t; }
+      const p = piv[k]!, rk = bo + k * m, rp = bo + p * m;
+      if (p !== k) for (let j = 0; j < m; j++) { const t = b[rk + j]!; b[rk + j] = b[rp + j]!; b[rp + j] = t; }
     };
     if (!trans) {
       for (let k = 0; k < n; k++) swap(k);
-      triangularSolveInPlace(view, n, true, true, b, m);
-      triangularSolveInPlace(view, n, false, false, b, m);
+      triangularSolveInPlace(view, n, true, true, b, m, bo);
+      triangularSolveInPlace(view, n, false, false, b, m, bo);
     } else {
-      triangularSolveInPlace(transposed(view), n, true, false, b, m);
-      triangularSolveInPlace(transposed(view), n, false, true, b, m);
+      triangularSolveInPlace(transposed(view), n, true, false, b, m, bo);
+      triangularSolveInPlace(transposed(view), n, false, true, b, m, bo);
       for (let k = n - 1; k >= 0; k--) swap(k);
     }
   }
@@ -169,10 +171,10 @@ export class Triangular implements Factor {
     this.zeroDiagonal = z;
   }
   get bytes(): number { return this.T.byteLength; }
-  solve(b: Float64Array, m: number, trans: boolean): void {
-    if (this.zeroDiagonal >= 0) { b.fill(NaN, 0, this.n * m); return; }
+  solve(b: Float64Array, m: number, trans: boolean, bo = 0): void {
+    if (this.zeroDiagonal >= 0) { b.fill(NaN, bo, bo + this.n * m); return; }
     const v = rowMajor(this.T, 0, this.n);
-    triangularSolveInPlace(trans ? transposed(v) : v, this.n, trans ? !this.lower : this.lower, false, b, m);
+    triangularSolveInPlace(trans ? transposed(v) : v, this.n, trans ? !this.lower : this.lower, false, b, m, bo);
   }
 }
 
