@@ -39,13 +39,6 @@ export const scalar = (v: number, d1: number | null = null, d2: number | null = 
 /** A constant: the primal only. */
 export const constant = (r: number, c: number, v: Float64Array): HD => new HD(r, c, [v, null, null, null]);
 
-/** The n×n identity (a constant). */
-export function identity(n: number): HD {
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  return constant(n, n, v);
-}
-
 /** Component c as a number (0 for a null component) of a 1×1 value. */
 export const at = (x: HD, c: number): number => x.p[c]?.[0] ?? 0;
 

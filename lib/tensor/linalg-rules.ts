@@ -9,7 +9,7 @@
  */
 import { currentName } from '../trace.js';
 import {
-  HD, TERMS, constant, divide, identity, lift, linear, mul, neg, scalar, scale, solve, transpose, type Component, type Components,
+  HD, TERMS, constant, divide, lift, linear, mul, neg, scalar, scale, solve, transpose, type Component, type Components,
 } from './hyperdual-matrix.js';
 import { Lu, Triangular, choleskyInto, matmulAdd, rowMajor } from './linalg-kernels.js';
 
@@ -109,7 +109,7 @@ export const invRule: MatrixRule<Lu> = {
     return F;
   },
   // AY = I: Y₁ = −Y A₁ Y, Y₁₂ = −Y(A₁₂Y + A₁Y₂ + A₂Y₁)  (d²Y = 2 Y dA Y dA Y − Y d²A Y)
-  forward([a], y, F) { return solve(F, a!, identity(a!.r), false, y.p[0]); },
+  forward([a], _y, F) { return inverseOf(F, a!); },
   // Ā = −Yᵀ Ȳ Yᵀ
   adjoint(_x, y, ybar) { return [neg(mul(mul(y, ybar, true, false), y, false, true))]; },
   bytes: (F) => F.bytes,
