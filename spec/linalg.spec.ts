@@ -10,8 +10,8 @@
  */
 import { expect } from 'chai';
 import {
-  Tensor, abs, add, cholesky, concat, cumsum, det, diagonal, directional, div, grad, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hypot, hyperdual,
-  inv, jacobian, laplacian, log, matmul, mul, norm, pow, prepare, prod, reshape, sin, slogdet, solve, sqrt, sub, sum, tensor,
+  Tensor, abs, add, cholesky, concat, cumsum, det, diagonal, directional, div, grad, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hyperdual,
+  inv, jacobian, laplacian, log, matmul, outer, mul, norm, pow, prepare, prod, reshape, sin, slogdet, solve, sqrt, sub, sum, tensor,
   trace, transpose, triangularSolve, valueAndGrad, type Num, type TensorRecord,
 } from '../lib/index.js';
 import {
@@ -376,19 +376,41 @@ describe('linalg: singular and non-positive-definite input', () => {
     expect(v.value).to.equal(-Infinity);
     expect(Array.from(v.grad.data).every(Number.isNaN), 'logabsdet gradient').to.equal(true);
   });
-  it('norm at 0: value 0 and every derivative 0 in every mode, as hypot at (0, 0)', () => {
-    const z = tensor([0, 0]), n2 = (x: Tensor) => norm(x), hy = (x: Tensor) => hypot(x.index(0), x.index(1)) as Tensor;
-    for (const f of [n2, hy]) {
-      expect(valueAndGrad(f, z).value).to.equal(0);
-      expect(Array.from(grad(f, z).data)).to.deep.equal([0, 0]);
-      expect(hessian(f, z).flatMap((r) => Array.from(r))).to.deep.equal([0, 0, 0, 0]);
-      expect(Array.from(hessianDiagonal(f, z).data)).to.deep.equal([0, 0]);
-      expect(Array.from(hessianDiagonal(f, z, { method: 'hvp' }).data)).to.deep.equal([0, 0]);
-      expect(directional(f, z, tensor([1, 2]))).to.deep.equal({ value: 0, first: 0, second: 0 });
-      expect(hyperdual(f, z, tensor([1, 2]), tensor([3, -1]))).to.deep.equal({ value: 0, da: 0, db: 0, dab: 0 });
-      expect(Array.from(gradHyperdual(f, z, tensor([1, 2]), tensor([3, -1])).grad.data)).to.deep.equal([0, 0]);
-      expect(laplacian(f, z)).to.equal(0);
+  it('norm at 0: value 0, NaN along every direction that moves x, in every mode', () => {
+    const z = tensor([0, 0]), f = (x: Tensor) => norm(x), a = tensor([1, 2]), b = tensor([3, -1]);
+    const allNaN = (xs: ArrayLike<number>) => Array.from(xs).every(Number.isNaN);
+    expect(valueAndGrad(f, z).value).to.equal(0);
+    expect(allNaN(grad(f, z).data), 'grad').to.equal(true);
+    expect(allNaN(hessian(f, z).flatMap((r) => Array.from(r))), 'hessian').to.equal(true);
+    expect(allNaN(hessianDiagonal(f, z).data), 'diagonal (hyperdual)').to.equal(true);
+    expect(allNaN(hessianDiagonal(f, z, { method: 'hvp' }).data), 'diagonal (hvp)').to.equal(true);
+    const d = directional(f, z, a), h = hyperdual(f, z, a, b);
+    expect([d.value, h.value]).to.deep.equal([0, 0]);
+    expect(allNaN([d.first, d.second, h.da, h.db, h.dab]), 'directional, hyperdual').to.equal(true);
+    expect(allNaN(gradHyperdual(f, z, a, b).grad.data), 'gradHyperdual').to.equal(true);
+    expect(laplacian(f, z)).to.be.NaN;
+  });
+  it('norm at 0 leaves finite what does not move it: another input, an unseeded direction, an unused result', () => {
+    const f = (p: TensorRecord) => add(norm(p.w!), sum(sin(p.x!))) as Tensor, x = mat(70, [3]), pt = { w: tensor([0, 0]), x };
+    const g = grad(f, pt);
+    expect(Array.from(g.w!.data).every(Number.isNaN)).to.equal(true);
+    expect(normErr(g.x!.data, Array.from(x.data, Math.cos))).to.equal(0);
+    const dx = hessianDiagonal(f, pt);
+    expect(normErr(dx.x!.data, Array.from(x.data, (v) => -Math.sin(v)))).to.equal(0);
+    expect(Array.from(dx.w!.data).every(Number.isNaN)).to.equal(true);
+    expect(directional(f, pt, { w: tensor([0, 0]), x: tensor([1, 0, 0]) }).second).to.equal(-Math.sin(x.data[0]!));
+    const unused = (t: Tensor) => { norm(t); return sum(sin(t)); };
+    expect(normErr(grad(unused, tensor([0, 0])).data, [1, 1])).to.equal(0);
+  });
+  it('‖x xᵀ‖ = |x|² at 0: NaN, never the wrong finite Hessian 0, as sqrt(Σ (xᵢxⱼ)²)', () => {
+    const z = tensor([0, 0, 0]), f = (x: Tensor) => norm(outer(x, x)), g = (x: Tensor) => sqrt(sum(mul(outer(x, x), outer(x, x)))) as Tensor;
+    for (const [name, fn] of [['norm', f], ['sqrt of the sum', g]] as const) {
+      expect(hessian(fn, z).flatMap((r) => Array.from(r)).every(Number.isNaN), `${name}: hessian`).to.equal(true);
+      expect(Number.isNaN(directional(fn, z, tensor([1, 2, 3])).second), `${name}: directional`).to.equal(true);
     }
+    // away from 0 it is |x|², every path
+    const x = mat(71, [3]), H = hessian(f, x).flatMap((r) => Array.from(r));
+    expect(normErr(H, [2, 0, 0, 0, 2, 0, 0, 0, 2])).to.be.at.most(1e-14);
   });
 });
 

@@ -216,10 +216,27 @@ export function triangularSolveRule(lower: boolean, trans: boolean): MatrixRule<
   };
 }
 
+/** Is some entry of the component non-zero? (An all-zero component is taken as structural: it moves nothing.) */
+const moves = (c: Component): boolean => c !== null && c.some((v) => v !== 0);
+
+/**
+ * Where a derivative does not exist: component c of an r×c result is NaN
+ * when some moving component k of the operand has k ⊆ c (k | c = c), else an
+ * exact zero; null when nothing moves.
+ */
+function kink(moving: readonly boolean[], r: number, c: number, primal: Float64Array = new Float64Array(r * c)): HD | null {
+  if (!moving.some((m) => m)) return null;
+  const p: Component[] = [primal, null, null, null];
+  for (let k = 0; k < 4; k++) if (moving.some((m, i) => m && (i | k) === k)) p[k] = new Float64Array(r * c).fill(NaN);
+  return new HD(r, c, p as Components);
+}
+
 /**
  * y = ‖x‖₂ over one item (a vector, or a matrix's entries: the Frobenius
- * norm). At x = 0: y = 0 and every derivative is 0 (as hypot at (0, 0) and
- * abs′(0) = 0; PyTorch's convention for the gradient).
+ * norm). At x = 0 the value is 0 and the derivative along any direction that
+ * moves x is NaN (‖x‖ has no derivative there, and ‖g(x)‖ with g(0) = 0 may
+ * have one that no convention could give: ‖x xᵀ‖ = |x|²); a direction that
+ * does not move x gives 0.
  */
 export const normRule: MatrixRule<null> = {
   value([x], y) {
@@ -235,7 +252,7 @@ export const normRule: MatrixRule<null> = {
   // y = √(xᵀx): with u = x/y, y₁ = u·x₁ and y₁₂ = u·x₁₂ + (x₁·x₂ − y₁y₂)/y (no square of x, so no overflow)
   forward([x], y) {
     const y0 = y.p[0][0]!, v = x!.p[0], m = v.length;
-    if (y0 === 0) return constant(1, 1, y.p[0]);
+    if (y0 === 0) return kink([false, moves(x!.p[1]), moves(x!.p[2]), moves(x!.p[3])], 1, 1, y.p[0]) ?? constant(1, 1, y.p[0]);
     const dot = (a: Component, b: Component, scale = 1) => {
       if (!a || !b) return null;
       let t = 0;
@@ -251,7 +268,7 @@ export const normRule: MatrixRule<null> = {
   },
   // x̄ = ȳ x / y, the quotient by components (divide) so that nothing overflows
   adjoint([x], y, ybar) {
-    if (y.p[0][0] === 0) return [null];
+    if (y.p[0][0] === 0) return [kink(ybar.p.map(moves), x!.r, x!.c)];
     return [scale(ybar, divide(x!, y))];
   },
   bytes: () => 0,

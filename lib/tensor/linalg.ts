@@ -150,8 +150,9 @@ export function triangularSolve(T: Tensor, B: Tensor, opts?: TriangularSolveOpti
  * The 2-norm ‖x‖ = √(Σ xᵢ²): over all entries (the vector 2-norm, or the
  * Frobenius norm of a matrix) when `axis` is absent, along one axis, or over
  * two axes (the Frobenius norm of each matrix). ∇‖x‖ = x/‖x‖. At x = 0 the
- * value is 0 and every derivative is 0 (as hypot at (0, 0) and abs′(0) = 0;
- * PyTorch's convention for the gradient). Computed without overflow.
+ * value is 0 and the derivative along any direction that moves x is NaN (as
+ * sqrt(Σ xᵢ²) and JAX; no convention is right for ‖g(x)‖ with g(0) = 0 in
+ * general: ‖x xᵀ‖ = |x|²), 0 along one that does not. Computed without overflow.
  */
 export function norm(x: Tensor, axis?: number | readonly [number, number]): Tensor {
   tensorArg('norm', 'x', x);
