@@ -376,6 +376,13 @@ describe('linalg: singular and non-positive-definite input', () => {
     expect(v.value).to.equal(-Infinity);
     expect(Array.from(v.grad.data).every(Number.isNaN), 'logabsdet gradient').to.equal(true);
   });
+  it('a singular det elsewhere in f leaves finite what does not move its matrix', () => {
+    const f = (p: TensorRecord) => add(det(p.A!), sum(sin(p.x!))) as Tensor, x = mat(72, [3]), pt = { A: tensor([[1, 2], [2, 4]]), x };
+    const H = hessian(f, pt), n = 7;
+    for (let i = 4; i < n; i++) for (let j = 4; j < n; j++) expect(H[i]![j], `H[${i}][${j}]`).to.equal(i === j ? -Math.sin(x.data[i - 4]!) : 0);
+    expect(normErr(hessianDiagonal(f, pt).x!.data, Array.from(x.data, (v) => -Math.sin(v)))).to.equal(0);
+    expect(Array.from(grad(f, pt).A!.data).every(Number.isNaN)).to.equal(true);
+  });
   it('norm at 0: value 0, NaN along every direction that moves x, in every mode', () => {
     const z = tensor([0, 0]), f = (x: Tensor) => norm(x), a = tensor([1, 2]), b = tensor([3, -1]);
     const allNaN = (xs: ArrayLike<number>) => Array.from(xs).every(Number.isNaN);

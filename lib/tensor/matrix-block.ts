@@ -42,6 +42,20 @@ function gather(s: Src, base: number, len: number): Component {
   return x;
 }
 
+/** Is some entry non-zero? */
+const moves = (c: Component): boolean => c !== null && c.some((v) => v !== 0);
+
+/**
+ * A perturbation component, or null when all its entries are 0: a direction
+ * that does not move the item contributes nothing, exactly (a lane not
+ * seeded upstream stays finite where the rule has no derivative, e.g. det at
+ * a singular matrix), and costs nothing.
+ */
+const perturbation = (s: Src, base: number, len: number): Component => {
+  const x = gather(s, base, len);
+  return moves(x) ? x : null;
+};
+
 export class MatrixBlock<C> implements Block {
   private caches: C[] = [];
   private readonly need: readonly boolean[];
@@ -68,9 +82,9 @@ export class MatrixBlock<C> implements Block {
     const len = a.r * a.c, base = a.slot + b * len;
     const p: Component[] = [gather(srcs[0], base, len), null, null, null];
     if (a.live) {
-      p[1] = gather(srcs[1], base, len);
-      p[2] = srcs[2] === srcs[1] ? p[1] : gather(srcs[2], base, len);
-      p[3] = gather(srcs[3], base, len);
+      p[1] = perturbation(srcs[1], base, len);
+      p[2] = srcs[2] === srcs[1] ? p[1] : perturbation(srcs[2], base, len);
+      p[3] = perturbation(srcs[3], base, len);
     }
     return new HD(a.r, a.c, p as Components);
   }
@@ -148,7 +162,9 @@ export class MatrixBlock<C> implements Block {
 
   /** the rule's adjoint on item b: arguments and output read from srcs, the output's adjoint from bar */
   private adjoint(t: Tape, b: number, srcs: Srcs, bar: Srcs): readonly (HD | null)[] {
-    const xs = this.loadArgs(b, srcs), y = this.load(-1, b, srcs), ybar = this.load(-1, b, bar);
+    const ybar = this.load(-1, b, bar);
+    if (!ybar.p.some(moves)) return []; // an output adjoint of exact zeros (a result f does not use) sends nothing back
+    const xs = this.loadArgs(b, srcs), y = this.load(-1, b, srcs);
     return this.rule.adjoint(xs, y, ybar, this.caches[b]!, this.need);
   }
   /** adds component c of each argument's adjoint into dst[c] */
