@@ -376,6 +376,25 @@ describe('linalg: singular and non-positive-definite input', () => {
     expect(v.value).to.equal(-Infinity);
     expect(Array.from(v.grad.data).every(Number.isNaN), 'logabsdet gradient').to.equal(true);
   });
+  it('on a recording swept carefully (an infinite partial elsewhere: sqrt at 0), every matrix op keeps its second-order terms', () => {
+    const ops: [string, (a: Tensor) => Tensor][] = [
+      ['inv', (a) => sum(inv(a))], ['det', det], ['logabsdet', (a) => slogdet(a).logabsdet], ['cholesky', (a) => sum(cholesky(a))],
+      ['solve', (a) => sum(solve(a, tensor([1, -2, 0.5])))], ['triangularSolve', (a) => sum(triangularSolve(a, tensor([1, -2, 0.5])))],
+      ['norm', (a) => norm(a)],
+    ];
+    for (const [name, g0] of ops) {
+      // A enters through an elementwise node, which the careful kernels sweep by its liveness
+      const g = (a: Tensor) => g0(mul(a, 1.5) as Tensor);
+      const A = spd(73, [3, 3]).mul(1 / 1.5), f = (p: TensorRecord) => add(g(p.A!), sqrt(p.z!.index(0))) as Tensor, pt = { A, z: tensor([0]) };
+      const H = hessian(f, pt), Hg = hessian(g, A), dg = hessianDiagonal(g, A).data;
+      for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) expect(H[i]![j], `${name}: H[${i}][${j}]`).to.be.closeTo(Hg[i]![j]!, 1e-12 * (1 + Math.abs(Hg[i]![j]!)));
+      const d = hessianDiagonal(f, pt).A!.data, dh = hessianDiagonal(f, pt, { method: 'hvp' }).A!.data;
+      for (let i = 0; i < 9; i++) { expect(d[i], `${name}: diag[${i}]`).to.be.closeTo(dg[i]!, 1e-12); expect(dh[i], `${name}: diag (hvp)[${i}]`).to.be.closeTo(dg[i]!, 1e-12); }
+      const V = mat(74, [3, 3]), W = mat(75, [3, 3]), ref = gradHyperdual(g, A, V, W).grad.data;
+      const got = gradHyperdual(f, pt, { A: V, z: tensor([0]) }, { A: W, z: tensor([0]) }).grad.A!.data;
+      for (let i = 0; i < 9; i++) expect(got[i], `${name}: gradHyperdual[${i}]`).to.be.closeTo(ref[i]!, 1e-12 * (1 + Math.abs(ref[i]!)));
+    }
+  });
   it('a singular det elsewhere in f leaves finite what does not move its matrix', () => {
     const f = (p: TensorRecord) => add(det(p.A!), sum(sin(p.x!))) as Tensor, x = mat(72, [3]), pt = { A: tensor([[1, 2], [2, 4]]), x };
     const H = hessian(f, pt), n = 7;

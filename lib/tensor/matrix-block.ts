@@ -199,23 +199,26 @@ export class MatrixBlock<C> implements Block {
 
   /**
    * Dense within an item: every output depends on every entry of every
-   * traced argument of its item, and all of those inputs may interact. The
-   * interactions are reported once per output as pair(y, y₀, y₀), y₀ the
-   * item's first output, whose dependency set is the item's (a superset of
-   * the true pattern, exact for det, inv and the like).
+   * traced argument of its item, and all of those may interact. The
+   * interactions are reported as pair(y, x, y₀) for each argument entry x,
+   * y₀ the item's first output: its dependency set and its tangent's
+   * liveness are the item's (given by the dependencies, reported first), so
+   * this stands for every pair of argument entries at a cost linear in them.
+   * A superset of the true pattern (solve is linear in B), exact for det, inv and the like.
    */
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
     const len = this.r * this.c;
     for (let b = 0; b < this.items; b++) {
       const y0 = this.out + b * len;
-      for (let y = y0; y < y0 + len; y++) {
-        for (const a of this.args) {
-          if (!a.live) continue;
-          const n = a.r * a.c, x0 = a.slot + b * n;
-          for (let x = x0; x < x0 + n; x++) dep(y, x);
+      for (const visit of [dep, (y: number, x: number) => pair(y, x, y0)]) {
+        for (let y = y0; y < y0 + len; y++) {
+          for (const a of this.args) {
+            if (!a.live) continue;
+            const n = a.r * a.c, x0 = a.slot + b * n;
+            for (let x = x0; x < x0 + n; x++) visit(y, x);
+          }
         }
       }
-      for (let y = y0; y < y0 + len; y++) pair(y, y0, y0);
     }
   }
 }
