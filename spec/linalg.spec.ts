@@ -395,6 +395,22 @@ describe('linalg: singular and non-positive-definite input', () => {
       for (let i = 0; i < 9; i++) expect(got[i], `${name}: gradHyperdual[${i}]`).to.be.closeTo(ref[i]!, 1e-12 * (1 + Math.abs(ref[i]!)));
     }
   });
+  it('slogdet\'s sign is recomputed when a prepared recording moves (its derivative is 0)', () => {
+    const f = (x: Tensor) => mul(slogdet(x).sign, slogdet(x).logabsdet) as Tensor, A = tensor([[2, 1], [1, 3]]), B = tensor([[1, 3], [2, 1]]);
+    const P = prepare(f, A);
+    expect(P.value).to.be.closeTo(Math.log(5), 1e-15);
+    P.at(B);
+    expect(P.rerecords).to.equal(0);
+    expect(P.value).to.be.closeTo(-Math.log(5), 1e-15);
+    expect(normErr(P.grad().data, grad(f, B).data)).to.equal(0);
+    expect(normErr(grad(f, B).data, [1 / 5, -2 / 5, -3 / 5, 1 / 5])).to.be.at.most(1e-15); // −B⁻ᵀ
+  });
+  it('in a batch, a singular matrix gives det 0 and NaN derivatives for itself alone', () => {
+    const X = tensor([[[1, 2], [2, 4]], [[2, 1], [1, 3]]]), g = grad((x: Tensor) => sum(det(x)), X).data;
+    expect(Array.from(det(X).data)).to.deep.equal([0, 5]);
+    expect(Array.from(g.slice(0, 4)).every(Number.isNaN)).to.equal(true);
+    expect(Array.from(g.slice(4))).to.deep.equal([3, -1, -1, 2]);
+  });
   it('a singular det elsewhere in f leaves finite what does not move its matrix', () => {
     const f = (p: TensorRecord) => add(det(p.A!), sum(sin(p.x!))) as Tensor, x = mat(72, [3]), pt = { A: tensor([[1, 2], [2, 4]]), x };
     const H = hessian(f, pt), n = 7;
