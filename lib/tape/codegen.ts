@@ -34,9 +34,11 @@
  * interpreted kernels then run, as they do with codegen 'off'. Loop functions
  * are shared by source across recordings (V8 optimises a function only after
  * it has run for a while: tens of milliseconds the first time a loop is met).
- *
- * Measured (npm run bench, W3 Rosenbrock n = 1000, prepared): gradient 10.0×
- * → 4.0× plain f, H·v 21× → 14×, the one-lane Taylor-2 diagonal 2.1× faster.
+ * What it buys is measured by `npm run bench` (docs/bench.json), not quoted
+ * here. The same loops also give a recording's generated replay
+ * (codegen/replay.ts) and its compacted copy's generated refresh
+ * (codegen/refresh.ts); per-op code, not per recording, records and replays
+ * single nodes (codegen/record.ts).
  */
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { anyMarked, secondOrderZeros } from './zeros.js';
@@ -265,7 +267,7 @@ export interface CodegenInfo {
 
 /**
  * The generated sweeps of t as {@link CodegenInfo}, generating them now if
- * the mode allows (without waiting for a second sweep); null when t's sweeps
+ * the mode allows (without waiting for its third sweep); null when t's sweeps
  * run interpreted.
  */
 export function codegenInfo(t: SweepTape): CodegenInfo | null {
