@@ -12,8 +12,8 @@ import { GA, GB, HAA, HAB, HBB, NPAR, TAAA, TAAB, TABB, TBBB } from '../tape/ker
 /** Bits of the second partials that can be non-zero. */
 export const AA = 1, AB = 2, BB = 4;
 
-/** cached masks: one table for each special parameter value, and one for every generic value */
-const tables: number[][] = [[], [], [], [], []];
+/** cached masks per node code (−1: not sampled yet): one table for each special parameter value, and one for every generic value */
+const tables: Int8Array[] = Array.from({ length: 5 }, () => new Int8Array(NOPS * (CONST_LEFT + 1)).fill(-1));
 const scratch = new Float64Array(NPAR);
 /** interior fractions of an interval, away from its ends and from simple rationals */
 const FRACTIONS = [0.137, 0.5317, 0.8713];
@@ -31,8 +31,8 @@ const points = (dom: readonly Interval[]): number[] =>
  */
 export function secondOrderPattern(code: number, p: number): number {
   const k = p === 0 ? 0 : p === 1 ? 1 : p === -1 ? 2 : p === 2 ? 3 : -1, table = tables[k < 0 ? 4 : k]!;
-  let mask = table[code];
-  if (mask === undefined) mask = table[code] = k < 0 ? sample(code, p) | sample(code, GENERIC) : sample(code, p);
+  let mask = table[code]!;
+  if (mask < 0) mask = table[code] = k < 0 ? sample(code, p) | sample(code, GENERIC) : sample(code, p);
   return mask;
 }
 

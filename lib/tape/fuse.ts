@@ -196,9 +196,25 @@ function grown(p: Int32Array): Int32Array {
  * the Jacobian of (u₁, u₂) in V (the kept argument's row a unit vector).
  */
 export function refresh(f: Fused, par: Float64Array): void {
+  finishRefresh(f, refreshRange(f, par, 0, f.plan.prog.length));
+}
+
+/** After a refresh: the copy's non-finite flag, and a new version (caches derived from the partials check it). */
+export function finishRefresh(f: Fused, nonFinite: boolean): void {
+  f.tape.nonFinite = nonFinite;
+  f.tape.version++;
+}
+
+/**
+ * Runs the plan's entries at prog[lo … hi) (whole node entries) over the
+ * recording's partials; returns true if a kept node's partials are not all
+ * finite. (The generated refresh, lib/tape/codegen/refresh.ts, runs loops of
+ * entries the same way, term for term.)
+ */
+export function refreshRange(f: Fused, par: Float64Array, lo: number, hi: number): boolean {
   const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array;
   let nonFinite = false;
-  for (let pc = 0; pc < prog.length; ) {
+  for (let pc = lo; pc < hi; ) {
     const start = pc, i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!;
     pc += 4;
     const q = i * NPAR;
@@ -238,17 +254,27 @@ export function refresh(f: Fused, par: Float64Array): void {
     }
     const sum = F0 + F1 + F00 + F01 + F11;
     if (sum - sum !== 0) {
-      // some partial is ±∞ or NaN: fold again, a product with a structural zero taken as 0 (as the careful sweeps do)
-      foldedBits(f);
-      foldCareful(f.plan, start, par, true);
-      F0 = C[0]!; F1 = C[1]!; F00 = C[2]!; F01 = C[3]!; F11 = C[4]!;
-      if (dest >= 0) nonFinite = true;
+      if (refreshCareful(f, start, par)) nonFinite = true;
+      continue;
     }
     const w = dest < 0 ? EP : PAR, o = dest < 0 ? q : dest * NPAR;
     w[o] = F0; w[o + 1] = F1; w[o + 2] = F00; w[o + 3] = F01; w[o + 4] = F11;
   }
-  f.tape.nonFinite = nonFinite;
-  f.tape.version++;
+  return nonFinite;
+}
+
+/**
+ * The entry at prog[pc …] again, where its fold gave a partial that is ±∞
+ * or NaN: folded with a product with a structural zero taken as 0 (as the
+ * careful sweeps do), written to its place; true if it is a kept node.
+ */
+export function refreshCareful(f: Fused, pc: number, par: Float64Array): boolean {
+  const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array, dest = prog[pc + 1]!;
+  foldedBits(f);
+  foldCareful(f.plan, pc, par, true);
+  const w = dest < 0 ? EP : PAR, o = dest < 0 ? prog[pc]! * NPAR : dest * NPAR;
+  w[o] = C[0]!; w[o + 1] = C[1]!; w[o + 2] = C[2]!; w[o + 3] = C[3]!; w[o + 4] = C[4]!;
+  return dest >= 0;
 }
 
 /** the careful fold's partials */
