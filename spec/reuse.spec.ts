@@ -10,7 +10,9 @@ import * as hy from '../lib/index.js';
 import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { generatedRefresh, generatedReplay } from '../lib/tape/codegen.js';
-import { GENERATE_AFTER, recorder, resetRecorders } from '../lib/tape/codegen/record.js';
+import { GENERATE_AFTER, recorder, replayer, resetRecorders } from '../lib/tape/codegen/record.js';
+import { evalNode } from '../lib/tape/tape.js';
+import { finitePartials } from '../lib/tape/kernels.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
 import type { Tape } from '../lib/tape/tape.js';
@@ -456,5 +458,36 @@ describe('reuse: sum and dot over tape values chain slots, recording what add an
     let kept: Num[] = [];
     grad((x: Num[]) => { kept = x; return sum(x); }, [1, 2]);
     expect(() => grad((x: Num[]) => sum([...x, ...kept]), [1, 2])).to.throw(/earlier grad evaluation/);
+  });
+});
+
+describe('reuse: the generated node replayers are evalNode', () => {
+  it('for every op of the rule table in every recorded form (poles, domain edges, overflow), value, partials and the non-finite answer agree bit for bit', () => {
+    const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+    const points = [spread(12, 0.1, 0.9), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800)];
+    const old = setCodegen('always');
+    let nodes = 0;
+    try {
+      for (const { name, f } of everyOp()) {
+        for (const x of points) {
+          const t = recording(prepare(f, x)).tape, { op, a, b, prm } = t;
+          // move the inputs, then replay each node both ways from the same arguments
+          for (let j = 1; j <= t.nIn; j++) t.val[j] = t.val[j]! * 1.1 + 0.05;
+          for (let i = t.nIn + 1; i < t.n; i++) {
+            if (op[i]! < 0) continue;
+            const ref = new Float64Array(5), v = evalNode(op[i]!, t.val[a[i]!]!, t.val[b[i]!]!, prm[i]!, ref, 0);
+            const r = replayer(op[i]!)!, nonFinite = r(t, i);
+            expect(r, `${name}: a replayer`).to.be.a('function');
+            same([t.val[i]!], [v], `${name} node ${i}: value`);
+            same(t.par.subarray(i * 5, i * 5 + 5), ref, `${name} node ${i}: partials`);
+            expect(nonFinite, `${name} node ${i}: non-finite`).to.equal(!finitePartials(ref, 0));
+            nodes++;
+          }
+        }
+      }
+    } finally {
+      setCodegen(old);
+    }
+    expect(nodes).to.be.above(500);
   });
 });

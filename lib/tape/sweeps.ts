@@ -16,6 +16,7 @@ import { evalNode, type Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
 import { generated, generatedReplay } from './codegen.js';
 import { runReplay } from './codegen/replay.js';
+import { replayer } from './codegen/record.js';
 import { forwardOrder, reverseOrder } from './order.js';
 import { secondOrderZeros } from './zeros.js';
 import {
@@ -118,13 +119,19 @@ export function replay(t: Tape): void {
   forwardOrder(t, (lo, hi) => { if (replayNodes(t, lo, hi)) t.nonFinite = true; }, (k) => t.blocks[k]!.replay(t));
 }
 
-/** Replays nodes [lo, hi) through the rule table; true if some partial is not finite. */
+/**
+ * Replays nodes [lo, hi) through the rule table, each by its op's generated
+ * replayer where there is one (lib/tape/codegen/record.ts: its rule calls
+ * inlined), else by evalNode; true if some partial is not finite.
+ */
 function replayNodes(t: Tape, lo: number, hi: number): boolean {
   const { op, a, b, val, prm, par } = t;
   let nonFinite = false;
   for (let i = lo; i < hi; i++) {
     const code = op[i]!;
     if (code < 0) continue; // constants keep their value
+    const r = replayer(code);
+    if (r) { if (r(t, i)) nonFinite = true; continue; }
     val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR);
     if (!finitePartials(par, i * NPAR)) nonFinite = true;
   }

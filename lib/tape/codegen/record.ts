@@ -1,13 +1,15 @@
 /**
- * Generated recorders. Recording a node evaluates its rule (value and
+ * Generated code per op. Recording a node evaluates its rule (value and
  * partials); through `Tape#unary` / `Tape#binary` every op shares the same
  * call sites, which V8 cannot inline and which cost more than the rule
  * itself. Each op (and each form: two traced operands, a constant on the
- * right or the left) gets a recorder of its own, generated from the same
- * evaluation source as the replay (evaluate.ts), so its rule calls name one
- * rule each. The interpreted `Tape` methods stay the reference and the
- * fallback ('off', a Content Security Policy that refuses `new Function`,
- * and an op's first {@link GENERATE_AFTER} nodes under 'auto').
+ * right or the left) gets a recorder of its own, and a replayer that
+ * re-evaluates one node of it (a replay's nodes outside generated loops),
+ * generated from the same evaluation source as the replay of loops
+ * (evaluate.ts), so its rule calls name one rule each. The interpreted
+ * `Tape` methods and `evalNode` stay the reference and the fallback ('off', a
+ * Content Security Policy that refuses `new Function`, and an op's first
+ * {@link GENERATE_AFTER} nodes under 'auto').
  */
 import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import { CONST_LEFT, NOPS, type Tape } from '../tape.js';
@@ -31,8 +33,34 @@ export type Recorder = (t: Tape, ai: number, b: number) => number;
  */
 export const GENERATE_AFTER = 4096;
 
-const generated: (Recorder | null | undefined)[] = [];
-const seen = new Int32Array(NOPS * (CONST_LEFT + 1));
+/**
+ * Re-evaluates node i of t (node code `node`) at its arguments' current
+ * values, as a replay does: value and partials; true if a partial is not
+ * finite.
+ */
+export type Replayer = (t: Tape, i: number) => boolean;
+
+/** Per node code: the generated function once made (null: refused), and how often the interpreter ran instead. */
+class PerOp<F> {
+  private fns: (F | null | undefined)[] = [];
+  private readonly seen = new Int32Array(NOPS * (CONST_LEFT + 1));
+  constructor(private readonly make: (node: number) => F | null) {}
+  /** node code `node`'s generated function, or null: the interpreter runs ('off', refused, or not yet worth making) */
+  get(node: number): F | null {
+    const mode = codegenMode(), g = this.fns[node];
+    if (mode === 'off' || g === null) return null;
+    if (g) return g;
+    if (mode === 'always' || ++this.seen[node]! > GENERATE_AFTER) {
+      if (!canCompile()) return (this.fns[node] = null); // (asked even when the source is cached: the policy decides, not the cache)
+      return (this.fns[node] = this.make(node));
+    }
+    return null;
+  }
+  reset(): void {
+    this.fns = [];
+    this.seen.fill(0);
+  }
+}
 
 /** The interpreted recorder of node code `node` (Tape's methods). */
 function interpreted(node: number): Recorder {
@@ -41,7 +69,7 @@ function interpreted(node: number): Recorder {
   const base = node % NOPS, left = node >= CONST_LEFT * NOPS;
   return (t, ai, c) => t.binaryConst(base, ai, c, left);
 }
-const interpreters: Recorder[] = Array.from(seen, (_, node) => interpreted(node));
+const interpreters: Recorder[] = Array.from({ length: NOPS * (CONST_LEFT + 1) }, (_, node) => interpreted(node));
 
 /** The source of node code `node`'s recorder: Tape#push, then evalSource at the new node. */
 function recorderSource(node: number): string {
@@ -63,26 +91,32 @@ function recorderSource(node: number): string {
   ].join('\n');
 }
 
-function generate(node: number): Recorder | null {
-  if (!canCompile()) return null; // (asked even when the source is cached: the policy decides, not the cache)
-  const make = compileShared('record', ['P', 'U', 'B'], recorderSource(node)) as ((...a: unknown[]) => Recorder) | null;
-  return make && make(P, UNARY, BINARY);
+/** The source of node code `node`'s replayer: evalSource at node i, its arguments read from the tape. */
+function replayerSource(node: number): string {
+  const need = new Set<string>();
+  const body = evalSource(node, 'val[t.a[i]]', 'val[t.b[i]]', 't.prm[i]', 'i', need);
+  return [...ruleDeclarations(need), 'return function (t, i) {', '  const val = t.val, par = t.par;', '  let nf = false, s = 0;', `  ${body}`, '  return nf;', '};'].join('\n');
 }
 
-/** Forgets the generated recorders and the counts (specs: after simulating a refused `new Function`). */
+const make = <F,>(kind: string, source: (node: number) => string) => (node: number): F | null => {
+  const f = compileShared(kind, ['P', 'U', 'B'], source(node)) as ((...a: unknown[]) => F) | null;
+  return f && f(P, UNARY, BINARY);
+};
+const recorders = new PerOp<Recorder>(make('record', recorderSource));
+const replayers = new PerOp<Replayer>(make('replay-node', replayerSource));
+
+/** Forgets the generated recorders and replayers and the counts (specs: after simulating a refused `new Function`). */
 export function resetRecorders(): void {
-  generated.length = 0;
-  seen.fill(0);
+  recorders.reset();
+  replayers.reset();
 }
 
 /** The recorder of node code `node` (an op code, or code + NOPS·side for a constant operand on that side). */
 export function recorder(node: number): Recorder {
-  const mode = codegenMode(), g = generated[node];
-  if (mode === 'off' || g === null) return interpreters[node]!;
-  if (g) return g;
-  if (mode === 'always' || ++seen[node]! > GENERATE_AFTER) {
-    const r = (generated[node] = generate(node));
-    if (r) return r;
-  }
-  return interpreters[node]!;
+  return recorders.get(node) ?? interpreters[node]!;
+}
+
+/** The generated replayer of node code `node`, or null: evalNode replays it (see `replayNodes`, lib/tape/sweeps.ts). */
+export function replayer(node: number): Replayer | null {
+  return replayers.get(node);
 }
