@@ -6,7 +6,7 @@
  * (lib/numbers/structure.ts).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
-import { ALL, GA, GB, binaryPattern, unaryPattern, unsettled } from './structure.js';
+import { ALL, GA, GB, binaryBits, binaryPattern, unaryBits, unaryPattern, unsettled } from './structure.js';
 import type { Trace } from '../trace.js';
 import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -44,7 +44,7 @@ export class Dual extends Value {
     const x = this.d;
     if (x === 0 && this.sz) return this.made(P[0]!, 0, true);
     const d = P[1]! * x;
-    if (unsettled(d) && !(unaryPattern(code, p) & GA)) return this.made(P[0]!, 0, true); // f′ ≡ 0 (x^0)
+    if (unsettled(d) && !((d === d ? unaryBits(code, p) : unaryPattern(code, p)) & GA)) return this.made(P[0]!, 0, true); // f′ ≡ 0 (x^0)
     return this.made(P[0]!, d, false);
   }
 
@@ -56,7 +56,8 @@ export class Dual extends Value {
     const la = a.d !== 0 || !a.sz, lb = b.d !== 0 || !b.sz;
     let pat = ALL, d = (la ? P[1]! * a.d : 0) + (lb ? P[2]! * b.d : 0);
     if (unsettled(d)) {
-      pat = binaryPattern(code, other, thisFirst);
+      // NaN: work it out again with the op's structure and the partials here; 0: the structure decides its bit
+      pat = d === d ? binaryBits(code, other, thisFirst) : binaryPattern(code, other, thisFirst);
       d = (la && pat & GA ? P[1]! * a.d : 0) + (lb && pat & GB ? P[2]! * b.d : 0);
     }
     return this.made(P[0]!, d, !(la && pat & GA) && !(lb && pat & GB));

@@ -6,7 +6,7 @@
  * second-order term is f″·(aε₁)(bε₂).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
-import { ALL, GA, GB, HAA, HAB, HBB, binaryPattern, unaryPattern, unsettled } from './structure.js';
+import { GA, GB, HAA, HAB, HBB, binaryBits, binaryPattern, unaryBits, unaryPattern } from './structure.js';
 import type { Trace } from '../trace.js';
 import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -37,9 +37,19 @@ export class HyperDual extends Value {
   // f(x) = f + f′x₁ε₁ + f′x₂ε₂ + (f′x₁₂ + f″x₁x₂)ε₁ε₂
   unaryOp(code: number, p: number): HyperDual {
     evalUnary(code, this.v, p);
-    let z = chainUnary(this, ALL);
-    if (unsettled(R[0]!) || unsettled(R[1]!) || unsettled(R[2]!)) z = chainUnary(this, unaryPattern(code, p));
-    return made(P[0]!, z, this.trace);
+    // the fast path: IEEE arithmetic over the live components; final unless a component is NaN or a computed 0
+    const d1 = this.d1, d2 = this.d2, d12 = this.d12, s = this.sz;
+    const l1 = d1 !== 0 || !(s & 1), l2 = d2 !== 0 || !(s & 2), l12 = d12 !== 0 || !(s & 4), g = P[1]!;
+    const r1 = l1 ? g * d1 : 0, r2 = l2 ? g * d2 : 0, r12 = (l12 ? g * d12 : 0) + (l1 && l2 ? P[2]! * d1 * d2 : 0);
+    if (r1 === r1 && r2 === r2 && r12 === r12 && (r1 !== 0 || !l1) && (r2 !== 0 || !l2) && (r12 !== 0 || !(l12 || (l1 && l2)))) {
+      return new HyperDual(P[0]!, r1, r2, r12, this.trace);
+    }
+    if (r1 === r1 && r2 === r2 && r12 === r12) {
+      const t = unaryBits(code, p), ga = t & GA, y = new HyperDual(P[0]!, r1, r2, r12, this.trace);
+      y.sz &= (l1 && ga ? 0 : 1) | (l2 && ga ? 0 : 2) | ((l12 && ga) || (l1 && l2 && t & HAA) ? 0 : 4);
+      return y;
+    }
+    return made(P[0]!, chainUnary(this, unaryPattern(code, p)), this.trace);
   }
 
   // y₁₂ = f_a a₁₂ + f_b b₁₂ + f_aa a₁a₂ + f_ab (a₁b₂ + a₂b₁) + f_bb b₁b₂
@@ -47,9 +57,24 @@ export class HyperDual extends Value {
     const o = typeof other === 'number' ? new HyperDual(other, 0, 0, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
-    let z = chainBinary(a, b, ALL);
-    if (unsettled(R[0]!) || unsettled(R[1]!) || unsettled(R[2]!)) z = chainBinary(a, b, binaryPattern(code, other, thisFirst));
-    return made(P[0]!, z, this.trace);
+    // the fast path, as in unaryOp
+    const a1 = a.d1, a2 = a.d2, a12 = a.d12, b1 = b.d1, b2 = b.d2, b12 = b.d12, sa = a.sz, sb = b.sz;
+    const la1 = a1 !== 0 || !(sa & 1), la2 = a2 !== 0 || !(sa & 2), la12 = a12 !== 0 || !(sa & 4);
+    const lb1 = b1 !== 0 || !(sb & 1), lb2 = b2 !== 0 || !(sb & 2), lb12 = b12 !== 0 || !(sb & 4);
+    const r1 = (la1 ? P[1]! * a1 : 0) + (lb1 ? P[2]! * b1 : 0), r2 = (la2 ? P[1]! * a2 : 0) + (lb2 ? P[2]! * b2 : 0);
+    const c1 = la1 && lb2, c2 = la2 && lb1, qaa = la1 && la2, qbb = lb1 && lb2;
+    const r12 = (la12 ? P[1]! * a12 : 0) + (lb12 ? P[2]! * b12 : 0) + (qaa ? P[3]! * a1 * a2 : 0)
+      + (c1 || c2 ? P[4]! * ((c1 ? a1 * b2 : 0) + (c2 ? a2 * b1 : 0)) : 0) + (qbb ? P[5]! * b1 * b2 : 0);
+    if (r1 === r1 && r2 === r2 && r12 === r12 && (r1 !== 0 || !(la1 || lb1)) && (r2 !== 0 || !(la2 || lb2))
+      && (r12 !== 0 || !(la12 || lb12 || qaa || c1 || c2 || qbb))) return new HyperDual(P[0]!, r1, r2, r12, this.trace);
+    if (r1 === r1 && r2 === r2 && r12 === r12) {
+      // no 0·∞: the values stand, and the op's structure says which zeros are structural
+      const t = binaryBits(code, other, thisFirst), ga = t & GA, gb = t & GB, y = new HyperDual(P[0]!, r1, r2, r12, this.trace);
+      y.sz &= ((la1 && ga) || (lb1 && gb) ? 0 : 1) | ((la2 && ga) || (lb2 && gb) ? 0 : 2)
+        | ((la12 && ga) || (lb12 && gb) || (qaa && t & HAA) || ((c1 || c2) && t & HAB) || (qbb && t & HBB) ? 0 : 4);
+      return y;
+    }
+    return made(P[0]!, chainBinary(a, b, binaryPattern(code, other, thisFirst)), this.trace);
   }
 
   override toString(): string { return `${this.v} + ${this.d1}ε₁ + ${this.d2}ε₂ + ${this.d12}ε₁ε₂`; }

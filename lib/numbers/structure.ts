@@ -24,6 +24,9 @@ export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../sparsity/
 export const unaryPattern = (code: number, p: number): number =>
   partialPattern(code, p) | (P[1] !== 0 ? GA : 0) | (P[2] !== 0 ? HAA : 0) | (P[3] !== 0 ? TAAA : 0);
 
+/** The structure bits of a unary op alone. */
+export const unaryBits = (code: number, p: number): number => partialPattern(code, p);
+
 /** The bits of the binary partials in P that are not 0 here. */
 function nonZero(): number {
   let s = 0;
@@ -35,15 +38,18 @@ const BIT = [0, GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB];
 /**
  * The structure bits of binary op `code` applied to (this, other) or (other,
  * this), in the (a, b) orientation: with a number operand, those of the node
- * with one constant operand (as the tape records it), so x·0 has no g; plus
- * the partials in P that are not 0 here.
+ * with one constant operand (as the tape records it), so x·0 has no g.
  */
-export function binaryPattern(code: number, other: Num, thisFirst: boolean): number {
-  if (typeof other !== 'number') return partialPattern(code, 0) | nonZero();
+export function binaryBits(code: number, other: Num, thisFirst: boolean): number {
+  if (typeof other !== 'number') return partialPattern(code, 0);
   const c = partialPattern(code + NOPS * (thisFirst ? CONST_RIGHT : CONST_LEFT), other);
-  if (thisFirst) return (c & (GA | HAA | TAAA)) | nonZero();
-  return (c & GA ? GB : 0) | (c & HAA ? HBB : 0) | (c & TAAA ? TBBB : 0) | nonZero();
+  if (thisFirst) return c & (GA | HAA | TAAA);
+  return (c & GA ? GB : 0) | (c & HAA ? HBB : 0) | (c & TAAA ? TBBB : 0);
 }
+
+/** {@link binaryBits}, plus the partials in P that are not 0 here (a NaN where the rule gives no derivative). */
+export const binaryPattern = (code: number, other: Num, thisFirst: boolean): number => binaryBits(code, other, thisFirst) | nonZero();
 
 /** Is a component final on the fast path? NaN (some 0·∞) or an exact 0 (structural or not) is worked out again. */
 export const unsettled = (x: number): boolean => x !== x || x === 0;
+

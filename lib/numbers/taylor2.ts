@@ -6,7 +6,7 @@
  * (a multiply costs 6 mul + 3 add instead of 9 mul + 5 add).
  */
 import { evalBinary, evalUnary, P } from '../rules/index.js';
-import { ALL, GA, GB, HAA, HAB, HBB, binaryPattern, unaryPattern, unsettled } from './structure.js';
+import { GA, GB, HAA, HAB, HBB, binaryBits, binaryPattern, unaryBits, unaryPattern } from './structure.js';
 import type { Trace } from '../trace.js';
 import { Value, checkComponent, type Num } from './value.js';
 import type { Methods } from '../ops/methods.js';
@@ -35,9 +35,17 @@ export class Taylor2 extends Value {
   // (f∘x)′ = f′ x′;  (f∘x)″ = f′ x″ + f″ x′²
   unaryOp(code: number, p: number): Taylor2 {
     evalUnary(code, this.v, p);
-    let z = chainUnary(this, ALL);
-    if (unsettled(R[0]!) || unsettled(R[1]!)) z = chainUnary(this, unaryPattern(code, p));
-    return made(P[0]!, z, this.trace);
+    // the fast path: IEEE arithmetic over the live components; final unless a component is NaN or a computed 0
+    const d1 = this.d1, d2 = this.d2, l1 = d1 !== 0 || !(this.sz & 1), l2 = d2 !== 0 || !(this.sz & 2);
+    const r1 = l1 ? P[1]! * d1 : 0, r2 = (l2 ? P[1]! * d2 : 0) + (l1 ? P[2]! * d1 * d1 : 0);
+    if (r1 === r1 && r2 === r2 && (r1 !== 0 || !l1) && (r2 !== 0 || !(l1 || l2))) return new Taylor2(P[0]!, r1, r2, this.trace);
+    if (r1 === r1 && r2 === r2) {
+      // no 0·∞: the values stand, and the op's structure says which zeros are structural
+      const t = unaryBits(code, p), y = new Taylor2(P[0]!, r1, r2, this.trace);
+      y.sz &= (l1 && t & GA ? 0 : 1) | ((l2 && t & GA) || (l1 && t & HAA) ? 0 : 2);
+      return y;
+    }
+    return made(P[0]!, chainUnary(this, unaryPattern(code, p)), this.trace);
   }
 
   // y″ = f_a a″ + f_b b″ + f_aa a′² + 2 f_ab a′b′ + f_bb b′²
@@ -45,9 +53,19 @@ export class Taylor2 extends Value {
     const o = typeof other === 'number' ? new Taylor2(other, 0, 0, this.trace) : this.coerce(other, code, thisFirst);
     const a = thisFirst ? this : o, b = thisFirst ? o : this;
     evalBinary(code, a.v, b.v);
-    let z = chainBinary(a, b, ALL);
-    if (unsettled(R[0]!) || unsettled(R[1]!)) z = chainBinary(a, b, binaryPattern(code, other, thisFirst));
-    return made(P[0]!, z, this.trace);
+    // the fast path, as in unaryOp
+    const a1 = a.d1, b1 = b.d1, a2 = a.d2, b2 = b.d2;
+    const la = a1 !== 0 || !(a.sz & 1), lb = b1 !== 0 || !(b.sz & 1), ma = a2 !== 0 || !(a.sz & 2), mb = b2 !== 0 || !(b.sz & 2);
+    const r1 = (la ? P[1]! * a1 : 0) + (lb ? P[2]! * b1 : 0);
+    const r2 = (ma ? P[1]! * a2 : 0) + (mb ? P[2]! * b2 : 0) + (la ? (P[3]! * a1 + (lb ? 2 * P[4]! * b1 : 0)) * a1 : 0) + (lb ? P[5]! * b1 * b1 : 0);
+    if (r1 === r1 && r2 === r2 && (r1 !== 0 || !(la || lb)) && (r2 !== 0 || !(la || lb || ma || mb))) return new Taylor2(P[0]!, r1, r2, this.trace);
+    if (r1 === r1 && r2 === r2) {
+      const t = binaryBits(code, other, thisFirst), ga = t & GA, gb = t & GB, y = new Taylor2(P[0]!, r1, r2, this.trace);
+      y.sz &= ((la && ga) || (lb && gb) ? 0 : 1)
+        | ((ma && ga) || (mb && gb) || (la && t & HAA) || (la && lb && t & HAB) || (lb && t & HBB) ? 0 : 2);
+      return y;
+    }
+    return made(P[0]!, chainBinary(a, b, binaryPattern(code, other, thisFirst)), this.trace);
   }
 
   override toString(): string { return `Taylor2(${this.v}, ${this.d1}, ${this.d2})`; }

@@ -66,7 +66,8 @@ function sample(code: number, p: number): number {
 
 export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../tape/kernels.js';
 
-const fullTables: number[][] = [[], [], [], [], []];
+/** per parameter class (0, 1, −1, 2, generic), by code: the bits, −1 until sampled (a number type asks on its fast path) */
+const fullTables: Int16Array[] = Array.from({ length: 5 }, () => new Int16Array(1024).fill(-1)); // codes stay below 3·NOPS
 const third = new Float64Array(4);
 
 /**
@@ -78,9 +79,9 @@ const third = new Float64Array(4);
 export function partialPattern(code: number, p: number): number {
   if (code < 0) return 0;
   const k = p === 0 ? 0 : p === 1 ? 1 : p === -1 ? 2 : p === 2 ? 3 : -1, table = fullTables[k < 0 ? 4 : k]!;
-  let mask = table[code];
-  if (mask === undefined) mask = table[code] = k < 0 ? sampleAll(code, p) | sampleAll(code, GENERIC) : sampleAll(code, p);
-  return mask;
+  const mask = table[code]!;
+  if (mask >= 0) return mask;
+  return (table[code] = k < 0 ? sampleAll(code, p) | sampleAll(code, GENERIC) : sampleAll(code, p));
 }
 
 function sampleAll(code: number, p: number): number {

@@ -52,8 +52,8 @@ export interface Fused {
 export interface CompactTape extends SweepTape {
   nonFinite: boolean;
   version: number;
-  /** each kept node's structure bits: which folded partials are not identically zero */
-  readonly pat: Uint16Array;
+  /** each kept node's structure bits: which folded partials are not identically zero (worked out when first needed: a non-finite partial) */
+  pat?: Uint16Array;
 }
 
 /**
@@ -68,10 +68,12 @@ export interface Plan {
   readonly prog: Int32Array;
   /** scratch: the folded nodes' partials, by recording slot */
   readonly scratch: Float64Array;
-  /** the recording's nodes' structure bits (lib/sparsity/structure.ts) */
+  /** the recording's nodes' structure bits (lib/sparsity/structure.ts), worked out with `folded` */
   readonly bits: Uint16Array;
-  /** a folded node's structure bits after folding, by recording slot */
-  readonly folded: Uint16Array;
+  /** the recording's structure, read for `bits` (its op codes and constants do not change at a replay) */
+  readonly src: Pick<Tape, 'op' | 'prm' | 'a' | 'b' | 'val' | 'nIn'>;
+  /** a folded node's structure bits after folding, by recording slot (with the copy's `pat`, worked out when first needed) */
+  folded: Uint16Array | null;
 }
 
 const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
@@ -150,23 +152,33 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
     if (!gone[i]) { const s = slot[i]!; prog[q + 1] = s; A[s] = slot[E0[i]!]!; B[s] = slot[E1[i]!]!; }
     q += 4 + 5 * prog[q + 3]!;
   }
-  const bits = new Uint16Array(n);
-  for (let i = nIn + 1; i < n; i++) {
-    const ai = a[i]!, bi = b[i]!;
-    bits[i] = nodePattern(op[i]!, t.prm[i]!, op[ai] === CONST, op[bi] === CONST, t.val[ai]!, t.val[bi]!);
-  }
-  const plan: Plan = { prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR), bits, folded: new Uint16Array(n) };
-  const tape: CompactTape = {
-    n: m, nIn, a: A, b: B, par: new Float64Array(m * NPAR), blocks: [], nonFinite: false, version: 0, pat: new Uint16Array(m),
+  const plan: Plan = {
+    prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR), bits: new Uint16Array(n), folded: null,
+    src: { op: t.op, prm: t.prm, a: t.a, b: t.b, val: t.val, nIn },
   };
+  const tape: CompactTape = { n: m, nIn, a: A, b: B, par: new Float64Array(m * NPAR), blocks: [], nonFinite: false, version: 0 };
   const f = { tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan };
-  // the folded structure bits, once: they depend on the plan alone
-  for (let q = 0; q < plan.prog.length; q += 4 + 5 * plan.prog[q + 3]!) {
-    const dest = plan.prog[q + 1]!, z = foldCareful(plan, q, t.par, false);
-    if (dest < 0) plan.folded[plan.prog[q]!] = z; else tape.pat[dest] = z;
-  }
   refresh(f, t.par);
   return f;
+}
+
+/** The folded structure bits (they depend on the plan alone), worked out once, when a non-finite partial first needs them. */
+function foldedBits(f: Fused): Uint16Array {
+  const { plan, tape } = f;
+  if (plan.folded) return plan.folded;
+  const folded = new Uint16Array(plan.bits.length), pat = new Uint16Array(tape.n), { prog, bits } = plan;
+  const { op, prm, a, b, val, nIn } = plan.src;
+  for (let i = nIn + 1; i < bits.length; i++) {
+    const ai = a[i]!, bi = b[i]!;
+    bits[i] = nodePattern(op[i]!, prm[i]!, op[ai] === CONST, op[bi] === CONST, val[ai]!, val[bi]!);
+  }
+  plan.folded = folded;
+  for (let q = 0; q < prog.length; q += 4 + 5 * prog[q + 3]!) {
+    const dest = prog[q + 1]!, z = foldCareful(plan, q, plan.scratch, false);
+    if (dest < 0) folded[prog[q]!] = z; else pat[dest] = z;
+  }
+  tape.pat = pat;
+  return folded;
 }
 
 function grown(p: Int32Array): Int32Array {
@@ -258,6 +270,7 @@ export function refreshRange(f: Fused, par: Float64Array, lo: number, hi: number
  */
 export function refreshCareful(f: Fused, pc: number, par: Float64Array): boolean {
   const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array, dest = prog[pc + 1]!;
+  foldedBits(f);
   foldCareful(f.plan, pc, par, true);
   const w = dest < 0 ? EP : PAR, o = dest < 0 ? prog[pc]! * NPAR : dest * NPAR;
   w[o] = C[0]!; w[o + 1] = C[1]!; w[o + 2] = C[2]!; w[o + 3] = C[3]!; w[o + 4] = C[4]!;
@@ -275,7 +288,7 @@ const C = new Float64Array(NPAR);
  * the partials to C and returns their structure bits (GA … HBB).
  */
 function foldCareful(plan: Plan, pc: number, par: Float64Array, values: boolean): number {
-  const { prog, scratch: EP, bits, folded } = plan, i = prog[pc]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!, q = i * NPAR, s = bits[i]!;
+  const { prog, scratch: EP, bits } = plan, folded = plan.folded!, i = prog[pc]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!, q = i * NPAR, s = bits[i]!;
   let F0 = par[q]!, F1 = par[q + 1]!, F00 = par[q + 2]!, F01 = par[q + 3]!, F11 = par[q + 4]!;
   // a partial is live if not identically zero, or (with `values`) if not 0 here: a NaN where the rule gives no derivative
   const v = (x: number) => values && x !== 0;

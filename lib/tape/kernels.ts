@@ -376,7 +376,10 @@ export function runReverseHyper(
 ): void {
   const { a, b, par } = r, { T1, T2, T12 } = H, { A0, A1, A2, A12 } = Adj;
   const { pat, t1: L1, t2: L2, t12: L12 } = live, { r0: R0, r1: R1, r2: R2, r12: R12 } = hyperAdjointLive;
-  // m(p, q): a product whose factors are both live, else the structural 0
+  // each bracket sums its live terms only (v, with l = 1 once one is live): a structural zero contributes 0 even against ±∞
+  let v = 0, l = 0;
+  const add = (live_: unknown, x: number) => { if (live_) { v += x; l = 1; } };
+  const bracket = (): number => { const r_ = l ? v : 0; v = 0; return r_; };
   for (let i = hi - 1; i >= lo; i--) {
     const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
     const l0 = R0[i]!, l1 = R1[i]!, l2 = R2[i]!, l12 = R12[i]!;
@@ -391,10 +394,6 @@ export function runReverseHyper(
     const a1l = L1[ai]!, a2l = L2[ai]!, a12l = L12[ai]!, b1l = L1[bi]!, b2l = L2[bi]!, b12l = L12[bi]!;
     evalThird(code, val[ai]!, val[bi]!, p, T4);
     const taaa = T4[0]!, taab = T4[1]!, tabb = T4[2]!, tbbb = T4[3]!;
-    // each bracket: [value, live]; a structural zero contributes 0 even against ±∞
-    let v = 0, l = 0;
-    const add = (live_: unknown, x: number) => { if (live_) { v += x; l = 1; } };
-    const bracket = (): number => { const r_ = l ? v : 0; v = 0; return r_; };
     // ε₁ε₂ component: A12[a] += g_a w12
     if (l12 && la) { A12[ai] += ga * w12; R12[ai] = 1; }
     if (l12 && lb) { A12[bi] += gb * w12; R12[bi] = 1; }

@@ -12,8 +12,11 @@
  * must say NaN (no finite value at a singular point); elsewhere the same
  * number.
  */
-import type { Num } from '../../lib/index.js';
+import {
+  directional, grad, hessian, hessianDiagonal, hvp, hyperdual, jvp, laplacian, mul, prepare, valueAndGrad, type Num,
+} from '../../lib/index.js';
 import * as hyperad from '../../lib/index.js';
+import { mulberry32 } from './random.js';
 
 /** One binding: an op over earlier values (inputs are 0 … n−1, bindings follow). */
 export type ZLet =
@@ -141,4 +144,69 @@ export function zeroReference(p: ZProgram, x: readonly number[], j: number): { v
 /** The point: each coordinate 0 with probability 1/2, else a small positive or negative value. */
 export function zeroPoint(rnd: () => number, n: number): number[] {
   return Array.from({ length: n }, () => (rnd() < 0.5 ? 0 : Number((rnd() < 0.7 ? 0.2 + 2 * rnd() : -0.2 - 2 * rnd()).toFixed(3))));
+}
+
+// ---------------------------------------------------------------- the search
+
+/**
+ * Same derivative: equal, or finite and close; where the reference is not
+ * finite, any non-finite value. Above all, where the reference gives NaN no
+ * mode may give a finite number. (±∞ and NaN may differ between modes: they
+ * associate the chain rule's products differently, and at max(u, u) — a tie,
+ * ∂/∂b = 0 computed — forward mode multiplies that 0 by u's tangent while
+ * reverse mode multiplies it by an adjoint; with u = log x at 0 one of them
+ * forms 0·∞ and the other does not.)
+ */
+export function same(got: number, want: number): boolean {
+  if (!Number.isFinite(want)) return !Number.isFinite(got) && (Number.isNaN(want) || Number.isNaN(got) || got === want);
+  return got === want || (Number.isFinite(got) && Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)));
+}
+
+/** What a search found: programs run, rows (program × direction), rows where the reference is NaN, and the disagreements. */
+export interface ZeroReport { programs: number; rows: number; nanRows: number; wrong: string[] }
+
+/**
+ * Runs `count` programs from `seed` (or until `seconds` pass) through every
+ * mode, stopping after `maxWrong` disagreements.
+ */
+export function zeroFuzz(o: { seed: number; count?: number; seconds?: number; maxWrong?: number }): ZeroReport {
+  const rnd = mulberry32(o.seed), wrong: string[] = [], end = performance.now() + 1000 * (o.seconds ?? Infinity);
+  let programs = 0, rows = 0, nanRows = 0;
+  for (let i = 0; (o.count === undefined || i < o.count) && performance.now() < end && wrong.length < (o.maxWrong ?? 5); i++) {
+    programs++;
+    const n = 1 + Math.floor(rnd() * 3), prog = zeroProgram(rnd, n, 3 + Math.floor(rnd() * 6)), x = zeroPoint(rnd, n);
+    const f = zeroFunction(prog), e = (j: number) => x.map((_, k) => (k === j ? 1 : 0));
+    const ref = x.map((_, j) => zeroReference(prog, x, j));
+    const outer = (inner: () => Num): number => grad((z) => mul(z[0]!, inner()), [1])[0]!;
+    const P = prepare(f, x), Q = prepare(f, x.map((v) => v + 0.75)).at(x);
+    const got: Record<string, (j: number) => [first: number | null, second: number | null]> = {
+      Dual: (j) => [jvp(f, x, e(j)).tangent, null],
+      Taylor2: (j) => { const d = directional(f, x, e(j)); return [d.first, d.second]; },
+      HyperDual: (j) => { const h = hyperdual(f, x, e(j), e(j)); return [h.da, h.dab]; },
+      jet: (j) => [outer(() => jvp(f, x, e(j)).tangent as Num), outer(() => directional(f, x, e(j)).second as Num)],
+      'tape grad, hessian': (j) => [valueAndGrad(f, x).grad[j]!, hessian(f, x)[j]![j]!],
+      'tape hvp': (j) => [null, hvp(f, x, e(j))[j]!],
+      "tape diagonal ('hyperdual', one lane)": (j) => [null, hessianDiagonal(f, x, { method: 'hyperdual', lanes: 1 })[j]!],
+      "tape diagonal ('hvp')": (j) => [null, hessianDiagonal(f, x, { method: 'hvp' })[j]!],
+      'tape diagonal (sparse)': (j) => [null, hessianDiagonal(f, x, { method: 'sparse' })[j]!],
+      prepared: (j) => { P.grad(); P.grad(); P.grad(); return [P.grad()[j]!, P.hessian()[j]![j]!]; },
+      'prepared, moved here': (j) => [Q.grad()[j]!, Q.hessianDiagonal()[j]!],
+    };
+    const before = wrong.length;
+    for (let j = 0; j < n && wrong.length === before; j++) {
+      const r = ref[j]!;
+      rows++;
+      if (Number.isNaN(r.second) || Number.isNaN(r.first)) nanRows++;
+      for (const [mode, read] of Object.entries(got)) {
+        const [first, second] = read(j);
+        if (first !== null && !same(first, r.first)) wrong.push(`${mode} first ${first}, reference ${r.first}`);
+        if (second !== null && !same(second, r.second)) wrong.push(`${mode} second ${second}, reference ${r.second}`);
+      }
+      if (wrong.length > before) wrong.splice(before, 0, `program ${i}: ${zeroSource(prog)} at x = [${x}], direction e${j}:`);
+    }
+    // the trace: NaN as soon as one diagonal entry is
+    const tr = ref.reduce((s, r) => s + r.second, 0), lap = laplacian(f, x);
+    if (wrong.length === before && !same(lap, tr)) wrong.push(`program ${i}: ${zeroSource(prog)} at x = [${x}]: laplacian ${lap}, reference ${tr}`);
+  }
+  return { programs, rows, nanRows, wrong };
 }
