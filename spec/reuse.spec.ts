@@ -12,6 +12,8 @@ import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { generatedRefresh, generatedReplay } from '../lib/tape/codegen.js';
 import { GENERATE_AFTER, recorder, replayer, resetRecorders } from '../lib/tape/codegen/record.js';
 import { evalNode } from '../lib/tape/tape.js';
+import { refreshPlan } from '../lib/tape/codegen/refresh.js';
+import type { Segment } from '../lib/tape/codegen/loops.js';
 import { finitePartials } from '../lib/tape/kernels.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
@@ -489,5 +491,33 @@ describe('reuse: the generated node replayers are evalNode', () => {
       setCodegen(old);
     }
     expect(nodes).to.be.above(500);
+  });
+});
+
+describe('reuse: what is remembered per f is never handed out', () => {
+  const f = (x: Num[]) => sum(x.slice(0, -1).map((v, i) => sin(mul(v, x[i + 1]!))));
+  const x = point(8, 0.6);
+
+  it('editing a returned pattern or sparse Hessian changes nothing for later calls', () => {
+    const fresh = () => (x: Num[]) => f(x);
+    const p = hy.hessianSparsity(f, x);
+    p.colIdx.fill(0); p.rowPtr.fill(0);
+    const s = hy.sparseHessian(f, x);
+    s.colIdx.fill(0);
+    same(hy.hessianSparsity(f, x).colIdx, hy.hessianSparsity(fresh(), x).colIdx, 'pattern');
+    same(hy.sparseHessian(f, x).colIdx, hy.sparseHessian(fresh(), x).colIdx, 'sparse Hessian');
+    same(hessianDiagonal(f, x, { method: 'sparse', lanes: 2 }), hessianDiagonal(fresh(), x, { method: 'sparse', lanes: 2 }), 'sparse diagonal');
+  });
+});
+
+describe('reuse: the generated refresh takes only loops whose plan truly repeats', () => {
+  it('a repetition that folds a node repetition 0 keeps is refused (two repetitions, a hand-made loop)', () => {
+    // n4 = x0·x1 is kept (used twice), n5 = x1·x2 folds into sin: a "loop" of one node over n4, n5
+    const g = (x: Num[]) => { const n4 = mul(x[0]!, x[1]!), n6 = sin(mul(x[1]!, x[2]!)); return mul(n4, add(n4, n6)); };
+    const P = prepare(g, [0.3, -0.7, 1.1]), t = recording(P).tape;
+    (P as unknown as { sweeper(): unknown }).sweeper();
+    const copy = (P as unknown as { fused: { copy: Fused } }).fused.copy;
+    const loop = { lo: t.nIn + 1, p: 1, R: 2, ops: [[{ kind: 'zero' }, { kind: 'zero' }]], nIn: t.nIn, read: [true] } as unknown as Segment;
+    expect(refreshPlan(copy, t.n, [loop])).to.equal(null);
   });
 });

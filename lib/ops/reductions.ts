@@ -77,14 +77,20 @@ const ADD = binaryCode('add'), MUL = binaryCode('mul');
  * traced).
  */
 function chain(t: Tape, xs: readonly Num[], ys: readonly Num[] | null): Num {
-  let sNum = 0, sSlot = -1;
+  let sNum = 0, sSlot = -1, tNum = 0, tSlot = -1;
+  // the term xᵢ (or xᵢ·yᵢ, as mul records it) into tNum, or its slot into tSlot
+  const term = (x: Num, y: Num | undefined): void => {
+    tNum = 0; tSlot = -1;
+    if (y === undefined) { if (typeof x === 'number') tNum = x; else tSlot = (x as Var).i; return; }
+    if (typeof x === 'number') {
+      if (typeof y === 'number') tNum = BINARY[MUL - NU]!.f(x, y);
+      else tSlot = recorder(constNode(MUL, true))(t, (y as Var).i, x);
+    } else {
+      tSlot = typeof y === 'number' ? recorder(constNode(MUL, false))(t, (x as Var).i, y) : recorder(MUL)(t, (x as Var).i, (y as Var).i);
+    }
+  };
   for (let i = 0; i < xs.length; i++) {
-    // the term: xᵢ, or xᵢ·yᵢ as mul records it
-    let tNum = 0, tSlot = -1;
-    const x = xs[i]!, y = ys ? ys[i]! : 1;
-    if (!ys) { if (typeof x === 'number') tNum = x; else tSlot = (x as Var).i; }
-    else if (typeof x === 'number') { if (typeof y === 'number') tNum = BINARY[MUL - NU]!.f(x, y); else tSlot = recorder(constNode(MUL, true))(t, (y as Var).i, x); }
-    else tSlot = typeof y === 'number' ? recorder(constNode(MUL, false))(t, (x as Var).i, y) : recorder(MUL)(t, (x as Var).i, (y as Var).i);
+    term(xs[i]!, ys ? ys[i]! : undefined);
     if (i === 0) { sNum = tNum; sSlot = tSlot; continue; }
     if (sSlot < 0) {
       if (tSlot < 0) sNum = BINARY[ADD - NU]!.f(sNum, tNum);

@@ -5,9 +5,11 @@
  * depends on a parameter only through a few special values), and the output
  * slot. A one-shot `hessianDiagonal(f, x)` called again with the same f
  * records a structurally identical tape (unless f branched differently);
- * comparing the structure is one pass over three integer arrays, where
- * detection and colouring cost many. Any difference, and the detection runs
- * again. Recordings with block nodes (tensor ops) are not remembered.
+ * comparing the structure is one pass over three integer arrays and a mask
+ * lookup per node, where detection and colouring cost many passes. Any
+ * difference, and the detection runs again. Recordings with block nodes
+ * (tensor ops) are not remembered. What is remembered is shared: callers
+ * hand out copies.
  */
 import type { Tape } from '../tape/tape.js';
 import { secondOrderPattern } from './structure.js';

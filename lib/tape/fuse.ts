@@ -76,7 +76,11 @@ export interface Plan {
   folded: Uint16Array | null;
 }
 
-const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
+/** How an entry's arguments are normalised: two, one used twice, only the second traced (swapped), one. */
+export const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
+
+/** The plan word after the entry at prog[pc …] (four words, then five per fold). */
+export const entryEnd = (prog: Int32Array, pc: number): number => pc + 4 + 5 * prog[pc + 3]!;
 
 /**
  * The compacted copy of t (outputs pinned), or null when t holds block
@@ -150,7 +154,7 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
   for (let q = 0; q < pc; ) {
     const i = prog[q]!;
     if (!gone[i]) { const s = slot[i]!; prog[q + 1] = s; A[s] = slot[E0[i]!]!; B[s] = slot[E1[i]!]!; }
-    q += 4 + 5 * prog[q + 3]!;
+    q = entryEnd(prog, q);
   }
   const plan: Plan = {
     prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR), bits: new Uint16Array(n), folded: null,
@@ -173,7 +177,7 @@ function foldedBits(f: Fused): Uint16Array {
     bits[i] = nodePattern(op[i]!, prm[i]!, op[ai] === CONST, op[bi] === CONST, val[ai]!, val[bi]!);
   }
   plan.folded = folded;
-  for (let q = 0; q < prog.length; q += 4 + 5 * prog[q + 3]!) {
+  for (let q = 0; q < prog.length; q = entryEnd(prog, q)) {
     const dest = prog[q + 1]!, z = foldCareful(plan, q, plan.scratch, false);
     if (dest < 0) folded[prog[q]!] = z; else pat[dest] = z;
   }

@@ -94,7 +94,7 @@ const laneSpec = { lanes: 'positive integer' } as const;
 const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse'], lanes: 'positive integer' } as const;
 
 /** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
-type Sparsity = { pattern?: Pattern | null; autoDense?: boolean; d1?: Colouring; d2?: Colouring };
+type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring };
 
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
@@ -136,15 +136,23 @@ export class Prepared<X extends Point = Point> {
   }
 
   /** detected pattern (exact, or null when 'auto' found it too dense) and colourings, per recording structure */
-  private sparsity: Sparsity = {};
+  private found: Sparsity | undefined;
+
+  /**
+   * What sparsity analysis found for this recording, looked up when first
+   * needed: a recording with the structure of f's last analysed one has its
+   * pattern and colourings (sparsity/memo.ts), shared, so never handed out.
+   */
+  private sparsity(): Sparsity {
+    return (this.found ??= (!this.vectorValued && remembered<Sparsity>(this.f, this.rec.tape, this.rec.outputs[0]!)) || {});
+  }
 
   private record(flat: Float64Array): void {
     const p: Packed = flat === this.packed.flat ? this.packed : { ...this.packed, flat };
     this.rec = this.vectorValued
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
-    // a recording with the structure of f's last analysed one has its pattern and colourings (sparsity/memo.ts)
-    this.sparsity = (!this.vectorValued && remembered<Sparsity>(this.f, this.rec.tape, this.rec.outputs[0]!)) || {};
+    this.found = undefined;
     this.w = new Workspace(this.rec.tape);
     this.fused = undefined;
     this.current = true;
@@ -296,7 +304,7 @@ export class Prepared<X extends Point = Point> {
    * node mixing more than n/4 inputs already forces more than n/4 colours).
    */
   private sparseColouring(auto: boolean): Colouring | null {
-    const sp = this.sparsity, n = this.packed.flat.length;
+    const sp = this.sparsity(), n = this.packed.flat.length;
     if (auto) {
       if (sp.autoDense) return null;
       if (sp.pattern === undefined) {
@@ -306,14 +314,20 @@ export class Prepared<X extends Point = Point> {
         sp.pattern = p;
       }
     }
-    sp.d1 ??= colour(this.hessianSparsity(), 1);
+    sp.d1 ??= colour(this.pattern(), 1);
     if (auto && sp.d1.count > n * SPARSE_RATIO) { sp.autoDense = true; return null; }
     return sp.d1;
   }
 
   /** The Hessian's sparsity pattern (a superset of its non-zeros for the recorded branch), CSR, both triangles. */
   hessianSparsity(): Pattern {
-    const sp = this.sparsity;
+    const p = this.pattern();
+    return { n: p.n, rowPtr: p.rowPtr.slice(), colIdx: p.colIdx.slice() };
+  }
+
+  /** The detected pattern itself (shared with later recordings of f's structure: read only). */
+  private pattern(): Pattern {
+    const sp = this.sparsity();
     if (!sp.pattern) {
       sp.pattern = detectPattern(this.rec.tape, this.out)!;
       remember(this.f, this.rec.tape, this.out, sp);
@@ -328,7 +342,7 @@ export class Prepared<X extends Point = Point> {
    */
   sparseHessian(opts?: LaneOptions): SparseHessian & { readonly colours: number } {
     const o = options<LaneOptions>(this.fn, opts, laneSpec), K = o.lanes ?? DEFAULT_LANES;
-    const p = this.hessianSparsity(), c = (this.sparsity.d2 ??= colour(p, 2));
+    const p = this.pattern(), c = (this.sparsity().d2 ??= colour(p, 2));
     const values = new Float64Array(p.colIdx.length), { rowPtr, colIdx, n } = p;
     // H_ij is entry i of H·s_c for j's colour c (distance-2: no other input of c neighbours i)
     compressedHvps(...this.many(c.count), c.colours, c.count, K, (c0, L, AT) => {
@@ -339,7 +353,7 @@ export class Prepared<X extends Point = Point> {
         }
       }
     });
-    return { n, rowPtr, colIdx, values, colours: c.count };
+    return { n, rowPtr: rowPtr.slice(), colIdx: colIdx.slice(), values, colours: c.count };
   }
 
   /**

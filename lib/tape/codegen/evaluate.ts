@@ -7,7 +7,7 @@
  * them. Used by the generated replay and the generated recorders.
  */
 import { NU } from '../../rules/index.js';
-import { CONST_LEFT, NOPS } from '../tape.js';
+import { CONST_LEFT, NOPS, NPAR } from '../tape.js';
 
 /**
  * Node code `code` reading x (its traced operand), z (the second one, for a
@@ -19,7 +19,7 @@ import { CONST_LEFT, NOPS } from '../tape.js';
 export function evalSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>): string {
   // the partials go to par from locals, and their sum (finitePartials' test) is taken from the same locals
   const store = (g: readonly string[]) =>
-    `const q = (${j}) * 5; par[q] = ${g[0]}; par[q + 1] = ${g[1]}; par[q + 2] = ${g[2]}; par[q + 3] = ${g[3]}; par[q + 4] = ${g[4]};
+    `const q = (${j}) * ${NPAR}; par[q] = ${g[0]}; par[q + 1] = ${g[1]}; par[q + 2] = ${g[2]}; par[q + 3] = ${g[3]}; par[q + 4] = ${g[4]};
     s = ${g.filter((e) => e !== '0').join(' + ')}; if (s - s !== 0) nf = true;`;
   if (code < NU) {
     need.add(`u${code}`);

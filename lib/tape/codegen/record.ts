@@ -18,15 +18,16 @@ import { canCompile, compileShared } from './compile.js';
 import { codegenMode } from './mode.js';
 
 /**
- * Records node code `node` on t with traced operand ai and `b`: the second
- * traced operand of a binary op, or the unary op's parameter, or the
- * constant operand. Returns the new node's index.
+ * Records one node of its node code on t, with traced operand ai and `b`:
+ * the second traced operand of a binary op, or the unary op's parameter, or
+ * the constant operand. Returns the new node's index.
  */
 export type Recorder = (t: Tape, ai: number, b: number) => number;
 
 /**
- * Under 'auto', an op is recorded by the interpreter this many times before
- * its recorder is generated: building and compiling one costs ~0.15 ms
+ * Under 'auto', an op is recorded (or replayed node by node) by the
+ * interpreter this many times, in the process, before its recorder (or
+ * replayer) is generated: building and compiling one costs ~0.15 ms
  * (measured), repaid by some 5000 nodes at ~30 ns saved each, so a one-off
  * call of a small f never pays for it, and a recorder, once made, serves
  * every later recording in the process.

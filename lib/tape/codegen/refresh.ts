@@ -11,8 +11,8 @@
  * careful fold where a partial is not finite). Entries outside such loops
  * are refreshed by the interpreter.
  */
-import type { Fused } from '../fuse.js';
-import { refreshCareful, refreshRange } from '../fuse.js';
+import { NORM_ONE, NORM_SAME, NORM_SWAP, entryEnd, refreshCareful, refreshRange, type Fused } from '../fuse.js';
+import { NPAR } from '../tape.js';
 import { isLoop, type Segment } from './loops.js';
 import { compileShared } from './compile.js';
 
@@ -24,8 +24,6 @@ export interface RefreshPlan {
   readonly parts: readonly ({ fn: RefreshFn } | { lo: number; hi: number })[];
 }
 
-const NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
-
 /** The plan words of one repetition of a loop, and how they shift from one repetition to the next. */
 interface Repetition {
   /** first plan word of repetition 0, and words per repetition */
@@ -35,11 +33,8 @@ interface Repetition {
   readonly keptShift: number;
 }
 
-/** the plan word after the entry at pc */
-const entryEnd = (prog: Int32Array, pc: number): number => pc + 4 + 5 * prog[pc + 3]!;
-
-/** What each word of an entry is: a node number (shifts with the repetition), a destination, or a constant. */
-const NODE = 0, DEST = 1, FIXED = 2;
+/** What each word of an entry is: a node number (shifts with the repetition), a destination, or a constant (0: not an entry's word). */
+const NODE = 1, DEST = 2, FIXED = 3;
 
 /**
  * Does the plan repeat over loop (lo, p, R) of the recording: the same
@@ -60,6 +55,9 @@ function repetition(prog: Int32Array, at: Int32Array, lo: number, p: number, R: 
     for (let f = 0; f < prog[pc + 3]!; f++) { kinds[w + 4 + 5 * f] = NODE; kinds.fill(FIXED, w + 5 + 5 * f, w + 9 + 5 * f); }
     if (kept < 0 && prog[pc + 1]! >= 0) kept = pc;
   }
+  if (kinds.includes(0)) return null; // (every word belongs to an entry: the entries are contiguous)
+  // the shift of kept destinations, from repetition 1 (where that node must be kept too)
+  if (kept >= 0 && prog[kept + words + 1]! < 0) return null;
   const keptShift = kept < 0 ? 0 : prog[kept + words + 1]! - prog[kept + 1]!;
   for (let r = 1; r < R; r++) {
     // every repetition's entries follow the last one's, node for node
@@ -69,7 +67,7 @@ function repetition(prog: Int32Array, at: Int32Array, lo: number, p: number, R: 
     }
     for (let w = 0; w < words; w++) {
       const a = prog[pc0 + w]!, b = prog[pc0 + r * words + w]!, kind = kinds[w]!;
-      const same = kind === NODE ? b === a + r * p : kind === DEST ? (a < 0 ? b === a : b === a + r * keptShift) : b === a;
+      const same = kind === NODE ? b === a + r * p : kind === DEST ? (a < 0 ? b === a : b >= 0 && b === a + r * keptShift) : b === a;
       if (!same) return null;
     }
   }
@@ -78,12 +76,12 @@ function repetition(prog: Int32Array, at: Int32Array, lo: number, p: number, R: 
 
 /** The source of one entry (plan words at pc, repetition 0) in repetition r. */
 function entrySource(prog: Int32Array, pc: number, rep: Repetition, p: number): string {
-  const i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!;
-  const out: string[] = [`{ const q = (${i} + r * ${p}) * 5; let F0 = par[q], F1 = par[q + 1], F00 = par[q + 2], F01 = par[q + 3], F11 = par[q + 4];`];
+  const i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, folds = prog[pc + 3]!;
+  const out: string[] = [`{ const q = (${i} + r * ${p}) * ${NPAR}; let F0 = par[q], F1 = par[q + 1], F00 = par[q + 2], F01 = par[q + 3], F11 = par[q + 4];`];
   if (norm === NORM_SAME) out.push('F0 = F0 + F1; F00 = F00 + 2 * F01 + F11; F1 = F01 = F11 = 0;');
   else if (norm === NORM_SWAP) out.push('F0 = F1; F00 = F11; F1 = F01 = F11 = 0;');
   else if (norm === NORM_ONE) out.push('F1 = F01 = F11 = 0;');
-  for (let f = 0, w = pc + 4; f < nf; f++, w += 5) {
+  for (let f = 0, w = pc + 4; f < folds; f++, w += 5) {
     const u = prog[w]!, k = prog[w + 1]!, po = prog[w + 2]!, p0 = prog[w + 3]!, p1 = prog[w + 4]!;
     // refreshRange's sums in its order, with its branches on p0, p1, k and po taken here
     const sums: string[] = [];
@@ -93,7 +91,7 @@ function entrySource(prog: Int32Array, pc: number, rep: Repetition, p: number): 
     if (p0 >= 0 && p1 >= 0) sums.push(p0 !== p1 ? 'S01 += G01;' : p0 === 0 ? 'S00 += 2 * G01;' : 'S11 += 2 * G01;');
     const J = k === 0 ? ['s0', 's1', po === 0 ? '1' : '0', po === 1 ? '1' : '0'] : [po === 0 ? '1' : '0', po === 1 ? '1' : '0', 's0', 's1'];
     out.push(
-      `{ const e = (${u} + r * ${p}) * 5, G0 = EP[e], G1 = EP[e + 1], G00 = EP[e + 2], G01 = EP[e + 3], G11 = EP[e + 4];`,
+      `{ const e = (${u} + r * ${p}) * ${NPAR}, G0 = EP[e], G1 = EP[e + 1], G00 = EP[e + 2], G01 = EP[e + 3], G11 = EP[e + 4];`,
       'let s0 = 0, s1 = 0, S00 = 0, S01 = 0, S11 = 0;',
       ...sums,
       `const j00 = ${J[0]}, j01 = ${J[1]}, j10 = ${J[2]}, j11 = ${J[3]}, Fk = ${k === 0 ? 'F0' : 'F1'};`,
@@ -104,7 +102,7 @@ function entrySource(prog: Int32Array, pc: number, rep: Repetition, p: number): 
       'F0 = g0; F1 = g1; F00 = h00; F01 = h01; F11 = h11; }',
     );
   }
-  const o = dest < 0 ? 'q' : `(${dest} + r * ${rep.keptShift}) * 5`, w = dest < 0 ? 'EP' : 'PAR';
+  const o = dest < 0 ? 'q' : `(${dest} + r * ${rep.keptShift}) * ${NPAR}`, w = dest < 0 ? 'EP' : 'PAR';
   out.push(
     'const sum = F0 + F1 + F00 + F01 + F11;',
     `if (sum - sum !== 0) { if (careful(${pc} + r * ${rep.words})) nf = true; }`,
