@@ -3,7 +3,7 @@
  * writes a kernelspec; the kernel it names (tslab, from npm) is started from
  * that kernelspec and driven over the Jupyter messaging protocol (ZeroMQ, from
  * npm; no Python), one fresh kernel per notebook as "Restart and run all"
- * would; every committed .ipynb runs top to bottom and each cell's outputs
+ * would, two at a time; every committed .ipynb runs top to bottom and each cell's outputs
  * equal the committed ones (those of volatile cells, timings, by kind only).
  */
 import { expect } from 'chai';
@@ -24,6 +24,32 @@ function committed(o: NonNullable<IpynbCell['outputs']>[number]): KernelOutput {
 
 /** What a volatile cell's output is compared by: its kind. */
 const kind = (o: KernelOutput) => ({ output_type: o.output_type, name: 'name' in o ? o.name : undefined, data: 'data' in o ? Object.keys(o.data).sort() : undefined });
+
+interface CellRun { where: string; status: string; volatile: boolean; got: KernelOutput[]; want: KernelOutput[] }
+
+/** Runs a committed notebook's cells in a fresh kernel, stopping at the first that fails. */
+async function runInKernel(spec: KernelSpec, file: string): Promise<CellRun[]> {
+  const nb = JSON.parse(readFileSync(join(COMMITTED, file), 'utf8')) as { cells: IpynbCell[] };
+  const cells = nb.cells.filter((c) => c.cell_type === 'code' && !c.metadata.tags?.includes('no-run'));
+  const kernel = await KernelClient.start(spec, WORK);
+  const runs: CellRun[] = [];
+  try {
+    for (const [k, c] of cells.entries()) {
+      const run = await kernel.execute(c.source.join(''));
+      runs.push({
+        where: `${file}, run cell ${k + 1} (${c.source[0]?.trim()} …)`, status: run.status,
+        volatile: c.metadata.tags?.includes('volatile') ?? false, got: run.outputs, want: (c.outputs ?? []).map(committed),
+      });
+      if (run.status !== 'ok') {
+        runs[runs.length - 1]!.where += `\nkernel log:\n${kernel.log}`;
+        break;
+      }
+    }
+  } finally {
+    await kernel.shutdown();
+  }
+  return runs;
+}
 
 describe('notebooks in a Jupyter kernel (tslab over ZeroMQ)', function () {
   this.timeout(300_000);
@@ -52,26 +78,35 @@ describe('notebooks in a Jupyter kernel (tslab over ZeroMQ)', function () {
     }
   });
 
+  // two kernels at a time (each notebook in its own), started by the first test; each test reads its notebook's run
+  let runs: Map<string, Promise<CellRun[]>> | undefined;
+  const runOf = (file: string) => {
+    if (!runs) {
+      const settle = new Map(notebooks.map((f) => {
+        let done!: (r: Promise<CellRun[]>) => void;
+        return [f, { promise: new Promise<CellRun[]>((r) => { done = r; }), done }] as const;
+      }));
+      let next = 0;
+      const lane = async () => {
+        while (next < notebooks.length) {
+          const f = notebooks[next++]!, run = runInKernel(spec, f);
+          settle.get(f)!.done(run);
+          await run.catch(() => undefined);
+        }
+      };
+      void Promise.all([lane(), lane()]);
+      runs = new Map([...settle].map(([f, s]) => [f, s.promise]));
+    }
+    return runs.get(file)!;
+  };
+
   for (const file of notebooks) {
     it(`${file}: runs top to bottom in a fresh kernel, every output as committed`, async () => {
-      const nb = JSON.parse(readFileSync(join(COMMITTED, file), 'utf8')) as { cells: IpynbCell[] };
-      const cells = nb.cells.filter((c) => c.cell_type === 'code' && !c.metadata.tags?.includes('no-run'));
-      const kernel = await KernelClient.start(spec, WORK);
-      try {
-        for (const [k, c] of cells.entries()) {
-          const run = await kernel.execute(c.source.join(''));
-          const where = `${file}, run cell ${k + 1} (${c.source[0]?.trim()} …)`;
-          const errors = run.outputs.filter((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr'));
-          expect(run.status, `${where}: ${JSON.stringify(errors)}`).to.equal('ok');
-          const want = (c.outputs ?? []).map(committed);
-          if (c.metadata.tags?.includes('volatile')) expect(run.outputs.map(kind), where).to.deep.equal(want.map(kind));
-          else expect(run.outputs, where).to.deep.equal(want);
-        }
-      } catch (e) {
-        if (kernel.log) (e as Error).message += `\nkernel log:\n${kernel.log}`;
-        throw e;
-      } finally {
-        await kernel.shutdown();
+      for (const c of await runOf(file)) {
+        const errors = c.got.filter((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr'));
+        expect(c.status, `${c.where}: ${JSON.stringify(errors)}`).to.equal('ok');
+        if (c.volatile) expect(c.got.map(kind), c.where).to.deep.equal(c.want.map(kind));
+        else expect(c.got, c.where).to.deep.equal(c.want);
       }
     });
   }
