@@ -148,20 +148,16 @@ type WriteDisplayData = (content: { data: Bundle; metadata: object; transient: o
 
 /**
  * Sends a bundle from a tslab kernel. tslab's public `display.raw` sends one
- * MIME type per message; Jupyter shows one output per message, so the
- * bundle goes through the function `display.raw` itself calls, found among
- * the kernel's loaded modules (with `display.html`, one form only, if not).
+ * MIME type per message, and Jupyter shows each message as an output of its
+ * own; so the bundle goes, as one message, through the function that
+ * `display.raw` itself calls, found among the kernel's loaded modules.
  */
 function kernelDisplay(data: Bundle): void {
   const kept: Bundle = {};
   for (const [mime, v] of Object.entries(data)) if (!mime.startsWith('text/x-')) kept[mime] = v;
-  const jupyter = tslabJupyter();
-  if (!jupyter) throw new Error('display: neither the renderer nor a tslab kernel is running this notebook');
-  const write = (jupyter.exports as { lastWriteDisplayData?: WriteDisplayData }).lastWriteDisplayData;
-  if (write) return write({ data: kept, metadata: {}, transient: {} }, false);
-  const tslab = require('tslab') as { display: { html(s: string): void; text(s: string): void } };
-  if (kept['text/html']) tslab.display.html(kept['text/html']);
-  else tslab.display.text(kept['text/plain'] ?? '');
+  const write = (tslabJupyter()?.exports as { lastWriteDisplayData?: WriteDisplayData | null } | undefined)?.lastWriteDisplayData;
+  if (!write) throw new Error('display: neither the renderer nor a tslab kernel is running this notebook');
+  write({ data: kept, metadata: {}, transient: {} }, false);
 }
 
 /** tslab's `jupyter` module, loaded when this runs in a tslab kernel (which compiles cells to CommonJS). */

@@ -1,14 +1,15 @@
 /**
  * A rendered notebook as a static HTML page (no scripts, nothing fetched):
- * prose by markdown-it, code cells with their outputs, plots as inline SVG,
+ * prose by markdown-it (math as MathML, math.ts), code cells with their outputs, plots as inline SVG,
  * tables as <table>. Outputs of volatile cells sit between <!--volatile-->
  * markers so the freshness check can set them aside.
  */
 import MarkdownIt from 'markdown-it';
+import { mathPlugin } from './math.js';
 import type { NotebookSource } from './parse.js';
 import type { Output } from './runtime.js';
 
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+const md = new MarkdownIt({ html: false, linkify: false, typographer: false }).use(mathPlugin);
 // links between notebooks point at the rendered pages
 const defaultLink = md.renderer.rules.link_open ?? ((t, i, o, _e, self) => self.renderToken(t, i, o));
 md.renderer.rules.link_open = (tokens, i, options, env, self) => {
@@ -22,12 +23,16 @@ export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, 
 const STYLE = `
 :root { color-scheme: light; --fg: #1d1f23; --muted: #5f6570; --rule: #d9dce1; --code: #f5f6f8; --accent: #3056a8; }
 body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: #fff; }
-main { max-width: 820px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+main { max-width: 880px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 nav { font-size: 0.9rem; color: var(--muted); margin-bottom: 1.5rem; }
 a { color: var(--accent); }
 h1 { font-size: 1.9rem; line-height: 1.2; } h2 { font-size: 1.35rem; margin-top: 2rem; }
 code { font: 0.88em/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
-pre { background: var(--code); padding: 0.7rem 0.9rem; overflow-x: auto; border-radius: 4px; margin: 0.5rem 0; }
+pre { background: var(--code); padding: 0.7rem 0.9rem; border-radius: 4px; margin: 0.5rem 0; }
+/* nothing is cut at the box's edge: a line too long for it wraps (the notebooks keep code lines short) */
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+math { font-size: 1.05em; }
+p.math { overflow-x: auto; }
 p code, li code, td code { background: var(--code); padding: 0.05em 0.25em; border-radius: 3px; }
 .cell { margin: 1rem 0; }
 .cell .in { display: grid; grid-template-columns: 3.2rem 1fr; align-items: start; }
