@@ -162,7 +162,7 @@ function kernelDisplay(data: Bundle): void {
 
 /** tslab's `jupyter` module, loaded when this runs in a tslab kernel (which compiles cells to CommonJS). */
 function tslabJupyter(): { exports: unknown } | undefined {
-  if (typeof require !== 'function') return undefined;
+  if (typeof require !== 'function' || typeof require.cache !== 'object') return undefined; // ESM, or a browser bundle
   return Object.values(require.cache).find((m) => m !== undefined && /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(m.filename));
 }
 

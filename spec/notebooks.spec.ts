@@ -148,6 +148,48 @@ describe('notebooks', function () {
       await browser.close();
     }
   });
+
+  it('every run cell of a page can be edited and run again in the page (Chromium): new outputs, plots drawn, errors shown', async () => {
+    const { add, exp, mul, sin } = await import('../lib/index.js');
+    const { roundText } = await import('../scripts/notebooks/notebook.js');
+    const g = (x: number) => add(mul(x, sin(x)), exp(x)) as number;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(pathToFileURL(join(OUT, '01-dual-numbers.html')).href, { waitUntil: 'load' });
+      await page.waitForSelector('body.editable');
+      const cells = page.locator('.cell[data-run]');
+      const runs = async (n: number) => page.waitForSelector(`body[data-runs="${n}"]`);
+
+      // cell 2 evaluates g(0.5): make it g(1.5) and run it (cells 1 and 2 run, in one scope)
+      const second = cells.nth(1), code = second.locator('pre code');
+      const text = await code.innerText();
+      expect(text).to.include("console.log('g(0.5)     =', g(0.5));");
+      await code.fill(text.replace("console.log('g(0.5)     =', g(0.5));", "console.log('g(1.5)     =', g(1.5));"));
+      await second.locator('button.run').click();
+      await runs(1);
+      expect((await second.locator('.out pre.stream').first().innerText()).split('\n')[0]).to.equal(`g(1.5)     = ${roundText(String(g(1.5)))}`);
+      expect(await cells.nth(0).locator('.out').innerText(), 'cell 1 ran again').to.include('difference: 0');
+
+      // cell 3 draws a plot with Observable Plot in the page
+      await cells.nth(2).locator('.out').evaluate((el) => { el.textContent = ''; });
+      await cells.nth(2).locator('button.run').click();
+      await runs(2);
+      expect(await cells.nth(2).locator('.out svg[class^="plot-"]').count(), 'a plot').to.equal(1);
+
+      // a cell that throws shows the error under it
+      await cells.nth(1).locator('pre code').fill("import { grad } from 'hyperad';\ngrad((x) => x[0], [NaN]);");
+      await cells.nth(1).locator('button.run').click();
+      await runs(3);
+      expect(await cells.nth(1).locator('.out pre.stderr').innerText()).to.match(/^RangeError: grad: x\[0\] is NaN/);
+      await page.close();
+      expect(problems).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
+  });
 });
 
 /** The text/html form of every plot output (an SVG's image/svg+xml) in a notebook's JSON. */

@@ -1,8 +1,10 @@
 /**
- * A rendered notebook as a static HTML page (no scripts, nothing fetched):
+ * A rendered notebook as an HTML page (nothing fetched from the network):
  * prose by markdown-it (math as MathML, math.ts), code cells with their outputs, plots as inline SVG,
  * tables as <table>. Outputs of volatile cells sit between <!--volatile-->
- * markers so the freshness check can set them aside.
+ * markers so the freshness check can set them aside. One script,
+ * assets/page.js (page/runtime.ts, bundled by the renderer), makes the run
+ * cells editable; without it the page is the same, static.
  */
 import MarkdownIt from 'markdown-it';
 import { mathPlugin } from './math.js';
@@ -48,9 +50,15 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.25rem 0.7rem; text-ali
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: 0.3rem; }
 .note { color: var(--muted); font-size: 0.85rem; }
+.out pre { font: 0.85rem/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
+.prompt button.run { display: block; margin-top: 0.3rem; font: 0.72rem system-ui, sans-serif; padding: 0.1rem 0.4rem; cursor: pointer; }
+.editable .cell[data-run] pre code { display: block; outline: none; }
+.editable .cell[data-run] pre:focus-within { box-shadow: 0 0 0 2px var(--accent); }
+.running button.run { cursor: progress; }
+.out.stale { opacity: 0.35; }
 `;
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, script = false): string {
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -59,6 +67,7 @@ function page(title: string, body: string): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(title)} · hyperad notebooks</title>`,
     `<style>${STYLE}</style>`,
+    ...(script ? ['<script src="assets/page.js" defer></script>'] : []),
     '</head>',
     '<body>',
     '<main>',
@@ -92,14 +101,15 @@ export function toHtml(nb: NotebookSource, outputs: readonly Output[][]): string
     const outs = c.run ? outputs[run++]! : [];
     const body = outs.map(outputHtml).join('\n');
     const wrapped = c.volatile ? `<!--volatile-->\n${body}\n<!--/volatile-->` : body;
+    const button = c.run ? '<button class="run" type="button" hidden title="run the cells up to this one, as they read now">Run</button>' : '';
     parts.push([
-      `<div class="cell code${c.run ? '' : ' no-run'}">`,
-      `<div class="in"><span class="prompt">${prompt}</span><pre><code class="language-ts">${escapeHtml(c.source)}</code></pre></div>`,
-      ...(outs.length ? [`<div class="out">\n${wrapped}\n</div>`] : []),
+      `<div class="cell code${c.run ? '' : ' no-run'}"${c.run ? ' data-run' : ''}>`,
+      `<div class="in"><span class="prompt">${prompt}${button}</span><pre><code class="language-ts">${escapeHtml(c.source)}</code></pre></div>`,
+      ...(c.run ? [`<div class="out">\n${wrapped}\n</div>`] : []),
       '</div>',
     ].join('\n'));
   }
-  return page(nb.title, parts.join('\n'));
+  return page(nb.title, parts.join('\n'), true);
 }
 
 /** The index page listing every notebook. */

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildPageScript } from './bundle.js';
 import { indexHtml, toHtml } from './html.js';
 import { toIpynb } from './ipynb.js';
 import { normalize } from './normalize.js';
@@ -119,6 +120,7 @@ export async function render(opts: RenderOptions = {}): Promise<Rendered[]> {
     writeFileSync(html, r.html);
     return { ...r, written: true };
   });
+  await buildPageScript(ROOT, out);
   const helper = join(out, HELPER_FILE), helperText = readFileSync(HELPER_SOURCE, 'utf8');
   if (!existsSync(helper) || readFileSync(helper, 'utf8') !== helperText) writeFileSync(helper, helperText);
   if (!opts.only && !opts.sources) {
