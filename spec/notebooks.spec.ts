@@ -118,7 +118,9 @@ describe('notebooks', function () {
         page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) problems.push(`fetches ${r.url()} (pages must be self-contained)`); });
         await page.goto(pathToFileURL(join(OUT, `${name}.html`)).href, { waitUntil: 'load' });
         const report = await page.evaluate(pageReport);
-        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+        // (a screenshot is at most 16384 pixels tall: the longest pages are cut there)
+        const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
+        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1000, height: Math.min(height, 16000) } });
         await page.close();
 
         expect(problems, `${name}.html`).to.deep.equal([]);

@@ -30,7 +30,8 @@ nav { font-size: 0.9rem; color: var(--muted); margin-bottom: 1.5rem; }
 a { color: var(--accent); }
 h1 { font-size: 1.9rem; line-height: 1.2; } h2 { font-size: 1.35rem; margin-top: 2rem; }
 code { font: 0.88em/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
-pre { background: var(--code); padding: 0.7rem 0.9rem; border-radius: 4px; margin: 0.5rem 0; }
+pre { background: var(--code); padding: 0.7rem 0.9rem; border-radius: 4px; margin: 0.5rem 0; font: 0.88rem/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
+pre code { font: inherit; }
 /* nothing is cut at the box's edge: a line too long for it wraps (the notebooks keep code lines short) */
 pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 math { font-size: 1.05em; }
