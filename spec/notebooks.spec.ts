@@ -3,7 +3,7 @@
  * runs), every .ipynb is valid nbformat 4.5, the committed notebooks/ equal a
  * fresh render, a throwing cell fails the render at its .md line, and every
  * page opens in headless Chromium (spec/support/chromium.ts finds one) with no errors, drawn plots and filled
- * tables (a screenshot of each is kept under the build folder).
+ * tables, nothing wider than its box (a screenshot of each is kept under the build folder).
  */
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,12 @@ interface PageElement {
   getBBox(): { width: number; height: number };
   closest(selector: string): PageElement | null;
   readonly dataset: Record<string, string | undefined>;
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
+  readonly className: string;
+  readonly textContent: string | null;
+  cloneNode(deep: boolean): PageElement;
+  remove(): void;
   readonly naturalWidth: number;
   decode(): Promise<void>;
 }
@@ -35,6 +41,10 @@ interface PageReport {
   title: string;
   plots: { marks: number; drawn: number; labels: string[] }[];
   tables: number[];
+  /** code, outputs and formulas wider than their box (so cut at its edge or scrolled) */
+  overflowing: string[];
+  /** prose (outside code and typeset math) that still reads as TeX: `Σ_{i≠j}`, `e^{3x}`, `k^−1.5`, a `$…$` */
+  rawTex: string[];
 }
 
 describe('notebooks', function () {
@@ -127,6 +137,8 @@ describe('notebooks', function () {
         expect(report.title, `${name}.html: title`).to.match(/hyperad notebooks/);
         expect(report.tables.length + report.plots.length, `${name}.html: tables and plots`).to.be.above(0);
         report.tables.forEach((rows, k) => expect(rows, `${name}.html: table ${k + 1} rows`).to.be.above(0));
+        expect(report.rawTex, `${name}.html: TeX printed raw`).to.deep.equal([]);
+        expect(report.overflowing, `${name}.html: boxes whose content is wider than they are`).to.deep.equal([]);
         report.plots.forEach((p, k) => {
           expect(p.marks, `${name}.html: plot ${k + 1} has marks`).to.be.above(0);
           expect(p.drawn, `${name}.html: plot ${k + 1}: marks drawn (${p.labels.join(', ')})`).to.equal(p.marks);
@@ -221,5 +233,14 @@ function pageReport(): PageReport {
     return { marks: marks.length, drawn: drawn.length, labels: marks.map((g) => g.getAttribute('aria-label') ?? '') };
   });
   const tables = [...document.querySelectorAll('table')].map((t) => t.querySelectorAll('tbody tr td').length && t.querySelectorAll('tbody tr').length);
-  return { title: document.title, plots, tables };
+  const overflowing = [...document.querySelectorAll('pre, .display, p.math')].filter((e) => e.scrollWidth > e.clientWidth + 1)
+    .map((e) => `${e.className} (${e.scrollWidth} > ${e.clientWidth} px): ${(e.textContent ?? '').slice(0, 60)}`);
+  const rawTex = [...document.querySelectorAll('section.md p, section.md li')]
+    .map((e) => {
+      const prose = e.cloneNode(true);
+      for (const c of [...prose.querySelectorAll('code, math')]) c.remove();
+      return prose.textContent ?? '';
+    })
+    .flatMap((t) => t.match(/\S[_^]\{[^}]*\}|\S\^[−-]?\d[\d.]*|\$[^$\s][^$]*\$/g) ?? []);
+  return { title: document.title, plots, tables, overflowing, rawTex };
 }
