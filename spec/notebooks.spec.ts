@@ -93,6 +93,12 @@ describe('notebooks', function () {
     }
   });
 
+  it('every notebook but the last ends with a Next link to the one after it', () => {
+    const sources = notebookSources().map((p) => readFileSync(join(ROOT, p), 'utf8').trimEnd().split('\n\n').pop()!);
+    const names = notebookSources().map((p) => p.replace(/^.*\//, ''));
+    sources.slice(0, -1).forEach((last, i) => expect(last, names[i]).to.match(new RegExp(`^Next: \\[[^\\]]+\\]\\(${names[i + 1]!.replace('.', '\\.')}\\)`)));
+  });
+
   it('the committed notebooks/ equal a fresh render (run `npm run docs` after changing docs/notebooks or a quoted lib/ file)', () => {
     expect(staleFiles(OUT)).to.deep.equal([]);
   });
@@ -128,9 +134,10 @@ describe('notebooks', function () {
         page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) problems.push(`fetches ${r.url()} (pages must be self-contained)`); });
         await page.goto(pathToFileURL(join(OUT, `${name}.html`)).href, { waitUntil: 'load' });
         const report = await page.evaluate(pageReport);
-        // (a screenshot is at most 16384 pixels tall: the longest pages are cut there)
+        // (Chromium captures at most 16384 pixels' height: the longest pages are cut at 16000)
         const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
-        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: 1000, height: Math.min(height, 16000) } });
+        await page.setViewportSize({ width: 1000, height: Math.min(height, 16000) });
+        await page.screenshot({ path: join(SHOTS, `${name}.png`) });
         await page.close();
 
         expect(problems, `${name}.html`).to.deep.equal([]);
