@@ -137,7 +137,8 @@ describe('notebooks', function () {
         // (Chromium captures at most 16384 pixels' height: the longest pages are cut at 16000)
         const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
         await page.setViewportSize({ width: 1000, height: Math.min(height, 16000) });
-        await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+        // the screenshot is kept for people to look at; Chromium sometimes refuses a tall capture under load
+        await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch((e: Error) => console.warn(`  (no screenshot of ${name}.html: ${e.message.split('\n')[0]})`));
         await page.close();
 
         expect(problems, `${name}.html`).to.deep.equal([]);
