@@ -33,6 +33,9 @@ export {
   matmul, outer, concat, stack, slice, take, where, type NestedArray, type SliceSpec,
 } from './tensor/ops.js';
 export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/nn.js';
+export { inv, solve, det, slogdet, cholesky, triangularSolve, norm, type TriangularSolveOptions } from './tensor/linalg.js';
+export { trace, diagonal } from './tensor/diagonal.js';
+export { cumsum, prod } from './tensor/along-axis.js';
 export { mulberry32 } from './tensor/random.js';
 
 export { jvp, directional, hyperdual, type Dir } from './transforms/forward.js';

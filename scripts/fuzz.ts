@@ -1,5 +1,11 @@
 /**
  * npm run fuzz -- --seconds N --seed S [--tensor-share p] [--no-shrink] [--no-fd]
+ * npm run fuzz -- --zeros --seconds N --seed S
+ *
+ * With --zeros: the search at singular points (spec/support/zero-points.ts):
+ * programs with sqrt, log and pow at points with exact zeros, every mode
+ * against a reference that follows "a structural zero wins; a computed 0·∞
+ * is NaN". Exits 1 on a disagreement.
  *
  * Differential fuzzing: random programs over every op of the rule table and
  * every tensor op, each run through every path of the library and compared
@@ -8,6 +14,7 @@
  * reproducer, and the worst agreement of each kind. Exits 1 on a failure.
  */
 import { fuzz } from '../spec/support/fuzzer.js';
+import { zeroFuzz } from '../spec/support/zero-points.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,6 +28,12 @@ const tensorShare = Number(arg('tensor-share') ?? 0.5);
 if (!(seconds > 0) || !Number.isInteger(seed) || !(tensorShare >= 0 && tensorShare <= 1)) {
   console.error('usage: fuzz [--seconds N] [--seed S] [--count N] [--tensor-share p] [--no-shrink] [--no-fd]');
   process.exit(2);
+}
+if (flag('zeros')) {
+  const r = zeroFuzz({ seed, ...(count !== undefined ? { count } : { seconds }), maxWrong: 20 });
+  console.log(`fuzz --zeros: seed ${seed}: ${r.programs} programs, ${r.rows} directions, ${r.nanRows} where the reference is NaN`);
+  console.log(r.wrong.length ? r.wrong.join('\n') : 'no disagreement');
+  process.exit(r.wrong.length ? 1 : 0);
 }
 console.log(`fuzz: seed ${seed}, ${count !== undefined ? `${count} programs` : `${seconds} s`}, tensor share ${tensorShare}`);
 const rep = fuzz({

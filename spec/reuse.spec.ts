@@ -9,7 +9,10 @@ import { expect } from 'chai';
 import * as hy from '../lib/index.js';
 import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
-import { generatedReplay } from '../lib/tape/codegen.js';
+import { generatedRefresh, generatedReplay } from '../lib/tape/codegen.js';
+import { GENERATE_AFTER, recorder, replayer, resetRecorders } from '../lib/tape/codegen/record.js';
+import { evalNode } from '../lib/tape/tape.js';
+import { finitePartials } from '../lib/tape/kernels.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
 import type { Tape } from '../lib/tape/tape.js';
@@ -243,5 +246,248 @@ describe('reuse: the generated replay is the interpreted replay', () => {
       P.hvp(v).forEach((g, i) => expect(g, `hvp ${k}`).to.be.closeTo(fresh.hvp(v)[i]!, 1e-12 * (1 + Math.abs(g))));
     }
     same(P.hessianDiagonal(), fresh.hessianDiagonal(), 'the diagonal (on the refreshed copy)');
+  });
+});
+
+/** f recorded at each point under codegen mode m, the pool poisoned: everything a recording stores. */
+function recordings(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off') {
+  const old = setCodegen(m);
+  poisonPool(true);
+  try {
+    return points.map((x) => {
+      const t = recording(prepare(f, x)).tape, n = t.n;
+      return {
+        ints: [...t.op.subarray(0, n), ...t.a.subarray(0, n), ...t.b.subarray(0, n)],
+        val: Array.from(t.val.subarray(0, n)), prm: Array.from(t.prm.subarray(0, n)), par: Array.from(t.par.subarray(0, n * 5)), nonFinite: t.nonFinite,
+      };
+    });
+  } finally {
+    poisonPool(false);
+    setCodegen(old);
+  }
+}
+
+describe('reuse: the generated recorders are the interpreted recorder', () => {
+  const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  const points = [spread(12, 0.1, 0.9), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800)];
+  const agree = (gen: ReturnType<typeof recordings>, ref: ReturnType<typeof recordings>, what: string) =>
+    gen.forEach((g, k) => {
+      same(g.ints, ref[k]!.ints, `${what} at point ${k}: op codes and arguments`);
+      same(g.val, ref[k]!.val, `${what} at point ${k}: values`);
+      same(g.prm, ref[k]!.prm, `${what} at point ${k}: parameters`);
+      same(g.par, ref[k]!.par, `${what} at point ${k}: partials`);
+      expect(g.nonFinite, `${what} at point ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+    });
+
+  it('for every op of the rule table in every recorded form (poles, domain edges, overflow), every stored number agrees bit for bit', () => {
+    for (const { name, f } of everyOp()) agree(recordings(f, points, 'always'), recordings(f, points, 'off'), name);
+  });
+
+  it('on the fuzzer\'s scalar programs, bit for bit', () => {
+    let checked = 0;
+    for (let i = 0; checked < 80 && i < 400; i++) {
+      const s = sampleOf(12, i, 0);
+      if (s.program.kind !== 'scalar') continue;
+      const f = scalarFunction(s.program as ScalarProgram), pts = [[...s.x0], [...s.x1]];
+      agree(recordings(f, pts, 'always'), recordings(f, pts, 'off'), `program ${i}`);
+      checked++;
+    }
+    expect(checked).to.equal(80);
+  });
+
+  it("under 'auto' an op is recorded by the interpreter at first, then by its generated recorder; a refused new Function keeps the interpreter", () => {
+    // (node code 2: any op's recorder behaves alike)
+    resetRecorders();
+    const interpreted = recorder(2);
+    for (let k = 1; k < GENERATE_AFTER; k++) expect(recorder(2), `node ${k}`).to.equal(interpreted);
+    expect(recorder(2), 'after GENERATE_AFTER nodes').to.not.equal(interpreted);
+    resetRecorders();
+    const realFunction = globalThis.Function;
+    globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+    try {
+      for (let k = 0; k <= GENERATE_AFTER + 1; k++) expect(recorder(2)).to.equal(interpreted);
+      const x = point(300, 0.4);
+      same(grad(rosen, x), (() => { resetRecorders(); globalThis.Function = realFunction; return grad(rosen, x); })(), 'the same gradient either way');
+    } finally {
+      globalThis.Function = realFunction;
+      resetRecorders();
+    }
+  });
+});
+
+describe('reuse: sparsity remembered for the next recording of the same f (sparsity/memo.ts)', () => {
+  const patternOf = (P: object) => (P as unknown as { sparsity: { pattern?: unknown } }).sparsity.pattern;
+
+  it('a structurally identical recording takes the pattern found before; the answers equal a never-seen f\'s, bit for bit', () => {
+    const f = (x: Num[]) => rosen(x), x = point(40, 0.3), x2 = point(40, 0.7);
+    const P = prepare(f, x);
+    P.hessianDiagonal();
+    const Q = prepare(f, x2);
+    expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
+    same(Q.hessianDiagonal(), prepare((x: Num[]) => rosen(x), x2).hessianDiagonal(), 'diagonal');
+    same(hessianDiagonal(f, x2), hessianDiagonal((x: Num[]) => rosen(x), x2), 'one-shot diagonal');
+  });
+
+  it('a branch to another structure, or a parameter turning an op linear, is detected again', () => {
+    let exponent = 1;
+    const f = (x: Num[]) => sum(x.map((v, i) => (i % 2 ? hy.pow(v, exponent) : mul(v, v))));
+    const x = point(12, 0.4);
+    // x^1 is linear: the odd inputs have no diagonal entry in the pattern; at x^3 they do
+    hessianDiagonal(f, x);
+    exponent = 3;
+    const d = hessianDiagonal(f, x);
+    d.forEach((h, i) => expect(h, `H_${i}${i}`).to.be.closeTo(i % 2 ? 6 * x[i]! : 2, 1e-12));
+    // a branch on a primal: the structure (and the pattern) changes with the sign of x₀
+    const g = (x: Num[]) => ((x[0] as hy.Value).value > 0 ? sum(x.map((v) => mul(v, v))) : mul(x[0]!, sum(x)));
+    const pos = point(8, 0.4).map(Math.abs), neg = pos.map((v, i) => (i === 0 ? -v : v));
+    same(hessianDiagonal(g, pos), pos.map(() => 2), 'x₀ > 0: 2 everywhere');
+    same(hessianDiagonal(g, neg), neg.map((_, i) => (i === 0 ? 2 : 0)), 'x₀ < 0: x₀·Σx');
+    same(hessianDiagonal(g, pos), pos.map(() => 2), 'and back');
+  });
+});
+
+/** f prepared under codegen mode m and moved to each point: the compacted copy's partials and non-finite flag after each move. */
+function refreshes(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off'): { par: number[]; nonFinite: boolean; generated: boolean }[] | null {
+  const old = setCodegen(m);
+  poisonPool(true);
+  try {
+    const P = prepare(f, points[0]!);
+    (P as unknown as { sweeper(): unknown }).sweeper();
+    if ((P as unknown as { fused: unknown }).fused === null) return null;
+    const out = points.slice(1).map((x) => {
+      P.at(x);
+      const c = compacted(P), t = recording(P).tape;
+      return { par: Array.from(c.tape.par.subarray(0, c.tape.n * 5)), nonFinite: c.tape.nonFinite, generated: generatedRefresh(t, (P as unknown as { fused: { copy: Fused } }).fused.copy) !== null };
+    });
+    return P.rerecords ? null : out;
+  } finally {
+    poisonPool(false);
+    setCodegen(old);
+  }
+}
+
+describe('reuse: the generated refresh of the compacted copy is the interpreted refresh', () => {
+  const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  // a generic point, ones spanning domains and poles (the careful fold where a partial is ±∞ or NaN), one that overflows
+  const points = [spread(12, 0.1, 0.9), spread(12, 0.2, 0.95), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800), spread(12, 0.3, 0.7)];
+
+  it('for every op of the rule table in every recorded form, the moved copy\'s partials and flag agree bit for bit', () => {
+    let generated = 0, careful = 0;
+    for (const { name, f } of [...everyOp(), { name: 'rosenbrock', f: rosen }]) {
+      const gen = refreshes(f, points, 'always'), ref = refreshes(f, points, 'off');
+      if (!gen || !ref) continue;
+      gen.forEach((g, k) => {
+        same(g.par, ref[k]!.par, `${name} at point ${k + 1}: partials`);
+        expect(g.nonFinite, `${name} at point ${k + 1}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+        if (g.generated) generated++;
+        if (g.generated && g.nonFinite) careful++;
+      });
+    }
+    expect(generated, 'moves refreshed by generated code').to.be.at.least(20);
+    expect(careful, 'generated moves through the careful fold').to.be.at.least(5);
+  });
+
+  it('on the fuzzer\'s scalar programs, bit for bit', () => {
+    let checked = 0;
+    for (let i = 0; checked < 60 && i < 600; i++) {
+      const s = sampleOf(13, i, 0);
+      if (s.program.kind !== 'scalar') continue;
+      const f = scalarFunction(s.program as ScalarProgram), pts = [[...s.x0], [...s.x1], [...s.x0]];
+      const gen = refreshes(f, pts, 'always'), ref = refreshes(f, pts, 'off');
+      if (!gen || !ref) continue;
+      gen.forEach((g, k) => {
+        same(g.par, ref[k]!.par, `program ${i} move ${k}: partials`);
+        expect(g.nonFinite, `program ${i} move ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+      });
+      checked++;
+    }
+    expect(checked, 'programs that compact').to.be.at.least(30);
+  });
+
+  it("under 'auto' the first refresh is interpreted and later ones generated; a refused new Function keeps the interpreter", () => {
+    const x = point(200, 0.3), P = prepare(rosen, x);
+    const copyOf = (Q: object) => (Q as unknown as { fused: { copy: Fused } }).fused.copy;
+    P.hessianDiagonal();
+    P.at(point(200, 0.5)).hessianDiagonal();
+    expect(generatedRefresh(recording(P).tape, copyOf(P)), 'after one refresh, the next is generated').to.not.equal(null);
+    const Q = prepare(rosen, x), realFunction = globalThis.Function;
+    Q.hessianDiagonal();
+    globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+    try {
+      Q.at(point(200, 0.5)).hessianDiagonal();
+      Q.at(point(200, 0.6)).hessianDiagonal();
+      expect(generatedRefresh(recording(Q).tape, copyOf(Q)), 'no generated refresh without new Function').to.equal(null);
+    } finally {
+      globalThis.Function = realFunction;
+    }
+    P.at(point(200, 0.6));
+    same(P.hessianDiagonal(), Q.hessianDiagonal(), 'the same diagonal either way');
+  });
+});
+
+describe('reuse: sum and dot over tape values chain slots, recording what add and mul record', () => {
+  const tapeOf = (f: (x: Num[]) => Num, x: number[]) => {
+    const t = recording(prepare(f, x)).tape, n = t.n;
+    return [...t.op.subarray(0, n), ...t.a.subarray(0, n), ...t.b.subarray(0, n), ...t.val.subarray(0, n), ...t.prm.subarray(0, n), ...t.par.subarray(0, n * 5)];
+  };
+  const bySum = (xs: Num[]): Num => { let s: Num = 0; for (let i = 0; i < xs.length; i++) s = i === 0 ? xs[0]! : add(s, xs[i]!); return s; };
+  const byDot = (xs: Num[], ys: Num[]): Num => { let s: Num = 0; for (let i = 0; i < xs.length; i++) s = i === 0 ? mul(xs[0]!, ys[0]!) : add(s, mul(xs[i]!, ys[i]!)); return s; };
+  // entries: traced, numbers first, in the middle, last, alone; products of traced and numbers both ways
+  const mixes: ((x: Num[]) => Num[])[] = [
+    (x) => x, (x) => [2, 3, ...x], (x) => [x[0]!, 2.5, x[1]!, -1, x[2]!], (x) => [...x, 7], (x) => [x[1]!], (x) => [4, x[0]!],
+    (x) => x.map((v, i) => (i % 2 ? mul(v, v) : v)),
+  ];
+
+  it('sum: the same nodes, values and partials, bit for bit, for numbers and tape values in any mix', () => {
+    const x = [0.3, -1.2, 2.1];
+    mixes.forEach((m, k) => same(tapeOf((v) => sum(m(v)), x), tapeOf((v) => bySum(m(v)), x), `mix ${k}`));
+  });
+
+  it('dot: the same, with numbers on either side', () => {
+    const x = [0.3, -1.2, 2.1];
+    mixes.forEach((m, k) => {
+      const other = (v: Num[]) => m(v).map((_, i) => (i % 3 === 0 ? 1.5 + i : v[i % v.length]!));
+      same(tapeOf((v) => hy.dot(m(v), other(v)), x), tapeOf((v) => byDot(m(v), other(v)), x), `mix ${k}, traced second`);
+      same(tapeOf((v) => hy.dot(other(v), m(v)), x), tapeOf((v) => byDot(other(v), m(v)), x), `mix ${k}, traced first`);
+    });
+  });
+
+  it('sums of numbers only stay numbers; values of an ended evaluation still get the error naming them', () => {
+    expect(sum([1, 2, 3.5])).to.equal(6.5);
+    expect(hy.dot([1, 2], [3, 4])).to.equal(11);
+    let kept: Num[] = [];
+    grad((x: Num[]) => { kept = x; return sum(x); }, [1, 2]);
+    expect(() => grad((x: Num[]) => sum([...x, ...kept]), [1, 2])).to.throw(/earlier grad evaluation/);
+  });
+});
+
+describe('reuse: the generated node replayers are evalNode', () => {
+  it('for every op of the rule table in every recorded form (poles, domain edges, overflow), value, partials and the non-finite answer agree bit for bit', () => {
+    const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+    const points = [spread(12, 0.1, 0.9), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800)];
+    const old = setCodegen('always');
+    let nodes = 0;
+    try {
+      for (const { name, f } of everyOp()) {
+        for (const x of points) {
+          const t = recording(prepare(f, x)).tape, { op, a, b, prm } = t;
+          // move the inputs, then replay each node both ways from the same arguments
+          for (let j = 1; j <= t.nIn; j++) t.val[j] = t.val[j]! * 1.1 + 0.05;
+          for (let i = t.nIn + 1; i < t.n; i++) {
+            if (op[i]! < 0) continue;
+            const ref = new Float64Array(5), v = evalNode(op[i]!, t.val[a[i]!]!, t.val[b[i]!]!, prm[i]!, ref, 0);
+            const r = replayer(op[i]!)!, nonFinite = r(t, i);
+            expect(r, `${name}: a replayer`).to.be.a('function');
+            same([t.val[i]!], [v], `${name} node ${i}: value`);
+            same(t.par.subarray(i * 5, i * 5 + 5), ref, `${name} node ${i}: partials`);
+            expect(nonFinite, `${name} node ${i}: non-finite`).to.equal(!finitePartials(ref, 0));
+            nodes++;
+          }
+        }
+      }
+    } finally {
+      setCodegen(old);
+    }
+    expect(nodes).to.be.above(500);
   });
 });

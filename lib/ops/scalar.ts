@@ -8,6 +8,8 @@ import { Value, type Num } from '../numbers/value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { Var } from '../tape/var.js';
+import { constNode } from '../tape/tape.js';
+import { recorder } from '../tape/codegen/record.js';
 
 /** A unary op: number → number, any hyperad value → a value of the same kind. */
 export interface UnaryFn {
@@ -35,7 +37,7 @@ export function liftUnary(name: UnaryName): UnaryFn {
   return ((x: Num) => {
     if (typeof x === 'number') return f(x, 0);
     // the common case while recording, without the general dispatch
-    if (x instanceof Var && x.tape.trace.active) return new Var(x.tape, x.tape.unary(code, x.i, 0));
+    if (x instanceof Var && x.tape.trace.active) return new Var(x.tape, recorder(code)(x.tape, x.i, 0));
     return operand(name, x, 'x').unaryOp(code, 0);
   }) as UnaryFn;
 }
@@ -43,17 +45,18 @@ export function liftUnary(name: UnaryName): UnaryFn {
 /** Lifts binary rule `name` to a function of numbers and hyperad values. */
 export function liftBinary(name: BinaryName): BinaryFn {
   const code = binaryCode(name), f = BINARY[code - UNARY.length]!.f;
+  const right = constNode(code, false), left = constNode(code, true);
   return ((a: Num, b: Num) => {
     // the common cases while recording (tape value op tape value of the same recording, or op a number),
     // without the general dispatch; anything else (other kinds, ended or mixed evaluations) goes the long way
     if (a instanceof Var) {
       const t = a.tape;
       if (t.trace.active) {
-        if (typeof b === 'number') return new Var(t, t.binaryConst(code, a.i, b, false));
-        if (b instanceof Var && b.tape === t) return new Var(t, t.binary(code, a.i, b.i));
+        if (typeof b === 'number') return new Var(t, recorder(right)(t, a.i, b));
+        if (b instanceof Var && b.tape === t) return new Var(t, recorder(code)(t, a.i, b.i));
       }
     } else if (typeof a === 'number' && b instanceof Var && b.tape.trace.active) {
-      return new Var(b.tape, b.tape.binaryConst(code, b.i, a, true));
+      return new Var(b.tape, recorder(left)(b.tape, b.i, a));
     }
     if (typeof a === 'number') {
       if (typeof b === 'number') return f(a, b);
@@ -118,7 +121,7 @@ const powv = liftBinary('pow');
 export const pow: BinaryFn = ((a: Num, b: Num) => {
   if (typeof b === 'number') {
     if (typeof a === 'number') return Math.pow(a, b);
-    if (a instanceof Var && a.tape.trace.active) return new Var(a.tape, a.tape.unary(powc, a.i, b));
+    if (a instanceof Var && a.tape.trace.active) return new Var(a.tape, recorder(powc)(a.tape, a.i, b));
     return operand('pow', a, 'a').unaryOp(powc, b);
   }
   return powv(a, b);

@@ -73,15 +73,6 @@ class Sets {
   }
 }
 
-/** Each scalar node's mask of structurally non-zero second partials (structure.ts), read once. */
-function secondOrderMasks(t: Tape): Uint8Array {
-  const masks = new Uint8Array(t.n), { op, prm } = t;
-  forwardOrder(t, (lo, hi) => {
-    for (let i = lo; i < hi; i++) if (op[i]! >= 0) masks[i] = secondOrderPattern(op[i]!, prm[i]!);
-  }, () => {});
-  return masks;
-}
-
 /**
  * A cheap first look for 'auto': an upper bound on each slot's number of
  * inputs (|D(y)| ≤ |D(a)| + |D(b)|) in one forward pass; true as soon as a
@@ -90,24 +81,29 @@ function secondOrderMasks(t: Tape): Uint8Array {
  * node that does not reach the output): then the dense path runs, which is
  * always correct. It stops at the first such node, so a dense f costs little.
  */
-function clearlyDense(t: Tape, masks: Uint8Array, limit: number): boolean {
+function clearlyDense(t: Tape, limit: number): boolean {
   const n = t.nIn, sz = new Int32Array(t.n);
   sz.fill(1, 1, n + 1);
   let dense = false;
-  const big = (u: number) => sz[u]! > limit;
   forwardOrder(
     t,
     (lo, hi) => {
-      const { op, a, b } = t;
-      for (let i = lo; i < hi && !dense; i++) {
-        if (op[i]! < 0) continue;
-        const ai = a[i]!, bi = b[i]!, mask = masks[i]!;
-        if (((mask & (AA | AB)) && big(ai)) || ((mask & (AB | BB)) && big(bi))) dense = true;
-        sz[i] = Math.min(n, sz[ai]! + (bi === ai ? 0 : sz[bi]!));
+      if (dense) return;
+      const { op, a, b, prm } = t;
+      for (let i = lo; i < hi; i++) {
+        const c = op[i]!;
+        if (c < 0) continue;
+        const ai = a[i]!, bi = b[i]!, sa = sz[ai]!, sb = bi === ai ? 0 : sz[bi]!;
+        if (sa > limit || sb > limit) {
+          const mask = secondOrderPattern(c, prm[i]!);
+          if (((mask & (AA | AB)) && sa > limit) || ((mask & (AB | BB)) && sz[bi]! > limit)) { dense = true; return; }
+        }
+        sz[i] = Math.min(n, sa + sb);
       }
     },
     (k) => {
       if (dense) return;
+      const big = (u: number) => sz[u]! > limit;
       t.blocks[k]!.structure((y, x) => { sz[y] = Math.min(n, sz[y]! + sz[x]!); }, (_y, x1, x2) => { if (big(x1) || big(x2)) dense = true; });
     },
   );
@@ -120,9 +116,9 @@ function clearlyDense(t: Tape, masks: Uint8Array, limit: number): boolean {
  * inputs interact pairwise, and a sparse method cannot beat the dense one).
  */
 export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern | null {
-  const masks = secondOrderMasks(t);
-  if (limit < t.nIn && clearlyDense(t, masks, limit)) return null;
-  const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n);
+  if (limit < t.nIn && clearlyDense(t, limit)) return null;
+  // each reached node's mask of structurally non-zero second partials (structure.ts), read once
+  const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n), masks = new Uint8Array(t.n);
   reach[out] = 1;
   // 1. which slots reach the output, and whose dependency sets are needed: the
   //    arguments of reached nonlinear nodes and, transitively, what they depend
@@ -130,13 +126,13 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
   reverseOrder(
     t,
     (lo, hi) => {
-      const { op, a, b } = t;
+      const { op, a, b, prm } = t;
       for (let i = hi - 1; i >= lo; i--) {
         if (!reach[i]) continue;
         const ai = a[i]!, bi = b[i]!;
         reach[ai] = 1; reach[bi] = 1;
         if (op[i]! < 0) continue;
-        const mask = masks[i]!;
+        const mask = (masks[i] = secondOrderPattern(op[i]!, prm[i]!));
         if (need[i] || mask & (AA | AB)) need[ai] = 1;
         if (need[i] || mask & (AB | BB)) need[bi] = 1;
       }
@@ -246,24 +242,35 @@ class Entries {
 /**
  * Sorts the first m pairs (rows[e], cols[e]) by row, then column, drops
  * repeats, and returns how many remain; rowPtr (n + 1 entries, zeroed) gets
- * the CSR row pointers. Two stable counting sorts: O(m + n).
+ * the CSR row pointers. One counting sort by row (O(m + n)), then each row's
+ * columns sorted in place: by insertion where a row is short (a Hessian
+ * pattern's rows usually are), natively where it is long.
  */
 function sortUnique(rows: Int32Array, cols: Int32Array, m: number, n: number, rowPtr: Int32Array): number {
-  const count = new Int32Array(n + 1), r2 = new Int32Array(m), c2 = new Int32Array(m);
-  for (let e = 0; e < m; e++) count[cols[e]! + 1]++;
-  for (let j = 0; j < n; j++) count[j + 1] = count[j + 1]! + count[j]!;
-  for (let e = 0; e < m; e++) { const k = count[cols[e]!]!++; r2[k] = rows[e]!; c2[k] = cols[e]!; }
-  count.fill(0);
-  for (let e = 0; e < m; e++) count[r2[e]! + 1]++;
-  for (let j = 0; j < n; j++) count[j + 1] = count[j + 1]! + count[j]!;
-  for (let e = 0; e < m; e++) { const k = count[r2[e]!]!++; rows[k] = r2[e]!; cols[k] = c2[e]!; }
-  let w = 0, pi = -1, pj = -1;
-  for (let e = 0; e < m; e++) {
-    const i = rows[e]!, j = cols[e]!;
-    if (i === pi && j === pj) continue;
-    rows[w] = i; cols[w++] = j; pi = i; pj = j;
-    rowPtr[i + 1]++;
+  const start = new Int32Array(n + 1), c2 = new Int32Array(m);
+  for (let e = 0; e < m; e++) start[rows[e]! + 1]++;
+  for (let i = 0; i < n; i++) start[i + 1] = start[i + 1]! + start[i]!;
+  const next = start.slice(0, n);
+  for (let e = 0; e < m; e++) c2[next[rows[e]!]!++] = cols[e]!;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const lo = start[i]!, hi = start[i + 1]!;
+    if (hi - lo > 32) c2.subarray(lo, hi).sort();
+    else {
+      for (let k = lo + 1; k < hi; k++) {
+        const c = c2[k]!;
+        let j = k - 1;
+        while (j >= lo && c2[j]! > c) { c2[j + 1] = c2[j]!; j--; }
+        c2[j + 1] = c;
+      }
+    }
+    const w0 = w;
+    for (let k = lo; k < hi; k++) {
+      const c = c2[k]!;
+      if (k > lo && c === c2[k - 1]) continue;
+      rows[w] = i; cols[w++] = c;
+    }
+    rowPtr[i + 1] = rowPtr[i]! + (w - w0);
   }
-  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i + 1]! + rowPtr[i]!;
   return w;
 }

@@ -5,15 +5,15 @@
  * the table: add, sub, neg, abs, relu, max, min, mul's h_aa, x·c, x^1 …).
  * Cached per (op code, parameter).
  */
-import { BINARY, NU, UNARY, type Interval } from '../rules/index.js';
-import { CONST_LEFT, NOPS, evalNode } from '../tape/tape.js';
-import { NPAR } from '../tape/kernels.js';
+import { BINARY, NU, P, UNARY, type Interval } from '../rules/index.js';
+import { CONST_LEFT, CONST_RIGHT, NOPS, evalNode, evalThird } from '../tape/tape.js';
+import { GA, GB, HAA, HAB, HBB, NPAR, TAAA, TAAB, TABB, TBBB } from '../tape/kernels.js';
 
 /** Bits of the second partials that can be non-zero. */
 export const AA = 1, AB = 2, BB = 4;
 
-/** cached masks: one table for each special parameter value, and one for every generic value */
-const tables: number[][] = [[], [], [], [], []];
+/** cached masks per node code (−1: not sampled yet): one table for each special parameter value, and one for every generic value */
+const tables: Int8Array[] = Array.from({ length: 5 }, () => new Int8Array(NOPS * (CONST_LEFT + 1)).fill(-1));
 const scratch = new Float64Array(NPAR);
 /** interior fractions of an interval, away from its ends and from simple rationals */
 const FRACTIONS = [0.137, 0.5317, 0.8713];
@@ -31,8 +31,8 @@ const points = (dom: readonly Interval[]): number[] =>
  */
 export function secondOrderPattern(code: number, p: number): number {
   const k = p === 0 ? 0 : p === 1 ? 1 : p === -1 ? 2 : p === 2 ? 3 : -1, table = tables[k < 0 ? 4 : k]!;
-  let mask = table[code];
-  if (mask === undefined) mask = table[code] = k < 0 ? sample(code, p) | sample(code, GENERIC) : sample(code, p);
+  let mask = table[code]!;
+  if (mask < 0) mask = table[code] = k < 0 ? sample(code, p) | sample(code, GENERIC) : sample(code, p);
   return mask;
 }
 
@@ -62,4 +62,72 @@ function sample(code: number, p: number): number {
     }
   }
   return mask;
+}
+
+export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../tape/kernels.js';
+
+/** per parameter class (0, 1, −1, 2, generic), by code: the bits, −1 until sampled (a number type asks on its fast path) */
+const fullTables: Int16Array[] = Array.from({ length: 5 }, () => new Int16Array(1024).fill(-1)); // codes stay below 3·NOPS
+const third = new Float64Array(4);
+
+/**
+ * The structure bits (GA … TBBB) of node op `code` (a unary op, a binary op,
+ * or a binary op with one constant operand, code + NOPS·side) with parameter
+ * p, sampled like {@link secondOrderPattern} and cached per (code, p class).
+ * Negative codes (inputs, constants) have none.
+ */
+export function partialPattern(code: number, p: number): number {
+  if (code < 0) return 0;
+  const k = p === 0 ? 0 : p === 1 ? 1 : p === -1 ? 2 : p === 2 ? 3 : -1, table = fullTables[k < 0 ? 4 : k]!;
+  const mask = table[code]!;
+  if (mask >= 0) return mask;
+  return (table[code] = k < 0 ? sampleAll(code, p) | sampleAll(code, GENERIC) : sampleAll(code, p));
+}
+
+function sampleAll(code: number, p: number): number {
+  // a number type may ask while the rule buffer P holds its op's partials: keep them
+  const saved = Float64Array.from(P);
+  try { return sampleAllInto(code, p); } finally { P.set(saved); }
+}
+
+function sampleAllInto(code: number, p: number): number {
+  let mask = 0;
+  const at = (x: number, y: number) => {
+    evalNode(code, x, y, p, scratch, 0);
+    evalThird(code, x, y, p, third);
+    const s = scratch;
+    if (s[0] !== 0) mask |= GA;
+    if (s[1] !== 0) mask |= GB;
+    if (s[2] !== 0) mask |= HAA;
+    if (s[3] !== 0) mask |= HAB;
+    if (s[4] !== 0) mask |= HBB;
+    if (third[0] !== 0) mask |= TAAA;
+    if (third[1] !== 0) mask |= TAAB;
+    if (third[2] !== 0) mask |= TABB;
+    if (third[3] !== 0) mask |= TBBB;
+  };
+  // wider than the specs' domains (max samples a < b there): a point outside a domain gives NaN
+  // partials, which only set bits (the conservative side)
+  const base = code % NOPS, far = [-50, -0.5, 0.5, 50];
+  if (base < NU) for (const x of [...points(UNARY[base]!.domain), ...far]) at(x, 0);
+  else {
+    const [da, db] = BINARY[base - NU]!.domain, both = [...points([da]), ...points([db]), ...far];
+    if (code >= NOPS) for (const x of both) at(x, 0);
+    else for (const a of both) for (const b of both) at(a, b);
+  }
+  return mask;
+}
+
+/**
+ * The structure bits of a node of op `code` (parameter p) whose arguments may
+ * be constants (a constant node, a constant tensor): a binary op with exactly
+ * one constant argument has the bits of the node with that constant operand,
+ * as if it had been recorded with a number (so 0·u has no ∂/∂u, whether the 0
+ * was a number, a constant node or a constant tensor).
+ */
+export function nodePattern(code: number, p: number, aConst: boolean, bConst: boolean, va: number, vb: number): number {
+  if (code < NU || code >= NOPS || aConst === bConst) return partialPattern(code, p);
+  if (bConst) return partialPattern(code + NOPS * CONST_RIGHT, vb) & (GA | HAA | TAAA);
+  const c = partialPattern(code + NOPS * CONST_LEFT, va);
+  return (c & GA ? GB : 0) | (c & HAA ? HBB : 0) | (c & TAAA ? TBBB : 0);
 }

@@ -34,53 +34,31 @@
  * interpreted kernels then run, as they do with codegen 'off'. Loop functions
  * are shared by source across recordings (V8 optimises a function only after
  * it has run for a while: tens of milliseconds the first time a loop is met).
- *
- * Measured (npm run bench, W3 Rosenbrock n = 1000, prepared): gradient 10.0×
- * → 4.0× plain f, H·v 21× → 14×, the one-lane Taylor-2 diagonal 2.1× faster.
+ * What it buys is measured by `npm run bench` (docs/bench.json), not quoted
+ * here. The same loops also give a recording's generated replay
+ * (codegen/replay.ts) and its compacted copy's generated refresh
+ * (codegen/refresh.ts); per-op code, not per recording, records and replays
+ * single nodes (codegen/record.ts).
  */
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { anyMarked, secondOrderZeros } from './zeros.js';
-import type { SweepTape } from './fuse.js';
+import { finishRefresh, refresh, type Fused, type SweepTape } from './fuse.js';
+import { refreshPlan, runRefresh, type RefreshPlan } from './codegen/refresh.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
 import { canCompile, compileShared } from './codegen/compile.js';
 import { replayPlan, type ReplayPlan } from './codegen/replay.js';
 import type { Tape } from './tape.js';
+import { codegenMode, type CodegenMode } from './codegen/mode.js';
 
 export type { Kernel };
 
-/**
- * 'auto' (default): generate for recordings of at least {@link CODEGEN_MIN_NODES}
- * computed nodes, on their third sweep, when loops cover at least half
- * of the nodes; 'always': for every recording of scalar nodes, loops of three
- * repetitions or more (the specs use it to run the generated code on small
- * functions); 'off': interpreted kernels only.
- */
-export type CodegenMode = 'auto' | 'always' | 'off';
-const MODES: readonly CodegenMode[] = ['auto', 'always', 'off'];
+export { setCodegen, codegenMode, type CodegenMode } from './codegen/mode.js';
 
 /** Recordings smaller than this (computed nodes) stay interpreted under 'auto'. */
 export const CODEGEN_MIN_NODES = 64;
 /** At most this many loops per recording (beyond it, the structure is not loop-like enough to pay). */
 const MAX_LOOPS = 2000;
-
-let mode: CodegenMode = 'auto';
-
-/**
- * Chooses when sweeps run generated code (see {@link CodegenMode}); returns
- * the previous mode. Results are the same either way up to rounding: the
- * generated code evaluates the kernels' formulas, summing some adjoints in a
- * different order.
- */
-export function setCodegen(m: CodegenMode): CodegenMode {
-  if (!MODES.includes(m)) throw new TypeError(`setCodegen: mode must be one of ${MODES.map((s) => `'${s}'`).join(', ')}, got ${String(m)}`);
-  const old = mode;
-  mode = m;
-  return old;
-}
-
-/** The current mode. */
-export const codegenMode = (): CodegenMode => mode;
 
 // ---------------------------------------------------------------- the generated sweeps of one recording
 
@@ -189,6 +167,8 @@ interface Entry {
   mode: CodegenMode; n: number; segs?: Segment[];
   sweeps: number; gen: Generated | null | undefined;
   replays: number; replay: ReplayPlan | null | undefined;
+  /** the compacted copy whose refreshes are counted, and its refresh plan */
+  copy?: Fused; refreshes?: number; refresh?: RefreshPlan | null;
 }
 const cache = new WeakMap<SweepTape, Entry>();
 
@@ -213,7 +193,7 @@ function build(t: SweepTape, e: Entry): Generated | null {
 export function generated(t: SweepTape): Generated | null {
   if (!eligible(t)) return null;
   const e = entry(t);
-  if (e.gen === undefined && (mode === 'always' || ++e.sweeps >= 3)) e.gen = build(t, e);
+  if (e.gen === undefined && (codegenMode() === 'always' || ++e.sweeps >= 3)) e.gen = build(t, e);
   return e.gen ?? null;
 }
 
@@ -223,6 +203,7 @@ export function generated(t: SweepTape): Generated | null {
  * ops repeat, `new Function` refused, or the first replay under 'auto').
  */
 export function generatedReplay(t: Tape): ReplayPlan | null {
+  const mode = codegenMode();
   if (mode === 'off' || t.blocks.length) return null;
   const e = entry(t);
   if (e.replay === undefined && (mode === 'always' || ++e.replays >= 2)) {
@@ -233,10 +214,36 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
   return e.replay ?? null;
 }
 
+/**
+ * The generated refresh of t's compacted copy f (lib/tape/codegen/refresh.ts),
+ * or null: the interpreter refreshes (mode 'off', too small or no loop whose
+ * plan repeats, `new Function` refused, or the first refresh under 'auto').
+ */
+export function generatedRefresh(t: Tape, f: Fused): RefreshPlan | null {
+  const mode = codegenMode();
+  if (mode === 'off' || t.blocks.length) return null;
+  const e = entry(t);
+  if (e.copy !== f) { e.copy = f; e.refreshes = 0; e.refresh = undefined; }
+  if (e.refresh === undefined && (mode === 'always' || ++e.refreshes! >= 2)) {
+    const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
+    const segs = small || !canCompile() ? null : segments(t, e);
+    e.refresh = segs && segs.filter(isLoop).length <= MAX_LOOPS ? refreshPlan(f, t.n, segs) : null;
+  }
+  return e.refresh ?? null;
+}
+
+/** Refills compacted copy f of recording t from t's partials: generated where it can be (see {@link generatedRefresh}). */
+export function refreshCopy(t: Tape, f: Fused): void {
+  const plan = generatedRefresh(t, f);
+  if (plan) finishRefresh(f, runRefresh(f, plan, t.par));
+  else refresh(f, t.par);
+}
+
 /** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */
-const eligible = (t: SweepTape): boolean => mode !== 'off' && !t.nonFinite && t.blocks.length === 0;
+const eligible = (t: SweepTape): boolean => codegenMode() !== 'off' && !t.nonFinite && t.blocks.length === 0;
 
 function entry(t: SweepTape): Entry {
+  const mode = codegenMode();
   let e = cache.get(t);
   if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined, replays: 0, replay: undefined }));
   return e;
@@ -260,7 +267,7 @@ export interface CodegenInfo {
 
 /**
  * The generated sweeps of t as {@link CodegenInfo}, generating them now if
- * the mode allows (without waiting for a second sweep); null when t's sweeps
+ * the mode allows (without waiting for its third sweep); null when t's sweeps
  * run interpreted.
  */
 export function codegenInfo(t: SweepTape): CodegenInfo | null {

@@ -90,8 +90,9 @@ export function gradHvpOf(w: Workspace, out: number, v: Float64Array): { grad: F
 }
 
 /**
- * Visits one-hot blocks: for columns j0 … j0+K−1, runs `sweep` with lane k
- * seeded by e_{j0+k} in T (at input node j0+k+1), then calls `read(j0, K)`.
+ * Visits one-hot blocks: calls `sweep(K, j0)` for the columns j0 … j0+K−1,
+ * K ≤ lanes (the caller seeds lane k with e_{j0+k}, at input node j0+k+1,
+ * sweeps, and reads its K columns).
  */
 function oneHotBlocks(w: Workspace, lanes: number, sweep: (K: number, j0: number) => void): void {
   const n = w.tape.nIn;

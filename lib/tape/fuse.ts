@@ -21,6 +21,8 @@
  */
 import { CONST, NPAR, type Tape } from './tape.js';
 import type { Block } from './block.js';
+import { GA, GB, HAA, HAB, HBB } from './kernels.js';
+import { nodePattern } from '../sparsity/structure.js';
 
 /** What the sweeps read of a recording. */
 export interface SweepTape {
@@ -34,6 +36,8 @@ export interface SweepTape {
   readonly nonFinite?: boolean;
   /** changes when the partials change in place (a replayed recording, a refreshed compacted copy) */
   readonly version?: number;
+  /** each slot's structure bits (lib/sparsity/structure.ts), where they are not read off op codes: the compacted copy's folded nodes */
+  readonly pat?: Uint16Array;
 }
 
 /** A compacted recording, where its outputs went, and the plan that refills its partials. */
@@ -48,6 +52,8 @@ export interface Fused {
 export interface CompactTape extends SweepTape {
   nonFinite: boolean;
   version: number;
+  /** each kept node's structure bits: which folded partials are not identically zero (worked out when first needed: a non-finite partial) */
+  pat?: Uint16Array;
 }
 
 /**
@@ -62,6 +68,12 @@ export interface Plan {
   readonly prog: Int32Array;
   /** scratch: the folded nodes' partials, by recording slot */
   readonly scratch: Float64Array;
+  /** the recording's nodes' structure bits (lib/sparsity/structure.ts), worked out with `folded` */
+  readonly bits: Uint16Array;
+  /** the recording's structure, read for `bits` (its op codes and constants do not change at a replay) */
+  readonly src: Pick<Tape, 'op' | 'prm' | 'a' | 'b' | 'val' | 'nIn'>;
+  /** a folded node's structure bits after folding, by recording slot (with the copy's `pat`, worked out when first needed) */
+  folded: Uint16Array | null;
 }
 
 const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
@@ -140,14 +152,33 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
     if (!gone[i]) { const s = slot[i]!; prog[q + 1] = s; A[s] = slot[E0[i]!]!; B[s] = slot[E1[i]!]!; }
     q += 4 + 5 * prog[q + 3]!;
   }
-  const plan: Plan = { prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR) };
+  const plan: Plan = {
+    prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR), bits: new Uint16Array(n), folded: null,
+    src: { op: t.op, prm: t.prm, a: t.a, b: t.b, val: t.val, nIn },
+  };
   const tape: CompactTape = { n: m, nIn, a: A, b: B, par: new Float64Array(m * NPAR), blocks: [], nonFinite: false, version: 0 };
-  refresh({ tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan }, t.par);
-  return { tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan };
+  const f = { tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan };
+  refresh(f, t.par);
+  return f;
 }
 
-function zeroWins(p: number, q: number): number {
-  return p === 0 || q === 0 ? 0 : p * q;
+/** The folded structure bits (they depend on the plan alone), worked out once, when a non-finite partial first needs them. */
+function foldedBits(f: Fused): Uint16Array {
+  const { plan, tape } = f;
+  if (plan.folded) return plan.folded;
+  const folded = new Uint16Array(plan.bits.length), pat = new Uint16Array(tape.n), { prog, bits } = plan;
+  const { op, prm, a, b, val, nIn } = plan.src;
+  for (let i = nIn + 1; i < bits.length; i++) {
+    const ai = a[i]!, bi = b[i]!;
+    bits[i] = nodePattern(op[i]!, prm[i]!, op[ai] === CONST, op[bi] === CONST, val[ai]!, val[bi]!);
+  }
+  plan.folded = folded;
+  for (let q = 0; q < prog.length; q += 4 + 5 * prog[q + 3]!) {
+    const dest = prog[q + 1]!, z = foldCareful(plan, q, plan.scratch, false);
+    if (dest < 0) folded[prog[q]!] = z; else pat[dest] = z;
+  }
+  tape.pat = pat;
+  return folded;
 }
 
 function grown(p: Int32Array): Int32Array {
@@ -165,13 +196,26 @@ function grown(p: Int32Array): Int32Array {
  * the Jacobian of (u₁, u₂) in V (the kept argument's row a unit vector).
  */
 export function refresh(f: Fused, par: Float64Array): void {
+  finishRefresh(f, refreshRange(f, par, 0, f.plan.prog.length));
+}
+
+/** After a refresh: the copy's non-finite flag, and a new version (caches derived from the partials check it). */
+export function finishRefresh(f: Fused, nonFinite: boolean): void {
+  f.tape.nonFinite = nonFinite;
+  f.tape.version++;
+}
+
+/**
+ * Runs the plan's entries at prog[lo … hi) (whole node entries) over the
+ * recording's partials; returns true if a kept node's partials are not all
+ * finite. (The generated refresh, lib/tape/codegen/refresh.ts, runs loops of
+ * entries the same way, term for term.)
+ */
+export function refreshRange(f: Fused, par: Float64Array, lo: number, hi: number): boolean {
   const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array;
-  // structural zeros stay zero: a partial that is ±∞ times a factor that is exactly 0 contributes 0,
-  // as in the sweeps over the recording, where that product never forms
-  const m = zeroWins;
   let nonFinite = false;
-  for (let pc = 0; pc < prog.length; ) {
-    const i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!;
+  for (let pc = lo; pc < hi; ) {
+    const start = pc, i = prog[pc]!, dest = prog[pc + 1]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!;
     pc += 4;
     const q = i * NPAR;
     let F0 = par[q]!, F1 = par[q + 1]!, F00 = par[q + 2]!, F01 = par[q + 3]!, F11 = par[q + 4]!;
@@ -202,16 +246,104 @@ export function refresh(f: Fused, par: Float64Array): void {
       if (k === 0) { j00 = s0; j01 = s1; if (po === 0) j10 = 1; else if (po === 1) j11 = 1; }
       else { j10 = s0; j11 = s1; if (po === 0) j00 = 1; else if (po === 1) j01 = 1; }
       const Fk = k === 0 ? F0 : F1;
-      const g0 = m(F0, j00) + m(F1, j10), g1 = m(F0, j01) + m(F1, j11);
-      const h00 = m(F00, m(j00, j00)) + 2 * m(F01, m(j00, j10)) + m(F11, m(j10, j10)) + m(Fk, S00);
-      const h01 = m(F00, m(j00, j01)) + m(F01, m(j00, j11) + m(j10, j01)) + m(F11, m(j10, j11)) + m(Fk, S01);
-      const h11 = m(F00, m(j01, j01)) + 2 * m(F01, m(j01, j11)) + m(F11, m(j11, j11)) + m(Fk, S11);
+      const g0 = F0 * j00 + F1 * j10, g1 = F0 * j01 + F1 * j11;
+      const h00 = F00 * j00 * j00 + 2 * F01 * j00 * j10 + F11 * j10 * j10 + Fk * S00;
+      const h01 = F00 * j00 * j01 + F01 * (j00 * j11 + j10 * j01) + F11 * j10 * j11 + Fk * S01;
+      const h11 = F00 * j01 * j01 + 2 * F01 * j01 * j11 + F11 * j11 * j11 + Fk * S11;
       F0 = g0; F1 = g1; F00 = h00; F01 = h01; F11 = h11;
+    }
+    const sum = F0 + F1 + F00 + F01 + F11;
+    if (sum - sum !== 0) {
+      if (refreshCareful(f, start, par)) nonFinite = true;
+      continue;
     }
     const w = dest < 0 ? EP : PAR, o = dest < 0 ? q : dest * NPAR;
     w[o] = F0; w[o + 1] = F1; w[o + 2] = F00; w[o + 3] = F01; w[o + 4] = F11;
-    if (dest >= 0) { const sum = F0 + F1 + F00 + F01 + F11; if (sum - sum !== 0) nonFinite = true; }
   }
-  f.tape.nonFinite = nonFinite;
-  f.tape.version++;
+  return nonFinite;
+}
+
+/**
+ * The entry at prog[pc …] again, where its fold gave a partial that is ±∞
+ * or NaN: folded with a product with a structural zero taken as 0 (as the
+ * careful sweeps do), written to its place; true if it is a kept node.
+ */
+export function refreshCareful(f: Fused, pc: number, par: Float64Array): boolean {
+  const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array, dest = prog[pc + 1]!;
+  foldedBits(f);
+  foldCareful(f.plan, pc, par, true);
+  const w = dest < 0 ? EP : PAR, o = dest < 0 ? prog[pc]! * NPAR : dest * NPAR;
+  w[o] = C[0]!; w[o + 1] = C[1]!; w[o + 2] = C[2]!; w[o + 3] = C[3]!; w[o + 4] = C[4]!;
+  return dest >= 0;
+}
+
+/** the careful fold's partials */
+const C = new Float64Array(NPAR);
+
+/**
+ * One node of the plan at prog[pc …], folded with every value paired with
+ * its structure bit: a product is formed only when both factors are live (not
+ * identically zero), so a structural zero stays 0 against ±∞ or NaN while a
+ * computed 0·∞ is NaN, as in the careful sweeps over the recording. Writes
+ * the partials to C and returns their structure bits (GA … HBB).
+ */
+function foldCareful(plan: Plan, pc: number, par: Float64Array, values: boolean): number {
+  const { prog, scratch: EP, bits } = plan, folded = plan.folded!, i = prog[pc]!, norm = prog[pc + 2]!, nf = prog[pc + 3]!, q = i * NPAR, s = bits[i]!;
+  let F0 = par[q]!, F1 = par[q + 1]!, F00 = par[q + 2]!, F01 = par[q + 3]!, F11 = par[q + 4]!;
+  // a partial is live if not identically zero, or (with `values`) if not 0 here: a NaN where the rule gives no derivative
+  const v = (x: number) => values && x !== 0;
+  let l0 = (s & GA) !== 0 || v(F0), l1 = (s & GB) !== 0 || v(F1), l00 = (s & HAA) !== 0 || v(F00), l01 = (s & HAB) !== 0 || v(F01), l11 = (s & HBB) !== 0 || v(F11);
+  const sum = (a: number, al: boolean, b: number, bl: boolean) => (al ? a : 0) + (bl ? b : 0);
+  if (norm === NORM_SAME) {
+    F0 = sum(F0, l0, F1, l1); F00 = sum(F00, l00, 2 * F01, l01) + (l11 ? F11 : 0);
+    l0 = l0 || l1; l00 = l00 || l01 || l11; F1 = F01 = F11 = 0; l1 = l01 = l11 = false;
+  } else if (norm === NORM_SWAP) {
+    F0 = F1; F00 = F11; l0 = l1; l00 = l11; F1 = F01 = F11 = 0; l1 = l01 = l11 = false;
+  } else if (norm === NORM_ONE) {
+    F1 = F01 = F11 = 0; l1 = l01 = l11 = false;
+  }
+  pc += 4;
+  for (let r = 0; r < nf; r++, pc += 5) {
+    const u = prog[pc]!, k = prog[pc + 1]!, po = prog[pc + 2]!, p0 = prog[pc + 3]!, p1 = prog[pc + 4]!, e = u * NPAR, gs = folded[u]!;
+    const G = [EP[e]!, EP[e + 1]!, EP[e + 2]!, EP[e + 3]!, EP[e + 4]!];
+    const GL = [(gs & GA) !== 0 || v(G[0]!), (gs & GB) !== 0 || v(G[1]!), (gs & HAA) !== 0 || v(G[2]!), (gs & HAB) !== 0 || v(G[3]!), (gs & HBB) !== 0 || v(G[4]!)];
+    // ∂u/∂V (s) and ∂²u/∂V² (S), each with its liveness
+    const sv = [0, 0], sl = [false, false], Sv = [0, 0, 0], Sl = [false, false, false]; // S00, S01, S11
+    const put = (vals: number[], ls: boolean[], at: number, x: number, xl: boolean) => { if (xl) { vals[at] += x; ls[at] = true; } };
+    if (p0 >= 0) put(sv, sl, p0, G[0]!, GL[0]!);
+    if (p1 >= 0) put(sv, sl, p1, G[1]!, GL[1]!);
+    if (p0 >= 0) put(Sv, Sl, p0 === 0 ? 0 : 2, G[2]!, GL[2]!);
+    if (p1 >= 0) put(Sv, Sl, p1 === 0 ? 0 : 2, G[4]!, GL[4]!);
+    if (p0 >= 0 && p1 >= 0) {
+      if (p0 !== p1) put(Sv, Sl, 1, G[3]!, GL[3]!); else put(Sv, Sl, p0 === 0 ? 0 : 2, 2 * G[3]!, GL[3]!);
+    }
+    // J: row k is ∂u/∂V, the other row a unit vector (or absent)
+    const J = [0, 0, 0, 0], JL = [false, false, false, false]; // j00, j01, j10, j11
+    const row = k === 0 ? 0 : 2, unit = k === 0 ? 2 : 0;
+    J[row] = sv[0]!; JL[row] = sl[0]!; J[row + 1] = sv[1]!; JL[row + 1] = sl[1]!;
+    if (po >= 0) { J[unit + po] = 1; JL[unit + po] = true; }
+    const Fk = k === 0 ? F0 : F1, Fkl = k === 0 ? l0 : l1;
+    // Σ over live products: m(x, xl, y, yl, …) forms a product only of live factors
+    let acc = 0, accl = false;
+    const m = (x: number, xl: boolean, ...ys: (number | boolean)[]) => {
+      let v = x, l = xl;
+      for (let t = 0; t < ys.length; t += 2) { v *= ys[t] as number; l = l && (ys[t + 1] as boolean); }
+      if (l) { acc += v; accl = true; }
+    };
+    const take = (): [number, boolean] => { const r_: [number, boolean] = [accl ? acc : 0, accl]; acc = 0; accl = false; return r_; };
+    const [j00, j01, j10, j11] = J, [j00l, j01l, j10l, j11l] = JL;
+    m(F0, l0, j00!, j00l!); m(F1, l1, j10!, j10l!); const [g0, g0l] = take();
+    m(F0, l0, j01!, j01l!); m(F1, l1, j11!, j11l!); const [g1, g1l] = take();
+    m(F00, l00, j00!, j00l!, j00!, j00l!); m(2 * F01, l01, j00!, j00l!, j10!, j10l!); m(F11, l11, j10!, j10l!, j10!, j10l!); m(Fk, Fkl, Sv[0]!, Sl[0]!);
+    const [h00, h00l] = take();
+    m(F00, l00, j00!, j00l!, j01!, j01l!); m(F01, l01, j00!, j00l!, j11!, j11l!); m(F01, l01, j10!, j10l!, j01!, j01l!);
+    m(F11, l11, j10!, j10l!, j11!, j11l!); m(Fk, Fkl, Sv[1]!, Sl[1]!);
+    const [h01, h01l] = take();
+    m(F00, l00, j01!, j01l!, j01!, j01l!); m(2 * F01, l01, j01!, j01l!, j11!, j11l!); m(F11, l11, j11!, j11l!, j11!, j11l!); m(Fk, Fkl, Sv[2]!, Sl[2]!);
+    const [h11, h11l] = take();
+    F0 = g0; F1 = g1; F00 = h00; F01 = h01; F11 = h11;
+    l0 = g0l; l1 = g1l; l00 = h00l; l01 = h01l; l11 = h11l;
+  }
+  C[0] = F0; C[1] = F1; C[2] = F00; C[3] = F01; C[4] = F11;
+  return (l0 ? GA : 0) | (l1 ? GB : 0) | (l00 ? HAA : 0) | (l01 ? HAB : 0) | (l11 ? HBB : 0);
 }

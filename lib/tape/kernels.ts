@@ -18,21 +18,56 @@ import { evalThird } from './tape.js';
 /** Partials stored per node. */
 export const NPAR = 5;
 
+/**
+ * Structure bits of a node's partials (lib/sparsity/structure.ts samples them
+ * from the rule table): the five stored partials (g_a, g_b, h_aa, h_ab, h_bb)
+ * and the four third partials. A clear bit: that partial vanishes for every
+ * argument (the node does not depend on that argument, or is linear in it),
+ * so a product with it is a structural zero, even against ±∞.
+ */
+export const GA = 1, GB = 2, HAA = 4, HAB = 8, HBB = 16, TAAA = 32, TAAB = 64, TABB = 128, TBBB = 256;
+/** every bit: a node whose structure is not known (conservative) */
+export const ALL = 511;
+
+/** The structure bits s of the node whose partials start at par[q], plus any partial that is not 0 here (a NaN where the rule gives no derivative). */
+export function liveBits(s: number, par: Float64Array, q: number): number {
+  return s | (par[q] !== 0 ? GA : 0) | (par[q + 1] !== 0 ? GB : 0) | (par[q + 2] !== 0 ? HAA : 0) | (par[q + 3] !== 0 ? HAB : 0) | (par[q + 4] !== 0 ? HBB : 0);
+}
+
 /** One run of elementary nodes, as the kernels read it. */
 export interface Run {
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly par: Float64Array;
-  /** some partial is ±∞ or NaN: sweep with the careful kernels (a zero factor then contributes exactly 0) */
+  /** some partial is ±∞ or NaN: sweep with the careful kernels (a structural zero then contributes exactly 0; see lib/tape/careful.ts) */
   readonly nonFinite?: boolean;
 }
 
 /**
- * p·q where a zero factor wins: a zero tangent or adjoint contributes nothing
- * even against an infinite partial (the direction does not move that
- * argument), so derivatives are NaN only where the math makes them so.
+ * What the careful kernels read besides the partials (set by lib/tape/careful.ts
+ * for the sweep in progress): each slot's structure bits (lib/sparsity/structure.ts:
+ * which partials are not identically zero) and, per slot and lane, whether a
+ * lane array's entry is live — 1 where the slot depends on the seeds through
+ * partials that are not identically zero, 0 where its entry is a structural
+ * zero. A product with a structural zero is 0, even against ±∞ or NaN; every
+ * other product is IEEE arithmetic, so a computed 0 (a derivative that is 0
+ * at this point) times ±∞ is NaN.
  */
-export const mz = (p: number, q: number): number => (p === 0 || q === 0 ? 0 : p * q);
+export const live: {
+  pat: Uint16Array; t1: Uint8Array; t2: Uint8Array; t12: Uint8Array; a: Uint8Array; at: Uint8Array;
+} = {
+  pat: new Uint16Array(0),
+  /** the tangent lanes (T, T1) */
+  t1: new Uint8Array(0),
+  /** the second coefficient (T2 of a Taylor-2 sweep) or the second direction's lanes (T2 of a hyper-dual sweep) */
+  t2: new Uint8Array(0),
+  /** the mixed coefficient T12, or the Laplacian's one summed value per slot */
+  t12: new Uint8Array(0),
+  /** the adjoint lanes (A; one lane in forward-over-reverse) */
+  a: new Uint8Array(0),
+  /** the adjoint's tangent lanes (AT) */
+  at: new Uint8Array(0),
+};
 
 /** Are the five partials at par[q …] all finite? (A sum of finite numbers that overflows only errs on the careful side.) */
 export function finitePartials(par: Float64Array, q: number): boolean {
@@ -222,80 +257,98 @@ function reverseTangent1(r: Run, base: number, lo: number, hi: number, T: Float6
 }
 
 /**
- * The careful kernels: the same formulas with every product by `mz`, for runs
- * where some partial is infinite or NaN (sqrt, log, … at the edge of their
- * domain). Only such runs pay for the extra comparisons.
+ * The careful kernels: the same formulas, for recordings where some partial
+ * is ±∞ or NaN (sqrt, log, … at the edge of their domain). A product is
+ * taken as 0 when one factor is a structural zero (`live` says which), and
+ * in IEEE arithmetic otherwise. Only such recordings pay for the look-ups.
  */
 const careful = {
   tangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array): void {
-    const { a, b, par } = r;
+    const { a, b, par } = r, { pat, t1: L } = live;
     for (let i = lo; i < hi; i++) {
       const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
-      for (let k = 0; k < K; k++) T[iy + k] = mz(ga, T[ia + k]!) + mz(gb, T[ib + k]!);
+      const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB;
+      for (let k = 0; k < K; k++) T[iy + k] = (la && L[ia + k] ? ga * T[ia + k]! : 0) + (lb && L[ib + k] ? gb * T[ib + k]! : 0);
     }
   },
   second(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
-    const { a, b, par } = r;
+    const { a, b, par } = r, { pat, t1: L1, t2: L2 } = live;
     for (let i = lo; i < hi; i++) {
       const j = i - base, q = j * NPAR, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+      const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
       for (let k = 0; k < K; k++) {
-        const x = T1[ia + k]!, y = T1[ib + k]!;
-        T1[iy + k] = mz(ga, x) + mz(gb, y);
-        T2[iy + k] = mz(ga, T2[ia + k]!) + mz(gb, T2[ib + k]!) + mz(haa, mz(x, x)) + 2 * mz(hab, mz(x, y)) + mz(hbb, mz(y, y));
+        const x = T1[ia + k]!, y = T1[ib + k]!, xl = L1[ia + k]!, yl = L1[ib + k]!;
+        T1[iy + k] = (la && xl ? ga * x : 0) + (lb && yl ? gb * y : 0);
+        T2[iy + k] = (la && L2[ia + k] ? ga * T2[ia + k]! : 0) + (lb && L2[ib + k] ? gb * T2[ib + k]! : 0)
+          + (laa && xl ? haa * x * x : 0) + (lab && xl && yl ? 2 * hab * x * y : 0) + (lbb && yl ? hbb * y * y : 0);
       }
     }
   },
   hyper(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-    const { a, b, par } = r;
+    const { a, b, par } = r, { pat, t1: L1, t2: L2, t12: L12 } = live;
     for (let i = lo; i < hi; i++) {
       const j = i - base, q = j * NPAR, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
+      const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
       for (let k = 0; k < K; k++) {
         const a1 = T1[ia + k]!, b1 = T1[ib + k]!, a2 = T2[ia + k]!, b2 = T2[ib + k]!;
-        T1[iy + k] = mz(ga, a1) + mz(gb, b1);
-        T2[iy + k] = mz(ga, a2) + mz(gb, b2);
-        T12[iy + k] = mz(ga, T12[ia + k]!) + mz(gb, T12[ib + k]!) + mz(haa, mz(a1, a2)) + mz(hab, mz(a1, b2) + mz(a2, b1)) + mz(hbb, mz(b1, b2));
+        const a1l = L1[ia + k]!, b1l = L1[ib + k]!, a2l = L2[ia + k]!, b2l = L2[ib + k]!;
+        T1[iy + k] = (la && a1l ? ga * a1 : 0) + (lb && b1l ? gb * b1 : 0);
+        T2[iy + k] = (la && a2l ? ga * a2 : 0) + (lb && b2l ? gb * b2 : 0);
+        const c1 = a1l && b2l, c2 = a2l && b1l;
+        T12[iy + k] = (la && L12[ia + k] ? ga * T12[ia + k]! : 0) + (lb && L12[ib + k] ? gb * T12[ib + k]! : 0)
+          + (laa && a1l && a2l ? haa * a1 * a2 : 0)
+          + (lab && (c1 || c2) ? hab * ((c1 ? a1 * b2 : 0) + (c2 ? a2 * b1 : 0)) : 0)
+          + (lbb && b1l && b2l ? hbb * b1 * b2 : 0);
       }
     }
   },
   laplacian(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
-    const { a, b, par } = r;
+    const { a, b, par } = r, { pat, t1: LT, t12: LL } = live;
     for (let i = lo; i < hi; i++) {
       const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
-      let s = 0;
+      const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
+      let sum = 0;
       for (let k = 0; k < K; k++) {
-        const x = T[ia + k]!, y = T[ib + k]!;
-        T[iy + k] = mz(ga, x) + mz(gb, y);
-        s += mz(haa, mz(x, x)) + 2 * mz(hab, mz(x, y)) + mz(hbb, mz(y, y));
+        const x = T[ia + k]!, y = T[ib + k]!, xl = LT[ia + k]!, yl = LT[ib + k]!;
+        T[iy + k] = (la && xl ? ga * x : 0) + (lb && yl ? gb * y : 0);
+        sum += (laa && xl ? haa * x * x : 0) + (lab && xl && yl ? 2 * hab * x * y : 0) + (lbb && yl ? hbb * y * y : 0);
       }
-      L[i] = mz(ga, L[ai]!) + mz(gb, L[bi]!) + s;
+      L[i] = (la && LL[ai] ? ga * L[ai]! : 0) + (lb && LL[bi] ? gb * L[bi]! : 0) + sum;
     }
   },
   reverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
-    const { a, b, par } = r;
+    const { a, b, par } = r, { pat, a: LA } = live;
     for (let i = hi - 1; i >= lo; i--) {
       const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB;
       for (let k = 0; k < K; k++) {
+        if (!LA[iy + k]) continue;
         const w = A[iy + k]!;
-        A[ia + k] += mz(ga, w);
-        A[ib + k] += mz(gb, w);
+        if (la) A[ia + k] += ga * w;
+        if (lb) A[ib + k] += gb * w;
       }
     }
   },
   reverseTangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-    const { a, b, par } = r;
+    const { a, b, par } = r, { pat, t1: LT, a: LA, at: LAT } = live;
     for (let i = hi - 1; i >= lo; i--) {
-      const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, w = A[i]!;
+      const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, w = A[i]!, wl = LA[i]!;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
-      A[ai] += mz(ga, w);
-      A[bi] += mz(gb, w);
+      const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
+      if (wl) {
+        if (la) A[ai] += ga * w;
+        if (lb) A[bi] += gb * w;
+      }
       const ia = ai * K, ib = bi * K, iy = i * K;
       for (let k = 0; k < K; k++) {
-        const x = T[ia + k]!, y = T[ib + k]!, wt = AT[iy + k]!;
-        AT[ia + k] += mz(ga, wt) + mz(w, mz(haa, x) + mz(hab, y));
-        AT[ib + k] += mz(gb, wt) + mz(w, mz(hab, x) + mz(hbb, y));
+        const x = T[ia + k]!, y = T[ib + k]!, xl = LT[ia + k]!, yl = LT[ib + k]!, wt = AT[iy + k]!, wtl = LAT[iy + k]!;
+        // ā̇ += g_a ẏ̄ + ȳ (h_aa ȧ + h_ab ḃ): ȳ multiplies only the live terms of the bracket
+        const pa = laa && xl, pab = lab && yl, qa = lab && xl, qb = lbb && yl;
+        AT[ia + k] += (la && wtl ? ga * wt : 0) + (wl && (pa || pab) ? w * ((pa ? haa * x : 0) + (pab ? hab * y : 0)) : 0);
+        AT[ib + k] += (lb && wtl ? gb * wt : 0) + (wl && (qa || qb) ? w * ((qa ? hab * x : 0) + (qb ? hbb * y : 0)) : 0);
       }
     }
   },
@@ -322,24 +375,63 @@ export function runReverseHyper(
   node: (j: number) => { code: number; p: number }, H: HyperLanes, Adj: HyperAdjoints,
 ): void {
   const { a, b, par } = r, { T1, T2, T12 } = H, { A0, A1, A2, A12 } = Adj;
+  const { pat, t1: L1, t2: L2, t12: L12 } = live, { r0: R0, r1: R1, r2: R2, r12: R12 } = hyperAdjointLive;
+  // each bracket sums its live terms only (v, with l = 1 once one is live): a structural zero contributes 0 even against ±∞
+  let v = 0, l = 0;
+  const add = (live_: unknown, x: number) => { if (live_) { v += x; l = 1; } };
+  const bracket = (): number => { const r_ = l ? v : 0; v = 0; return r_; };
   for (let i = hi - 1; i >= lo; i--) {
     const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
-    const w0 = A0[i]!, w1 = A1[i]!, w2 = A2[i]!, w12 = A12[i]!;
-    if (w0 === 0 && w1 === 0 && w2 === 0 && w12 === 0) continue;
+    const l0 = R0[i]!, l1 = R1[i]!, l2 = R2[i]!, l12 = R12[i]!;
+    if (!(l0 || l1 || l2 || l12)) continue;
     const { code, p } = node(j);
     if (code < 0) continue; // a constant
+    const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
+    const ltaaa = s & TAAA, ltaab = s & TAAB, ltabb = s & TABB, ltbbb = s & TBBB;
+    const w0 = A0[i]!, w1 = A1[i]!, w2 = A2[i]!, w12 = A12[i]!;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
     const a1 = T1[ai]!, a2 = T2[ai]!, a12 = T12[ai]!, b1 = T1[bi]!, b2 = T2[bi]!, b12 = T12[bi]!;
+    const a1l = L1[ai]!, a2l = L2[ai]!, a12l = L12[ai]!, b1l = L1[bi]!, b2l = L2[bi]!, b12l = L12[bi]!;
     evalThird(code, val[ai]!, val[bi]!, p, T4);
     const taaa = T4[0]!, taab = T4[1]!, tabb = T4[2]!, tbbb = T4[3]!;
-    // (every product by mz: this sweep is not the hot path, and it recomputes partials that may be infinite)
-    const cross = mz(a1, b2) + mz(a2, b1), a12p = mz(a1, a2), b12p = mz(b1, b2);
-    A12[ai] += mz(ga, w12); A12[bi] += mz(gb, w12);
-    A1[ai] += mz(ga, w1) + mz(w12, mz(haa, a2) + mz(hab, b2)); A1[bi] += mz(gb, w1) + mz(w12, mz(hab, a2) + mz(hbb, b2));
-    A2[ai] += mz(ga, w2) + mz(w12, mz(haa, a1) + mz(hab, b1)); A2[bi] += mz(gb, w2) + mz(w12, mz(hab, a1) + mz(hbb, b1));
-    A0[ai] += mz(ga, w0) + mz(w1, mz(haa, a1) + mz(hab, b1)) + mz(w2, mz(haa, a2) + mz(hab, b2))
-      + mz(w12, mz(haa, a12) + mz(hab, b12) + mz(taaa, a12p) + mz(taab, cross) + mz(tabb, b12p));
-    A0[bi] += mz(gb, w0) + mz(w1, mz(hab, a1) + mz(hbb, b1)) + mz(w2, mz(hab, a2) + mz(hbb, b2))
-      + mz(w12, mz(hab, a12) + mz(hbb, b12) + mz(taab, a12p) + mz(tabb, cross) + mz(tbbb, b12p));
+    // ε₁ε₂ component: A12[a] += g_a w12
+    if (l12 && la) { A12[ai] += ga * w12; R12[ai] = 1; }
+    if (l12 && lb) { A12[bi] += gb * w12; R12[bi] = 1; }
+    // ε₁ components: A1[a] += g_a w1 + w12 (h_aa a₂ + h_ab b₂)
+    for (let side = 0; side < 2; side++) {
+      const g = side ? gb : ga, lg = side ? lb : la, hx = side ? hab : haa, lhx = side ? lab : laa, hy = side ? hbb : hab, lhy = side ? lbb : lab;
+      const slot = side ? bi : ai;
+      // A1
+      l = 0; add(lhx && a2l, hx * a2); add(lhy && b2l, hy * b2);
+      let live1 = l, inner = bracket(), d = 0, any = false;
+      if (l1 && lg) { d += g * w1; any = true; }
+      if (l12 && live1) { d += w12 * inner; any = true; }
+      if (any) { A1[slot] += d; R1[slot] = 1; }
+      // A2
+      l = 0; add(lhx && a1l, hx * a1); add(lhy && b1l, hy * b1);
+      live1 = l; inner = bracket(); d = 0; any = false;
+      if (l2 && lg) { d += g * w2; any = true; }
+      if (l12 && live1) { d += w12 * inner; any = true; }
+      if (any) { A2[slot] += d; R2[slot] = 1; }
+      // A0: g w0 + w1 (h a₁ + h b₁) + w2 (h a₂ + h b₂) + w12 (h a₁₂ + h b₁₂ + t a₁a₂ + t' (a₁b₂ + a₂b₁) + t'' b₁b₂)
+      d = 0; any = false;
+      if (l0 && lg) { d += g * w0; any = true; }
+      l = 0; add(lhx && a1l, hx * a1); add(lhy && b1l, hy * b1);
+      if (l1 && l) { d += w1 * bracket(); any = true; } else bracket();
+      l = 0; add(lhx && a2l, hx * a2); add(lhy && b2l, hy * b2);
+      if (l2 && l) { d += w2 * bracket(); any = true; } else bracket();
+      const t0 = side ? taab : taaa, lt0 = side ? ltaab : ltaaa, t1 = side ? tabb : taab, lt1 = side ? ltabb : ltaab;
+      const t2 = side ? tbbb : tabb, lt2 = side ? ltbbb : ltabb;
+      l = 0;
+      add(lhx && a12l, hx * a12); add(lhy && b12l, hy * b12);
+      add(lt0 && a1l && a2l, t0 * a1 * a2);
+      add(lt1 && a1l && b2l, t1 * a1 * b2); add(lt1 && a2l && b1l, t1 * a2 * b1);
+      add(lt2 && b1l && b2l, t2 * b1 * b2);
+      if (l12 && l) { d += w12 * bracket(); any = true; } else bracket();
+      if (any) { A0[slot] += d; R0[slot] = 1; }
+    }
   }
 }
+
+/** Liveness of the four adjoint components of a third-order sweep (one lane; filled as the sweep goes). */
+export const hyperAdjointLive: { r0: Uint8Array; r1: Uint8Array; r2: Uint8Array; r12: Uint8Array } = { r0: new Uint8Array(0), r1: new Uint8Array(0), r2: new Uint8Array(0), r12: new Uint8Array(0) };

@@ -16,8 +16,12 @@ import { evalNode, type Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
 import { generated, generatedReplay } from './codegen.js';
 import { runReplay } from './codegen/replay.js';
+import { replayer } from './codegen/record.js';
 import { forwardOrder, reverseOrder } from './order.js';
 import { secondOrderZeros } from './zeros.js';
+import {
+  carefulHyper, carefulLaplacian, carefulReverse, carefulReverseHyper, carefulReverseTangent, carefulSecond, carefulTangent,
+} from './careful.js';
 
 // A SweepTape with block nodes is always a recording itself (a compacted copy has none), hence `t as Tape` for blocks.
 
@@ -25,6 +29,7 @@ import { secondOrderZeros } from './zeros.js';
 export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
   const g = generated(t);
   if (g) return g.tangent(t, K, T);
+  if (t.nonFinite) carefulTangent(t, K, T);
   forwardOrder(t, (lo, hi) => runTangent(t, 0, lo, hi, K, T), (k) => t.blocks[k]!.tangent(t as Tape, K, T));
 }
 
@@ -38,12 +43,14 @@ export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
 export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, out?: number): void {
   const g = generated(t);
   if (g) return g.second(t, K, T1, T2, out);
+  if (t.nonFinite) carefulSecond(t, K, T1);
   const zero = t.nonFinite ? null : secondOrderZeros(t);
   forwardOrder(t, (lo, hi) => runSecond(t, 0, lo, hi, K, T1, T2, t.nIn, zero), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
 }
 
 /** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */
 export function forwardHyper(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+  if (t.nonFinite) carefulHyper(t, K, T1, T2);
   forwardOrder(t, (lo, hi) => runHyper(t, 0, lo, hi, K, T1, T2, T12), (k) => t.blocks[k]!.hyper(t as Tape, K, T1, T2, T12));
 }
 
@@ -54,6 +61,7 @@ export function forwardHyper(t: SweepTape, K: number, T1: Float64Array, T2: Floa
  * colour-indicator) seeds, a sum of Hessian diagonal entries in one pass.
  */
 export function forwardLaplacian(t: SweepTape, K: number, T: Float64Array, L: Float64Array): void {
+  if (t.nonFinite) carefulLaplacian(t, K, T);
   forwardOrder(t, (lo, hi) => runLaplacian(t, 0, lo, hi, K, T, L), (k) => t.blocks[k]!.laplacian(t as Tape, K, T, L));
 }
 
@@ -61,6 +69,7 @@ export function forwardLaplacian(t: SweepTape, K: number, T: Float64Array, L: Fl
 export function reverse(t: SweepTape, K: number, A: Float64Array): void {
   const g = K === 1 ? generated(t) : null;
   if (g) return g.reverse(t, A);
+  if (t.nonFinite) carefulReverse(t, K, A);
   reverseOrder(t, (lo, hi) => runReverse(t, 0, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t as Tape, K, A));
 }
 
@@ -73,6 +82,7 @@ export function reverse(t: SweepTape, K: number, A: Float64Array): void {
 export function reverseTangent(t: SweepTape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
   const g = generated(t);
   if (g) return g.reverseTangent(t, K, T, A, AT);
+  if (t.nonFinite) carefulReverseTangent(t, K, T, A, AT);
   reverseOrder(t, (lo, hi) => runReverseTangent(t, 0, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t as Tape, K, T, A, AT));
 }
 
@@ -83,7 +93,12 @@ export function reverseTangent(t: SweepTape, K: number, T: Float64Array, A: Floa
 export function reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
   const node = { code: 0, p: 0 };
   const scalar = (j: number) => { node.code = t.op[j]!; node.p = t.prm[j]!; return node; };
-  reverseOrder(t, (lo, hi) => runReverseHyper(t, 0, lo, hi, t.val, scalar, H, A), (k) => t.blocks[k]!.reverseHyper(t, H, A));
+  // always careful: the third partials, recomputed here, may be infinite where the stored ones are not (x^2.5 at 0)
+  const blockLive = carefulReverseHyper(t, H.T1, H.T2, A.A0, A.A1, A.A2, A.A12);
+  reverseOrder(t, (lo, hi) => runReverseHyper(t, 0, lo, hi, t.val, scalar, H, A), (k) => {
+    blockLive(t.blocks[k]!);
+    t.blocks[k]!.reverseHyper(t, H, A);
+  });
 }
 
 /**
@@ -104,13 +119,19 @@ export function replay(t: Tape): void {
   forwardOrder(t, (lo, hi) => { if (replayNodes(t, lo, hi)) t.nonFinite = true; }, (k) => t.blocks[k]!.replay(t));
 }
 
-/** Replays nodes [lo, hi) through the rule table; true if some partial is not finite. */
+/**
+ * Replays nodes [lo, hi) through the rule table, each by its op's generated
+ * replayer where there is one (lib/tape/codegen/record.ts: its rule calls
+ * inlined), else by evalNode; true if some partial is not finite.
+ */
 function replayNodes(t: Tape, lo: number, hi: number): boolean {
   const { op, a, b, val, prm, par } = t;
   let nonFinite = false;
   for (let i = lo; i < hi; i++) {
     const code = op[i]!;
     if (code < 0) continue; // constants keep their value
+    const r = replayer(code);
+    if (r) { if (r(t, i)) nonFinite = true; continue; }
     val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, prm[i]!, par, i * NPAR);
     if (!finitePartials(par, i * NPAR)) nonFinite = true;
   }

@@ -32,6 +32,8 @@ export const NOPS = OP_NAMES.length;
 export const CONST_RIGHT = 1;
 /** side: the constant is the first operand (y = op(p, x)) */
 export const CONST_LEFT = 2;
+/** The node code of binary op `code` with a constant operand first (`constFirst`) or second. */
+export const constNode = (code: number, constFirst: boolean): number => code + NOPS * (constFirst ? CONST_LEFT : CONST_RIGHT);
 
 /**
  * Evaluates node op `code` at (x, y) (y unused by unary ops; p their
@@ -94,7 +96,7 @@ export class Tape {
   par: Float64Array;
   /** block nodes (tensor ops), in recording order */
   readonly blocks: Block[] = [];
-  /** some node's partials are not all finite: sweeps use the careful kernels (see kernels.ts `mz`) */
+  /** some node's partials are not all finite: sweeps use the careful kernels (see careful.ts) */
   nonFinite = false;
   /** bumped whenever the stored partials change (a replay): caches derived from them (lib/tape/zeros.ts) check it */
   version = 0;
@@ -115,8 +117,8 @@ export class Tape {
     this.par.fill(0, 0, NPAR);
   }
 
-  /** slots the arrays hold */
-  private cap: number;
+  /** slots the arrays hold (read by the generated recorders, codegen/record.ts) */
+  cap: number;
 
   /** bytes held by the recording (what the memory columns of the benchmarks report) */
   get bytes(): number {
@@ -135,7 +137,8 @@ export class Tape {
     this.cap = 0;
   }
 
-  private grow(): void {
+  /** doubles the room (the arrays are replaced: re-read them after a call) */
+  grow(): void {
     const cap = (this.cap = this.cap * 2);
     const gi = (x: Int32Array): Int32Array => { const y = takeInts(cap); y.set(x.subarray(0, this.n)); giveInts(x); return y; };
     const gf = (x: Float64Array, m: number): Float64Array => { const y = takeFloats(cap * m); y.set(x.subarray(0, this.n * m)); giveFloats(x); return y; };
@@ -172,12 +175,17 @@ export class Tape {
     this.blocks.push(block);
   }
 
-  /** records input node for x_k (call before any other node) */
-  input(v: number): number {
-    this.nIn++;
-    const i = this.push(INPUT, 0, 0, v);
-    this.par.fill(0, i * NPAR, i * NPAR + NPAR);
-    return i;
+  /** records input nodes 1 … x.length for the entries of x (call before any other node) */
+  inputs(x: ArrayLike<number>): void {
+    const m = x.length;
+    while (this.n + m > this.cap) this.grow();
+    const lo = this.n, hi = lo + m;
+    this.op.fill(INPUT, lo, hi); this.a.fill(0, lo, hi); this.b.fill(0, lo, hi); this.prm.fill(0, lo, hi);
+    this.par.fill(0, lo * NPAR, hi * NPAR);
+    const val = this.val;
+    for (let k = 0; k < m; k++) val[lo + k] = x[k]!;
+    this.n = hi;
+    this.nIn += m;
   }
 
   /** records a constant (its partials are zero) */
@@ -198,7 +206,7 @@ export class Tape {
 
   /** records y = op(x_a, c) (or op(c, x_a) when `constFirst`) as a one-argument node */
   binaryConst(code: number, ai: number, c: number, constFirst: boolean): number {
-    const node = code + NOPS * (constFirst ? CONST_LEFT : CONST_RIGHT);
+    const node = constNode(code, constFirst);
     const i = this.push(node, ai, 0, 0);
     this.prm[i] = c;
     this.val[i] = evalNode(node, this.val[ai]!, 0, c, this.par, i * NPAR);

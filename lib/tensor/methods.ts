@@ -5,6 +5,9 @@ import {
   concat, matmul, mean, outer, reshape, slice, softmax, logSoftmax, take, transpose, type SliceSpec,
 } from './ops.js';
 import { Tensor } from './tensor.js';
+import { cholesky, det, inv, norm, slogdet, solve } from './linalg.js';
+import { diagonal } from './diagonal.js';
+import { cumsum, prod } from './along-axis.js';
 
 declare module './tensor.js' {
   interface Tensor {
@@ -21,10 +24,19 @@ declare module './tensor.js' {
     /** slice(this, spec) */ slice(spec: SliceSpec): Tensor;
     /** take(this, indices, axis) */ take(indices: readonly number[], axis?: number): Tensor;
     /** concat([this, ...others], axis) */ concat(others: readonly Tensor[], axis?: number): Tensor;
+    /** inv(this) */ inv(): Tensor;
+    /** solve(this, b) */ solve(b: Tensor): Tensor;
+    /** det(this) */ det(): Tensor;
+    /** slogdet(this) */ slogdet(): { sign: Tensor; logabsdet: Tensor };
+    /** cholesky(this) */ cholesky(): Tensor;
+    /** diagonal(this, offset) */ diagonal(offset?: number): Tensor;
+    /** norm(this, axis) */ norm(axis?: number | readonly [number, number]): Tensor;
+    /** prod(this, axis) */ prod(axis?: number): Tensor;
+    /** cumsum(this, axis) */ cumsum(axis?: number): Tensor;
   }
 }
 
-const methods: Record<string, (this: Tensor, ...args: never[]) => Num> = {
+const methods: Record<string, (this: Tensor, ...args: never[]) => Num | { sign: Tensor; logabsdet: Tensor }> = {
   matmul(b: Tensor) { return matmul(this, b); },
   transpose(perm?: readonly number[]) { return transpose(this, perm); },
   reshape(shape: readonly number[]) { return reshape(this, shape); },
@@ -38,5 +50,14 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Num> = {
   slice(spec: SliceSpec) { return slice(this, spec); },
   take(indices: readonly number[], axis?: number) { return take(this, indices, axis); },
   concat(others: readonly Tensor[], axis?: number) { return concat([this, ...others], axis); },
+  inv() { return inv(this); },
+  solve(b: Tensor) { return solve(this, b); },
+  det() { return det(this); },
+  slogdet() { return slogdet(this); },
+  cholesky() { return cholesky(this); },
+  diagonal(offset?: number) { return diagonal(this, offset); },
+  norm(axis?: number | readonly [number, number]) { return norm(this, axis); },
+  prod(axis?: number) { return prod(this, axis); },
+  cumsum(axis?: number) { return cumsum(this, axis); },
 };
 Object.assign(Tensor.prototype, methods);

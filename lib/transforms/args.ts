@@ -65,7 +65,11 @@ export function pack(fn: string, x: unknown): Packed {
     const flat = vector(fn, 'x', x);
     return {
       flat, form: 'array',
-      inputs: (tape) => Array.from(flat, (_, i) => new Var(tape, i + 1)),
+      inputs: (tape) => {
+        const xs: Var[] = []; // (packed, unlike new Array(n): f's own loops over x stay fast)
+        for (let i = 0; i < flat.length; i++) xs.push(new Var(tape, i + 1));
+        return xs;
+      },
       shape: (v) => v,
       direction: (fn2, name, d, ref = 'x') => vector(fn2, name, d, flat.length, ref),
     };

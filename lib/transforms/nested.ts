@@ -95,7 +95,9 @@ const oneHot = (n: number, i: number): Float64Array => { const e = new Float64Ar
 function evaluate(fn: string, f: Fn, x: Num[], dirs: readonly Dir[], read: (y: Num, tags: Trace[]) => unknown): unknown {
   const tags = dirs.map(() => begin(fn));
   try {
-    const xs = x.map((xi, i) => dirs.reduce<Num>((v, d, k) => (d[i] !== 0 ? Jet.seed(v, tags[k]!, d[i]!) : v), xi));
+    // every input is seeded, with 0 where the direction is 0: an input is not a constant (its value 0 times ±∞ is a computed 0·∞,
+    // as in the other modes), only its perturbation along this tag is a structural zero
+    const xs = x.map((xi, i) => dirs.reduce<Num>((v, d, k) => Jet.seed(v, tags[k]!, d[i]!), xi));
     const y: unknown = f(xs);
     if (typeof y !== 'number' && !(y instanceof Jet)) {
       throw new TypeError(`${fn}: f must return a scalar, got ${describe(y)}`);
@@ -167,7 +169,7 @@ export const nested = {
     const cols = x.map((_, j) => {
       const tag = begin(fn);
       try {
-        const ys: unknown = F(x.map((xi, i) => (i === j ? Jet.seed(xi, tag, 1) : xi)));
+        const ys: unknown = F(x.map((xi, i) => Jet.seed(xi, tag, i === j ? 1 : 0)));
         if (!Array.isArray(ys)) throw new TypeError(`${fn}: F must return an array of scalars, got ${describe(ys)}`);
         return ys.map((y: Num) => d1(y, tag));
       } finally {

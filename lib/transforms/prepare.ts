@@ -17,10 +17,11 @@ import {
   gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
-import { fuse, refresh, type Fused } from '../tape/fuse.js';
-import { codegenInfo, type CodegenInfo } from '../tape/codegen.js';
+import { fuse, type Fused } from '../tape/fuse.js';
+import { codegenInfo, refreshCopy, type CodegenInfo } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
+import { remember, remembered } from '../sparsity/memo.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options, vector } from './check.js';
 import { describe } from '../describe.js';
@@ -92,6 +93,9 @@ export const SPARSE_RATIO = 0.25;
 const laneSpec = { lanes: 'positive integer' } as const;
 const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse'], lanes: 'positive integer' } as const;
 
+/** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
+type Sparsity = { pattern?: Pattern | null; autoDense?: boolean; d1?: Colouring; d2?: Colouring };
+
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
   private rec!: Recording;
@@ -131,15 +135,16 @@ export class Prepared<X extends Point = Point> {
     this.record(this.packed.flat);
   }
 
-  /** detected pattern (exact, or null when 'auto' found it too dense) and colourings, per recording */
-  private sparsity: { pattern?: Pattern | null; autoDense?: boolean; d1?: Colouring; d2?: Colouring } = {};
+  /** detected pattern (exact, or null when 'auto' found it too dense) and colourings, per recording structure */
+  private sparsity: Sparsity = {};
 
   private record(flat: Float64Array): void {
-    this.sparsity = {};
     const p: Packed = flat === this.packed.flat ? this.packed : { ...this.packed, flat };
     this.rec = this.vectorValued
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
+    // a recording with the structure of f's last analysed one has its pattern and colourings (sparsity/memo.ts)
+    this.sparsity = (!this.vectorValued && remembered<Sparsity>(this.f, this.rec.tape, this.rec.outputs[0]!)) || {};
     this.w = new Workspace(this.rec.tape);
     this.fused = undefined;
     this.current = true;
@@ -149,7 +154,7 @@ export class Prepared<X extends Point = Point> {
   /** Where sweeps over many directions run: the compacted copy (built on first use, its plan rerun after a move). */
   private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
     if (!this.current) {
-      if (this.fused) refresh(this.fused.copy, this.rec.tape.par);
+      if (this.fused) refreshCopy(this.rec.tape, this.fused.copy);
       this.current = true;
     }
     if (this.fused === undefined) {
@@ -296,6 +301,7 @@ export class Prepared<X extends Point = Point> {
       if (sp.autoDense) return null;
       if (sp.pattern === undefined) {
         const p = detectPattern(this.rec.tape, this.out, Math.floor(n * SPARSE_RATIO));
+        remember(this.f, this.rec.tape, this.out, sp);
         if (!p) { sp.autoDense = true; return null; }
         sp.pattern = p;
       }
@@ -308,7 +314,10 @@ export class Prepared<X extends Point = Point> {
   /** The Hessian's sparsity pattern (a superset of its non-zeros for the recorded branch), CSR, both triangles. */
   hessianSparsity(): Pattern {
     const sp = this.sparsity;
-    if (!sp.pattern) sp.pattern = detectPattern(this.rec.tape, this.out)!;
+    if (!sp.pattern) {
+      sp.pattern = detectPattern(this.rec.tape, this.out)!;
+      remember(this.f, this.rec.tape, this.out, sp);
+    }
     return sp.pattern;
   }
 

@@ -63,7 +63,7 @@ export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) =
     throw e;
   }
   try {
-    for (let i = 0; i < x.flat.length; i++) tape.input(x.flat[i]!);
+    tape.inputs(x.flat);
     const r = body(tape, x.inputs(tape));
     if (f) lastSize.set(f, tape.n);
     return { tape, r };

@@ -1,13 +1,14 @@
 /**
  * The claims of docs/conventions.md, as data: what every mode of the library
  * returns at the edges of the ops' domains, at their non-smooth points, on
- * overflow, and where a 0·∞ meets the chain rule (a zero factor wins). The doc's
+ * overflow, and where a 0·∞ meets the chain rule (a structural zero wins; a
+ * computed 0·∞ is NaN). The doc's
  * tables are rendered from this list (`claimTables`), and
  * spec/conventions-doc.spec.ts checks every claim in every mode (`readModes`).
  */
 import {
   Dual, HyperDual, Taylor2, abs, add, atan2, cbrt, div, exp, grad, hessian, hessianDiagonal, hvp, hypot, jvp, laplacian, log, log1p, logsumexp, max,
-  min, mul, neg, pow, prepare, relu, sigmoid, slice, softplus, sqrt, sub, tanh, tensor, valueAndGrad, directional, hyperdual, asin, acos, acosh, atanh,
+  min, mul, neg, pow, prepare, relu, sigmoid, cos, slice, softplus, sqrt, sub, tanh, tensor, valueAndGrad, directional, hyperdual, asin, acos, acosh, atanh,
   expm1, sum, lgamma, digamma, log1mexp, logaddexp, xlogy, erfc, type Num, type Tensor,
 } from '../../lib/index.js';
 
@@ -63,7 +64,7 @@ function unary(id: string, section: Claim['section'], expr: string, g: (x: Num) 
 export const CLAIMS: readonly Claim[] = [
   // ---- domain edges (the rules' one-sided limits)
   unary('sqrt-0', 'edge', 'sqrt(x) at x = 0', sqrt, 0, 1, 0, I, -I,
-    "the rule's one-sided limits f′ = +∞, f″ = −∞, in every mode: f′·ẍ with ẍ = 0 is 0 (a zero factor wins), so f″·ẋ² = −∞ shows. Two-sided, f′ and f″ do not exist at 0; the one-sided limits are the convention"),
+    "the rule's one-sided limits f′ = +∞, f″ = −∞, in every mode: the input's second coefficient ẍ is a structural zero (x + t·d is linear in t), so f′·ẍ = 0 and f″·ẋ² = −∞ shows. Two-sided, f′ and f″ do not exist at 0; the one-sided limits are the convention"),
   unary('sqrt-neg', 'edge', 'sqrt(x) at x = −1', sqrt, -1, 1, N, N, N, 'outside the domain: NaN value, every derivative NaN (the global rule of lib/rules/index.ts)'),
   unary('cbrt-0', 'edge', 'cbrt(x) at x = 0', cbrt, 0, 1, 0, I, -I, 'the limits from the right: f′ = +∞, f″ = −∞ (as for sqrt)'),
   unary('log-0', 'edge', 'log(x) at x = 0', log, 0, 1, -I, I, -I, 'log 0 = −∞, f′ = +∞, f″ = −∞ (limits from the right)'),
@@ -79,13 +80,13 @@ export const CLAIMS: readonly Claim[] = [
   unary('powc-2-0', 'edge', 'pow(x, 2) at x = 0', (x) => pow(x, 2), 0, 1, 0, 0, 2, 'a zero coefficient gives an exact 0 (x² has f‴ = 0 at 0, not 0·∞)'),
   unary('powc-neg1-0', 'edge', 'pow(x, −1) at x = 0', (x) => pow(x, -1), 0, 1, I, -I, I, '1/0 = +∞, f′ = −∞, f″ = 2/x³ → +∞ (IEEE: the limits from the right, as 1/+0)'),
   unary('powc-1.5-0', 'edge', 'pow(x, 1.5) at x = 0', (x) => pow(x, 1.5), 0, 1, 0, 0, I,
-    'f′(0) = 0 and f″ = +∞ (the limit from the right); jets (nested transforms) skip f″·(zero coefficient) too, so their first derivative is 0'),
+    'f′(0) = 0 and f″ = +∞ (the limit from the right); in jets (nested transforms) the ε coefficient of δ² is a structural zero, so f″·δ² adds nothing to the first derivative: 0'),
   unary('powc-2.5-0', 'edge', 'pow(x, 2.5) at x = 0', (x) => pow(x, 2.5), 0, 1, 0, 0, 0,
-    'f′(0) = f″(0) = 0; only f‴ = +∞, and it meets only zero coefficients (jets included): exact zeros'),
+    'f′(0) = f″(0) = 0; only f‴ = +∞, and it meets only structural zeros (the coefficients of δ³ below third order, jets included): exact zeros'),
   {
     id: 'pow-negbase', section: 'edge', expr: 'pow(a, b) at (a, b) = (−2, 2), both traced', f: (x) => pow(x[0]!, x[1]!), x: [-2, 2], d: [1, 0], from: [-1.5, 2],
     want: { value: 4, first: -4, second: 2, grad: [-4, N], hvp: [2, N], hessian: [[2, N], [N, N]], diag: [2, N], laplacian: N },
-    why: "∂f/∂a = −4 and ∂²f/∂a² = 2 are defined; ∂f/∂b = a^b ln a is not (ln of a negative base), so every entry that involves b is NaN, and tr H with it. Along d = (1, 0) the unseeded b contributes f_b·0 = 0 (a zero factor wins, also against NaN): first −4, second 2",
+    why: "∂f/∂a = −4 and ∂²f/∂a² = 2 are defined; ∂f/∂b = a^b ln a is not (ln of a negative base), so every entry that involves b is NaN, and tr H with it. Along d = (1, 0) the unseeded b is a structural zero and contributes 0, also against the NaN partial: first −4, second 2",
   },
   {
     id: 'pow-zerobase', section: 'edge', expr: 'pow(a, b) at (0, 2), both traced', f: (x) => pow(x[0]!, x[1]!), x: [0, 2], from: [0.5, 2],
@@ -95,7 +96,7 @@ export const CLAIMS: readonly Claim[] = [
   {
     id: 'div-0', section: 'edge', expr: 'div(a, b) at (1, 0)', f: (x) => div(x[0]!, x[1]!), x: [1, 0], d: [1, 0], from: [1, 1],
     want: { value: I, first: I, second: 0, grad: [I, -I], hvp: [0, -I], hessian: [[0, -I], [-I, I]], diag: [0, I], laplacian: I },
-    why: 'IEEE: 1/0 = +∞, and the partials are the limits as b → +0: ∂/∂a = 1/b = +∞, ∂/∂b = −a/b² = −∞, ∂²/∂a² = 0 (a/b is linear in a), ∂²/∂a∂b = −1/b² = −∞, ∂²/∂b² = 2a/b³ = +∞. Along d = (1, 0) the unseeded b contributes 0',
+    why: 'IEEE: 1/0 = +∞, and the partials are the limits as b → +0: ∂/∂a = 1/b = +∞, ∂/∂b = −a/b² = −∞, ∂²/∂a² = 0 (a/b is linear in a), ∂²/∂a∂b = −1/b² = −∞, ∂²/∂b² = 2a/b³ = +∞. Along d = (1, 0) the unseeded b is a structural zero and contributes 0',
   },
   {
     id: 'div-00', section: 'edge', expr: 'div(a, b) at (0, 0)', f: (x) => div(x[0]!, x[1]!), x: [0, 0], from: [1, 1],
@@ -151,9 +152,20 @@ export const CLAIMS: readonly Claim[] = [
   unary('logexp-overflow', 'overflow', 'log(exp(x)) at x = 800', (x) => log(exp(x)), 800, 1, I, N, N,
     "exp overflows to ∞, and an op at an infinite argument has no derivative to trust: log′(∞) is NaN, not the limit 0, so f′ is NaN rather than a silently wrong 0. Write such compositions with softplus, sigmoid, logsumexp, logSoftmax",
     { math: 'value 800, f′ = 1, f″ = 0', internal: true }),
-  unary('logexp-underflow', 'overflow', 'log(exp(x)) at x = −800', (x) => log(exp(x)), -800, 1, -I, 0, 0,
-    'silently wrong: exp underflows to 0 with exp′ = 0 (an underflow to a finite 0, which no rule can tell from a true 0), and that zero wins against log′(0) = ∞: f′ = 0. The value −∞ is the sign',
+  unary('logexp-underflow', 'overflow', 'log(exp(x)) at x = −800', (x) => log(exp(x)), -800, 1, -I, N, N,
+    'exp underflows to 0 with exp′ = 0, a computed zero (exp(x) depends on x), and it meets log′(0) = +∞: 0·∞ = NaN, as in PyTorch. Not a silently wrong 0; use the stable forms (softplus, logsumexp, logSoftmax)',
     { math: 'value −800, f′ = 1, f″ = 0', internal: true }),
+  {
+    id: 'ackley-underflow', section: 'overflow', expr: 'ackley(x) = −20·exp(−0.2·√(mean xᵢ²)) − exp(mean cos 2πxᵢ) + 20 + e at (10⁻¹⁷⁰, 10⁻¹⁷⁰)',
+    f: (x) => {
+      const n = x.length, s2 = div(sum(x.map((v) => mul(v, v))), n), sc = div(sum(x.map((v) => cos(mul(2 * Math.PI, v)))), n);
+      return add(add(mul(-20, exp(mul(-0.2, sqrt(s2)))), neg(exp(sc))), 20 + Math.E);
+    },
+    x: [1e-170, 1e-170], from: [0.5, 0.5],
+    want: { value: 0, first: I, second: N, grad: [I, I], hvp: [N, N], hessian: [[N, -I], [-I, N]], diag: [N, N], laplacian: N },
+    math: '∇f = (2√2, 2√2)·(1 − O(10⁻¹⁷⁰)) (the cone √(mean x²) at its tip), H entries of order 10¹⁷⁰', internal: true,
+    why: "xᵢ² underflows to 0, so sqrt sees mean xᵢ² = 0, where sqrt′ = +∞, against the tiny but non-zero (xᵢ²)′: ∇f = +∞. The square of that tangent underflows as well, a computed 0 against sqrt″(0) = −∞: NaN on the diagonal in every method (the 'hyperdual' diagonal gave +∞ and the 'hvp' one NaN while a zero factor won). Off the diagonal the reverse sweep multiplies the tiny factors one at a time and gets −∞, where hyperdual(f, x, e₀, e₁) forms their underflowed product and gets NaN",
+  },
   unary('sigmoid-800', 'overflow', 'sigmoid(x) + sigmoid(−x) at x = 800', (x) => add(sigmoid(x), sigmoid(neg(x))), 800, 1, 1, 0, 0, 'stable for any x: σ(800) = 1 and σ(−800) = 0 exactly, derivatives 0 (no overflow)'),
   unary('softplus-800', 'overflow', 'softplus(x) at x = 800', softplus, 800, 1, 800, 1, 0, 'stable: softplus(800) = 800, derivatives σ(800) = 1 and 0'),
   unary('softplus-m800', 'overflow', 'softplus(x) at x = −800', softplus, -800, 1, 0, 0, 0, 'softplus(−800) = 0, derivatives 0'),
@@ -178,13 +190,27 @@ export const CLAIMS: readonly Claim[] = [
   },
 
   // ---- the chain rule: 0·∞ inside a composition
-  unary('max-sqrt', 'chain', 'max(sqrt(x), 1) at x = 0', (x) => max(sqrt(x), 1), 0, 1, 1, 0, 0,
-    'f ≡ 1 near 0: max passes a zero derivative to sqrt(x), whose f′ = +∞, and the zero wins'),
-  unary('relu-sqrt', 'chain', 'relu(sqrt(x) − 1) at x = 0', (x) => relu(sub(sqrt(x), 1)), 0, 1, 0, 0, 0, 'f ≡ 0 near 0: relu′ = 0 wins against sqrt′(0) = ∞'),
-  unary('zero-times-sqrt', 'chain', 'mul(0, sqrt(x)) at x = 0', (x) => mul(0, sqrt(x)), 0, 1, 0, 0, 0, 'f ≡ 0: the constant 0 wins against sqrt′(0) = +∞ and sqrt″(0) = −∞'),
-  unary('sqrt-square', 'chain', 'sqrt(mul(x, x)) at x = 0', (x) => sqrt(mul(x, x)), 0, 1, 0, 0, I,
-    "f = |x|, which has no derivative at 0. The zero factor (x²)′ = 0 wins against sqrt′(0) = +∞: f′ = 0 (as abs′(0) = 0); f″ = sqrt′(0)·(x²)″ = ∞·2 = +∞ (and sqrt″·0 = 0): the δ-like curvature of |x|, not a number. Use abs or hypot for a stated convention",
+  unary('max-sqrt', 'chain', 'max(sqrt(x), 1) at x = 0', (x) => max(sqrt(x), 1), 0, 1, 1, N, N,
+    "max's zero partial toward sqrt(x) is computed (max(u, 1) does depend on u), and it meets sqrt′(0) = +∞: 0·∞ = NaN, as in PyTorch and JAX. Keep an infinite derivative out of a branch that is not taken: max(sqrt(max(x, ε)), 1)",
+    { math: 'f′ = f″ = 0 (f ≡ 1 near 0)', internal: true }),
+  unary('relu-sqrt', 'chain', 'relu(sqrt(x) − 1) at x = 0', (x) => relu(sub(sqrt(x), 1)), 0, 1, 0, N, N,
+    "relu′ = 0 on the negative side is a computed zero, and it meets sqrt′(0) = ∞: NaN (as max-sqrt)",
+    { math: 'f′ = f″ = 0 (f ≡ 0 near 0)', internal: true }),
+  unary('zero-times-sqrt', 'chain', 'mul(0, sqrt(x)) at x = 0', (x) => mul(0, sqrt(x)), 0, 1, 0, 0, 0,
+    'a structural zero: 0·u with the number 0 does not depend on u (its ∂/∂u vanishes identically), so it wins against sqrt′(0) = +∞ and sqrt″(0) = −∞'),
+  unary('sqrt-square', 'chain', 'sqrt(mul(x, x)) at x = 0', (x) => sqrt(mul(x, x)), 0, 1, 0, N, N,
+    "f = |x|, which has no derivative at 0. (x²)′ = 2x = 0 is a computed zero and meets sqrt′(0) = +∞: 0·∞ = NaN, and f″ = sqrt′(0)·2 + sqrt″(0)·0 is NaN too (PyTorch agrees). Use abs or hypot for a stated convention",
     { math: 'undefined (|x|)' }),
+  {
+    id: 'sqrt-norm4', section: 'chain', expr: 'sqrt(Σᵢⱼ (xᵢxⱼ)²) at (0, 0)',
+    f: (x) => sqrt(sum(x.flatMap((a) => x.map((b) => { const p = mul(a, b); return mul(p, p); })))), x: [0, 0], from: [1, 2],
+    want: { value: 0, first: N, second: N, grad: [N, N], hvp: [N, N], hessian: [[N, N], [N, N]], diag: [N, N], laplacian: N },
+    math: 'f = |x|², ∇f = 0, H = 2I', internal: true,
+    why: "the inner sum's derivatives of first and second order are computed zeros at 0 (it is quartic there) and meet sqrt′(0) = +∞ and sqrt″(0) = −∞: NaN everywhere, as in PyTorch. A zero factor winning here gave H = 0 (issue 17), a finite wrong number",
+  },
+  unary('sqrt-cube', 'chain', 'sqrt(x·x·x) at x = 0', (x) => sqrt(mul(x, mul(x, x))), 0, 1, 0, N, N,
+    "(x³)′ = (x³)″ = 0 at 0 are computed zeros and meet sqrt′(0) = +∞: NaN, as in PyTorch. A zero factor winning here gave f″ = 0 where the truth is +∞ (issue 17). pow(x, 1.5) states the convention: f′ = 0, f″ = +∞",
+    { math: 'f = x^{3/2}: f′ = 0, f″ = +∞', internal: true }),
   {
     id: 'separable-sqrt', section: 'chain', expr: 'add(sqrt(x₀), mul(x₁, x₁)) at (0, 1)', f: (x) => add(sqrt(x[0]!), mul(x[1]!, x[1]!)), x: [0, 1], d: [0, 1], from: [1, 1],
     want: { value: 1, first: 2, second: 2, grad: [I, 2], hvp: [0, 2], hessian: [[-I, 0], [0, 2]], diag: [-I, 2], laplacian: -I },

@@ -11,8 +11,9 @@
  * conventions, the same partials layout; only the dispatch is gone. Nodes
  * outside such loops are replayed by the interpreter.
  */
-import { BINARY, NU, P, UNARY } from '../../rules/index.js';
-import { CONST_LEFT, NOPS, type Tape } from '../tape.js';
+import { BINARY, P, UNARY } from '../../rules/index.js';
+import type { Tape } from '../tape.js';
+import { evalSource, ruleDeclarations } from './evaluate.js';
 import { isLoop, type Loop, type Operand, type Segment } from './loops.js';
 import { compileShared } from './compile.js';
 
@@ -45,52 +46,19 @@ function slotOf(L: Loop, op: Operand): string {
   }
 }
 
-/**
- * The source of one node's evaluation (offset o, op code `code`), as evalNode
- * does it: value into val, partials (g_a, g_b, h_aa, h_ab, h_bb) into par.
- * Rule functions are named by op code (u3f, u3d for unary op 3; b2f, b2d
- * for binary op 2), so each source is specific to its ops and its call sites
- * stay monomorphic.
- */
+/** The source of the node at offset o (op code `code`) of loop L, in repetition i (see evalSource). */
 function nodeSource(L: Loop, o: number, code: number, need: Set<string>): string {
   if (code < 0) return ''; // a constant keeps its value
-  const [oa, ob] = L.ops[o]!, x = `val[${slotOf(L, oa)}]`, j = `i + ${o}`;
-  // the partials go to par from locals, and their sum (finitePartials' test) is taken from the same locals
-  const store = (g: readonly string[]) =>
-    `const q = (${j}) * 5; par[q] = ${g[0]}; par[q + 1] = ${g[1]}; par[q + 2] = ${g[2]}; par[q + 3] = ${g[3]}; par[q + 4] = ${g[4]};
-    s = ${g.filter((e) => e !== '0').join(' + ')}; if (s - s !== 0) nf = true;`;
-  if (code < NU) {
-    need.add(`u${code}`);
-    // evalUnary: outside the domain (NaN value) or at an infinite argument, every derivative is NaN
-    return `{ const x = ${x}, p = prm[${j}], y = u${code}f(x, p); val[${j}] = y; let g = NaN, h = NaN;
-    if (y === y && x - x === 0) { u${code}d(x, y, P, p); g = P[1]; h = P[2]; }
-    ${store(['g', '0', 'h', '0', '0'])} }`;
-  }
-  const base = code % NOPS, b = base - NU;
-  need.add(`b${b}`);
-  if (code < NOPS) {
-    // evalBinary: a NaN value has NaN partials
-    return `{ const x = ${x}, z = val[${slotOf(L, ob)}], y = b${b}f(x, z); val[${j}] = y; let ga = NaN, gb = NaN, haa = NaN, hab = NaN, hbb = NaN;
-    if (y === y) { b${b}d(x, z, y, P); ga = P[1]; gb = P[2]; haa = P[3]; hab = P[4]; hbb = P[5]; }
-    ${store(['ga', 'gb', 'haa', 'hab', 'hbb'])} }`;
-  }
-  // a binary op with a constant operand p: only the partials in its traced operand are kept
-  const left = code >= CONST_LEFT * NOPS, args = left ? 'p, x' : 'x, p', gi = left ? 2 : 1, hi = left ? 5 : 3;
-  return `{ const x = ${x}, p = prm[${j}], y = b${b}f(${args}); val[${j}] = y; let g = NaN, h = NaN;
-    if (y === y) { b${b}d(${args}, y, P); g = P[${gi}]; h = P[${hi}]; }
-    ${store(['g', '0', 'h', '0', '0'])} }`;
+  const [oa, ob] = L.ops[o]!;
+  return evalSource(code, `val[${slotOf(L, oa)}]`, `val[${slotOf(L, ob)}]`, `prm[i + ${o}]`, `i + ${o}`, need);
 }
 
 /** The source of loop L's replay. */
 function replaySource(t: Tape, L: Loop): string {
   const need = new Set<string>(), body: string[] = [];
   for (let o = 0; o < L.p; o++) body.push(nodeSource(L, o, t.op[L.lo + o]!, need));
-  const rules = [...need].sort().map((k) => {
-    const table = k[0] === 'u' ? 'U' : 'B', c = Number(k.slice(1));
-    return `const ${k}f = ${table}[${c}].f, ${k}d = ${table}[${c}].d;`;
-  });
   return [
-    ...rules,
+    ...ruleDeclarations(need),
     'let nf = false, s = 0;',
     `for (let r = 0, i = ${L.lo}; r < ${L.R}; r++, i += ${L.p}) {`,
     ...body,

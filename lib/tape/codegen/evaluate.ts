@@ -1,0 +1,52 @@
+/**
+ * The source of one node's evaluation, as `evalNode` (lib/tape/tape.ts) does
+ * it: value into val[j], partials (g_a, g_b, h_aa, h_ab, h_bb) into
+ * par[5j …], and `nf = true` when one of them is not finite. Rule functions
+ * are named by op code (u3f, u3d for unary op 3; b2f, b2d for binary op 2),
+ * so a generated function's call sites each name one rule and V8 inlines
+ * them. Used by the generated replay and the generated recorders.
+ */
+import { NU } from '../../rules/index.js';
+import { CONST_LEFT, NOPS } from '../tape.js';
+
+/**
+ * Node code `code` reading x (its traced operand), z (the second one, for a
+ * binary op of two traced operands) and p (a unary op's parameter, or the
+ * constant operand) — each a JavaScript expression — written at node j.
+ * Adds the rules it calls to `need`. The enclosing code declares `val`,
+ * `par`, `P` and `let nf, s`.
+ */
+export function evalSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>): string {
+  // the partials go to par from locals, and their sum (finitePartials' test) is taken from the same locals
+  const store = (g: readonly string[]) =>
+    `const q = (${j}) * 5; par[q] = ${g[0]}; par[q + 1] = ${g[1]}; par[q + 2] = ${g[2]}; par[q + 3] = ${g[3]}; par[q + 4] = ${g[4]};
+    s = ${g.filter((e) => e !== '0').join(' + ')}; if (s - s !== 0) nf = true;`;
+  if (code < NU) {
+    need.add(`u${code}`);
+    // evalUnary: outside the domain (NaN value) or at an infinite argument, every derivative is NaN
+    return `{ const x = ${x}, p = ${p}, y = u${code}f(x, p); val[${j}] = y; let g = NaN, h = NaN;
+    if (y === y && x - x === 0) { u${code}d(x, y, P, p); g = P[1]; h = P[2]; }
+    ${store(['g', '0', 'h', '0', '0'])} }`;
+  }
+  const base = code % NOPS, b = base - NU;
+  need.add(`b${b}`);
+  if (code < NOPS) {
+    // evalBinary: a NaN value has NaN partials
+    return `{ const x = ${x}, z = ${z}, y = b${b}f(x, z); val[${j}] = y; let ga = NaN, gb = NaN, haa = NaN, hab = NaN, hbb = NaN;
+    if (y === y) { b${b}d(x, z, y, P); ga = P[1]; gb = P[2]; haa = P[3]; hab = P[4]; hbb = P[5]; }
+    ${store(['ga', 'gb', 'haa', 'hab', 'hbb'])} }`;
+  }
+  // a binary op with a constant operand p: only the partials in its traced operand are kept
+  const left = code >= CONST_LEFT * NOPS, args = left ? 'p, x' : 'x, p', gi = left ? 2 : 1, hi = left ? 5 : 3;
+  return `{ const x = ${x}, p = ${p}, y = b${b}f(${args}); val[${j}] = y; let g = NaN, h = NaN;
+    if (y === y) { b${b}d(${args}, y, P); g = P[${gi}]; h = P[${hi}]; }
+    ${store(['g', '0', 'h', '0', '0'])} }`;
+}
+
+/** Declarations of the rule functions in `need`, read from the tables U (unary) and B (binary). */
+export function ruleDeclarations(need: ReadonlySet<string>): string[] {
+  return [...need].sort().map((k) => {
+    const table = k[0] === 'u' ? 'U' : 'B', c = Number(k.slice(1));
+    return `const ${k}f = ${table}[${c}].f, ${k}d = ${table}[${c}].d;`;
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * When generated code runs (sweeps, replays, recorders): the one switch
+ * every generator reads.
+ */
+
+/**
+ * 'auto' (default): generate for recordings of at least `CODEGEN_MIN_NODES`
+ * computed nodes, on their third sweep, when loops cover at least half
+ * of the nodes; 'always': for every recording of scalar nodes, loops of three
+ * repetitions or more (the specs use it to run the generated code on small
+ * functions); 'off': interpreted kernels only.
+ */
+export type CodegenMode = 'auto' | 'always' | 'off';
+const MODES: readonly CodegenMode[] = ['auto', 'always', 'off'];
+
+let mode: CodegenMode = 'auto';
+
+/**
+ * Chooses when generated code runs (see {@link CodegenMode}); returns
+ * the previous mode. Results are the same either way up to rounding: the
+ * generated code evaluates the kernels' formulas, summing some adjoints in a
+ * different order.
+ */
+export function setCodegen(m: CodegenMode): CodegenMode {
+  if (!MODES.includes(m)) throw new TypeError(`setCodegen: mode must be one of ${MODES.map((s) => `'${s}'`).join(', ')}, got ${String(m)}`);
+  const old = mode;
+  mode = m;
+  return old;
+}
+
+/** The current mode. */
+export const codegenMode = (): CodegenMode => mode;

@@ -1,0 +1,122 @@
+/**
+ * Generated code per op. Recording a node evaluates its rule (value and
+ * partials); through `Tape#unary` / `Tape#binary` every op shares the same
+ * call sites, which V8 cannot inline and which cost more than the rule
+ * itself. Each op (and each form: two traced operands, a constant on the
+ * right or the left) gets a recorder of its own, and a replayer that
+ * re-evaluates one node of it (a replay's nodes outside generated loops),
+ * generated from the same evaluation source as the replay of loops
+ * (evaluate.ts), so its rule calls name one rule each. The interpreted
+ * `Tape` methods and `evalNode` stay the reference and the fallback ('off', a
+ * Content Security Policy that refuses `new Function`, and an op's first
+ * {@link GENERATE_AFTER} nodes under 'auto').
+ */
+import { BINARY, NU, P, UNARY } from '../../rules/index.js';
+import { CONST_LEFT, NOPS, type Tape } from '../tape.js';
+import { evalSource, ruleDeclarations } from './evaluate.js';
+import { canCompile, compileShared } from './compile.js';
+import { codegenMode } from './mode.js';
+
+/**
+ * Records node code `node` on t with traced operand ai and `b`: the second
+ * traced operand of a binary op, or the unary op's parameter, or the
+ * constant operand. Returns the new node's index.
+ */
+export type Recorder = (t: Tape, ai: number, b: number) => number;
+
+/**
+ * Under 'auto', an op is recorded by the interpreter this many times before
+ * its recorder is generated: building and compiling one costs ~0.15 ms
+ * (measured), repaid by some 5000 nodes at ~30 ns saved each, so a one-off
+ * call of a small f never pays for it, and a recorder, once made, serves
+ * every later recording in the process.
+ */
+export const GENERATE_AFTER = 4096;
+
+/**
+ * Re-evaluates node i of t (node code `node`) at its arguments' current
+ * values, as a replay does: value and partials; true if a partial is not
+ * finite.
+ */
+export type Replayer = (t: Tape, i: number) => boolean;
+
+/** Per node code: the generated function once made (null: refused), and how often the interpreter ran instead. */
+class PerOp<F> {
+  private fns: (F | null | undefined)[] = [];
+  private readonly seen = new Int32Array(NOPS * (CONST_LEFT + 1));
+  constructor(private readonly make: (node: number) => F | null) {}
+  /** node code `node`'s generated function, or null: the interpreter runs ('off', refused, or not yet worth making) */
+  get(node: number): F | null {
+    const mode = codegenMode(), g = this.fns[node];
+    if (mode === 'off' || g === null) return null;
+    if (g) return g;
+    if (mode === 'always' || ++this.seen[node]! > GENERATE_AFTER) {
+      if (!canCompile()) return (this.fns[node] = null); // (asked even when the source is cached: the policy decides, not the cache)
+      return (this.fns[node] = this.make(node));
+    }
+    return null;
+  }
+  reset(): void {
+    this.fns = [];
+    this.seen.fill(0);
+  }
+}
+
+/** The interpreted recorder of node code `node` (Tape's methods). */
+function interpreted(node: number): Recorder {
+  if (node < NU) return (t, ai, p) => t.unary(node, ai, p);
+  if (node < NOPS) return (t, ai, bi) => t.binary(node, ai, bi);
+  const base = node % NOPS, left = node >= CONST_LEFT * NOPS;
+  return (t, ai, c) => t.binaryConst(base, ai, c, left);
+}
+const interpreters: Recorder[] = Array.from({ length: NOPS * (CONST_LEFT + 1) }, (_, node) => interpreted(node));
+
+/** The source of node code `node`'s recorder: Tape#push, then evalSource at the new node. */
+function recorderSource(node: number): string {
+  const need = new Set<string>(), pair = node >= NU && node < NOPS;
+  const body = evalSource(node, 'val[ai]', 'val[b]', 'b', 'i', need);
+  return [
+    ...ruleDeclarations(need),
+    'return function (t, ai, b) {',
+    '  const i = t.n;',
+    '  if (i === t.cap) t.grow();',
+    '  t.n = i + 1;',
+    `  t.op[i] = ${node}; t.a[i] = ai; t.b[i] = ${pair ? 'b' : '0'}; t.prm[i] = ${pair ? '0' : 'b'};`,
+    '  const val = t.val, par = t.par;',
+    '  let nf = false, s = 0;',
+    `  ${body}`,
+    '  if (nf) t.nonFinite = true;',
+    '  return i;',
+    '};',
+  ].join('\n');
+}
+
+/** The source of node code `node`'s replayer: evalSource at node i, its arguments read from the tape. */
+function replayerSource(node: number): string {
+  const need = new Set<string>();
+  const body = evalSource(node, 'val[t.a[i]]', 'val[t.b[i]]', 't.prm[i]', 'i', need);
+  return [...ruleDeclarations(need), 'return function (t, i) {', '  const val = t.val, par = t.par;', '  let nf = false, s = 0;', `  ${body}`, '  return nf;', '};'].join('\n');
+}
+
+const make = <F,>(kind: string, source: (node: number) => string) => (node: number): F | null => {
+  const f = compileShared(kind, ['P', 'U', 'B'], source(node)) as ((...a: unknown[]) => F) | null;
+  return f && f(P, UNARY, BINARY);
+};
+const recorders = new PerOp<Recorder>(make('record', recorderSource));
+const replayers = new PerOp<Replayer>(make('replay-node', replayerSource));
+
+/** Forgets the generated recorders and replayers and the counts (specs: after simulating a refused `new Function`). */
+export function resetRecorders(): void {
+  recorders.reset();
+  replayers.reset();
+}
+
+/** The recorder of node code `node` (an op code, or code + NOPS·side for a constant operand on that side). */
+export function recorder(node: number): Recorder {
+  return recorders.get(node) ?? interpreters[node]!;
+}
+
+/** The generated replayer of node code `node`, or null: evalNode replays it (see `replayNodes`, lib/tape/sweeps.ts). */
+export function replayer(node: number): Replayer | null {
+  return replayers.get(node);
+}
