@@ -43,6 +43,8 @@ export { setCodegen, CODEGEN_MIN_NODES, type CodegenMode, type CodegenInfo, type
 export type { Trace } from './trace.js';
 export type { Shape } from './tensor/shape.js';
 export type { Tape } from './tape/tape.js';
+/** The op name of each op code a tape records (`tape.op[i]`): unary ops, then binary ops, in the rule table's order. */
+export { OP_NAMES } from './rules/index.js';
 export type { Block } from './tape/block.js';
 export type { HyperLanes, HyperAdjoints } from './tape/kernels.js';
 export {

@@ -3,7 +3,7 @@
  * runs), every .ipynb is valid nbformat 4.5, the committed notebooks/ equal a
  * fresh render, a throwing cell fails the render at its .md line, and every
  * page opens in headless Chromium (spec/support/chromium.ts finds one) with no errors, drawn plots and filled
- * tables (a screenshot of each is kept under the build folder).
+ * tables, nothing wider than its box (a screenshot of each is kept under the build folder).
  */
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,12 @@ interface PageElement {
   getBBox(): { width: number; height: number };
   closest(selector: string): PageElement | null;
   readonly dataset: Record<string, string | undefined>;
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
+  readonly className: string;
+  readonly textContent: string | null;
+  cloneNode(deep: boolean): PageElement;
+  remove(): void;
   readonly naturalWidth: number;
   decode(): Promise<void>;
 }
@@ -35,6 +41,10 @@ interface PageReport {
   title: string;
   plots: { marks: number; drawn: number; labels: string[] }[];
   tables: number[];
+  /** code, outputs and formulas wider than their box (so cut at its edge or scrolled) */
+  overflowing: string[];
+  /** prose (outside code and typeset math) that still reads as TeX: `Σ_{i≠j}`, `e^{3x}`, `k^−1.5`, a `$…$` */
+  rawTex: string[];
 }
 
 describe('notebooks', function () {
@@ -83,6 +93,12 @@ describe('notebooks', function () {
     }
   });
 
+  it('every notebook but the last ends with a Next link to the one after it', () => {
+    const sources = notebookSources().map((p) => readFileSync(join(ROOT, p), 'utf8').trimEnd().split('\n\n').pop()!);
+    const names = notebookSources().map((p) => p.replace(/^.*\//, ''));
+    sources.slice(0, -1).forEach((last, i) => expect(last, names[i]).to.match(new RegExp(`^Next: \\[[^\\]]+\\]\\(${names[i + 1]!.replace('.', '\\.')}\\)`)));
+  });
+
   it('the committed notebooks/ equal a fresh render (run `npm run docs` after changing docs/notebooks or a quoted lib/ file)', () => {
     expect(staleFiles(OUT)).to.deep.equal([]);
   });
@@ -118,13 +134,19 @@ describe('notebooks', function () {
         page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) problems.push(`fetches ${r.url()} (pages must be self-contained)`); });
         await page.goto(pathToFileURL(join(OUT, `${name}.html`)).href, { waitUntil: 'load' });
         const report = await page.evaluate(pageReport);
-        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+        // (Chromium captures at most 16384 pixels' height: the longest pages are cut at 16000)
+        const height = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document.documentElement.scrollHeight);
+        await page.setViewportSize({ width: 1000, height: Math.min(height, 16000) });
+        // the screenshot is kept for people to look at; Chromium sometimes refuses a tall capture under load
+        await page.screenshot({ path: join(SHOTS, `${name}.png`) }).catch((e: Error) => console.warn(`  (no screenshot of ${name}.html: ${e.message.split('\n')[0]})`));
         await page.close();
 
         expect(problems, `${name}.html`).to.deep.equal([]);
         expect(report.title, `${name}.html: title`).to.match(/hyperad notebooks/);
         expect(report.tables.length + report.plots.length, `${name}.html: tables and plots`).to.be.above(0);
         report.tables.forEach((rows, k) => expect(rows, `${name}.html: table ${k + 1} rows`).to.be.above(0));
+        expect(report.rawTex, `${name}.html: TeX printed raw`).to.deep.equal([]);
+        expect(report.overflowing, `${name}.html: boxes whose content is wider than they are`).to.deep.equal([]);
         report.plots.forEach((p, k) => {
           expect(p.marks, `${name}.html: plot ${k + 1} has marks`).to.be.above(0);
           expect(p.drawn, `${name}.html: plot ${k + 1}: marks drawn (${p.labels.join(', ')})`).to.equal(p.marks);
@@ -144,6 +166,48 @@ describe('notebooks', function () {
       await page.close();
       expect(decoded.length, 'plot <img> fallbacks in the .ipynb files').to.equal(fallbacks.length).and.to.be.above(0);
       expect(decoded.filter((d) => d.width === 0), 'fallbacks that fail to decode').to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('every run cell of a page can be edited and run again in the page (Chromium): new outputs, plots drawn, errors shown', async () => {
+    const { add, exp, mul, sin } = await import('../lib/index.js');
+    const { roundText } = await import('../scripts/notebooks/notebook.js');
+    const g = (x: number) => add(mul(x, sin(x)), exp(x)) as number;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(pathToFileURL(join(OUT, '01-dual-numbers.html')).href, { waitUntil: 'load' });
+      await page.waitForSelector('body.editable');
+      const cells = page.locator('.cell[data-run]');
+      const runs = async (n: number) => page.waitForSelector(`body[data-runs="${n}"]`);
+
+      // cell 2 evaluates g(0.5): make it g(1.5) and run it (cells 1 and 2 run, in one scope)
+      const second = cells.nth(1), code = second.locator('pre code');
+      const text = await code.innerText();
+      expect(text).to.include("console.log('g(0.5)     =', g(0.5));");
+      await code.fill(text.replace("console.log('g(0.5)     =', g(0.5));", "console.log('g(1.5)     =', g(1.5));"));
+      await second.locator('button.run').click();
+      await runs(1);
+      expect((await second.locator('.out pre.stream').first().innerText()).split('\n')[0]).to.equal(`g(1.5)     = ${roundText(String(g(1.5)))}`);
+      expect(await cells.nth(0).locator('.out').innerText(), 'cell 1 ran again').to.include('difference: 0');
+
+      // cell 3 draws a plot with Observable Plot in the page
+      await cells.nth(2).locator('.out').evaluate((el) => { el.textContent = ''; });
+      await cells.nth(2).locator('button.run').click();
+      await runs(2);
+      expect(await cells.nth(2).locator('.out svg[class^="plot-"]').count(), 'a plot').to.equal(1);
+
+      // a cell that throws shows the error under it
+      await cells.nth(1).locator('pre code').fill("import { grad } from 'hyperad';\ngrad((x) => x[0], [NaN]);");
+      await cells.nth(1).locator('button.run').click();
+      await runs(3);
+      expect(await cells.nth(1).locator('.out pre.stderr').innerText()).to.match(/^RangeError: grad: x\[0\] is NaN/);
+      await page.close();
+      expect(problems).to.deep.equal([]);
     } finally {
       await browser.close();
     }
@@ -177,5 +241,14 @@ function pageReport(): PageReport {
     return { marks: marks.length, drawn: drawn.length, labels: marks.map((g) => g.getAttribute('aria-label') ?? '') };
   });
   const tables = [...document.querySelectorAll('table')].map((t) => t.querySelectorAll('tbody tr td').length && t.querySelectorAll('tbody tr').length);
-  return { title: document.title, plots, tables };
+  const overflowing = [...document.querySelectorAll('pre, .display, p.math')].filter((e) => e.scrollWidth > e.clientWidth + 1)
+    .map((e) => `${e.className} (${e.scrollWidth} > ${e.clientWidth} px): ${(e.textContent ?? '').slice(0, 60)}`);
+  const rawTex = [...document.querySelectorAll('section.md p, section.md li')]
+    .map((e) => {
+      const prose = e.cloneNode(true);
+      for (const c of [...prose.querySelectorAll('code, math')]) c.remove();
+      return prose.textContent ?? '';
+    })
+    .flatMap((t) => t.match(/\S[_^]\{[^}]*\}|\S\^[−-]?\d[\d.]*|\$[^$\s][^$]*\$/g) ?? []);
+  return { title: document.title, plots, tables, overflowing, rawTex };
 }

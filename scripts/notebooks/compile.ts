@@ -7,7 +7,8 @@
  *
  * Imports: `hyperad` resolves to the library the renderer was built with
  * (its build folder's lib/index.js, the same code as the package's dist/);
- * every other import is left to Node. As in a notebook kernel, a cell may
+ * `./notebook`, the helpers beside the .ipynb files, to the renderer's own
+ * copy of them (notebook.ts); every other import is left to Node. As in a notebook kernel, a cell may
  * import a name an earlier cell imported: the repeat is dropped (one module
  * cannot declare a binding twice).
  */
@@ -54,8 +55,11 @@ export function moduleSource(nb: NotebookSource): string {
   return lines.join('\n');
 }
 
-/** Compiles the notebook's module; `hyperad` becomes an import of `libUrl`. */
-export async function compileNotebook(root: string, nb: NotebookSource, libUrl: string): Promise<string> {
+/** The helpers' import in a notebook: `./notebook`, with or without an extension. */
+export const HELPER_IMPORT = /^\.\/notebook(\.js|\.ts)?$/;
+
+/** Compiles the notebook's module; `hyperad` becomes an import of `libUrl`, `./notebook` one of `helperUrl`. */
+export async function compileNotebook(root: string, nb: NotebookSource, libUrl: string, helperUrl: string): Promise<string> {
   const result = await build({
     stdin: { contents: moduleSource(nb), loader: 'ts', sourcefile: `${root}/${nb.path}`, resolveDir: root },
     bundle: true,
@@ -72,7 +76,8 @@ export async function compileNotebook(root: string, nb: NotebookSource, libUrl: 
         b.onResolve({ filter: /.*/ }, (args) => {
           if (args.kind === 'entry-point') return undefined;
           if (args.path === 'hyperad') return { path: libUrl, external: true };
-          if (args.path.startsWith('.')) return { errors: [{ text: `notebooks import packages, not files: '${args.path}'` }] };
+          if (HELPER_IMPORT.test(args.path)) return { path: helperUrl, external: true };
+          if (args.path.startsWith('.')) return { errors: [{ text: `notebooks import packages and './notebook', no other file: '${args.path}'` }] };
           return { path: args.path, external: true };
         });
       },

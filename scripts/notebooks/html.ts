@@ -1,14 +1,17 @@
 /**
- * A rendered notebook as a static HTML page (no scripts, nothing fetched):
- * prose by markdown-it, code cells with their outputs, plots as inline SVG,
+ * A rendered notebook as an HTML page (nothing fetched from the network):
+ * prose by markdown-it (math as MathML, math.ts), code cells with their outputs, plots as inline SVG,
  * tables as <table>. Outputs of volatile cells sit between <!--volatile-->
- * markers so the freshness check can set them aside.
+ * markers so the freshness check can set them aside. One script,
+ * assets/page.js (page/runtime.ts, bundled by the renderer), makes the run
+ * cells editable; without it the page is the same, static.
  */
 import MarkdownIt from 'markdown-it';
+import { mathPlugin } from './math.js';
 import type { NotebookSource } from './parse.js';
 import type { Output } from './runtime.js';
 
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+const md = new MarkdownIt({ html: false, linkify: false, typographer: false }).use(mathPlugin);
 // links between notebooks point at the rendered pages
 const defaultLink = md.renderer.rules.link_open ?? ((t, i, o, _e, self) => self.renderToken(t, i, o));
 md.renderer.rules.link_open = (tokens, i, options, env, self) => {
@@ -22,12 +25,17 @@ export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, 
 const STYLE = `
 :root { color-scheme: light; --fg: #1d1f23; --muted: #5f6570; --rule: #d9dce1; --code: #f5f6f8; --accent: #3056a8; }
 body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: #fff; }
-main { max-width: 820px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+main { max-width: 880px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
 nav { font-size: 0.9rem; color: var(--muted); margin-bottom: 1.5rem; }
 a { color: var(--accent); }
 h1 { font-size: 1.9rem; line-height: 1.2; } h2 { font-size: 1.35rem; margin-top: 2rem; }
 code { font: 0.88em/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
-pre { background: var(--code); padding: 0.7rem 0.9rem; overflow-x: auto; border-radius: 4px; margin: 0.5rem 0; }
+pre { background: var(--code); padding: 0.7rem 0.9rem; border-radius: 4px; margin: 0.5rem 0; font: 0.88rem/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
+pre code { font: inherit; }
+/* nothing is cut at the box's edge: a line too long for it wraps (the notebooks keep code lines short) */
+pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+math { font-size: 1.05em; }
+p.math { overflow-x: auto; }
 p code, li code, td code { background: var(--code); padding: 0.05em 0.25em; border-radius: 3px; }
 .cell { margin: 1rem 0; }
 .cell .in { display: grid; grid-template-columns: 3.2rem 1fr; align-items: start; }
@@ -43,9 +51,15 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.25rem 0.7rem; text-ali
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: 0.3rem; }
 .note { color: var(--muted); font-size: 0.85rem; }
+.out pre { font: 0.85rem/1.45 ui-monospace, "SF Mono", Menlo, Consolas, monospace; }
+.prompt button.run { display: block; margin-top: 0.3rem; font: 0.72rem system-ui, sans-serif; padding: 0.1rem 0.4rem; cursor: pointer; }
+.editable .cell[data-run] pre code { display: block; outline: none; }
+.editable .cell[data-run] pre:focus-within { box-shadow: 0 0 0 2px var(--accent); }
+.running button.run { cursor: progress; }
+.out.stale { opacity: 0.35; }
 `;
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, script = false): string {
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -54,6 +68,7 @@ function page(title: string, body: string): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(title)} · hyperad notebooks</title>`,
     `<style>${STYLE}</style>`,
+    ...(script ? ['<script src="assets/page.js" defer></script>'] : []),
     '</head>',
     '<body>',
     '<main>',
@@ -87,14 +102,15 @@ export function toHtml(nb: NotebookSource, outputs: readonly Output[][]): string
     const outs = c.run ? outputs[run++]! : [];
     const body = outs.map(outputHtml).join('\n');
     const wrapped = c.volatile ? `<!--volatile-->\n${body}\n<!--/volatile-->` : body;
+    const button = c.run ? '<button class="run" type="button" hidden title="run the cells up to this one, as they read now">Run</button>' : '';
     parts.push([
-      `<div class="cell code${c.run ? '' : ' no-run'}">`,
-      `<div class="in"><span class="prompt">${prompt}</span><pre><code class="language-ts">${escapeHtml(c.source)}</code></pre></div>`,
-      ...(outs.length ? [`<div class="out">\n${wrapped}\n</div>`] : []),
+      `<div class="cell code${c.run ? '' : ' no-run'}"${c.run ? ' data-run' : ''}>`,
+      `<div class="in"><span class="prompt">${prompt}${button}</span><pre><code class="language-ts">${escapeHtml(c.source)}</code></pre></div>`,
+      ...(c.run ? [`<div class="out">\n${wrapped}\n</div>`] : []),
       '</div>',
     ].join('\n'));
   }
-  return page(nb.title, parts.join('\n'));
+  return page(nb.title, parts.join('\n'), true);
 }
 
 /** The index page listing every notebook. */

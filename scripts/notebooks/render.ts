@@ -1,6 +1,8 @@
 /**
  * npm run docs: renders every notebook source docs/notebooks/*.md into
- * notebooks/NAME.ipynb and notebooks/NAME.html (and notebooks/index.html).
+ * notebooks/NAME.ipynb and notebooks/NAME.html (and notebooks/index.html),
+ * and copies the notebooks' helpers (scripts/notebooks/notebook.ts) beside
+ * them as notebooks/notebook.ts, which the notebooks import in a kernel.
  *
  *   node build/scripts/notebooks/render.js            render into notebooks/
  *   node build/scripts/notebooks/render.js --check    render into the build folder and compare with notebooks/
@@ -16,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildPageScript } from './bundle.js';
 import { indexHtml, toHtml } from './html.js';
 import { toIpynb } from './ipynb.js';
 import { normalize } from './normalize.js';
@@ -33,6 +36,9 @@ export const ROOT = (() => {
 })();
 export const SOURCES = 'docs/notebooks';
 export const COMMITTED = join(ROOT, 'notebooks');
+/** The helpers' source, and the name of its copy beside the notebooks. */
+export const HELPER_SOURCE = join(ROOT, 'scripts/notebooks/notebook.ts');
+export const HELPER_FILE = 'notebook.ts';
 
 export interface RenderOptions {
   /** where the .ipynb and .html go (default notebooks/) */
@@ -90,6 +96,7 @@ export async function render(opts: RenderOptions = {}): Promise<Rendered[]> {
   const run = {
     root: ROOT,
     libUrl: pathToFileURL(join(BUILD_DIR, 'lib/index.js')).href,
+    helperUrl: pathToFileURL(join(BUILD_DIR, 'scripts/notebooks/notebook.js')).href,
     workDir: join(BUILD_DIR, 'notebooks-run'),
   };
 
@@ -113,6 +120,9 @@ export async function render(opts: RenderOptions = {}): Promise<Rendered[]> {
     writeFileSync(html, r.html);
     return { ...r, written: true };
   });
+  await buildPageScript(ROOT, out);
+  const helper = join(out, HELPER_FILE), helperText = readFileSync(HELPER_SOURCE, 'utf8');
+  if (!existsSync(helper) || readFileSync(helper, 'utf8') !== helperText) writeFileSync(helper, helperText);
   if (!opts.only && !opts.sources) {
     const index = indexHtml(all);
     const file = join(out, 'index.html');
@@ -129,7 +139,7 @@ export async function render(opts: RenderOptions = {}): Promise<Rendered[]> {
 
 /** Files of `fresh` (a render folder) that differ from `committed` beyond volatile outputs, and files missing on either side. */
 export function staleFiles(fresh: string, committed: string = COMMITTED): string[] {
-  const list = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => /\.(ipynb|html)$/.test(f)).sort() : []);
+  const list = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => /\.(ipynb|html)$/.test(f) || f === HELPER_FILE).sort() : []);
   const a = list(fresh), b = list(committed), stale: string[] = [];
   for (const f of new Set([...a, ...b])) {
     if (!a.includes(f)) stale.push(`${f}: committed but not rendered`);

@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly root: string;
   /** file URL of the library module that `hyperad` names */
   readonly libUrl: string;
+  /** file URL of the helpers module that `./notebook` names */
+  readonly helperUrl: string;
   /** folder for the compiled modules (inside the project, so Node finds node_modules) */
   readonly workDir: string;
   /** milliseconds before a notebook is stopped (default 120 s) */
@@ -30,7 +32,7 @@ export class NotebookError extends Error {
 
 /** Outputs of each run cell, in order of the notebook's run cells. */
 export async function runNotebook(nb: NotebookSource, opts: RunOptions): Promise<Output[][]> {
-  const code = await compileNotebook(opts.root, nb, opts.libUrl);
+  const code = await compileNotebook(opts.root, nb, opts.libUrl, opts.helperUrl);
   mkdirSync(opts.workDir, { recursive: true });
   const modulePath = join(opts.workDir, `${nb.name}.mjs`);
   writeFileSync(modulePath, code);
