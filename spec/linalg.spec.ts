@@ -11,12 +11,13 @@
 import { expect } from 'chai';
 import {
   Tensor, abs, add, cholesky, concat, cumsum, det, diagonal, directional, div, grad, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hyperdual,
-  inv, jacobian, laplacian, log, matmul, outer, mul, norm, pow, prepare, prod, reshape, sin, sparseHessian, slogdet, solve, sqrt, sub, sum, tensor,
+  inv, jacobian, laplacian, log, matmul, outer, mul, norm, prepare, prod, reshape, sin, sparseHessian, slogdet, solve, sqrt, sub, sum, tensor,
   trace, transpose, triangularSolve, valueAndGrad, type Num, type TensorRecord,
 } from '../lib/index.js';
 import {
-  checkTensorDerivatives, expectErr, flat, normErr, reportTensorAgreement, shapedLike, uniformArray, type TensorPoint,
+  expectErr, flat, normErr, reportTensorAgreement, shapedLike, uniformArray, type TensorPoint,
 } from './support/tensor-check.js';
+import { opCases, type OpCase as Case } from './support/op-cases.js';
 import { readFileSync } from 'node:fs';
 
 after(() => reportTensorAgreement());
@@ -90,43 +91,8 @@ function spd(seed: number, shape: number[]): Tensor {
 }
 const mat = (seed: number, shape: number[], lo = -1, hi = 1) => tensor(uniformArray(seed, sizeOf(shape), lo, hi), shape);
 
-function head(shape: readonly number[], seed: number) {
-  const n = sizeOf(shape), W = uniformArray(seed, n), V = uniformArray(seed + 7, n);
-  const Wt = tensor(W, shape), Vt = tensor(V, shape);
-  return {
-    t: (y: Tensor): Num => add(sum(mul(Wt, sin(y))), mul(0.5, pow(sum(mul(Vt, y)), 2))),
-    s: (ys: readonly Num[]): Num => add(addAll(ys.map((y, i) => mul(W[i]!, sin(y)))), mul(0.5, pow(addAll(ys.map((y, i) => mul(V[i]!, y))), 2))),
-  };
-}
-
-interface Case {
-  name: string;
-  x: TensorPoint;
-  op: (x: never) => Tensor;
-  /** the op with scalar ops on x flattened (a record in key order), flattened row-major */
-  ref: (xs: Num[]) => readonly Num[];
-  shape: readonly number[];
-  fdStep?: number;
-}
-
-function seedOf(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-/** value and shape on constants, then every mode of head ∘ op against each other, the scalar form and finite differences */
-function check(c: Case): void {
-  const op = c.op as (x: TensorPoint) => Tensor, seed = seedOf(c.name);
-  const y0 = op(c.x);
-  expect(y0.shape, `${c.name}: result shape`).to.deep.equal([...c.shape]);
-  const ref0 = c.ref(Array.from(flat(c.x))) as number[];
-  expect(normErr(y0.data, ref0), `${c.name}: values against the scalar form`).to.be.at.most(1e-12);
-  const h = head(c.shape, seed);
-  const f = (x: TensorPoint): Num => h.t(op(x));
-  const s = (xs: Num[]) => h.s(c.ref(xs));
-  checkTensorDerivatives(f, c.x, { label: c.name, scalar: s, fdStep: c.fdStep ?? 0.02, seed });
-  // third order and the forward Laplacian, against the scalar form on the tape
+/** third order and the forward Laplacian against the scalar form on the tape, and the detected pattern covering the Hessian */
+function more(c: Case, f: (x: TensorPoint) => Num, s: (xs: Num[]) => Num, seed: number): void {
   const x0 = Array.from(flat(c.x)), n = x0.length, a = uniformArray(seed + 1, n), b = uniformArray(seed + 2, n);
   const F = f as (x: any) => Num;
   const g3 = gradHyperdual(F, c.x, shapedLike(c.x, a) as never, shapedLike(c.x, b) as never), g3s = gradHyperdual(s, x0, a, b);
@@ -141,7 +107,7 @@ function check(c: Case): void {
     for (let j = 0; j < n; j++) if (H[i]![j] !== 0) expect(cols.has(j), `${c.name}: pattern has (${i}, ${j})`).to.equal(true);
   }
 }
-const cases = (title: string, list: Case[]) => describe(title, () => { for (const c of list) it(c.name, () => check(c)); });
+const cases = (title: string, list: Case[]) => opCases(title, list, { valueTol: 1e-12, fdStep: 0.02, more });
 
 // ---------------------------------------------------------------- the cases
 

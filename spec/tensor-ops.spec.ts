@@ -23,6 +23,7 @@ import {
   checkTensorDerivatives, expectErr, flat, normErr, oneHot, reportTensorAgreement, rowsFlat, shapedLike, uniformArray, uniformTensor,
   type TensorPoint,
 } from './support/tensor-check.js';
+import { opCases, seedOf, type OpCase as Case } from './support/op-cases.js';
 
 after(() => reportTensorAgreement());
 
@@ -89,50 +90,7 @@ function sample(seed: number, shape: readonly number[], domain: readonly Interva
 }
 const step = (room: number) => Math.min(0.05, room / 2);
 
-/** h(y) = Σ W ⊙ sin(y) + ½(Σ V ⊙ y)², in tensor and scalar form. */
-function head(shape: readonly number[], seed: number) {
-  const n = sizeOf(shape), W = uniformArray(seed, n), V = uniformArray(seed + 7, n);
-  const Wt = tensor(W, shape), Vt = tensor(V, shape);
-  return {
-    t: (y: Tensor): Num => add(sum(mul(Wt, sin(y))), mul(0.5, pow(sum(mul(Vt, y)), 2))),
-    s: (ys: readonly Num[]): Num => {
-      expect(ys.length, 'scalar reference size').to.equal(n);
-      return add(addAll(ys.map((y, i) => mul(W[i]!, sin(y)))), mul(0.5, pow(addAll(ys.map((y, i) => mul(V[i]!, y))), 2)));
-    },
-  };
-}
-
-interface Case {
-  name: string;
-  x: TensorPoint;
-  /** the op under test */
-  op: (x: never) => Num;
-  /** the same op with scalar ops on x flattened, flattened row-major */
-  ref: (xs: Num[]) => readonly Num[];
-  /** the op's result shape */
-  shape: readonly number[];
-  fdStep?: number;
-}
-
-/** A seed per name (FNV-1a), so a case's head and directions do not depend on which cases run. */
-function seedOf(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-/** The op's value and shape on constants, then every derivative of head ∘ op. */
-function check(c: Case): void {
-  const op = c.op as (x: TensorPoint) => Num, seed = seedOf(c.name);
-  const y0 = op(c.x), yt = y0 instanceof Tensor ? y0 : tensor(typeof y0 === 'number' ? y0 : NaN);
-  expect(yt.shape, `${c.name}: result shape`).to.deep.equal([...c.shape]);
-  const ref0 = c.ref(Array.from(flat(c.x))) as number[];
-  expect(normErr(yt.data, ref0), `${c.name}: values against the scalar form`).to.be.at.most(1e-13);
-  const h = head(c.shape, seed);
-  const f = (x: TensorPoint): Num => { const y = op(x); return h.t(y instanceof Tensor ? y : tensor(y as number)); };
-  checkTensorDerivatives(f, c.x, { label: c.name, scalar: (xs) => h.s(c.ref(xs)), fdStep: c.fdStep ?? 0.05, seed });
-}
-const cases = (title: string, list: Case[]) => describe(title, () => { for (const c of list) it(c.name, () => check(c)); });
+const cases = (title: string, list: Case[]) => opCases(title, list, { valueTol: 1e-13, fdStep: 0.05 });
 
 // ---------------------------------------------------------------- elementwise unary (from the rule table)
 
