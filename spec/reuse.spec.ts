@@ -427,7 +427,7 @@ describe('reuse: the generated refresh of the compacted copy is the interpreted 
   });
 });
 
-describe('reuse: sum and dot over tape values chain slots, recording what add and mul record', () => {
+describe('reuse: sum and dot over tape values record what the add and mul loop records', () => {
   const tapeOf = (f: (x: Num[]) => Num, x: number[]) => {
     const t = recording(prepare(f, x)).tape, n = t.n;
     return [...t.op.subarray(0, n), ...t.a.subarray(0, n), ...t.b.subarray(0, n), ...t.val.subarray(0, n), ...t.prm.subarray(0, n), ...t.par.subarray(0, n * 5)];

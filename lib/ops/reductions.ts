@@ -9,9 +9,6 @@ import { add, exp, log, max, mul, sub } from './scalar.js';
 import { dotTensor, logsumexpTensor, sumTensor } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Var } from '../tape/var.js';
-import { constNode, type Tape } from '../tape/tape.js';
-import { recorder } from '../tape/codegen/record.js';
-import { BINARY, NU, binaryCode } from '../rules/index.js';
 
 function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly Num[] {
   if (!Array.isArray(xs)) throw new TypeError(`${currentName()}: ${name}: ${which} must be an array, got ${describe(xs)}`);
@@ -28,8 +25,6 @@ export function sum(xs: readonly Num[]): Num;
 export function sum(xs: readonly Num[] | Tensor, axis?: number): Num {
   if (xs instanceof Tensor) return sumTensor(xs, axis);
   list('sum', xs);
-  const t = recordingOf(xs);
-  if (t) return chain(t, xs, null);
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) s = i === 0 ? xs[0]! : add(s, xs[i]!);
   return s;
@@ -44,62 +39,9 @@ export function dot(xs: readonly Num[] | Tensor, ys: readonly Num[] | Tensor): N
   if (xs.length !== ys.length) {
     throw new RangeError(`${currentName()}: dot: xs has length ${xs.length}, ys has length ${ys.length}`);
   }
-  const tx = recordingOf(xs), ty = recordingOf(ys), t = tx ?? ty;
-  if (t && tx !== null && ty !== null && (tx === undefined || ty === undefined || tx === ty)) return chain(t, xs, ys);
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) s = i === 0 ? mul(xs[0]!, ys[0]!) : add(s, mul(xs[i]!, ys[i]!));
   return s;
-}
-
-/**
- * The active recording every traced entry of xs belongs to; undefined when
- * every entry is a number; null when some entry is another kind of value (or
- * of another or an ended recording: the general path then says what is wrong).
- */
-function recordingOf(xs: readonly Num[]): Tape | null | undefined {
-  let t: Tape | undefined;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i]!;
-    if (typeof x === 'number') continue;
-    if (!(x instanceof Var) || (t !== undefined && x.tape !== t) || !x.tape.trace.active) return null;
-    t = x.tape;
-  }
-  return t;
-}
-
-const ADD = binaryCode('add'), MUL = binaryCode('mul');
-
-/**
- * Σᵢ xᵢ (ys null) or Σᵢ xᵢ·yᵢ on recording t, recording exactly the nodes
- * the loops above record through add and mul (a number operand as a
- * constant, numbers combined as numbers), without a tape value for each
- * partial sum: the running sum is a slot (or a number while no entry was
- * traced).
- */
-function chain(t: Tape, xs: readonly Num[], ys: readonly Num[] | null): Num {
-  let sNum = 0, sSlot = -1, tNum = 0, tSlot = -1;
-  // the term xᵢ (or xᵢ·yᵢ, as mul records it) into tNum, or its slot into tSlot
-  const term = (x: Num, y: Num | undefined): void => {
-    tNum = 0; tSlot = -1;
-    if (y === undefined) { if (typeof x === 'number') tNum = x; else tSlot = (x as Var).i; return; }
-    if (typeof x === 'number') {
-      if (typeof y === 'number') tNum = BINARY[MUL - NU]!.f(x, y);
-      else tSlot = recorder(constNode(MUL, true))(t, (y as Var).i, x);
-    } else {
-      tSlot = typeof y === 'number' ? recorder(constNode(MUL, false))(t, (x as Var).i, y) : recorder(MUL)(t, (x as Var).i, (y as Var).i);
-    }
-  };
-  for (let i = 0; i < xs.length; i++) {
-    term(xs[i]!, ys ? ys[i]! : undefined);
-    if (i === 0) { sNum = tNum; sSlot = tSlot; continue; }
-    if (sSlot < 0) {
-      if (tSlot < 0) sNum = BINARY[ADD - NU]!.f(sNum, tNum);
-      else sSlot = recorder(constNode(ADD, true))(t, tSlot, sNum);
-    } else {
-      sSlot = tSlot < 0 ? recorder(constNode(ADD, false))(t, sSlot, tNum) : recorder(ADD)(t, sSlot, tSlot);
-    }
-  }
-  return sSlot < 0 ? sNum : new Var(t, sSlot);
 }
 
 const primal = (x: Num): number => (typeof x === 'number' ? x : x instanceof Value ? x.peek() : NaN);
