@@ -25,7 +25,20 @@
  * back to 'hyperdual') against fresh hessianDiagonal(f, x, { method:
  * 'hyperdual' }), each sample paired with one of the other taken just before
  * it, in both orders; the ratio is the geometric mean of the two orders'
- * medians. The issue's targets are checked at the end and printed.
+ * medians.
+ *
+ * Tensor programs (issue 14; scripts/workloads/tensors.ts), each against its
+ * hand-written plain-JS loop: W2 and W3 in tensor form (x a Tensor;
+ * sum(sin(x)), and Rosenbrock from two slices) at n = 1000 and 100000 —
+ * plain f, the recording (with its bytes per element per tensor op),
+ * valueAndGrad, hvp and the exact diagonal (method 'auto'); the seed MLP in
+ * tensor form w.r.t. its input (valueAndGrad, hvp); and W6, a batch MLP
+ * 784 → 128 (tanh) → 10, batch 32, mean cross-entropy, w.r.t. its weights
+ * (a record of Tensors; valueAndGrad, hvp). Each as transform, prepared and
+ * at+sweep, as above (the slowest one-shots at n = 100000 with fewer
+ * samples); err against the closed forms (W6: its hand-written
+ * backpropagation, and finite differences of it for the hvp). The issues'
+ * targets are checked at the end and printed.
  *
  * Timing: process.hrtime.bigint(); a warm-up, then samples of as many calls
  * as make ≥ 5 ms; the median sample per call. Memory: the recording's bytes
@@ -33,18 +46,19 @@
  * (Prepared#laneBytes, i.e. Workspace#bytes), per quantity.
  *
  * Prints one table on stdout; writes every row and the machine to
- * docs/bench.json (a full run only; `--quick`, ~20 s, writes nothing unless
+ * docs/bench.json (a full run only; `--quick`, ~40 s, writes nothing unless
  * given `--out FILE`). A progress line goes to stderr when it is a terminal.
  */
 import { cpus, platform, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  hessian, hessianDiagonal, hvp, linear, logSoftmax, nllLoss, prepare, tanh, tensor, valueAndGrad, DEFAULT_LANES,
-  type DiagonalInfo, type Num, type Prepared, type Tensor,
+  hessian, hessianDiagonal, hvp, linear, logSoftmax, nllLoss, prepare, tanh, tensor, valueAndGrad, DEFAULT_LANES, Tensor,
+  type DiagonalInfo, type Num, type Prepared, type TensorRecord,
 } from '../lib/index.js';
 import {
-  diagonal, logistic, matVec, mlp, rel, rosenbrock, sines, trigonometric, type Workload,
+  batchMlp, diagonal, logistic, matVec, mlp, rel, rosenbrock, sines, tensorMlpInput, tensorRosenbrock, tensorSines, trigonometric,
+  type TensorWorkload, type Workload,
 } from './workloads/index.js';
 
 type ScalarFn = (x: Num[]) => Num;
@@ -78,6 +92,21 @@ const AUTO_SIZES = [100, 1000];
 const TARGET = { ratio: 50, colours: 3, autoOverhead: 0.05 };
 /** issue 4's targets (prepared path, × plain f): W3 n = 1000 grad and hvp, W1 hessian; one 'hyperdual' lane ÷ one 'hvp' lane */
 const TARGET4 = { grad: 10, hvp: 20, hessian: 30, lane: 0.5 };
+/** sizes of the tensor-form W2 and W3 (issue 14) */
+const TENSOR_SIZES = [1000, 100_000];
+/**
+ * Issue 14's targets (× plain f): tensor-form W2 and W3 at n = 100000 (one-shot
+ * grad, hvp, exact diagonal; prepared hvp), the seed MLP's input and the batch
+ * MLP's weights (one-shot grad, hvp); the recording's bytes per element per op.
+ */
+const TARGET14 = {
+  chain: { grad: 10, hvp: 20, preparedHvp: 8, diagonal: 40 },
+  seed: { grad: 10, hvp: 20 },
+  batch: { grad: 6, hvp: 15 },
+  bytesPerElementOp: 24,
+};
+/** limits for quantities of ~0.1 s a call and more (the one-shot diagonal at n = 100000) */
+const SLOW = quick ? {} : { minWarm: 2, samples: 5, maxMs: 800 };
 
 // ---------------------------------------------------------------- timing
 
@@ -86,7 +115,9 @@ const keep = (r: unknown) => {
   if (typeof r === 'number') sink += r;
   else if (r instanceof Float64Array) sink += r[0]!;
   else if (Array.isArray(r)) sink += (r[0] as Float64Array)[0]!;
-  else sink += (r as { value: number }).value;
+  else if (r instanceof Tensor) sink += r.values()[0]!;
+  else if (typeof (r as { value?: unknown }).value === 'number') sink += (r as { value: number }).value;
+  else sink += (Object.values(r as TensorRecord)[0]!).values()[0]!;
 };
 
 interface Timing {
@@ -123,18 +154,20 @@ function sample(fn: () => unknown, reps: number): number {
  * Median time per call of fn: warm up, then samples of ≥ sampleMs each. With
  * a reference, each sample is preceded by a sample of plain f, and the ratio
  * is the median of the paired ratios: load from other processes that drifts
- * during the run then cancels instead of skewing one side.
+ * during the run then cancels instead of skewing one side. `limits` override
+ * SETTINGS (fewer samples for the slowest quantities).
  */
-function time(fn: () => unknown, ref?: Reference): Timing {
+function time(fn: () => unknown, ref?: Reference, limits: Partial<typeof SETTINGS> = {}): Timing {
+  const S = { ...SETTINGS, ...limits };
   const perCall: number[] = [];
-  const warmEnd = now() + BigInt(SETTINGS.warmupMs * 1e6);
+  const warmEnd = now() + BigInt(S.warmupMs * 1e6);
   do perCall.push(sample(fn, 1));
-  while (now() < warmEnd || perCall.length < SETTINGS.minWarm);
+  while (now() < warmEnd || perCall.length < S.minWarm);
   const estimate = Math.max(median(perCall.slice(perCall.length >> 1)), 1);
-  const reps = Math.max(1, Math.ceil((SETTINGS.sampleMs * 1e6) / estimate));
+  const reps = Math.max(1, Math.ceil((S.sampleMs * 1e6) / estimate));
   const ns: number[] = [], ratios: number[] = [], bases: number[] = [];
-  const stop = now() + BigInt(SETTINGS.maxMs * 1e6);
-  while (ns.length < SETTINGS.samples && (ns.length < SETTINGS.minSamples || now() < stop)) {
+  const stop = now() + BigInt(S.maxMs * 1e6);
+  while (ns.length < S.samples && (ns.length < S.minSamples || now() < stop)) {
     const base = ref ? sample(ref.fn, ref.reps) : 0;
     const t = sample(fn, reps);
     ns.push(t);
@@ -209,6 +242,8 @@ interface Row {
   preparedPlainNs?: number;
   /** the recording (Tape#bytes) and the sweep arrays (Workspace#bytes) */
   tapeBytes?: number;
+  /** tensor-form chains: tapeBytes ÷ (n × the tensor ops f records) */
+  bytesPerElementOp?: number;
   laneBytes?: number;
   /** largest relative difference from the closed form (or from the Hessian's diagonal) */
   err?: number;
@@ -421,6 +456,64 @@ function tensorModel(): void {
   }
 }
 
+/** A result's values, flat: a Tensor's, or a record's in its keys' order. */
+const flatOf = (r: unknown): Float64Array =>
+  r instanceof Tensor ? r.values() : Float64Array.from(Object.values(r as TensorRecord).flatMap((t) => Array.from(t.values())));
+
+/**
+ * Issue 14: a tensor-form workload (x a Tensor or a record of Tensors) — plain
+ * f, the recording, valueAndGrad and hvp (and the exact diagonal, method
+ * 'auto', with `diagonal`), each as transform, prepared and at+sweep, as in
+ * benchWorkload. err: the largest of the transform's, the prepared sweep's
+ * and the moved recording's (back at x) differences from the closed form.
+ */
+function benchTensor<X extends Tensor | TensorRecord>(w: TensorWorkload<X>, opts: { diagonal?: boolean } = {}): void {
+  const { x, x2, v, n, name } = w;
+  const f = w.f.bind(w);
+  const label = `${name} n=${n}`;
+  const base: Pick<Row, 'workload' | 'n'> = { workload: name, n };
+  const slow = n >= 100_000 ? SLOW : {};
+
+  progress(`${label}: plain f`);
+  const plain = time(() => w.plain());
+  const ref: Reference = { fn: () => w.plain(), reps: plain.reps };
+  rows.push({ ...base, quantity: 'plain f', transformNs: plain.ns, transformRatio: 1, reps: plain.reps, samples: plain.samples });
+
+  progress(`${label}: record`);
+  const p = prepare(f, x);
+  const record = time(() => prepare(f, x).nodes, ref);
+  const perOp = w.ops ? p.tapeBytes / (n * w.ops) : undefined;
+  rows.push({
+    ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs,
+    tapeBytes: p.tapeBytes, bytesPerElementOp: perOp,
+    note: `${p.nodes} slots${perOp === undefined ? '' : `; ${perOp.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
+  });
+
+  const one = (quantity: string, transform: () => unknown, sweep: (q: Prepared<X>) => unknown, reference: Float64Array | undefined, note?: (q: Prepared<X>) => string) => {
+    progress(`${label}: ${quantity}`);
+    const q = prepare(f, x), moving = prepare(f, x);
+    let k = 0;
+    const s = time(() => sweep(q), ref);
+    const m = time(() => sweep(moving.at(k++ & 1 ? x : x2)), ref, slow);
+    const t = time(transform, ref, slow);
+    const row: Row = {
+      ...base, quantity, transformNs: t.ns, transformRatio: t.ratio, transformPlainNs: t.plainNs,
+      preparedNs: s.ns, preparedRatio: s.ratio, preparedPlainNs: s.plainNs, atNs: m.ns, atRatio: m.ratio,
+      tapeBytes: q.tapeBytes, laneBytes: q.laneBytes, reps: s.reps, samples: s.samples, note: note?.(q) ?? w.errNote,
+    };
+    if (reference) row.err = Math.max(...[transform(), sweep(q), sweep(moving.at(x))].map((r) => rel(flatOf(r), reference)));
+    rows.push(row);
+  };
+  one('valueAndGrad', () => valueAndGrad(f, x).grad, (q) => q.grad(), w.grad?.());
+  one('hvp', () => hvp(f, x, v as never), (q) => q.hvp(v as never), w.hvp?.());
+  if (opts.diagonal) {
+    one(`diagonal 'auto'`, () => hessianDiagonal(f, x), (q) => q.hessianDiagonal(), w.hessianDiagonal?.(), (q) => {
+      const info = q.hessianDiagonal();
+      return `'auto' ran '${info.method}', ${info.directions} direction${info.directions === 1 ? '' : 's'}, ${info.sweeps} sweep${info.sweeps === 1 ? '' : 's'}`;
+    });
+  }
+}
+
 // ---------------------------------------------------------------- run
 
 const workloads: [() => Workload, { sparse?: boolean }][] = [
@@ -432,7 +525,10 @@ const workloads: [() => Workload, { sparse?: boolean }][] = [
 ];
 for (const [make, opts] of workloads) benchWorkload(make(), opts);
 for (const n of AUTO_SIZES) autoOverhead(trigonometric(n));
+for (const make of [tensorSines, tensorRosenbrock]) for (const n of TENSOR_SIZES) benchTensor(make(n), { diagonal: true });
+benchTensor(tensorMlpInput());
 tensorModel();
+benchTensor(batchMlp());
 laneSweep(mlp(), ['hessian']);
 laneSweep(rosenbrock(1000), ['hessian', 'hyperdual', 'hvp']);
 if (progressOn) process.stderr.write('\r\x1b[K');
@@ -538,10 +634,11 @@ for (const r of rows.filter((q) => q.overhead !== undefined)) {
 }
 // issue 13: the calls users make, not only the prepared sweeps
 const rowOf = (workload: string, n: number, quantity: string) => rows.find((q) => q.workload === workload && q.n === n && q.quantity === quantity);
-const target13 = (what: string, r: Row | undefined, get: (r: Row) => number | undefined, max: number, unit = '× f') => {
+const targetOn = (issue: number) => (what: string, r: Row | undefined, get: (r: Row) => number | undefined, max: number, unit = '× f') => {
   const m = r && get(r);
-  if (m !== undefined) targets.push({ issue: 13, what, measured: `${m.toFixed(1)}${unit}`, target: `≤ ${max}${unit}`, reached: m <= max });
+  if (m !== undefined) targets.push({ issue, what, measured: `${m.toFixed(1)}${unit}`, target: `≤ ${max}${unit}`, reached: m <= max });
 };
+const target13 = targetOn(13);
 for (const [n, max] of [[1000, 20], [100_000, 40]] as const) {
   const r = rowOf('W3 rosenbrock', n, 'record (tape)');
   target13(`W3 rosenbrock n = ${n}: recording, ns per node`, r, (q) => q.transformNs! / Number(/^(\d+) nodes/.exec(q.note ?? '')?.[1]), max, ' ns');
@@ -557,7 +654,21 @@ for (const [wl, max] of [['W2 sines', 50], ['W3 rosenbrock', 600]] as const) {
 }
 target13('W1 mlp n = 5: grad(f, x), one-shot (scalar-op form)', rowOf('W1 mlp', 5, 'valueAndGrad'), (q) => q.transformRatio, 20);
 target13("W1 mlp n = 5: p.at(x') then .grad() (scalar-op form)", rowOf('W1 mlp', 5, 'valueAndGrad'), (q) => q.atRatio, 25);
-for (const issue of [4, 7, 13]) {
+// issue 14: tensor programs, one-shot calls as users make them
+const target14 = targetOn(14);
+for (const wl of ['W2 sines (tensor)', 'W3 rosenbrock (tensor)']) {
+  const at = (quantity: string) => rowOf(wl, 100_000, quantity), T = TARGET14.chain;
+  target14(`${wl} n = 100000: grad(f, x), one-shot`, at('valueAndGrad'), (q) => q.transformRatio, T.grad);
+  target14(`${wl} n = 100000: hvp(f, x, v), one-shot`, at('hvp'), (q) => q.transformRatio, T.hvp);
+  target14(`${wl} n = 100000: hvp, prepared`, at('hvp'), (q) => q.preparedRatio, T.preparedHvp);
+  target14(`${wl} n = 100000: exact diagonal, one-shot`, at(`diagonal 'auto'`), (q) => q.transformRatio, T.diagonal);
+  target14(`${wl} n = 100000: recording, bytes per element per op`, at('record (tape)'), (q) => q.bytesPerElementOp, TARGET14.bytesPerElementOp, ' bytes');
+}
+for (const [wl, n, T] of [['W1 mlp (tensors)', 5, TARGET14.seed], ['W6 batch mlp (tensors)', 101_770, TARGET14.batch]] as const) {
+  target14(`${wl} n = ${n}: grad(f, x), one-shot`, rowOf(wl, n, 'valueAndGrad'), (q) => q.transformRatio, T.grad);
+  target14(`${wl} n = ${n}: hvp(f, x, v), one-shot`, rowOf(wl, n, 'hvp'), (q) => q.transformRatio, T.hvp);
+}
+for (const issue of [4, 7, 13, 14]) {
   out.push('', `targets (issue ${issue}):`);
   for (const t of targets.filter((q) => q.issue === issue)) out.push(`  ${t.reached ? 'reached' : 'MISSED '}  ${t.what}: ${t.measured} (target ${t.target})`);
 }
@@ -570,7 +681,7 @@ if (outFile) {
     quick,
     seconds,
     defaultLanes: DEFAULT_LANES,
-    settings: { ...SETTINGS, sizes: SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP, sparseSizes: SPARSE_SIZES, autoSizes: AUTO_SIZES },
+    settings: { ...SETTINGS, sizes: SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP, sparseSizes: SPARSE_SIZES, autoSizes: AUTO_SIZES, tensorSizes: TENSOR_SIZES, slow: SLOW },
     targets,
     rows,
   };
