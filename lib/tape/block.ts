@@ -15,7 +15,13 @@ export interface Block {
   readonly out: number;
   /** number of output slots */
   readonly size: number;
-  /** bytes of stored partials and index maps (for the memory reports) */
+  /**
+   * true when the block's slots are elementary nodes in the tape's own arrays
+   * (op code, arguments, parameter, partials: an elementwise op), so that a
+   * pass over nodes may visit them as scalar nodes
+   */
+  readonly nodes?: boolean;
+  /** bytes of stored partials and index maps beyond the tape's own arrays (for the memory reports) */
   readonly bytes: number;
   /** T at the outputs from T at the arguments (tangent lanes) */
   tangent(t: Tape, K: number, T: Float64Array): void;

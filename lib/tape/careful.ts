@@ -22,17 +22,13 @@
  */
 import type { Block } from './block.js';
 import type { SweepTape } from './fuse.js';
-import { NPAR, hyperAdjointLive, live, liveBits, type Run } from './kernels.js';
+import { NPAR, hyperAdjointLive, live, liveBits } from './kernels.js';
 import { CONST } from './tape.js';
 import { forwardOrder, reverseOrder } from './order.js';
 import { ALL, GA, GB, HAA, HAB, HBB, nodePattern } from '../sparsity/structure.js';
 
 /** A recording's own nodes: op codes and parameters (a compacted copy has its folded bits in `pat` instead). */
 interface WithOps { readonly op: Int32Array; readonly prm: Float64Array; readonly val: Float64Array }
-/** An elementwise block: a run of nodes of one op. */
-type RunBlock = Block & Run & { readonly code: number; readonly p: number };
-
-const isRunBlock = (b: Block): b is RunBlock => 'par' in b && 'code' in b && 'a' in b;
 
 const patterns = new WeakMap<object, { n: number; blocks: number; version: number; pat: Uint16Array }>();
 
@@ -56,9 +52,10 @@ export function patternsOf(t: SweepTape): Uint16Array {
   });
   const bits = (code: number, p: number, a: number, b: number) =>
     nodePattern(code, p, constant[a] === 1, constant[b] === 1, val[a]!, val[b]!);
-  forwardOrder(t, (lo, hi) => { for (let i = lo; i < hi; i++) pat[i] = bits(op[i]!, prm[i]!, t.a[i]!, t.b[i]!); }, (k) => {
+  const nodes = (lo: number, hi: number) => { for (let i = lo; i < hi; i++) pat[i] = bits(op[i]!, prm[i]!, t.a[i]!, t.b[i]!); };
+  forwardOrder(t, nodes, (k) => {
     const blk = t.blocks[k]!;
-    if (isRunBlock(blk)) for (let j = 0; j < blk.size; j++) pat[blk.out + j] = bits(blk.code, blk.p, blk.a[j]!, blk.b[j]!);
+    if (blk.nodes) nodes(blk.out, blk.out + blk.size);
     else pat.fill(ALL, blk.out, blk.out + blk.size);
   });
   patterns.set(t, { n, blocks: t.blocks.length, version, pat });
@@ -76,18 +73,20 @@ function scratch(k: number, size: number): Uint8Array {
 /** Visits the nodes forward: `node(i, a, b, s)` for scalar and elementwise nodes, `block` for the other blocks. */
 function forwardNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: Block) => void): void {
   const pat = live.pat;
-  forwardOrder(t, (lo, hi) => { for (let i = lo; i < hi; i++) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); }, (k) => {
+  const run = (lo: number, hi: number) => { for (let i = lo; i < hi; i++) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); };
+  forwardOrder(t, run, (k) => {
     const blk = t.blocks[k]!;
-    if (isRunBlock(blk)) for (let j = 0; j < blk.size; j++) node(blk.out + j, blk.a[j]!, blk.b[j]!, liveBits(pat[blk.out + j]!, blk.par, j * NPAR));
+    if (blk.nodes) run(blk.out, blk.out + blk.size);
     else block(blk);
   });
 }
 
 function reverseNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: Block) => void): void {
   const pat = live.pat;
-  reverseOrder(t, (lo, hi) => { for (let i = hi - 1; i >= lo; i--) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); }, (k) => {
+  const run = (lo: number, hi: number) => { for (let i = hi - 1; i >= lo; i--) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); };
+  reverseOrder(t, run, (k) => {
     const blk = t.blocks[k]!;
-    if (isRunBlock(blk)) for (let j = blk.size - 1; j >= 0; j--) node(blk.out + j, blk.a[j]!, blk.b[j]!, liveBits(pat[blk.out + j]!, blk.par, j * NPAR));
+    if (blk.nodes) run(blk.out, blk.out + blk.size);
     else block(blk);
   });
 }
@@ -226,7 +225,7 @@ export function carefulReverseHyper(
   for (let s = 0; s < n; s++) {
     L.r0[s] = A0[s] !== 0 ? 1 : 0; L.r1[s] = A1[s] !== 0 ? 1 : 0; L.r2[s] = A2[s] !== 0 ? 1 : 0; L.r12[s] = A12[s] !== 0 ? 1 : 0;
   }
-  return (blk) => isRunBlock(blk) || blk.structure((y, x) => {
+  return (blk) => blk.nodes || blk.structure((y, x) => {
     if (L.r0[y] || L.r1[y] || L.r2[y] || L.r12[y]) L.r0[x] = L.r1[x] = L.r2[x] = L.r12[x] = 1;
   }, () => {});
 }

@@ -1,8 +1,8 @@
 /**
  * The sweep kernels for runs of elementary nodes: node i (lo ≤ i < hi) has
  * arguments a[i − base], b[i − base] and partials par[5(i − base) …]. The
- * tape's scalar nodes are such a run (base 0, the tape's own arrays); an
- * elementwise tensor op is another (its own arrays, base = its first slot).
+ * tape's scalar nodes are such a run (base 0, the tape's own arrays), and so
+ * are the nodes of an elementwise tensor op, stored in the same arrays.
  *
  * With (g_a, g_b, h_aa, h_ab, h_bb) the partials of y = op(a, b):
  *   tangent            ẏ  = g_a ȧ + g_b ḃ

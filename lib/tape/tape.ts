@@ -158,14 +158,15 @@ export class Tape {
 
   /**
    * Reserves `size` slots for a block node's outputs; the caller fills
-   * val[out …] and then calls {@link addBlock}.
+   * val[out …] and then calls {@link addBlock}. Their op code is BLOCK; their
+   * arguments, parameters and partials are never read (every pass visits a
+   * block through its own methods) unless the block writes them as
+   * elementary nodes (Block#nodes).
    */
   reserve(size: number): number {
     while (this.n + size > this.cap) this.grow();
     const out = this.n;
     this.op.fill(BLOCK, out, out + size);
-    this.a.fill(0, out, out + size); this.b.fill(0, out, out + size); this.prm.fill(0, out, out + size);
-    this.par.fill(0, out * NPAR, (out + size) * NPAR);
     this.n += size;
     return out;
   }

@@ -1,8 +1,8 @@
 /**
  * The three families of tensor block nodes, each implementing every sweep:
- *  - Elementwise: a run of elementary nodes with its own index maps (the
- *    broadcast) and partials, swept by the same kernels as scalar nodes,
- *    so every elementwise op reads the rule table and nothing else;
+ *  - Elementwise: a run of elementary nodes (the broadcast is in their
+ *    argument slots), stored and swept like scalar nodes, so every
+ *    elementwise op reads the rule table and nothing else;
  *  - Linear: y[to[e]] += w[e]·x[from[e]] (reshape-free gathers, transpose,
  *    slice, index, concat, stack, sums over axes, broadcasts): no second
  *    derivative, each lane array maps through the same entries;
@@ -16,94 +16,117 @@ import type { Block } from '../tape/block.js';
 import { evalNode, type Tape } from '../tape/tape.js';
 import {
   NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
-  type HyperAdjoints, type HyperLanes, type Run,
+  type HyperAdjoints, type HyperLanes,
 } from '../tape/kernels.js';
+import { elementLoop } from '../tape/codegen/record.js';
 import { gemm, type Operand } from './gemm.js';
 import { AA, AB, BB, secondOrderPattern } from '../sparsity/structure.js';
 
-/** y_j = op(x[a_j], x[b_j]) for j < size; b_j = 0 (the zero node) for unary ops. */
-export class Elementwise implements Block, Run {
-  readonly par: Float64Array;
-  nonFinite = false;
+/**
+ * y_i = op(x[a_i], x[b_i]) for the block's slots i (b_i = 0, the zero node,
+ * for unary ops): one elementary node per element, written in the tape's own
+ * arrays at its slots (op code, arguments, parameter, partials) like any
+ * scalar node, so every sweep runs the scalar kernels over its range. As a
+ * block it replays in one loop: generated per op (codegen/record.ts), its
+ * rule calls naming one rule, or evalNode per element.
+ */
+export class Elementwise implements Block {
+  readonly nodes = true;
   constructor(
+    private readonly t: Tape,
     readonly out: number,
-    readonly a: Int32Array,
-    readonly b: Int32Array,
+    readonly size: number,
     readonly code: number,
     readonly p: number,
-  ) {
-    this.par = new Float64Array(a.length * NPAR);
-  }
-  get size(): number { return this.a.length; }
-  get bytes(): number { return this.a.byteLength * 2 + this.par.byteLength; }
+  ) {}
+  /** (its nodes are counted with the tape's) */
+  get bytes(): number { return 0; }
+  private get end(): number { return this.out + this.size; }
 
   replay(t: Tape): void {
-    const { a, b, par, out, code, p } = this, val = t.val;
+    const { out, end, code, p } = this, { val, par, a, b } = t;
+    const loop = elementLoop(code, this.size);
+    if (loop) {
+      if (loop(val, par, a, b, out, end, p)) t.nonFinite = true;
+      return;
+    }
     let finite = true;
-    for (let j = 0; j < a.length; j++) {
-      val[out + j] = evalNode(code, val[a[j]!]!, val[b[j]!]!, p, par, j * NPAR);
-      if (finite && !finitePartials(par, j * NPAR)) finite = false;
+    for (let i = out; i < end; i++) {
+      val[i] = evalNode(code, val[a[i]!]!, val[b[i]!]!, p, par, i * NPAR);
+      if (finite && !finitePartials(par, i * NPAR)) finite = false;
     }
     if (!finite) t.nonFinite = true; // the whole recording sweeps carefully (a zero partial elsewhere may meet an ∞ tangent)
   }
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
-    const { a, b, out } = this, mask = secondOrderPattern(this.code, this.p);
-    for (let j = 0; j < a.length; j++) {
-      const y = out + j, x1 = a[j]!, x2 = b[j]!;
+    const { a, b } = this.t, mask = secondOrderPattern(this.code, this.p);
+    for (let y = this.out; y < this.end; y++) {
+      const x1 = a[y]!, x2 = b[y]!;
       dep(y, x1); dep(y, x2);
       if (mask & AA) pair(y, x1, x1);
       if (mask & AB) pair(y, x1, x2);
       if (mask & BB) pair(y, x2, x2);
     }
   }
-  tangent(t: Tape, K: number, T: Float64Array): void { this.nonFinite = t.nonFinite; runTangent(this, this.out, this.out, this.out + this.size, K, T); }
-  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void {
-    this.nonFinite = t.nonFinite;
-    runSecond(this, this.out, this.out, this.out + this.size, K, T1, T2);
-  }
+  tangent(t: Tape, K: number, T: Float64Array): void { runTangent(t, 0, this.out, this.end, K, T); }
+  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { runSecond(t, 0, this.out, this.end, K, T1, T2); }
   hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-    this.nonFinite = t.nonFinite;
-    runHyper(this, this.out, this.out, this.out + this.size, K, T1, T2, T12);
+    runHyper(t, 0, this.out, this.end, K, T1, T2, T12);
   }
-  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void {
-    this.nonFinite = t.nonFinite;
-    runLaplacian(this, this.out, this.out, this.out + this.size, K, T, L);
-  }
-  reverse(t: Tape, K: number, A: Float64Array): void { this.nonFinite = t.nonFinite; runReverse(this, this.out, this.out, this.out + this.size, K, A); }
+  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void { runLaplacian(t, 0, this.out, this.end, K, T, L); }
+  reverse(t: Tape, K: number, A: Float64Array): void { runReverse(t, 0, this.out, this.end, K, A); }
   reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
     const node = { code: this.code, p: this.p };
-    runReverseHyper(this, this.out, this.out, this.out + this.size, t.val, () => node, H, A);
+    runReverseHyper(t, 0, this.out, this.end, t.val, () => node, H, A);
   }
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-    this.nonFinite = t.nonFinite;
-    runReverseTangent(this, this.out, this.out, this.out + this.size, K, T, A, AT);
+    runReverseTangent(t, 0, this.out, this.end, K, T, A, AT);
   }
 }
 
-/** y[to[e]] += w[e]·x[from[e]] over entries e (w absent: all ones); from holds absolute slots. */
+/**
+ * y[to[e]] += w[e]·x_{src[e]}[from[e]] over entries e (w absent: all ones;
+ * src absent: source 0), source s starting at slot bases[s]. The entries are
+ * relative to the sources, so one set serves every recording of the same op
+ * on the same shapes (lib/tensor/index-maps.ts keeps them).
+ */
 export class Linear implements Block {
   constructor(
     readonly out: number,
     readonly size: number,
+    readonly bases: Int32Array,
     readonly from: Int32Array,
     readonly to: Int32Array,
+    readonly src: Int32Array | null,
     readonly w: Float64Array | null,
   ) {}
-  get bytes(): number { return this.from.byteLength * 2 + (this.w?.byteLength ?? 0); }
+  get bytes(): number { return this.from.byteLength * 2 + (this.src?.byteLength ?? 0) + (this.w?.byteLength ?? 0); }
 
-  /** Y[out + to[e]] += w[e]·X[from[e]] for each lane. */
+  /** the slot entry e reads */
+  private slot(e: number): number { return this.bases[this.src ? this.src[e]! : 0]! + this.from[e]!; }
+
+  /** Y[out + to[e]] += w[e]·X[slot(e)] for each lane. */
   private map(K: number, X: Float64Array, Y: Float64Array): void {
-    const { from, to, w, out } = this;
+    const { from, to, w, out, src, bases } = this, b0 = bases[0]!;
+    if (K === 1 && !src) {
+      if (w) for (let e = 0; e < from.length; e++) Y[out + to[e]!] += w[e]! * X[b0 + from[e]!]!;
+      else for (let e = 0; e < from.length; e++) Y[out + to[e]!] += X[b0 + from[e]!]!;
+      return;
+    }
     for (let e = 0; e < from.length; e++) {
-      const c = w ? w[e]! : 1, xi = from[e]! * K, yi = (out + to[e]!) * K;
+      const c = w ? w[e]! : 1, xi = this.slot(e) * K, yi = (out + to[e]!) * K;
       for (let k = 0; k < K; k++) Y[yi + k] += c * X[xi + k]!;
     }
   }
-  /** X[from[e]] += w[e]·Y[out + to[e]] for each lane (the transpose). */
+  /** X[slot(e)] += w[e]·Y[out + to[e]] for each lane (the transpose). */
   private mapT(K: number, Y: Float64Array, X: Float64Array): void {
-    const { from, to, w, out } = this;
+    const { from, to, w, out, src, bases } = this, b0 = bases[0]!;
+    if (K === 1 && !src) {
+      if (w) for (let e = from.length - 1; e >= 0; e--) X[b0 + from[e]!] += w[e]! * Y[out + to[e]!]!;
+      else for (let e = from.length - 1; e >= 0; e--) X[b0 + from[e]!] += Y[out + to[e]!]!;
+      return;
+    }
     for (let e = from.length - 1; e >= 0; e--) {
-      const c = w ? w[e]! : 1, xi = from[e]! * K, yi = (out + to[e]!) * K;
+      const c = w ? w[e]! : 1, xi = this.slot(e) * K, yi = (out + to[e]!) * K;
       for (let k = 0; k < K; k++) X[xi + k] += c * Y[yi + k]!;
     }
   }
@@ -112,7 +135,7 @@ export class Linear implements Block {
     this.map(1, t.val, t.val);
   }
   structure(dep: (y: number, x: number) => void): void {
-    for (let e = 0; e < this.from.length; e++) dep(this.out + this.to[e]!, this.from[e]!);
+    for (let e = 0; e < this.from.length; e++) dep(this.out + this.to[e]!, this.slot(e));
   }
   tangent(_t: Tape, K: number, T: Float64Array): void { this.map(K, T, T); }
   second(_t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { this.map(K, T1, T1); this.map(K, T2, T2); }

@@ -2,6 +2,7 @@
 import { currentName } from '../trace.js';
 import { applyLinear } from './linear.js';
 import { tensorArg } from './ops.js';
+import { iota } from './index-maps.js';
 import { shapeString, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -25,7 +26,7 @@ function diagonalEntries(op: string, A: Tensor, offset: number): { batch: number
  */
 export function diagonal(A: Tensor, offset = 0): Tensor {
   const { batch, k, from } = diagonalEntries('diagonal', A, offset);
-  return applyLinear('diagonal', [A], { from, to: Int32Array.from(from.keys()) }, [...batch, k]);
+  return applyLinear('diagonal', [A], { from, to: iota(from.length) }, [...batch, k]);
 }
 
 /** tr A = Σᵢ Aᵢᵢ over the last two axes (one value per matrix of a batch). Linear: ∇ tr A = I. */

@@ -7,6 +7,7 @@ import { Detached, Linear } from './blocks.js';
 import { liveTape, slotOn, Tensor } from './tensor.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
+import { iota } from './index-maps.js';
 
 /** Entries of a linear map from several sources into an output of `shape`. */
 export interface Entries {
@@ -26,10 +27,8 @@ export function applyLinear(op: string, srcs: readonly Tensor[], e: Entries, sha
     for (let k = 0; k < from.length; k++) y[to[k]!] += (w ? w[k]! : 1) * data[src ? src[k]! : 0]![from[k]!]!;
     return Tensor.constant(y, shape);
   }
-  const slots = srcs.map((s) => slotOn(t, s));
-  const abs = new Int32Array(from.length);
-  for (let k = 0; k < from.length; k++) abs[k] = slots[src ? src[k]! : 0]! + from[k]!;
-  const out = t.reserve(size), blk = new Linear(out, size, abs, to, w ?? null);
+  const bases = Int32Array.from(srcs, (s) => slotOn(t, s));
+  const out = t.reserve(size), blk = new Linear(out, size, bases, from, to, src ?? null, w ?? null);
   blk.replay(t);
   t.addBlock(blk);
   return new Tensor(shape, t, out, null);
@@ -37,9 +36,7 @@ export function applyLinear(op: string, srcs: readonly Tensor[], e: Entries, sha
 
 /** A gather: y[j] = x[idx[j]] (one source), shaped `shape`. */
 export function gather(op: string, x: Tensor, idx: Int32Array, shape: Shape): Tensor {
-  const to = new Int32Array(idx.length);
-  for (let j = 0; j < to.length; j++) to[j] = j;
-  return applyLinear(op, [x], { from: idx, to }, shape);
+  return applyLinear(op, [x], { from: idx, to: iota(idx.length) }, shape);
 }
 
 /**

@@ -11,7 +11,8 @@ import { add, exp, log, mul, sub } from '../ops/scalar.js';
 import { MatMul, type MatLayout } from './blocks.js';
 import { applyLinear, detached, gather } from './linear.js';
 import { normals, uniforms } from './random.js';
-import { axisOf, broadcastIndex as bIndex, broadcastShape as broadcast2, shapeString, sizeOf, strides, type Shape } from './shape.js';
+import { axisOf, broadcastShape as broadcast2, shapeString, sizeOf, strides, type Shape } from './shape.js';
+import { broadcastIndex as bIndex, iota, stridedIndex, zerosIndex } from './index-maps.js';
 import { asTensor, liveTape, slotOn, Tensor } from './tensor.js';
 
 /** Nested arrays of numbers, any depth. */
@@ -65,12 +66,17 @@ export function tensor(data: ArrayLike<number> | NestedArray, shape?: readonly n
       flat.push(x);
     } else fail('tensor', `data must hold numbers, found ${describe(x)}`, TypeError);
   };
-  if (ArrayBuffer.isView(data)) flat.push(...Array.from(data as ArrayLike<number>)), dims.push(flat.length);
-  else if (Array.isArray(data)) walk(data, 0);
-  else fail('tensor', `data must be an array, a typed array or a number, got ${describe(data)}`, TypeError);
+  let values: Float64Array;
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    values = Float64Array.from(data as unknown as ArrayLike<number>);
+    dims.push(values.length);
+  } else if (Array.isArray(data)) {
+    walk(data, 0);
+    values = Float64Array.from(flat);
+  } else fail('tensor', `data must be an array, a typed array or a number, got ${describe(data)}`, TypeError);
   const s = shape ? checkShape('tensor', shape) : dims;
-  if (sizeOf(s) !== flat.length) fail('tensor', `shape ${shapeString(s)} holds ${sizeOf(s)} values, data has ${flat.length}`);
-  return Tensor.constant(Float64Array.from(flat), s);
+  if (sizeOf(s) !== values.length) fail('tensor', `shape ${shapeString(s)} holds ${sizeOf(s)} values, data has ${values.length}`);
+  return Tensor.constant(values, s);
 }
 
 /** A tensor of zeros. */ export const zeros = (shape: readonly number[]): Tensor => full(shape, 0);
@@ -127,32 +133,30 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   tensorArg('transpose', 'x', x);
   const r = x.shape.length, p = perm ? perm.map((a) => axisOf('transpose', a, r)) : [...Array(r).keys()].reverse();
   if (p.length !== r || new Set(p).size !== r) fail('transpose', `perm ${shapeString(perm ?? [])} is not a permutation of ${r} axes`);
-  const shape = p.map((a) => x.shape[a]!), st = strides(x.shape), idx = new Int32Array(x.size);
-  eachIndex(shape, (f, i) => { let s = 0; for (let d = 0; d < r; d++) s += i[d]! * st[p[d]!]!; idx[f] = s; });
-  return gather('transpose', x, idx, shape);
+  const shape = p.map((a) => x.shape[a]!), st = strides(x.shape);
+  return gather('transpose', x, stridedIndex(shape, p.map((a) => st[a]!)), shape);
 }
 
 /** Shape after removing `axis`, and each input element's output index. */
 function reduction(shape: Shape, axis: number | undefined, op: string): { out: number[]; to: Int32Array; count: number } {
-  const n = sizeOf(shape), to = new Int32Array(n);
-  if (axis === undefined) return { out: [], to, count: n };
+  if (axis === undefined) return { out: [], to: zerosIndex(sizeOf(shape)), count: sizeOf(shape) };
   const ax = axisOf(op, axis, shape.length), out = shape.filter((_, d) => d !== ax), ost = strides(out);
-  eachIndex(shape, (f, i) => { let s = 0, k = 0; for (let d = 0; d < shape.length; d++) if (d !== ax) s += i[d]! * ost[k++]!; to[f] = s; });
-  return { out, to, count: shape[ax]! };
+  // the output's strides with 0 at the reduced axis
+  return { out, to: stridedIndex(shape, shape.map((_, d) => (d < ax ? ost[d]! : d > ax ? ost[d - 1]! : 0))), count: shape[ax]! };
 }
 
 /** Σ over `axis` (all axes when absent, giving a rank-0 tensor). */
 export function sumTensor(x: Tensor, axis?: number): Tensor {
   tensorArg('sum', 'x', x);
   const { out, to } = reduction(x.shape, axis, 'sum');
-  return applyLinear('sum', [x], { from: Int32Array.from(to.keys()), to }, out);
+  return applyLinear('sum', [x], { from: iota(to.length), to }, out);
 }
 
 /** The mean over `axis` (all axes when absent). */
 export function mean(x: Tensor, axis?: number): Tensor {
   tensorArg('mean', 'x', x);
   const { out, to, count } = reduction(x.shape, axis, 'mean');
-  return applyLinear('mean', [x], { from: Int32Array.from(to.keys()), to, w: new Float64Array(to.length).fill(1 / count) }, out);
+  return applyLinear('mean', [x], { from: iota(to.length), to, w: new Float64Array(to.length).fill(1 / count) }, out);
 }
 
 /** The shape with `axis` kept as a 1 (to broadcast a reduction back). */
@@ -270,7 +274,7 @@ export function stack(xs: readonly Num[]): Tensor {
   const ts = xs.map((x) => asTensor('stack', x));
   ts.forEach((t, i) => { if (t.size !== 1) fail('stack', `entry ${i} has shape ${shapeString(t.shape)}, not a scalar`); });
   const n = ts.length;
-  return applyLinear('stack', ts, { src: Int32Array.from({ length: n }, (_, i) => i), from: new Int32Array(n), to: Int32Array.from({ length: n }, (_, i) => i) }, [n]);
+  return applyLinear('stack', ts, { src: iota(n), from: zerosIndex(n), to: iota(n) }, [n]);
 }
 
 /** One range or index per axis: [start, end) keeps the axis, a number picks one entry and drops it, null keeps all. */
@@ -295,9 +299,8 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
       lo.push(a); len.push(b - a); keep.push(true);
     }
   }
-  const st = strides(x.shape), idx = new Int32Array(sizeOf(len));
-  eachIndex(len, (f, i) => { let s = 0; for (let d = 0; d < r; d++) s += (lo[d]! + i[d]!) * st[d]!; idx[f] = s; });
-  return gather('slice', x, idx, len.filter((_, d) => keep[d]));
+  const st = strides(x.shape);
+  return gather('slice', x, stridedIndex(len, st, lo.reduce((s, l, d) => s + l * st[d]!, 0)), len.filter((_, d) => keep[d]));
 }
 
 /** Entries `indices` along `axis` (default 0), like NumPy's take. */
@@ -330,5 +333,5 @@ export function where(cond: Tensor | ArrayLike<number | boolean>, a: Num, b: Num
     const pick = cv[ic[j]!]! !== 0;
     src[j] = pick ? 0 : 1; from[j] = pick ? ia[j]! : ib[j]!;
   }
-  return applyLinear('where', [ta, tb], { src, from, to: Int32Array.from({ length: n }, (_, i) => i) }, shape);
+  return applyLinear('where', [ta, tb], { src, from, to: iota(n) }, shape);
 }

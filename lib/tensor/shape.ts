@@ -28,22 +28,6 @@ export function broadcastShape(op: string, a: Shape, b: Shape): number[] {
   return out;
 }
 
-/** For each flat index of `out`, the flat index of the element of `src` broadcast to it. */
-export function broadcastIndex(out: Shape, src: Shape): Int32Array {
-  const m = sizeOf(out), idx = new Int32Array(m), n = out.length, off = n - src.length;
-  const sst = strides(src), ost = strides(out);
-  for (let j = 0; j < m; j++) {
-    let r = j, s = 0;
-    for (let d = 0; d < n; d++) {
-      const c = Math.floor(r / ost[d]!);
-      r -= c * ost[d]!;
-      if (d >= off && src[d - off]! !== 1) s += c * sst[d - off]!;
-    }
-    idx[j] = s;
-  }
-  return idx;
-}
-
 /** Resolves a possibly negative axis against rank r. */
 export function axisOf(op: string, axis: number, r: number): number {
   if (!Number.isInteger(axis) || axis < -r || axis >= r) {

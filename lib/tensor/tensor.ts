@@ -11,7 +11,8 @@ import { Var } from '../tape/var.js';
 import { currentName, mixedTraces, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
 import { Constant, Elementwise } from './blocks.js';
-import { broadcastIndex, broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
+import { broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
+import { broadcastIndex } from './index-maps.js';
 
 export class Tensor extends Value {
   readonly size: number;
@@ -91,33 +92,47 @@ export class Tensor extends Value {
       for (let j = 0; j < x.length; j++) y[j] = f(x[j]!, p);
       return Tensor.constant(y, this.shape);
     }
-    const t = liveTape(OP_NAMES[code]!, [this])!, m = this.size;
-    const a = new Int32Array(m);
-    for (let j = 0; j < m; j++) a[j] = this.slot + j;
-    return elementwise(t, this.shape, a, new Int32Array(m), code, p);
+    const t = liveTape(OP_NAMES[code]!, [this])!, m = this.size, out = t.reserve(m), { a, b } = t, d = this.slot - out;
+    for (let i = out; i < out + m; i++) { a[i] = i + d; b[i] = 0; }
+    return elementwise(t, this.shape, out, code, p);
   }
 
   binaryOp(code: number, other: Num, thisFirst: boolean): Tensor {
     const name = OP_NAMES[code]!, o = asTensor(name, other);
     const x = thisFirst ? this : o, y = thisFirst ? o : this;
     const shape = broadcastShape(name, x.shape, y.shape);
-    const ia = broadcastIndex(shape, x.shape), ib = broadcastIndex(shape, y.shape);
     const t = liveTape(name, [x, y]);
     if (!t) {
+      const ia = broadcastIndex(shape, x.shape), ib = broadcastIndex(shape, y.shape);
       const f = BINARY[code - NU]!.f, xs = x.own!, ys = y.own!, z = new Float64Array(ia.length);
       for (let j = 0; j < z.length; j++) z[j] = f(xs[ia[j]!]!, ys[ib[j]!]!);
       return Tensor.constant(z, shape);
     }
-    const sx = slotOn(t, x), sy = slotOn(t, y);
-    for (let j = 0; j < ia.length; j++) { ia[j] += sx; ib[j] += sy; }
-    return elementwise(t, shape, ia, ib, code, 0);
+    const sx = slotOn(t, x), sy = slotOn(t, y), m = sizeOf(shape), out = t.reserve(m);
+    argumentSlots(t.a, out, m, sx, x.shape, shape);
+    argumentSlots(t.b, out, m, sy, y.shape, shape);
+    return elementwise(t, shape, out, code, 0);
   }
 }
 
 export interface Tensor extends Methods<Tensor> {}
 
-function elementwise(t: Tape, shape: Shape, a: Int32Array, b: Int32Array, code: number, p: number): Tensor {
-  const out = t.reserve(a.length), blk = new Elementwise(out, a, b, code, p);
+/**
+ * Writes arg[out + j] = the slot of the element of a tensor of shape `src`
+ * (first slot `slot`) broadcast to element j of `shape`.
+ */
+function argumentSlots(arg: Int32Array, out: number, m: number, slot: number, src: Shape, shape: Shape): void {
+  if (sizeOf(src) === 1) { arg.fill(slot, out, out + m); return; }
+  if (sizeOf(src) === m) { for (let j = 0; j < m; j++) arg[out + j] = slot + j; return; } // same size: same shape up to leading 1s
+  const idx = broadcastIndex(shape, src);
+  for (let j = 0; j < m; j++) arg[out + j] = slot + idx[j]!;
+}
+
+/** The elementwise block over the m slots reserved at out, whose argument slots are written: op codes, replay, block. */
+function elementwise(t: Tape, shape: Shape, out: number, code: number, p: number): Tensor {
+  const m = sizeOf(shape), blk = new Elementwise(t, out, m, code, p);
+  t.op.fill(code, out, out + m);
+  t.prm.fill(p, out, out + m);
   blk.replay(t);
   t.addBlock(blk);
   return new Tensor(shape, t, out, null);

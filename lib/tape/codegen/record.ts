@@ -44,14 +44,15 @@ export type Replayer = (t: Tape, i: number) => boolean;
 /** Per node code: the generated function once made (null: refused), and how often the interpreter ran instead. */
 class PerOp<F> {
   private fns: (F | null | undefined)[] = [];
-  private readonly seen = new Int32Array(NOPS * (CONST_LEFT + 1));
+  private readonly seen = new Float64Array(NOPS * (CONST_LEFT + 1));
   constructor(private readonly make: (node: number) => F | null) {}
   /** node code `node`'s generated function, or null: the interpreter runs ('off', refused, or not yet worth making) */
-  get(node: number): F | null {
+  /** (`nodes`: how many nodes the caller is about to evaluate, counted towards GENERATE_AFTER) */
+  get(node: number, nodes = 1): F | null {
     const mode = codegenMode(), g = this.fns[node];
     if (mode === 'off' || g === null) return null;
     if (g) return g;
-    if (mode === 'always' || ++this.seen[node]! > GENERATE_AFTER) {
+    if (mode === 'always' || (this.seen[node]! += nodes) > GENERATE_AFTER) {
       if (!canCompile()) return (this.fns[node] = null); // (asked even when the source is cached: the policy decides, not the cache)
       return (this.fns[node] = this.make(node));
     }
@@ -99,17 +100,40 @@ function replayerSource(node: number): string {
   return [...ruleDeclarations(need), 'return function (t, i) {', '  const val = t.val, par = t.par;', '  let nf = false, s = 0;', `  ${body}`, '  return nf;', '};'].join('\n');
 }
 
+/**
+ * Evaluates the nodes lo … hi − 1 of an elementwise block of op `code`
+ * (lib/tensor/blocks.ts): val[i] = op(val[a[i]], val[b[i]]; p) with partials
+ * at par[5i …]; true if a partial is not finite.
+ */
+export type ElementLoop = (val: Float64Array, par: Float64Array, a: Int32Array, b: Int32Array, lo: number, hi: number, p: number) => boolean;
+
+/** The source of op `code`'s elementwise loop: evalSource at each node of the run. */
+function elementSource(code: number): string {
+  const need = new Set<string>();
+  const body = evalSource(code, 'val[a[i]]', 'val[b[i]]', 'prm', 'i', need);
+  return [
+    ...ruleDeclarations(need),
+    'return function (val, par, a, b, lo, hi, prm) {',
+    '  let nf = false, s = 0;',
+    `  for (let i = lo; i < hi; i++) ${body}`,
+    '  return nf;',
+    '};',
+  ].join('\n');
+}
+
 const make = <F,>(kind: string, source: (node: number) => string) => (node: number): F | null => {
   const f = compileShared(kind, ['P', 'U', 'B'], source(node)) as ((...a: unknown[]) => F) | null;
   return f && f(P, UNARY, BINARY);
 };
 const recorders = new PerOp<Recorder>(make('record', recorderSource));
 const replayers = new PerOp<Replayer>(make('replay-node', replayerSource));
+const elementLoops = new PerOp<ElementLoop>(make('elementwise', elementSource));
 
 /** Forgets the generated recorders and replayers and the counts (specs: after simulating a refused `new Function`). */
 export function resetRecorders(): void {
   recorders.reset();
   replayers.reset();
+  elementLoops.reset();
 }
 
 /** The recorder of node code `node` (an op code, or code + NOPS·side for a constant operand on that side). */
@@ -120,4 +144,9 @@ export function recorder(node: number): Recorder {
 /** The generated replayer of node code `node`, or null: evalNode replays it (see `replayNodes`, lib/tape/sweeps.ts). */
 export function replayer(node: number): Replayer | null {
   return replayers.get(node);
+}
+
+/** The generated loop of an elementwise block of op `code` over m elements, or null: evalNode runs per element. */
+export function elementLoop(code: number, m: number): ElementLoop | null {
+  return elementLoops.get(code, m);
 }
