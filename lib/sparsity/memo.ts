@@ -7,11 +7,13 @@
  * records a structurally identical tape (unless f branched differently);
  * comparing the structure is one pass over three integer arrays and a mask
  * lookup per node, where detection and colouring cost many passes. Any
- * difference, and the detection runs again. Recordings with block nodes
- * (tensor ops) are not remembered. What is remembered is shared: callers
- * hand out copies.
+ * difference, and the detection runs again. Block nodes (tensor ops) are
+ * compared by their signatures (Block#signature); an elementwise block's
+ * nodes are the tape's own. What is remembered is shared: callers hand out
+ * copies.
  */
-import type { Tape } from '../tape/tape.js';
+import type { Block } from '../tape/block.js';
+import { BLOCK, type Tape } from '../tape/tape.js';
 import { secondOrderPattern } from './structure.js';
 
 interface Snapshot<S> {
@@ -22,6 +24,7 @@ interface Snapshot<S> {
   readonly a: Int32Array;
   readonly b: Int32Array;
   readonly masks: Uint8Array;
+  readonly blocks: readonly (readonly unknown[])[];
   /** what was found for this structure (shared by every recording that has it) */
   readonly found: S;
 }
@@ -31,19 +34,32 @@ const memo = new WeakMap<object, Snapshot<unknown>>();
 /** What was remembered for f, if t (output slot `out`) has the structure it was found on. */
 export function remembered<S>(f: object, t: Tape, out: number): S | undefined {
   const s = memo.get(f) as Snapshot<S> | undefined;
-  if (!s || s.n !== t.n || s.nIn !== t.nIn || s.out !== out || t.blocks.length) return undefined;
+  if (!s || s.n !== t.n || s.nIn !== t.nIn || s.out !== out || s.blocks.length !== t.blocks.length) return undefined;
+  if (!t.blocks.every((blk, k) => sameSignature(blk.signature(), s.blocks[k]!))) return undefined;
   const { op, a, b, prm } = t;
   for (let i = t.nIn + 1; i < t.n; i++) {
     const c = op[i]!;
-    if (c !== s.op[i] || a[i] !== s.a[i] || b[i] !== s.b[i] || (c >= 0 && secondOrderPattern(c, prm[i]!) !== s.masks[i])) return undefined;
+    if (c !== s.op[i]) return undefined;
+    if (c === BLOCK) continue; // (a block's slots: its signature says it all)
+    if (a[i] !== s.a[i] || b[i] !== s.b[i] || (c >= 0 && secondOrderPattern(c, prm[i]!) !== s.masks[i])) return undefined;
   }
   return s.found;
 }
 
+function sameSignature(x: readonly unknown[], y: readonly unknown[]): boolean {
+  return x.length === y.length && x.every((v, k) => v === y[k] || sameInts(v, y[k]));
+}
+
+const sameInts = (x: unknown, y: unknown): boolean => {
+  if (!(x instanceof Int32Array && y instanceof Int32Array) || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+};
+
 /** Remembers `found` for f's recording t (output slot `out`); replaces what f had. */
 export function remember<S>(f: object, t: Tape, out: number, found: S): void {
-  if (t.blocks.length || memo.get(f)?.found === found) return;
-  const n = t.n, masks = new Uint8Array(n);
+  if (memo.get(f)?.found === found) return;
+  const n = t.n, masks = new Uint8Array(n), blocks = t.blocks.map((blk: Block) => blk.signature());
   for (let i = t.nIn + 1; i < n; i++) if (t.op[i]! >= 0) masks[i] = secondOrderPattern(t.op[i]!, t.prm[i]!);
-  memo.set(f, { n, nIn: t.nIn, out, op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, found });
+  memo.set(f, { n, nIn: t.nIn, out, op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, blocks, found });
 }

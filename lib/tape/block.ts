@@ -40,6 +40,13 @@ export interface Block {
   /** recomputes the output values (and stored partials) from the argument values in t.val */
   replay(t: Tape): void;
   /**
+   * What determines the block's structure beyond the tape's own node arrays
+   * (numbers, flags, objects compared by identity, typed arrays compared by
+   * contents): a block at the same slots with an equal signature has the
+   * same dependencies and second-order pairs (lib/sparsity/memo.ts).
+   */
+  signature(): readonly unknown[];
+  /**
    * The structure, for sparsity detection: calls dep(y, x) for every output
    * slot y that depends on argument slot x, and pair(y, x1, x2) for every
    * second partial ∂²y/∂x1∂x2 that can be non-zero.

@@ -110,8 +110,9 @@ export class Tape {
     this.b = takeInts(capacity);
     this.prm = takeFloats(capacity);
     this.par = takeFloats(capacity * NPAR);
-    // pooled arrays may be longer than asked for: the room is what all of them hold
-    this.cap = Math.min(this.op.length, this.a.length, this.b.length, this.prm.length, Math.floor(this.par.length / NPAR));
+    // pooled arrays may be longer than asked for; val is not pooled (it stays readable after release), so it gets what
+    // was asked for: fresh memory costs its page faults
+    this.cap = Math.min(capacity, this.op.length, this.a.length, this.b.length, this.prm.length, Math.floor(this.par.length / NPAR));
     this.val = new Float64Array(this.cap);
     this.op[0] = 0; this.a[0] = 0; this.b[0] = 0; this.prm[0] = 0;
     this.par.fill(0, 0, NPAR);

@@ -41,6 +41,8 @@ export class Elementwise implements Block {
   ) {}
   /** (its nodes are counted with the tape's) */
   get bytes(): number { return 0; }
+  /** (its nodes' op codes and arguments are the tape's own) */
+  signature(): readonly unknown[] { return ['elementwise', this.out, this.size]; }
   private get end(): number { return this.out + this.size; }
 
   replay(t: Tape): void {
@@ -100,6 +102,7 @@ export class Linear implements Block {
     readonly w: Float64Array | null,
   ) {}
   get bytes(): number { return this.from.byteLength * 2 + (this.src?.byteLength ?? 0) + (this.w?.byteLength ?? 0); }
+  signature(): readonly unknown[] { return ['linear', this.out, this.size, this.bases, this.from, this.to, this.src]; }
 
   /** the slot entry e reads */
   private slot(e: number): number { return this.bases[this.src ? this.src[e]! : 0]! + this.from[e]!; }
@@ -186,6 +189,10 @@ export class MatMul implements Block {
   }
   get size(): number { return this.m * this.n; }
   get bytes(): number { return 0; }
+  signature(): readonly unknown[] {
+    const { out, m, q, n, X, Y, xLive, yLive } = this;
+    return ['matmul', out, m, q, n, X.base, X.rs, X.cs, Y.base, Y.rs, Y.cs, xLive, yLive];
+  }
 
   /** Z += α · x · y, lanes as flagged */
   private mm(K: number, alpha: number, x: Operand, y: Operand, z: Operand, m = this.m, q = this.q, n = this.n): void {
@@ -290,6 +297,7 @@ abstract class ZeroDerivative implements Block {
   abstract readonly size: number;
   abstract replay(t: Tape): void;
   get bytes(): number { return 0; }
+  signature(): readonly unknown[] { return ['zero', this.out, this.size]; }
   structure(): void {}
   laplacian(): void {}
   reverseHyper(): void {}

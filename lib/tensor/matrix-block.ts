@@ -75,6 +75,9 @@ export class MatrixBlock<C> implements Block {
   }
   get size(): number { return this.items * this.r * this.c; }
   get bytes(): number { return this.caches.reduce((s, c) => s + this.rule.bytes(c), 0); }
+  signature(): readonly unknown[] {
+    return ['matrix', this.out, this.r, this.c, this.items, this.rule, ...this.args.flatMap((a) => [a.slot, a.r, a.c, a.live])];
+  }
 
   /** item b of argument j (or of the output, j = −1) with its components read from srcs */
   private load(j: number, b: number, srcs: Srcs): HD {

@@ -1,0 +1,122 @@
+/**
+ * What tensor programs reuse (issue 14): an elementwise op's nodes written in
+ * the tape's own arrays and evaluated by one generated loop per op, index
+ * maps remembered by shape (lib/tensor/index-maps.ts), and sparsity
+ * remembered across recordings that hold blocks (lib/sparsity/memo.ts). Each
+ * must be invisible in the results: compared with the interpreter, or with a
+ * function never seen before, bit for bit, with pooled arrays poisoned.
+ */
+import { expect } from 'chai';
+import * as hy from '../lib/index.js';
+import {
+  hessianDiagonal, mul, prepare, setCodegen, slice, sparseHessian, sum, tensor, transpose, reshape, type Num, type Tensor,
+} from '../lib/index.js';
+import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
+import { BLOCK, type Tape } from '../lib/tape/tape.js';
+import { poisonPool } from '../lib/tape/pool.js';
+
+type Op = (...a: unknown[]) => Num;
+const opNamed = (name: string): Op => (hy as unknown as Record<string, Op>)[name]!;
+const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => expect(Array.from(a), what).to.deep.equal(Array.from(b));
+const tapeOf = (P: object): Tape => (P as unknown as { rec: { tape: Tape } }).rec.tape;
+const spread = (n: number, lo: number, hi: number) => Float64Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+
+/** Every op of the rule table as a tensor function of x (n elements), in each form an elementwise block records. */
+function everyOp(n: number): { name: string; f: (x: Tensor) => Num }[] {
+  const out: { name: string; f: (x: Tensor) => Num }[] = [];
+  const lo = (x: Tensor) => slice(x, [[0, n - 1]]), hi = (x: Tensor) => slice(x, [[1, n]]);
+  for (const u of UNARY_NAMES) {
+    if (u === 'powc') {
+      for (const p of [2, 2.5, -1, 0]) out.push({ name: `pow(x, ${p})`, f: (x) => sum(hy.pow(x, p) as Tensor) });
+      continue;
+    }
+    out.push({ name: u, f: (x) => sum(opNamed(u)(mul(x, 1.5)) as Tensor) });
+  }
+  for (const b of BINARY_NAMES) {
+    out.push({ name: `${b}(x, y)`, f: (x) => sum(opNamed(b)(lo(x), hi(x)) as Tensor) });
+    out.push({ name: `${b}(x, 1.7)`, f: (x) => sum(opNamed(b)(x, 1.7) as Tensor) });
+    out.push({ name: `${b}(-0.6, x)`, f: (x) => sum(opNamed(b)(-0.6, x) as Tensor) });
+    out.push({ name: `${b}(column, row)`, f: (x) => sum(opNamed(b)(reshape(lo(x), [n - 1, 1]), reshape(hi(x), [1, n - 1])) as Tensor) });
+  }
+  return out;
+}
+
+/** Values, the elementwise nodes' partials and the non-finite flag of f recorded at points[0] and moved to the others, under codegen mode m. */
+function states(f: (x: Tensor) => Num, points: Float64Array[], m: 'always' | 'off') {
+  const old = setCodegen(m);
+  poisonPool(true);
+  try {
+    const P = prepare(f, tensor(points[0]!));
+    const read = () => {
+      const t = tapeOf(P), par: number[] = [];
+      for (let i = t.nIn + 1; i < t.n; i++) if (t.op[i] !== BLOCK) par.push(...t.par.subarray(i * 5, i * 5 + 5));
+      return { val: Array.from(t.val.subarray(0, t.n)), par, nonFinite: t.nonFinite };
+    };
+    return [read(), ...points.slice(1).map((x) => { P.at(tensor(x)); return read(); })];
+  } finally {
+    poisonPool(false);
+    setCodegen(old);
+  }
+}
+
+describe('tensor reuse: the generated elementwise loops are evalNode', () => {
+  it('for every op of the rule table on tensors (poles, domain edges, overflow, broadcasts), recorded and moved: values, partials and the non-finite flag agree bit for bit', () => {
+    const n = 12, points = [spread(n, 0.1, 0.9), spread(n, -2, 2), spread(n, -1, 1), spread(n, 300, 800)];
+    let cases = 0;
+    for (const { name, f } of everyOp(n)) {
+      const gen = states(f, points, 'always'), ref = states(f, points, 'off');
+      gen.forEach((g, k) => {
+        same(g.val, ref[k]!.val, `${name} at point ${k}: values`);
+        same(g.par, ref[k]!.par, `${name} at point ${k}: partials`);
+        expect(g.nonFinite, `${name} at point ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+      });
+      cases++;
+    }
+    expect(cases).to.be.above(70);
+  });
+});
+
+describe('tensor reuse: sparsity remembered across recordings with blocks', () => {
+  const patternOf = (P: object) => (P as unknown as { sparsity: { pattern?: unknown } }).sparsity.pattern;
+  const n = 30, x = tensor(spread(n, -0.8, 1.1)), x2 = tensor(spread(n, 0.3, -1.4));
+  const rosen = (x: Tensor): Num => {
+    const a = slice(x, [[0, n - 1]]), b = slice(x, [[1, n]]), d = b.sub(a.mul(a)), e = a.neg().add(1);
+    return sum(d.mul(d).mul(100).add(e.mul(e)));
+  };
+
+  it('a structurally identical recording takes the pattern found before; the answers equal a never-seen f\'s, bit for bit', () => {
+    const f = (x: Tensor) => rosen(x);
+    const P = prepare(f, x);
+    P.hessianDiagonal();
+    const Q = prepare(f, x2);
+    expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
+    same(Q.hessianDiagonal().data, prepare((x: Tensor) => rosen(x), x2).hessianDiagonal().data, 'diagonal');
+    same(hessianDiagonal(f, x2).data, hessianDiagonal((x: Tensor) => rosen(x), x2).data, 'one-shot diagonal');
+  });
+
+  it('another slice, another broadcast, a transpose, a matrix product or another shape is detected again', () => {
+    let variant = 0;
+    const f = (x: Tensor): Num => {
+      const m = reshape(x, [5, 6]);
+      switch (variant) {
+        case 0: return sum(mul(slice(x, [[0, n - 1]]), slice(x, [[1, n]])));
+        case 1: return sum(mul(slice(x, [[0, n - 2]]), slice(x, [[2, n]])));
+        case 2: return sum(mul(slice(m, [null, [0, 1]]), m));
+        case 3: return sum(mul(slice(m, [[0, 1], null]), m));
+        case 4: return sum(mul(transpose(reshape(slice(x, [[0, 25]]), [5, 5])), reshape(slice(x, [[5, 30]]), [5, 5])));
+        default: return sum(hy.matmul(transpose(m), m).sin());
+      }
+    };
+    const g = (x: Tensor): Num => f(x); // the same function under another identity: nothing remembered for it
+    for (const v of [0, 1, 2, 3, 4, 5, 0, 4]) {
+      variant = v;
+      g(x); // (keeps the variant's shapes in the index maps warm)
+      const fresh = (x: Tensor) => f(x);
+      same(hessianDiagonal(f, x2).data, hessianDiagonal(fresh, x2).data, `variant ${v}: diagonal`);
+      const S = sparseHessian(f, x2), R = sparseHessian((x: Tensor) => f(x), x2);
+      same(S.rowPtr, R.rowPtr, `variant ${v}: sparse Hessian rows`);
+      same(S.colIdx, R.colIdx, `variant ${v}: sparse Hessian columns`);
+      same(S.values, R.values, `variant ${v}: sparse Hessian values`);
+    }
+  });
+});
