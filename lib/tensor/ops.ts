@@ -280,7 +280,7 @@ export function stack(xs: readonly Num[]): Tensor {
 /** One range or index per axis: [start, end) keeps the axis, a number picks one entry and drops it, null keeps all. */
 export type SliceSpec = readonly (readonly [number, number] | number | null)[];
 
-/** Sub-tensor by ranges and indices per axis (missing trailing axes are kept whole); its derivative scatters back. */
+/** Sub-tensor by ranges and indices per axis (missing trailing axes are kept whole): a view where the entries are contiguous, else a gather whose derivative scatters back. */
 export function slice(x: Tensor, spec: SliceSpec): Tensor {
   tensorArg('slice', 'x', x);
   const r = x.shape.length;
@@ -299,8 +299,15 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
       lo.push(a); len.push(b - a); keep.push(true);
     }
   }
-  const st = strides(x.shape);
-  return gather('slice', x, stridedIndex(len, st, lo.reduce((s, l, d) => s + l * st[d]!, 0)), len.filter((_, d) => keep[d]));
+  const st = strides(x.shape), base = lo.reduce((s, l, d) => s + l * st[d]!, 0), shape = len.filter((_, d) => keep[d]);
+  // contiguous (single indices, then one range, then whole axes): a view, like reshape
+  let d0 = 0;
+  while (d0 < r - 1 && len[d0] === 1) d0++;
+  if (len.every((l, d) => d <= d0 || (lo[d] === 0 && l === x.shape[d]))) {
+    const size = sizeOf(shape);
+    return x.tape ? new Tensor(shape, x.tape, x.slot + base, null) : Tensor.constant(x.values().slice(base, base + size), shape);
+  }
+  return gather('slice', x, stridedIndex(len, st, base), shape);
 }
 
 /** Entries `indices` along `axis` (default 0), like NumPy's take. */
