@@ -14,6 +14,10 @@ import {
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { BLOCK, type Tape } from '../lib/tape/tape.js';
 import { poisonPool } from '../lib/tape/pool.js';
+import { nodesOnly } from '../lib/tape/block.js';
+import { sampleOf } from './support/fuzzer.js';
+import { flatten, shapePoint, tensorFunction, type TensorPoint } from './support/interpret.js';
+import type { TensorProgram } from './support/programs.js';
 
 type Op = (...a: unknown[]) => Num;
 const opNamed = (name: string): Op => (hy as unknown as Record<string, Op>)[name]!;
@@ -118,5 +122,53 @@ describe('tensor reuse: sparsity remembered across recordings with blocks', () =
       same(S.colIdx, R.colIdx, `variant ${v}: sparse Hessian columns`);
       same(S.values, R.values, `variant ${v}: sparse Hessian values`);
     }
+  });
+});
+
+describe('tensor reuse: recordings of elementary nodes only are compacted and compiled like scalar ones', () => {
+  const close = (a: Float64Array, b: Float64Array, what: string) => {
+    const scale = Math.max(1, ...Array.from(b, Math.abs));
+    a.forEach((v, i) => expect(Math.abs(v - b[i]!) <= 1e-12 * scale || (Number.isNaN(v) && Number.isNaN(b[i]!)), `${what}[${i}]: ${v} vs ${b[i]}`).to.equal(true));
+  };
+
+  it('elementwise ops, constants, contiguous slices and full sums record no other block; a gather or an axis sum does', () => {
+    const x = tensor(spread(12, -1, 1)), kinds = (f: (x: Tensor) => Num) => nodesOnly(tapeOf(prepare(f, x)));
+    expect(kinds((x) => sum(mul(slice(x, [[0, 11]]), slice(x, [[1, 12]])).add(tensor(spread(11, 0, 1))).mul(2)))).to.equal(true);
+    expect(kinds((x) => sum(slice(reshape(x, [3, 4]), [[1, 2], null]).sin()))).to.equal(true);
+    expect(kinds((x) => sum(slice(reshape(x, [3, 4]), [null, [1, 2]])))).to.equal(false);
+    expect(kinds((x) => sum(sum(reshape(x, [3, 4]), 0)))).to.equal(false);
+  });
+
+  it("on the fuzzer's tensor programs, prepared sweeps moved by .at() (compacted; generated under 'always'; pool poisoned) agree with one-shot sweeps of a fresh recording under 'off'", () => {
+    let checked = 0, nodes = 0;
+    for (let i = 0; checked < 100 && i < 900; i++) {
+      const s = sampleOf(21, i, 1);
+      if (s.program.kind !== 'tensor') continue;
+      const p = s.program as TensorProgram, f = tensorFunction(p), x0 = shapePoint(p, s.x0), x1 = shapePoint(p, s.x1);
+      const v = shapePoint(p, s.x0.map((_, k) => Math.cos(3 * k + 1)));
+      const old = setCodegen('always');
+      poisonPool(true);
+      let got: Float64Array[];
+      try {
+        const P = prepare(f, x0);
+        P.at(x1);
+        for (let k = 0; k < 4; k++) { P.grad(); P.hvp(v); } // past the recording's own sweeps: the compacted, generated ones
+        if (nodesOnly(tapeOf(P)) && (P as unknown as { fused: unknown }).fused) nodes++;
+        got = [flatten(P.grad()), flatten(P.hvp(v)), flatten(P.hessianDiagonal())];
+      } finally {
+        poisonPool(false);
+        setCodegen(old);
+      }
+      setCodegen('off');
+      try {
+        const ref = [flatten(hy.grad(f, x1 as TensorPoint)), flatten(hy.hvp(f, x1 as TensorPoint, v)), flatten(hessianDiagonal(f, x1 as TensorPoint, { method: 'hyperdual' }))];
+        ['gradient', 'hvp', 'diagonal'].forEach((what, k) => close(got[k]!, ref[k]!, `program ${i}: ${what}`));
+      } finally {
+        setCodegen(old);
+      }
+      checked++;
+    }
+    expect(checked).to.equal(100);
+    expect(nodes, 'programs made of elementary nodes only, swept compacted').to.be.at.least(12);
   });
 });

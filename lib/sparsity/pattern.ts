@@ -85,28 +85,27 @@ function clearlyDense(t: Tape, limit: number): boolean {
   const n = t.nIn, sz = new Int32Array(t.n);
   sz.fill(1, 1, n + 1);
   let dense = false;
-  forwardOrder(
-    t,
-    (lo, hi) => {
-      if (dense) return;
-      const { op, a, b, prm } = t;
-      for (let i = lo; i < hi; i++) {
-        const c = op[i]!;
-        if (c < 0) continue;
-        const ai = a[i]!, bi = b[i]!, sa = sz[ai]!, sb = bi === ai ? 0 : sz[bi]!;
-        if (sa > limit || sb > limit) {
-          const mask = secondOrderPattern(c, prm[i]!);
-          if (((mask & (AA | AB)) && sa > limit) || ((mask & (AB | BB)) && sz[bi]! > limit)) { dense = true; return; }
-        }
-        sz[i] = Math.min(n, sa + sb);
+  const run = (lo: number, hi: number) => {
+    if (dense) return;
+    const { op, a, b, prm } = t;
+    for (let i = lo; i < hi; i++) {
+      const c = op[i]!;
+      if (c < 0) continue;
+      const ai = a[i]!, bi = b[i]!, sa = sz[ai]!, sb = bi === ai ? 0 : sz[bi]!;
+      if (sa > limit || sb > limit) {
+        const mask = secondOrderPattern(c, prm[i]!);
+        if (((mask & (AA | AB)) && sa > limit) || ((mask & (AB | BB)) && sz[bi]! > limit)) { dense = true; return; }
       }
-    },
-    (k) => {
-      if (dense) return;
-      const big = (u: number) => sz[u]! > limit;
-      t.blocks[k]!.structure((y, x) => { sz[y] = Math.min(n, sz[y]! + sz[x]!); }, (_y, x1, x2) => { if (big(x1) || big(x2)) dense = true; });
-    },
-  );
+      sz[i] = Math.min(n, sa + sb);
+    }
+  };
+  forwardOrder(t, run, (k) => {
+    const blk = t.blocks[k]!;
+    if (dense) return;
+    if (blk.nodes) return run(blk.out, blk.out + blk.size); // (elementary nodes, maybe depending on each other in order)
+    const big = (u: number) => sz[u]! > limit;
+    blk.structure((y, x) => { sz[y] = Math.min(n, sz[y]! + sz[x]!); }, (_y, x1, x2) => { if (big(x1) || big(x2)) dense = true; });
+  });
   return dense;
 }
 
@@ -123,26 +122,24 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
   // 1. which slots reach the output, and whose dependency sets are needed: the
   //    arguments of reached nonlinear nodes and, transitively, what they depend
   //    on (reverse order). A long linear chain (a running sum) needs none.
-  reverseOrder(
-    t,
-    (lo, hi) => {
-      const { op, a, b, prm } = t;
-      for (let i = hi - 1; i >= lo; i--) {
-        if (!reach[i]) continue;
-        const ai = a[i]!, bi = b[i]!;
-        reach[ai] = 1; reach[bi] = 1;
-        if (op[i]! < 0) continue;
-        const mask = (masks[i] = secondOrderPattern(op[i]!, prm[i]!));
-        if (need[i] || mask & (AA | AB)) need[ai] = 1;
-        if (need[i] || mask & (AB | BB)) need[bi] = 1;
-      }
-    },
-    (k) => {
-      const blk = t.blocks[k]!;
-      blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
-      blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
-    },
-  );
+  const back = (lo: number, hi: number) => {
+    const { op, a, b, prm } = t;
+    for (let i = hi - 1; i >= lo; i--) {
+      if (!reach[i]) continue;
+      const ai = a[i]!, bi = b[i]!;
+      reach[ai] = 1; reach[bi] = 1;
+      if (op[i]! < 0) continue;
+      const mask = (masks[i] = secondOrderPattern(op[i]!, prm[i]!));
+      if (need[i] || mask & (AA | AB)) need[ai] = 1;
+      if (need[i] || mask & (AB | BB)) need[bi] = 1;
+    }
+  };
+  reverseOrder(t, back, (k) => {
+    const blk = t.blocks[k]!;
+    if (blk.nodes) return back(blk.out, blk.out + blk.size);
+    blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
+    blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
+  });
   // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
   const D = new Sets(t.n, limit);
   for (let j = 0; j < n; j++) D.single(j + 1, j);
@@ -157,23 +154,25 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
     if (u !== w) for (let k = 0; k < lw; k++) E.row(p[ow + k]!, p, ou, lu);
   };
   {
-    forwardOrder(
-      t,
-      (lo, hi) => {
-        const { op, a, b } = t;
-        for (let i = lo; i < hi && !dense; i++) {
-          if (op[i]! < 0) continue; // constants
-          if (!reach[i]) continue;
-          const ai = a[i]!, bi = b[i]!;
-          if (need[i]) { D.union(i, ai); D.union(i, bi); }
-          const mask = masks[i]!;
-          if (mask & AA) interact(ai, ai);
-          if (mask & AB) interact(ai, bi);
-          if (mask & BB) interact(bi, bi);
-        }
-      },
-      (k) => { if (!dense) t.blocks[k]!.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); }); },
-    );
+    const run = (lo: number, hi: number) => {
+      const { op, a, b } = t;
+      for (let i = lo; i < hi && !dense; i++) {
+        if (op[i]! < 0) continue; // constants
+        if (!reach[i]) continue;
+        const ai = a[i]!, bi = b[i]!;
+        if (need[i]) { D.union(i, ai); D.union(i, bi); }
+        const mask = masks[i]!;
+        if (mask & AA) interact(ai, ai);
+        if (mask & AB) interact(ai, bi);
+        if (mask & BB) interact(bi, bi);
+      }
+    };
+    forwardOrder(t, run, (k) => {
+      const blk = t.blocks[k]!;
+      if (dense) return;
+      if (blk.nodes) return run(blk.out, blk.out + blk.size);
+      blk.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); });
+    });
   }
   if (dense) return null;
   // 4. CSR, sorted and deduplicated

@@ -10,6 +10,13 @@
 import type { Tape } from './tape.js';
 import type { HyperAdjoints, HyperLanes } from './kernels.js';
 
+/**
+ * Does every block of t write its slots as elementary nodes (Block#nodes)?
+ * Then t's own arrays describe every slot, and it is swept, compacted and
+ * compiled like a recording of scalar nodes.
+ */
+export const nodesOnly = (t: { readonly blocks: readonly Block[] }): boolean => t.blocks.every((b) => b.nodes === true);
+
 export interface Block {
   /** first output slot */
   readonly out: number;

@@ -40,6 +40,7 @@
  * (codegen/refresh.ts); per-op code, not per recording, records and replays
  * single nodes (codegen/record.ts).
  */
+import { nodesOnly } from './block.js';
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { anyMarked, secondOrderZeros } from './zeros.js';
 import { finishRefresh, refresh, type Fused, type SweepTape } from './fuse.js';
@@ -204,7 +205,7 @@ export function generated(t: SweepTape): Generated | null {
  */
 export function generatedReplay(t: Tape): ReplayPlan | null {
   const mode = codegenMode();
-  if (mode === 'off' || t.blocks.length) return null;
+  if (mode === 'off' || !nodesOnly(t)) return null;
   const e = entry(t);
   if (e.replay === undefined && (mode === 'always' || ++e.replays >= 2)) {
     const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
@@ -221,7 +222,7 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
  */
 export function generatedRefresh(t: Tape, f: Fused): RefreshPlan | null {
   const mode = codegenMode();
-  if (mode === 'off' || t.blocks.length) return null;
+  if (mode === 'off' || !nodesOnly(t)) return null;
   const e = entry(t);
   if (e.copy !== f) { e.copy = f; e.refreshes = 0; e.refresh = undefined; }
   if (e.refresh === undefined && (mode === 'always' || ++e.refreshes! >= 2)) {
@@ -240,7 +241,7 @@ export function refreshCopy(t: Tape, f: Fused): void {
 }
 
 /** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */
-const eligible = (t: SweepTape): boolean => codegenMode() !== 'off' && !t.nonFinite && t.blocks.length === 0;
+const eligible = (t: SweepTape): boolean => codegenMode() !== 'off' && !t.nonFinite && nodesOnly(t);
 
 function entry(t: SweepTape): Entry {
   const mode = codegenMode();

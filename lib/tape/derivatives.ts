@@ -11,6 +11,7 @@
  *   Jacobian          = one-hot tangent lanes (n ≤ m) or adjoint lanes (m < n)
  * Work arrays live in a Workspace and are reused across calls.
  */
+import { nodesOnly } from './block.js';
 import type { Tape } from './tape.js';
 import type { SweepTape } from './fuse.js';
 import { giveFloats, takeFloats } from './pool.js';
@@ -37,7 +38,7 @@ export class Workspace<T extends SweepTape = SweepTape> {
    */
   forward(k: number, lanes: number): Float64Array {
     const t = this.tape;
-    return this.array(k, lanes, t.blocks.length ? t.n * lanes : (t.nIn + 1) * lanes);
+    return this.array(k, lanes, nodesOnly(t) ? (t.nIn + 1) * lanes : t.n * lanes);
   }
   /** the k-th array with room for `lanes` lanes per node, its first `zeroed` entries 0 */
   private array(k: number, lanes: number, zeroed: number): Float64Array {

@@ -20,7 +20,7 @@
  * that pass runs again, on the same arrays.
  */
 import { CONST, NPAR, type Tape } from './tape.js';
-import type { Block } from './block.js';
+import { nodesOnly, type Block } from './block.js';
 import { GA, GB, HAA, HAB, HBB } from './kernels.js';
 import { nodePattern } from '../sparsity/structure.js';
 
@@ -87,7 +87,7 @@ export const entryEnd = (prog: Int32Array, pc: number): number => pc + 4 + 5 * p
  * nodes or nothing folds.
  */
 export function fuse(t: Tape, outputs: Int32Array): Fused | null {
-  if (t.blocks.length) return null;
+  if (!nodesOnly(t)) return null;
   const { n, nIn, op, a, b } = t;
   const uses = new Int32Array(n), pinned = new Uint8Array(n);
   for (let k = 0; k < outputs.length; k++) pinned[outputs[k]!] = 1;

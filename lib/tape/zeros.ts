@@ -30,12 +30,14 @@ export function secondOrderZeros(t: SweepTape): Uint8Array | null {
   if (hit && hit.version === version && hit.n === t.n) return hit.mask;
   const { n, nIn, a, b, par } = t, mask = new Uint8Array(n);
   mask.fill(1, 0, nIn + 1);
-  forwardOrder(t, (lo, hi) => {
+  const run = (lo: number, hi: number) => {
     for (let i = lo; i < hi; i++) {
       const q = i * NPAR;
       mask[i] = mask[a[i]!]! & mask[b[i]!]! & (par[q + 2] === 0 && par[q + 3] === 0 && par[q + 4] === 0 ? 1 : 0);
     }
-  }, () => {}); // a block's slots stay 0: not examined
+  };
+  // a block's slots stay 0 (not examined), unless they are elementary nodes
+  forwardOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); });
   const result = anyMarked(mask, nIn + 1, n) ? mask : null;
   cache.set(t, { version, n, mask: result });
   return result;

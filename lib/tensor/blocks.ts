@@ -8,12 +8,14 @@
  *    derivative, each lane array maps through the same entries;
  *  - MatMul: the bilinear Z = X·Y, whose partials are the operands
  *    themselves (Ż = ẊY + XẎ, Z̈ = ẌY + XŸ + 2ẊẎ, X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄).
- *  - Constant: values with zero derivatives;
+ *  - Constant: values with zero derivatives (constant nodes);
  *  - Detached: a function of the primals with zero derivatives (a stop-gradient,
  *    e.g. the shift of a stable logsumexp), recomputed at replay.
+ * Elementwise and Constant blocks are runs of elementary nodes in the tape's
+ * own arrays (NodeRun).
  */
 import type { Block } from '../tape/block.js';
-import { evalNode, type Tape } from '../tape/tape.js';
+import { CONST, evalNode, type Tape } from '../tape/tape.js';
 import {
   NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
   type HyperAdjoints, type HyperLanes,
@@ -23,28 +25,56 @@ import { gemm, type Operand } from './gemm.js';
 import { AA, AB, BB, secondOrderPattern } from '../sparsity/structure.js';
 
 /**
- * y_i = op(x[a_i], x[b_i]) for the block's slots i (b_i = 0, the zero node,
- * for unary ops): one elementary node per element, written in the tape's own
- * arrays at its slots (op code, arguments, parameter, partials) like any
- * scalar node, so every sweep runs the scalar kernels over its range. As a
- * block it replays in one loop: generated per op (codegen/record.ts), its
- * rule calls naming one rule, or evalNode per element.
+ * A block whose slots are elementary nodes written in the tape's own arrays
+ * (op code, arguments, parameter, partials) like any scalar node: every
+ * sweep runs the scalar kernels over its range, and a recording made only of
+ * such blocks and scalar nodes is swept, compacted and compiled like a
+ * scalar recording (Block#nodes).
  */
-export class Elementwise implements Block {
+abstract class NodeRun implements Block {
   readonly nodes = true;
   constructor(
-    private readonly t: Tape,
+    protected readonly t: Tape,
     readonly out: number,
     readonly size: number,
-    readonly code: number,
-    readonly p: number,
   ) {}
   /** (its nodes are counted with the tape's) */
   get bytes(): number { return 0; }
+  protected get end(): number { return this.out + this.size; }
   /** (its nodes' op codes and arguments are the tape's own) */
-  signature(): readonly unknown[] { return ['elementwise', this.out, this.size]; }
-  private get end(): number { return this.out + this.size; }
+  signature(): readonly unknown[] { return [this.constructor, this.out, this.size]; }
+  abstract replay(t: Tape): void;
+  abstract structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void;
 
+  tangent(t: Tape, K: number, T: Float64Array): void { runTangent(t, 0, this.out, this.end, K, T); }
+  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { runSecond(t, 0, this.out, this.end, K, T1, T2); }
+  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+    runHyper(t, 0, this.out, this.end, K, T1, T2, T12);
+  }
+  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void { runLaplacian(t, 0, this.out, this.end, K, T, L); }
+  reverse(t: Tape, K: number, A: Float64Array): void { runReverse(t, 0, this.out, this.end, K, A); }
+  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
+    const node = { code: 0, p: 0 };
+    runReverseHyper(t, 0, this.out, this.end, t.val, (i) => { node.code = t.op[i]!; node.p = t.prm[i]!; return node; }, H, A);
+  }
+  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+    runReverseTangent(t, 0, this.out, this.end, K, T, A, AT);
+  }
+}
+
+/**
+ * y_i = op(x[a_i], x[b_i]) for the block's slots i (b_i = 0, the zero node,
+ * for unary ops; the caller writes the argument slots, so a broadcast or a
+ * running sum is only a matter of which slots they are). It replays in one
+ * loop: generated per op (codegen/record.ts), its rule calls naming one rule,
+ * or evalNode per element.
+ */
+export class Elementwise extends NodeRun {
+  constructor(t: Tape, out: number, size: number, readonly code: number, readonly p: number) {
+    super(t, out, size);
+    t.op.fill(code, out, out + size);
+    t.prm.fill(p, out, out + size);
+  }
   replay(t: Tape): void {
     const { out, end, code, p } = this, { val, par, a, b } = t;
     const loop = elementLoop(code, this.size);
@@ -69,20 +99,18 @@ export class Elementwise implements Block {
       if (mask & BB) pair(y, x2, x2);
     }
   }
-  tangent(t: Tape, K: number, T: Float64Array): void { runTangent(t, 0, this.out, this.end, K, T); }
-  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { runSecond(t, 0, this.out, this.end, K, T1, T2); }
-  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-    runHyper(t, 0, this.out, this.end, K, T1, T2, T12);
+}
+
+/** Values with zero derivatives (a constant tensor used with traced ones): constant nodes. */
+export class Constant extends NodeRun {
+  constructor(t: Tape, out: number, readonly data: Float64Array) {
+    super(t, out, data.length);
+    const end = out + data.length;
+    t.op.fill(CONST, out, end); t.a.fill(0, out, end); t.b.fill(0, out, end); t.prm.fill(0, out, end);
+    t.par.fill(0, out * NPAR, end * NPAR);
   }
-  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void { runLaplacian(t, 0, this.out, this.end, K, T, L); }
-  reverse(t: Tape, K: number, A: Float64Array): void { runReverse(t, 0, this.out, this.end, K, A); }
-  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
-    const node = { code: this.code, p: this.p };
-    runReverseHyper(t, 0, this.out, this.end, t.val, () => node, H, A);
-  }
-  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-    runReverseTangent(t, 0, this.out, this.end, K, T, A, AT);
-  }
+  replay(t: Tape): void { t.val.set(this.data, this.out); }
+  structure(): void {}
 }
 
 /**
@@ -291,13 +319,16 @@ export class MatMul implements Block {
   }
 }
 
-/** A block whose outputs have zero derivatives: every sweep leaves them alone. */
-abstract class ZeroDerivative implements Block {
-  abstract readonly out: number;
-  abstract readonly size: number;
-  abstract replay(t: Tape): void;
+/**
+ * y = g(primals), recomputed by `compute` at replay, with zero derivatives
+ * (a stop-gradient): every sweep leaves its slots alone (the work arrays of
+ * a recording with such a block are zeroed whole).
+ */
+export class Detached implements Block {
+  constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) {}
   get bytes(): number { return 0; }
-  signature(): readonly unknown[] { return ['zero', this.out, this.size]; }
+  signature(): readonly unknown[] { return ['detached', this.out, this.size]; }
+  replay(t: Tape): void { this.compute(t.val, this.out); }
   structure(): void {}
   laplacian(): void {}
   reverseHyper(): void {}
@@ -306,17 +337,4 @@ abstract class ZeroDerivative implements Block {
   hyper(): void {}
   reverse(): void {}
   reverseTangent(): void {}
-}
-
-/** Values with zero derivatives (a constant tensor used with traced ones). */
-export class Constant extends ZeroDerivative {
-  constructor(readonly out: number, readonly data: Float64Array) { super(); }
-  get size(): number { return this.data.length; }
-  replay(t: Tape): void { t.val.set(this.data, this.out); }
-}
-
-/** y = g(primals), recomputed by `compute` at replay, with zero derivatives (a stop-gradient). */
-export class Detached extends ZeroDerivative {
-  constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) { super(); }
-  replay(t: Tape): void { this.compute(t.val, this.out); }
 }

@@ -130,12 +130,15 @@ function argumentSlots(arg: Int32Array, out: number, m: number, slot: number, sr
 
 /** The elementwise block over the m slots reserved at out, whose argument slots are written: op codes, replay, block. */
 function elementwise(t: Tape, shape: Shape, out: number, code: number, p: number): Tensor {
-  const m = sizeOf(shape), blk = new Elementwise(t, out, m, code, p);
-  t.op.fill(code, out, out + m);
-  t.prm.fill(p, out, out + m);
+  nodeRun(t, out, sizeOf(shape), code, p);
+  return new Tensor(shape, t, out, null);
+}
+
+/** Records an elementwise block of op `code` over the `size` slots reserved at out, whose argument slots are written. */
+export function nodeRun(t: Tape, out: number, size: number, code: number, p: number): void {
+  const blk = new Elementwise(t, out, size, code, p);
   blk.replay(t);
   t.addBlock(blk);
-  return new Tensor(shape, t, out, null);
 }
 
 /** A scalar or tensor operand as a tensor: numbers become constants, tape values rank-0 views. */
@@ -164,7 +167,7 @@ export function liveTape(op: string, xs: readonly Tensor[]): Tape | null {
 /** The first slot of x on tape t; a constant is written there as a Constant block. */
 export function slotOn(t: Tape, x: Tensor): number {
   if (x.tape) return x.slot;
-  const data = x.values(), out = t.reserve(data.length), blk = new Constant(out, data);
+  const data = x.values(), out = t.reserve(data.length), blk = new Constant(t, out, data);
   blk.replay(t);
   t.addBlock(blk);
   return out;
