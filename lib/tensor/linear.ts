@@ -8,6 +8,7 @@ import { liveTape, slotOn, Tensor } from './tensor.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
 import { iota } from './index-maps.js';
+import { linearNums } from './nested.js';
 
 /** Entries of a linear map from several sources into an output of `shape`. */
 export interface Entries {
@@ -20,8 +21,9 @@ export interface Entries {
 
 /** Applies the linear map given by `e` to `srcs`, as one block node when any source is traced. */
 export function applyLinear(op: string, srcs: readonly Tensor[], e: Entries, shape: Shape): Tensor {
-  const size = sizeOf(shape), t: Tape | null = liveTape(op, srcs);
-  const { src, from, to, w } = e;
+  const size = sizeOf(shape), { src, from, to, w } = e;
+  if (srcs.some((s) => s.jets)) return Tensor.ofNums(linearNums(srcs.map((s) => s.nums(op)), size, from, to, src, w), shape);
+  const t: Tape | null = liveTape(op, srcs);
   if (!t) {
     const y = new Float64Array(size), data = srcs.map((s) => s.values());
     for (let k = 0; k < from.length; k++) y[to[k]!] += (w ? w[k]! : 1) * data[src ? src[k]! : 0]![from[k]!]!;
@@ -45,7 +47,9 @@ export function gather(op: string, x: Tensor, idx: Int32Array, shape: Shape): Te
  * Detached block, so a replay at a new point recomputes it.
  */
 export function detached(op: string, srcs: readonly Tensor[], shape: Shape, compute: (x: Float64Array, y: Float64Array) => void): Tensor {
-  const size = sizeOf(shape), t = liveTape(op, srcs);
+  const size = sizeOf(shape);
+  // (a nested transform's jets: the function of their primals, a constant)
+  const t = srcs.some((s) => s.jets) ? null : liveTape(op, srcs);
   const gatherValues = (val: (s: Tensor, k: number) => Float64Array) => {
     const n = srcs.reduce((m, s) => m + s.size, 0), x = new Float64Array(n);
     let o = 0;
@@ -54,7 +58,7 @@ export function detached(op: string, srcs: readonly Tensor[], shape: Shape, comp
   };
   if (!t) {
     const y = new Float64Array(size);
-    compute(gatherValues((s) => s.values()), y);
+    compute(gatherValues((s) => (s.jets ? s.data : s.values())), y);
     return Tensor.constant(y, shape);
   }
   const slots = srcs.map((s) => slotOn(t, s));

@@ -15,6 +15,7 @@ import { axisOf, broadcastShape as broadcast2, shapeString, sizeOf, strides, typ
 import { broadcastIndex as bIndex, iota, stridedIndex, zerosIndex } from './index-maps.js';
 import { asTensor, liveTape, nodeRun, slotOn, Tensor } from './tensor.js';
 import { binaryCode } from '../rules/index.js';
+import { matmulNums } from './nested.js';
 
 /** Nested arrays of numbers, any depth. */
 export type NestedArray = number | readonly NestedArray[];
@@ -117,7 +118,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (free >= 0) s[free] = x.size / Math.max(1, sizeOf(s.filter((d) => d !== -1)));
   if (free >= 0 && !Number.isInteger(s[free])) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
   if (sizeOf(checkShape('reshape', s)) !== x.size) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
-  return x.tape ? new Tensor(s, x.tape, x.slot, null) : Tensor.constant(x.values(), s);
+  return x.tape ? new Tensor(s, x.tape, x.slot, null) : x.jets ? Tensor.ofNums(x.jets, s) : Tensor.constant(x.values(), s);
 }
 
 /** Visits every index of `shape`: cb(flat, multi-index). */
@@ -231,6 +232,10 @@ export function product(op: string, a: Tensor, b: Tensor, ta: boolean, tb: boole
   if (q !== q2) fail(op, `inner dimensions differ: ${shapeString(a.shape)}${ta ? 'ᵀ' : ''} · ${shapeString(b.shape)}${tb ? 'ᵀ' : ''}`);
   const shape = [...(a.shape.length === 2 ? [m] : []), ...(b.shape.length === 2 ? [n] : [])];
   const lay = (base: number, cols: number, t: boolean): MatLayout => (t ? { base, rs: 1, cs: cols } : { base, rs: cols, cs: 1 });
+  if (a.jets || b.jets) {
+    const st = (cols: number, t: boolean) => (t ? { rs: 1, cs: cols } : { rs: cols, cs: 1 });
+    return Tensor.ofNums(matmulNums(a.nums(op), st(A[1]!, ta), b.nums(op), st(B[1]!, tb), m, q, n), shape);
+  }
   const t = liveTape(op, [a, b]);
   if (!t) {
     const out = new Tensor(shape, null, 0, new Float64Array(m * n));
@@ -322,6 +327,7 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
   while (d0 < r - 1 && len[d0] === 1) d0++;
   if (len.every((l, d) => d <= d0 || (lo[d] === 0 && l === x.shape[d]))) {
     const size = sizeOf(shape);
+    if (x.jets) return Tensor.ofNums(x.jets.slice(base, base + size), shape);
     return x.tape ? new Tensor(shape, x.tape, x.slot + base, null) : Tensor.constant(x.values().slice(base, base + size), shape);
   }
   return gather('slice', x, stridedIndex(len, st, base), shape);
@@ -351,7 +357,7 @@ export function where(cond: Tensor | ArrayLike<number | boolean>, a: Num, b: Num
   const shape = [c.shape, ta.shape, tb.shape].reduce((s, t) => broadcast2('where', s, t));
   // a traced cond is read as data (.data marks the recording): the choice depends on its primals, so a
   // prepared recording re-records at .at() rather than replaying a stale choice
-  const cv = c.tape ? c.data : c.values(), ic = bIndex(shape, c.shape), ia = bIndex(shape, ta.shape), ib = bIndex(shape, tb.shape);
+  const cv = c.tape || c.jets ? c.data : c.values(), ic = bIndex(shape, c.shape), ia = bIndex(shape, ta.shape), ib = bIndex(shape, tb.shape);
   const n = sizeOf(shape), src = new Int32Array(n), from = new Int32Array(n);
   for (let j = 0; j < n; j++) {
     const pick = cv[ic[j]!]! !== 0;

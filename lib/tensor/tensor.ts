@@ -13,6 +13,8 @@ import { describe } from '../describe.js';
 import { Constant, Elementwise } from './blocks.js';
 import { broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
 import { broadcastIndex } from './index-maps.js';
+import { binaryNum, unaryNum } from './nested.js';
+import { Jet } from '../numbers/jet.js';
 
 export class Tensor extends Value {
   readonly size: number;
@@ -21,12 +23,14 @@ export class Tensor extends Value {
    * @param tape the recording it lives on (null: a constant)
    * @param slot its first slot on that tape
    * @param own its data, for a constant
+   * @param jets its elements, for a tensor inside a nested transform (lib/tensor/nested.ts)
    */
   constructor(
     readonly shape: Shape,
     readonly tape: Tape | null,
     readonly slot: number,
     private readonly own: Float64Array | null,
+    readonly jets: readonly Num[] | null = null,
   ) {
     super();
     this.size = sizeOf(shape);
@@ -35,6 +39,19 @@ export class Tensor extends Value {
   static constant(data: Float64Array, shape: Shape): Tensor {
     return new Tensor(shape, null, 0, data);
   }
+  /** A tensor of scalars of any kind (a nested transform's jets); a constant when they are all numbers. */
+  static ofNums(elems: readonly Num[], shape: Shape): Tensor {
+    if (elems.every((v) => typeof v === 'number')) return Tensor.constant(Float64Array.from(elems as number[]), shape);
+    return new Tensor(shape, null, 0, null, elems);
+  }
+  /** The elements as scalars: a nested tensor's jets, a constant's numbers (op names the caller; a traced tensor is an error). */
+  nums(op: string): readonly Num[] {
+    if (this.jets) return this.jets;
+    if (this.tape) {
+      throw new Error(`${currentName()}: ${op}: a tensor recorded by an outer evaluation cannot meet the jets of a nested transform (perturbation confusion)`);
+    }
+    return Array.from(this.own!);
+  }
   get trace(): Trace | null { return this.tape ? this.tape.trace : null; }
   get kind(): string { return 'Tensor'; }
   override get priority(): number { return 1; }
@@ -42,11 +59,13 @@ export class Tensor extends Value {
   /** The primal values, row-major (a copy for a traced tensor; reading it marks the recording as branching on it). */
   get data(): Float64Array {
     if (this.own) return this.own;
+    if (this.jets) return Float64Array.from(this.jets, (v) => (typeof v === 'number' ? v : v.value));
     this.tape!.primalRead = true;
     return this.tape!.val.slice(this.slot, this.slot + this.size);
   }
   /** the values without marking the recording (for the library's own use) */
   values(): Float64Array {
+    if (this.jets) throw new Error(`${currentName()}: this tensor op is not supported inside a nested transform (its inputs carry a nested transform's jets)`);
     return this.own ?? this.tape!.val.subarray(this.slot, this.slot + this.size);
   }
   /** The single value of a one-element tensor. */
@@ -54,7 +73,7 @@ export class Tensor extends Value {
     if (this.size !== 1) throw new RangeError(`${currentName()}: .value/.item() needs a one-element tensor, this one has shape ${shapeString(this.shape)}`);
     return this.data[0]!;
   }
-  override peek(): number { return this.values()[0]!; }
+  override peek(): number { return this.jets ? this.data[0]! : this.values()[0]!; }
   /** The single value of a one-element tensor. */
   item(): number { return this.value; }
 
@@ -81,12 +100,13 @@ export class Tensor extends Value {
       if (i < 0) i += s[d]!;
       off += i * st[d]!;
     }
-    return this.own ? this.own[off]! : new Var(this.tape!, this.slot + off);
+    return this.own ? this.own[off]! : this.jets ? this.jets[off]! : new Var(this.tape!, this.slot + off);
   }
 
-  override toString(): string { return `Tensor(${shapeString(this.shape)}${this.tape ? ', traced' : ''})`; }
+  override toString(): string { return `Tensor(${shapeString(this.shape)}${this.tape ? ', traced' : this.jets ? ', nested' : ''})`; }
 
   unaryOp(code: number, p: number): Tensor {
+    if (this.jets) return Tensor.ofNums(this.jets.map((v) => unaryNum(code, v, p)), this.shape);
     if (!this.tape) {
       const f = UNARY[code]!.f, x = this.own!, y = new Float64Array(x.length);
       for (let j = 0; j < x.length; j++) y[j] = f(x[j]!, p);
@@ -101,6 +121,10 @@ export class Tensor extends Value {
     const name = OP_NAMES[code]!, o = asTensor(name, other);
     const x = thisFirst ? this : o, y = thisFirst ? o : this;
     const shape = broadcastShape(name, x.shape, y.shape);
+    if (x.jets || y.jets) {
+      const xs = x.nums(name), ys = y.nums(name), ia = broadcastIndex(shape, x.shape), ib = broadcastIndex(shape, y.shape);
+      return Tensor.ofNums(Array.from(ia, (i, j) => binaryNum(code, xs[i]!, ys[ib[j]!]!)), shape);
+    }
     const t = liveTape(name, [x, y]);
     if (!t) {
       const ia = broadcastIndex(shape, x.shape), ib = broadcastIndex(shape, y.shape);
@@ -146,6 +170,7 @@ export function asTensor(op: string, x: Num): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return Tensor.constant(Float64Array.of(x), []);
   if (x instanceof Var) return new Tensor([], x.tape, x.i, null);
+  if (x instanceof Jet) return Tensor.ofNums([x], []);
   throw new TypeError(
     `${currentName()}: ${op}: tensors are recorded on a tape and cannot take a ${describe(x).replace(/^an? /, '')}; ` +
       `use a tape-based transform (grad, hvp, hessian, …), which records f when x is a Tensor`,
@@ -156,6 +181,7 @@ export function asTensor(op: string, x: Num): Tensor {
 export function liveTape(op: string, xs: readonly Tensor[]): Tape | null {
   let t: Tape | null = null;
   for (const x of xs) {
+    if (x.jets) throw new Error(`${currentName()}: ${op} is not supported inside a nested transform (on tensors of a nested transform's jets)`);
     if (!x.tape) continue;
     if (!x.tape.trace.active) throw mixedTraces(x.tape.trace, null, op);
     if (t && t !== x.tape) throw mixedTraces(t.trace, x.tape.trace, op);

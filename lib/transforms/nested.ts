@@ -19,6 +19,7 @@ import { begin, depth, end, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
 import { callable } from './check.js';
 import { add } from '../ops/scalar.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** Thrown by a transform called inside an ordinary evaluation; the outermost transform restarts nested. */
 export class NestedSignal {
@@ -69,40 +70,70 @@ function toPlain(r: unknown): unknown {
   return r;
 }
 
-type Fn = (x: Num[]) => Num;
+type Fn = (x: unknown) => unknown;
 type Dir = ArrayLike<number>;
 
-function point(fn: string, x: unknown): Num[] {
-  if (!Array.isArray(x) && !ArrayBuffer.isView(x)) {
-    throw new TypeError(`${fn}: nested inside another transform, x must be an array of scalars (tensors are not supported nested), got ${describe(x)}`);
+/**
+ * A point of a nested transform: its scalars x (numbers or jets), f's
+ * argument made from seeded scalars (an array, a Tensor, or a record of
+ * Tensors, as x was given), and a result shaped like x from scalars.
+ */
+interface NestedPoint {
+  readonly x: Num[];
+  arg(xs: Num[]): unknown;
+  shaped(v: Num[]): unknown;
+}
+
+function point(fn: string, x0: unknown): NestedPoint {
+  if (x0 instanceof Tensor) {
+    const shape = x0.shape;
+    return { x: [...x0.nums(fn)], arg: (xs) => Tensor.ofNums(xs, shape), shaped: (v) => Tensor.ofNums(v, shape) };
   }
-  return Array.from(x as ArrayLike<Num>, (v, i) => {
+  if (x0 && typeof x0 === 'object' && !Array.isArray(x0) && !ArrayBuffer.isView(x0) && !(x0 instanceof Value)) {
+    const keys = Object.keys(x0), ts = Object.values(x0) as unknown[];
+    ts.forEach((t, i) => { if (!(t instanceof Tensor)) throw new TypeError(`${fn}: x.${keys[i]} must be a Tensor, got ${describe(t)}`); });
+    const offs = (ts as Tensor[]).reduce<number[]>((o, t) => [...o, o[o.length - 1]! + t.size], [0]);
+    const record = (v: Num[]) => Object.fromEntries(keys.map((k, i) => [k, Tensor.ofNums(v.slice(offs[i]!, offs[i + 1]!), (ts[i] as Tensor).shape)]));
+    return { x: (ts as Tensor[]).flatMap((t) => t.nums(fn)), arg: record, shaped: record };
+  }
+  if (!Array.isArray(x0) && !ArrayBuffer.isView(x0)) {
+    throw new TypeError(`${fn}: x must be an array, a typed array, a Tensor or a record of Tensors, got ${describe(x0)}`);
+  }
+  const x = Array.from(x0 as ArrayLike<Num>, (v, i) => {
     if (typeof v === 'number' || v instanceof Jet) return v;
     throw new TypeError(`${fn}: x[${i}] is ${describe(v)}`);
   });
+  return { x, arg: (xs) => xs, shaped: (v) => v };
 }
 
+/** A direction of n numbers: an array, or (for a tensor point) a constant Tensor or a record of them. */
 function direction(fn: string, name: string, d: unknown, n: number): Dir {
-  if ((!Array.isArray(d) && !ArrayBuffer.isView(d)) || (d as Dir).length !== n) {
-    throw new RangeError(`${fn}: ${name} must be an array of length ${n}, got ${describe(d)}`);
+  const flat = d instanceof Tensor ? d.values() : d && typeof d === 'object' && !Array.isArray(d) && !ArrayBuffer.isView(d)
+    ? Object.values(d).flatMap((t) => (t instanceof Tensor ? Array.from(t.values()) : [NaN, NaN]))
+    : d;
+  if ((!Array.isArray(flat) && !ArrayBuffer.isView(flat)) || (flat as Dir).length !== n) {
+    throw new RangeError(`${fn}: ${name} must be an array of length ${n} (or shaped like x), got ${describe(d)}`);
   }
-  return d as Dir;
+  return flat as Dir;
+}
+
+/** f's result as a scalar: a number, a jet, or the element of a one-element tensor. */
+function scalarResult(fn: string, y: unknown): Num {
+  if (y instanceof Tensor && y.size === 1) return y.jets ? y.jets[0]! : y.values()[0]!;
+  if (typeof y === 'number' || y instanceof Jet) return y;
+  throw new TypeError(`${fn}: f must return a scalar, got ${describe(y)}`);
 }
 
 const oneHot = (n: number, i: number): Float64Array => { const e = new Float64Array(n); e[i] = 1; return e; };
 
 /** Evaluates f at x with each (tag, direction) perturbation seeded; tags are opened and closed around it. */
-function evaluate(fn: string, f: Fn, x: Num[], dirs: readonly Dir[], read: (y: Num, tags: Trace[]) => unknown): unknown {
+function evaluate(fn: string, f: Fn, P: NestedPoint, dirs: readonly Dir[], read: (y: Num, tags: Trace[]) => unknown): unknown {
   const tags = dirs.map(() => begin(fn));
   try {
     // every input is seeded, with 0 where the direction is 0: an input is not a constant (its value 0 times ±∞ is a computed 0·∞,
     // as in the other modes), only its perturbation along this tag is a structural zero
-    const xs = x.map((xi, i) => dirs.reduce<Num>((v, d, k) => Jet.seed(v, tags[k]!, d[i]!), xi));
-    const y: unknown = f(xs);
-    if (typeof y !== 'number' && !(y instanceof Jet)) {
-      throw new TypeError(`${fn}: f must return a scalar, got ${describe(y)}`);
-    }
-    return read(y, tags);
+    const xs = P.x.map((xi, i) => dirs.reduce<Num>((v, d, k) => Jet.seed(v, tags[k]!, d[i]!), xi));
+    return read(scalarResult(fn, f(P.arg(xs))), tags);
   } finally {
     for (const t of tags) end(t);
   }
@@ -111,25 +142,25 @@ function evaluate(fn: string, f: Fn, x: Num[], dirs: readonly Dir[], read: (y: N
 const d1 = (y: Num, t: Trace): Num => Jet.part(y, t);
 const at0 = (y: Num, t: Trace): Num => Jet.part(y, t, true);
 
-/** The jet forms of the transforms (arrays of scalars only). */
+/** The jet forms of the transforms (x an array of scalars, a Tensor or a record of Tensors; results shaped like x). */
 export const nested = {
-  valueAndGrad(fn: string, f: Fn, x0: unknown): { value: Num; grad: Num[] } {
+  valueAndGrad(fn: string, f: Fn, x0: unknown): { value: Num; grad: unknown } {
     callable(fn, f);
-    const x = point(fn, x0);
+    const P = point(fn, x0), n = P.x.length;
     let value: Num = 0;
-    const grad = x.map((_, i) => evaluate(fn, f, x, [oneHot(x.length, i)], (y, [t]) => { value = at0(y, t!); return d1(y, t!); }) as Num);
-    return { value, grad };
+    const grad = P.x.map((_, i) => evaluate(fn, f, P, [oneHot(n, i)], (y, [t]) => { value = at0(y, t!); return d1(y, t!); }) as Num);
+    return { value, grad: P.shaped(grad) };
   },
   jvp(fn: string, f: Fn, x0: unknown, v: unknown): { value: Num; tangent: Num } {
     callable(fn, f);
-    const x = point(fn, x0);
-    return evaluate(fn, f, x, [direction(fn, 'v', v, x.length)], (y, [t]) => ({ value: at0(y, t!), tangent: d1(y, t!) })) as never;
+    const P = point(fn, x0);
+    return evaluate(fn, f, P, [direction(fn, 'v', v, P.x.length)], (y, [t]) => ({ value: at0(y, t!), tangent: d1(y, t!) })) as never;
   },
   hyperdual(fn: string, f: Fn, x0: unknown, a: unknown, b: unknown): { value: Num; da: Num; db: Num; dab: Num } {
     callable(fn, f);
-    const x = point(fn, x0);
-    const dirs = [direction(fn, 'a', a, x.length), direction(fn, 'b', b, x.length)];
-    return evaluate(fn, f, x, dirs, (y, [A, B]) => ({
+    const P = point(fn, x0);
+    const dirs = [direction(fn, 'a', a, P.x.length), direction(fn, 'b', b, P.x.length)];
+    return evaluate(fn, f, P, dirs, (y, [A, B]) => ({
       value: at0(at0(y, A!), B!), da: d1(at0(y, B!), A!), db: d1(at0(y, A!), B!), dab: d1(d1(y, A!), B!),
     })) as never;
   },
@@ -138,39 +169,40 @@ export const nested = {
     return { value: r.value, first: r.da, second: r.dab };
   },
   /** (H·v)ᵢ = ∂²f/∂v∂xᵢ: one evaluation per i with tags for v and eᵢ. */
-  hvp(fn: string, f: Fn, x0: unknown, v0: unknown): Num[] {
+  hvp(fn: string, f: Fn, x0: unknown, v0: unknown): unknown {
     callable(fn, f);
-    const x = point(fn, x0), v = direction(fn, 'v', v0, x.length);
-    return x.map((_, i) => evaluate(fn, f, x, [v, oneHot(x.length, i)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num);
+    const P = point(fn, x0), n = P.x.length, v = direction(fn, 'v', v0, n);
+    return P.shaped(P.x.map((_, i) => evaluate(fn, f, P, [v, oneHot(n, i)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num));
   },
   hessian(fn: string, f: Fn, x0: unknown): Num[][] {
     callable(fn, f);
-    const x = point(fn, x0), n = x.length;
+    const P = point(fn, x0), n = P.x.length;
     const H: Num[][] = Array.from({ length: n }, () => new Array<Num>(n).fill(0));
     for (let i = 0; i < n; i++) {
       for (let j = i; j < n; j++) {
-        const h = evaluate(fn, f, x, [oneHot(n, i), oneHot(n, j)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num;
+        const h = evaluate(fn, f, P, [oneHot(n, i), oneHot(n, j)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num;
         H[i]![j] = h; H[j]![i] = h;
       }
     }
     return H;
   },
-  hessianDiagonal(fn: string, f: Fn, x0: unknown): Num[] {
+  hessianDiagonal(fn: string, f: Fn, x0: unknown): unknown {
     callable(fn, f);
-    const x = point(fn, x0), n = x.length;
-    return x.map((_, i) => evaluate(fn, f, x, [oneHot(n, i), oneHot(n, i)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num);
+    return point(fn, x0).shaped(diagonal(fn, f, x0));
   },
   laplacian(fn: string, f: Fn, x0: unknown): Num {
-    return nested.hessianDiagonal(fn, f, x0).reduce<Num>((s, d) => add(s, d), 0);
+    callable(fn, f);
+    return diagonal(fn, f, x0).reduce<Num>((s, d) => add(s, d), 0);
   },
-  jacobian(fn: string, F: (x: Num[]) => Num[], x0: unknown): Num[][] {
+  jacobian(fn: string, F: Fn, x0: unknown): Num[][] {
     callable(fn, F);
-    const x = point(fn, x0);
-    const cols = x.map((_, j) => {
+    const P = point(fn, x0);
+    const cols = P.x.map((_, j) => {
       const tag = begin(fn);
       try {
-        const ys: unknown = F(x.map((xi, i) => Jet.seed(xi, tag, i === j ? 1 : 0)));
-        if (!Array.isArray(ys)) throw new TypeError(`${fn}: F must return an array of scalars, got ${describe(ys)}`);
+        let ys: unknown = F(P.arg(P.x.map((xi, i) => Jet.seed(xi, tag, i === j ? 1 : 0))));
+        if (ys instanceof Tensor) ys = ys.nums(fn);
+        if (!Array.isArray(ys)) throw new TypeError(`${fn}: F must return an array of scalars or a Tensor, got ${describe(ys)}`);
         return ys.map((y: Num) => d1(y, tag));
       } finally {
         end(tag);
@@ -180,3 +212,9 @@ export const nested = {
     return Array.from({ length: m }, (_, i) => cols.map((c) => c[i]!));
   },
 };
+
+/** The Hessian diagonal's entries, ∂²f/∂xᵢ² by one evaluation per i with two tags along eᵢ. */
+function diagonal(fn: string, f: Fn, x0: unknown): Num[] {
+  const P = point(fn, x0), n = P.x.length;
+  return P.x.map((_, i) => evaluate(fn, f, P, [oneHot(n, i), oneHot(n, i)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num);
+}

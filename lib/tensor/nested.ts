@@ -1,0 +1,55 @@
+/**
+ * Tensors inside nested transforms. A transform called inside f while
+ * another differentiates it runs f on jets (lib/transforms/nested.ts), and a
+ * tensor of jets has no tape to live on: it holds its elements as scalars
+ * (`Tensor#jets`), and each tensor op applies its scalar definition to them
+ * with the ops of lib/ops — elementwise rules from the table, the linear maps
+ * as sums of products, the matrix product as loops — so every derivative of
+ * every order is the jets' own. (Slow, and meant to be: nesting is for
+ * correctness; the tape is for speed.)
+ */
+import { BINARY, NU, UNARY, binaryCode } from '../rules/index.js';
+import type { Num } from '../numbers/value.js';
+
+/** op `code` (parameter p) applied to a scalar of any kind */
+export const unaryNum = (code: number, x: Num, p: number): Num => (typeof x === 'number' ? UNARY[code]!.f(x, p) : x.unaryOp(code, p));
+
+/** op `code` applied to (a, b), scalars of any kind */
+export function binaryNum(code: number, a: Num, b: Num): Num {
+  if (typeof a === 'number') return typeof b === 'number' ? BINARY[code - NU]!.f(a, b) : b.binaryOp(code, a, false);
+  return a.binaryOp(code, b, true);
+}
+
+const ADD = binaryCode('add'), MUL = binaryCode('mul');
+/** a + b */
+export const addNum = (a: Num, b: Num): Num => binaryNum(ADD, a, b);
+/** a·b */
+export const mulNum = (a: Num, b: Num): Num => binaryNum(MUL, a, b);
+
+/** y[to[e]] += w[e]·x_{src[e]}[from[e]] over scalars (the Linear block's map), from zeros. */
+export function linearNums(
+  xs: readonly (readonly Num[])[], size: number, from: Int32Array, to: Int32Array, src: Int32Array | undefined, w: Float64Array | undefined,
+): Num[] {
+  const y: Num[] = new Array<Num>(size).fill(0);
+  for (let e = 0; e < from.length; e++) {
+    const x = xs[src ? src[e]! : 0]![from[e]!]!;
+    y[to[e]!] = addNum(y[to[e]!]!, w ? mulNum(w[e]!, x) : x);
+  }
+  return y;
+}
+
+/** How a matrix operand is read: entry (i, j) at i·rs + j·cs. */
+export interface Strides { readonly rs: number; readonly cs: number }
+
+/** Z (m×n, row-major) = X (m×q) · Y (q×n) over scalars, operands read through their strides. */
+export function matmulNums(X: readonly Num[], xs: Strides, Y: readonly Num[], ys: Strides, m: number, q: number, n: number): Num[] {
+  const Z: Num[] = new Array<Num>(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s: Num = 0;
+      for (let p = 0; p < q; p++) s = addNum(s, mulNum(X[i * xs.rs + p * xs.cs]!, Y[p * ys.rs + j * ys.cs]!));
+      Z[i * n + j] = s;
+    }
+  }
+  return Z;
+}
