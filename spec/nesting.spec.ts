@@ -135,6 +135,14 @@ describe('nesting: transforms over Tensor points inside other transforms (tensor
     close(J.data, [0, Math.cos(0.25 * u[1]!) - 0.25 * u[1]! * Math.sin(0.25 * u[1]!), 0, 0]);
   });
 
+  it('bad directions nested get errors naming the transform and the argument', () => {
+    const sq = (t: Tensor) => h.sum(t.mul(t));
+    expect(() => grad((x: Tensor) => h.sum(hvp(sq, x, tensor([1, 2])) as Tensor), tensor(u))).to.throw(RangeError, /hvp: v must be an array of length 4/);
+    expect(() => grad((x: Tensor) => h.sum(hvp((p: { a: Tensor }) => sq(p.a), { a: x }, { a: [1, 2, 3, 4] } as never) as never), tensor(u)))
+      .to.throw(TypeError, /hvp: v\.a must be a Tensor of numbers/);
+    expect(() => grad((x: Tensor) => h.sum(hvp(sq, x, h.mul(x, 2) as Tensor) as Tensor), tensor(u))).to.throw(TypeError, /hvp: v must be a Tensor of numbers/);
+  });
+
   it('an inner function closing over the outer point differentiates both ways; a matrix function nested is a clear error', () => {
     // ∇ₜ Σ tᵢxᵢ = x, so the outer gradient of Σ x is all ones
     close((grad((x: Tensor) => h.sum(grad((t: Tensor) => h.sum(t.mul(x)), tensor([1, 2, 3, 4])) as Tensor), tensor(u)) as Tensor).data, [1, 1, 1, 1]);

@@ -108,8 +108,12 @@ function point(fn: string, x0: unknown): NestedPoint {
 
 /** A direction of n numbers: an array, or (for a tensor point) a constant Tensor or a record of them. */
 function direction(fn: string, name: string, d: unknown, n: number): Dir {
-  const flat = d instanceof Tensor ? d.values() : d && typeof d === 'object' && !Array.isArray(d) && !ArrayBuffer.isView(d)
-    ? Object.values(d).flatMap((t) => (t instanceof Tensor ? Array.from(t.values()) : [NaN, NaN]))
+  const numbers = (t: unknown, what: string): number[] => {
+    if (!(t instanceof Tensor) || t.tape || t.jets) throw new TypeError(`${fn}: ${what} must be a Tensor of numbers, got ${describe(t)}`);
+    return Array.from(t.values());
+  };
+  const flat = d instanceof Tensor ? numbers(d, name) : d && typeof d === 'object' && !Array.isArray(d) && !ArrayBuffer.isView(d)
+    ? Object.entries(d).flatMap(([k, t]) => numbers(t, `${name}.${k}`))
     : d;
   if ((!Array.isArray(flat) && !ArrayBuffer.isView(flat)) || (flat as Dir).length !== n) {
     throw new RangeError(`${fn}: ${name} must be an array of length ${n} (or shaped like x), got ${describe(d)}`);
