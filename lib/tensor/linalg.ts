@@ -2,7 +2,8 @@
  * Matrix functions of square (or batched: [..., n, n]) tensors, each one
  * matrix block node (matrix-block.ts) whose derivatives of every order come
  * from its rule (linalg-rules.ts): inv, solve, det, slogdet, cholesky,
- * triangularSolve, and the 2-norm.
+ * triangularSolve, and the 2-norm. Inside a nested transform, on jets, each
+ * runs its algorithm on scalars (linalg-nums.ts).
  */
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
@@ -17,6 +18,8 @@ import { MatrixBlock } from './matrix-block.js';
 import { tensorArg, transpose } from './ops.js';
 import { axisOf, shapeString, sizeOf, type Shape } from './shape.js';
 import { liveTape, slotOn, Tensor } from './tensor.js';
+import type { Num } from '../numbers/value.js';
+import { choleskyNums, detNums, invNums, logabsdetNums, normNums, solveNums, triangularSolveNums } from './linalg-nums.js';
 
 function fail(op: string, msg: string): never {
   throw new RangeError(`${currentName()}: ${op}: ${msg}`);
@@ -25,11 +28,28 @@ function fail(op: string, msg: string): never {
 /** One argument of a matrix op: the tensor and one item's shape. */
 interface Operand { readonly x: Tensor; readonly r: number; readonly c: number }
 
+/** One batch item's result from its operands' scalars (row-major), for tensors of a nested transform's jets. */
+type NumsForm = (xs: readonly (readonly Num[])[]) => Num[];
+
 /**
  * Applies `rule` to every item of a batch: one block node when an operand is
- * traced, the rule's values alone for constants.
+ * traced, the rule's values alone for constants, and the algorithm on
+ * scalars (`nums`, lib/tensor/linalg-nums.ts) for a nested transform's jets,
+ * after the rule's value has checked the primals.
  */
-function apply<C>(op: string, rule: MatrixRule<C>, operands: readonly Operand[], items: number, r: number, c: number, shape: Shape): Tensor {
+function apply<C>(
+  op: string, rule: MatrixRule<C>, operands: readonly Operand[], items: number, r: number, c: number, shape: Shape, nums: NumsForm,
+): Tensor {
+  if (operands.some((o) => o.x.jets)) {
+    const y: Num[] = [], len = r * c, scratch = new Float64Array(len);
+    const all = operands.map((o) => o.x.nums(op)), primals = operands.map((o) => o.x.data);
+    for (let b = 0; b < items; b++) {
+      const at = <T,>(a: ArrayLike<T> & { slice(s: number, e: number): ArrayLike<T> }, o: Operand) => a.slice(b * o.r * o.c, (b + 1) * o.r * o.c);
+      rule.value(operands.map((o, k) => constant(o.r, o.c, at(primals[k]!, o) as Float64Array)), scratch, items > 1 ? ` (batch item ${b})` : '');
+      y.push(...nums(operands.map((o, k) => at(all[k]! as Num[], o) as Num[])));
+    }
+    return Tensor.ofNums(y, shape);
+  }
   const t = liveTape(op, operands.map((o) => o.x));
   if (!t) {
     const y = new Float64Array(items * r * c), len = r * c;
@@ -76,7 +96,7 @@ function rhs(op: string, A: { batch: number[]; n: number }, B: unknown): { x: Te
  */
 export function inv(A: Tensor): Tensor {
   const a = square('inv', 'A', A);
-  return apply('inv', invRule, [{ x: a.x, r: a.n, c: a.n }], a.items, a.n, a.n, a.x.shape);
+  return apply('inv', invRule, [{ x: a.x, r: a.n, c: a.n }], a.items, a.n, a.n, a.x.shape, ([x]) => invNums('inv', x!, a.n));
 }
 
 /**
@@ -86,7 +106,8 @@ export function inv(A: Tensor): Tensor {
  */
 export function solve(A: Tensor, B: Tensor): Tensor {
   const a = square('solve', 'A', A), b = rhs('solve', a, B);
-  return apply('solve', solveRule, [{ x: a.x, r: a.n, c: a.n }, { x: b.x, r: a.n, c: b.m }], a.items, a.n, b.m, b.x.shape);
+  return apply('solve', solveRule, [{ x: a.x, r: a.n, c: a.n }, { x: b.x, r: a.n, c: b.m }], a.items, a.n, b.m, b.x.shape,
+    ([x, y]) => solveNums('solve', x!, y!, a.n, b.m));
 }
 
 /**
@@ -96,7 +117,7 @@ export function solve(A: Tensor, B: Tensor): Tensor {
  */
 export function det(A: Tensor): Tensor {
   const a = square('det', 'A', A);
-  return apply('det', detRule, [{ x: a.x, r: a.n, c: a.n }], a.items, 1, 1, a.batch);
+  return apply('det', detRule, [{ x: a.x, r: a.n, c: a.n }], a.items, 1, 1, a.batch, ([x]) => [detNums('det', x!, a.n)]);
 }
 
 /**
@@ -110,7 +131,7 @@ export function slogdet(A: Tensor): { sign: Tensor; logabsdet: Tensor } {
   const sign = detached('slogdet', [a.x], a.batch, (v, y) => {
     for (let b = 0; b < a.items; b++) y[b] = new Lu(rowMajor(v, b * n * n, n), n).detSign();
   });
-  return { sign, logabsdet: apply('slogdet', logabsdetRule, [{ x: a.x, r: n, c: n }], a.items, 1, 1, a.batch) };
+  return { sign, logabsdet: apply('slogdet', logabsdetRule, [{ x: a.x, r: n, c: n }], a.items, 1, 1, a.batch, ([x]) => [logabsdetNums('slogdet', x!, n)]) };
 }
 
 /**
@@ -122,7 +143,7 @@ export function slogdet(A: Tensor): { sign: Tensor; logabsdet: Tensor } {
  */
 export function cholesky(A: Tensor): Tensor {
   const a = square('cholesky', 'A', A);
-  return apply('cholesky', choleskyRule, [{ x: a.x, r: a.n, c: a.n }], a.items, a.n, a.n, a.x.shape);
+  return apply('cholesky', choleskyRule, [{ x: a.x, r: a.n, c: a.n }], a.items, a.n, a.n, a.x.shape, ([x]) => choleskyNums(x!, a.n));
 }
 
 /** Options of {@link triangularSolve}. */
@@ -143,7 +164,8 @@ export function triangularSolve(T: Tensor, B: Tensor, opts?: TriangularSolveOpti
   const o = options<TriangularSolveOptions>('triangularSolve', opts, { lower: 'boolean', transpose: 'boolean' });
   const a = square('triangularSolve', 'T', T), b = rhs('triangularSolve', a, B);
   const rule = triangularSolveRule(o.lower ?? true, o.transpose ?? false);
-  return apply('triangularSolve', rule, [{ x: a.x, r: a.n, c: a.n }, { x: b.x, r: a.n, c: b.m }], a.items, a.n, b.m, b.x.shape);
+  return apply('triangularSolve', rule, [{ x: a.x, r: a.n, c: a.n }, { x: b.x, r: a.n, c: b.m }], a.items, a.n, b.m, b.x.shape,
+    ([x, y]) => triangularSolveNums(x!, y!, a.n, b.m, o.lower ?? true, o.transpose ?? false));
 }
 
 /**
@@ -163,6 +185,6 @@ export function norm(x: Tensor, axis?: number | readonly [number, number]): Tens
   const keep = [...Array(r).keys()].filter((d) => !axes.includes(d)), perm = [...keep, ...axes];
   const moved = perm.every((d, i) => d === i) ? x : transpose(x, perm);
   const shape = keep.map((d) => x.shape[d]!), len = sizeOf(axes.map((d) => x.shape[d]!));
-  return apply('norm', normRule, [{ x: moved, r: 1, c: len }], sizeOf(shape), 1, 1, shape);
+  return apply('norm', normRule, [{ x: moved, r: 1, c: len }], sizeOf(shape), 1, 1, shape, ([v]) => [normNums(v!)]);
 }
 

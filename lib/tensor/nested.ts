@@ -6,7 +6,8 @@
  * with the ops of lib/ops — elementwise rules from the table, the linear maps
  * as sums of products, the matrix product as loops — so every derivative of
  * every order is the jets' own. (Slow, and meant to be: nesting is for
- * correctness; the tape is for speed.)
+ * correctness; the tape is for speed.) The matrix functions have their
+ * scalar algorithms in linalg-nums.ts.
  */
 import { BINARY, NU, UNARY, binaryCode } from '../rules/index.js';
 import type { Num } from '../numbers/value.js';
