@@ -132,9 +132,23 @@ describe('nesting: transforms over Tensor points inside other transforms (tensor
     close(J.data, [0, Math.cos(0.25 * u[1]!) - 0.25 * u[1]! * Math.sin(0.25 * u[1]!), 0, 0]);
   });
 
+  it('a record direction is read by the point\'s keys, whatever its own key order', () => {
+    const p0 = { W: tensor([0.3, -0.2, 0.5]), b: tensor([0.1]) };
+    const f = (p: { W: Tensor; b: Tensor }) => h.sum(h.sin(p.W.mul(p.b)) as Tensor);
+    const dirWb = { W: tensor([1, 2, 3]), b: tensor([4]) }, dirbW = { b: tensor([4]), W: tensor([1, 2, 3]) };
+    const top = jvp(f, p0, dirWb).tangent;
+    // inside an outer transform (its variable unused), so the inner jvp runs nested
+    const nestedJvp = (d: unknown) => valueAndGrad((z: Num[]) => mul(z[0]!, jvp(f, p0, d as never).tangent), [1]).value;
+    close(nestedJvp(dirWb), top);
+    close(nestedJvp(dirbW), top);
+    expect(() => nestedJvp({ W: tensor([1, 2, 3]) })).to.throw(TypeError, /jvp: v\.b is missing/);
+    expect(() => nestedJvp({ ...dirWb, c: tensor([1]) })).to.throw(TypeError, /jvp: v has keys that x does not \(c\)/);
+    expect(() => nestedJvp({ W: tensor([1, 2, 3, 4]), b: tensor([4]) })).to.throw(RangeError, /jvp: v\.W must have the shape of x\.W \[3\]/);
+  });
+
   it('bad directions nested get errors naming the transform and the argument', () => {
     const sq = (t: Tensor) => h.sum(t.mul(t));
-    expect(() => grad((x: Tensor) => h.sum(hvp(sq, x, tensor([1, 2])) as Tensor), tensor(u))).to.throw(RangeError, /hvp: v must be an array of length 4/);
+    expect(() => grad((x: Tensor) => h.sum(hvp(sq, x, tensor([1, 2])) as Tensor), tensor(u))).to.throw(RangeError, /hvp: v must have the shape of x \[4\]/);
     expect(() => grad((x: Tensor) => h.sum(hvp((p: { a: Tensor }) => sq(p.a), { a: x }, { a: [1, 2, 3, 4] } as never) as never), tensor(u)))
       .to.throw(TypeError, /hvp: v\.a must be a Tensor of numbers/);
     expect(() => grad((x: Tensor) => h.sum(hvp(sq, x, h.mul(x, 2) as Tensor) as Tensor), tensor(u))).to.throw(TypeError, /hvp: v must be a Tensor of numbers/);

@@ -15,6 +15,7 @@ import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { BLOCK, type Tape } from '../lib/tape/tape.js';
 import { poisonPool } from '../lib/tape/pool.js';
 import { nodesOnly } from '../lib/tape/block.js';
+import { keptMaps } from '../lib/tensor/index-maps.js';
 import { sampleOf } from './support/fuzzer.js';
 import { flatten, shapePoint, tensorFunction, type TensorPoint } from './support/interpret.js';
 import type { TensorProgram } from './support/programs.js';
@@ -170,5 +171,52 @@ describe('tensor reuse: recordings of elementary nodes only are compacted and co
     }
     expect(checked).to.equal(100);
     expect(nodes, 'programs made of elementary nodes only, swept compacted').to.be.at.least(12);
+  });
+});
+
+describe('tensor reuse: recordings keep what f saw', () => {
+  it('a constant tensor changed after recording: .at() keeps the recorded values under the interpreter and generated code alike', () => {
+    const n = 80, target = tensor(new Float64Array(n).fill(1)), f = (x: Tensor) => sum(x.sub(target).mul(x.sub(target)));
+    const x0 = tensor(spread(n, -1, 1)), x1 = tensor(spread(n, 0.5, -0.5));
+    const run = (m: 'always' | 'off') => {
+      const old = setCodegen(m);
+      try {
+        target.data.fill(1);
+        const P = prepare(f, x0), out: number[] = [];
+        for (let k = 0; k < 4; k++) { target.data.fill(k + 2); P.at(k % 2 ? x0 : x1); out.push(P.value as number); P.grad(); }
+        return out;
+      } finally {
+        setCodegen(old);
+      }
+    };
+    const fresh = (x: Tensor) => { target.data.fill(1); return hy.valueAndGrad(f, x).value; };
+    const want = [fresh(x1), fresh(x0), fresh(x1), fresh(x0)];
+    same(run('always'), want, "generated replay: the recorded constant");
+    same(run('off'), want, 'interpreted replay: the recorded constant');
+  });
+
+  it('a traced full sum is 0 + x₀ + x₁ + … like the constant path, signed zeros included', () => {
+    const z = (x: Tensor) => sum(mul(x, -0) as Tensor);
+    const P = prepare(z, tensor([1, 2, 3]));
+    const traced = (P as unknown as { value: number }).value, constant = (sum(mul(tensor([1, 2, 3]), -0) as Tensor) as Tensor).item();
+    expect(Object.is(traced, constant), `${traced} vs ${constant}`).to.equal(true);
+  });
+
+  it("the index maps kept by shape are never written: unchanged after the fuzzer's tensor programs", () => {
+    for (let i = 0; i < 40; i++) {
+      const s = sampleOf(5, i, 1);
+      if (s.program.kind !== 'tensor') continue;
+      hy.grad(tensorFunction(s.program as TensorProgram), shapePoint(s.program as TensorProgram, s.x0));
+    }
+    const before = keptMaps().map((m) => ({ m, copy: m.slice() }));
+    expect(before.length, 'maps kept').to.be.above(5);
+    for (let i = 0; i < 200; i++) {
+      const s = sampleOf(5, i, 1);
+      if (s.program.kind !== 'tensor') continue;
+      const p = s.program as TensorProgram, f = tensorFunction(p);
+      hy.hvp(f, shapePoint(p, s.x0), shapePoint(p, s.x1));
+      hessianDiagonal(f, shapePoint(p, s.x1));
+    }
+    before.forEach(({ m, copy }, k) => same(m, copy, `map ${k}`));
   });
 });

@@ -9,7 +9,7 @@
  * replayed at.
  */
 import type { Tape } from '../tape/tape.js';
-import { forwardOrder, reverseOrder } from '../tape/order.js';
+import { forwardRuns, reverseRuns } from '../tape/order.js';
 import { AA, AB, BB, secondOrderPattern } from './structure.js';
 
 /** A symmetric sparsity pattern in CSR form (both triangles; diagonal entries where they can be non-zero). */
@@ -99,10 +99,8 @@ function clearlyDense(t: Tape, limit: number): boolean {
       sz[i] = Math.min(n, sa + sb);
     }
   };
-  forwardOrder(t, run, (k) => {
-    const blk = t.blocks[k]!;
+  forwardRuns(t, run, (blk) => {
     if (dense) return;
-    if (blk.nodes) return run(blk.out, blk.out + blk.size); // (elementary nodes, maybe depending on each other in order)
     const big = (u: number) => sz[u]! > limit;
     blk.structure((y, x) => { sz[y] = Math.min(n, sz[y]! + sz[x]!); }, (_y, x1, x2) => { if (big(x1) || big(x2)) dense = true; });
   });
@@ -134,9 +132,7 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
       if (need[i] || mask & (AB | BB)) need[bi] = 1;
     }
   };
-  reverseOrder(t, back, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) return back(blk.out, blk.out + blk.size);
+  reverseRuns(t, back, (blk) => {
     blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
     blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
   });
@@ -167,10 +163,8 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
         if (mask & BB) interact(bi, bi);
       }
     };
-    forwardOrder(t, run, (k) => {
-      const blk = t.blocks[k]!;
+    forwardRuns(t, run, (blk) => {
       if (dense) return;
-      if (blk.nodes) return run(blk.out, blk.out + blk.size);
       blk.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); });
     });
   }

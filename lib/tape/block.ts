@@ -24,8 +24,10 @@ export interface Block {
   readonly size: number;
   /**
    * true when the block's slots are elementary nodes in the tape's own arrays
-   * (op code, arguments, parameter, partials: an elementwise op), so that a
-   * pass over nodes may visit them as scalar nodes
+   * (op code, arguments, parameter, partials: an elementwise op, a running
+   * sum), which passes over nodes visit as a run of scalar nodes, in order
+   * (lib/tape/order.ts forwardRuns: a node may read the block's own earlier
+   * slots)
    */
   readonly nodes?: boolean;
   /** bytes of stored partials and index maps beyond the tape's own arrays (for the memory reports) */

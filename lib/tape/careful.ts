@@ -24,7 +24,7 @@ import type { Block } from './block.js';
 import type { SweepTape } from './fuse.js';
 import { NPAR, hyperAdjointLive, live, liveBits } from './kernels.js';
 import { CONST } from './tape.js';
-import { forwardOrder, reverseOrder } from './order.js';
+import { forwardRuns, reverseRuns } from './order.js';
 import { ALL, GA, GB, HAA, HAB, HBB, nodePattern } from '../sparsity/structure.js';
 
 /** A recording's own nodes: op codes and parameters (a compacted copy has its folded bits in `pat` instead). */
@@ -45,19 +45,14 @@ export function patternsOf(t: SweepTape): Uint16Array {
   const n = t.n, pat = new Uint16Array(n), { op, prm, val } = t as unknown as WithOps;
   // constant slots: constant nodes, and block outputs that depend on nothing (constant tensors, stop-gradients)
   const constant = new Uint8Array(n);
-  forwardOrder(t, (lo, hi) => { for (let i = lo; i < hi; i++) if (op[i] === CONST) constant[i] = 1; }, (k) => {
-    const blk = t.blocks[k]!;
+  forwardRuns(t, (lo, hi) => { for (let i = lo; i < hi; i++) if (op[i] === CONST) constant[i] = 1; }, (blk) => {
     constant.fill(1, blk.out, blk.out + blk.size);
     blk.structure((y) => { constant[y] = 0; }, () => {});
   });
   const bits = (code: number, p: number, a: number, b: number) =>
     nodePattern(code, p, constant[a] === 1, constant[b] === 1, val[a]!, val[b]!);
   const nodes = (lo: number, hi: number) => { for (let i = lo; i < hi; i++) pat[i] = bits(op[i]!, prm[i]!, t.a[i]!, t.b[i]!); };
-  forwardOrder(t, nodes, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) nodes(blk.out, blk.out + blk.size);
-    else pat.fill(ALL, blk.out, blk.out + blk.size);
-  });
+  forwardRuns(t, nodes, (blk) => pat.fill(ALL, blk.out, blk.out + blk.size));
   patterns.set(t, { n, blocks: t.blocks.length, version, pat });
   return pat;
 }
@@ -74,21 +69,13 @@ function scratch(k: number, size: number): Uint8Array {
 function forwardNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: Block) => void): void {
   const pat = live.pat;
   const run = (lo: number, hi: number) => { for (let i = lo; i < hi; i++) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); };
-  forwardOrder(t, run, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) run(blk.out, blk.out + blk.size);
-    else block(blk);
-  });
+  forwardRuns(t, run, block);
 }
 
 function reverseNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: Block) => void): void {
   const pat = live.pat;
   const run = (lo: number, hi: number) => { for (let i = hi - 1; i >= lo; i--) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); };
-  reverseOrder(t, run, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) run(blk.out, blk.out + blk.size);
-    else block(blk);
-  });
+  reverseRuns(t, run, block);
 }
 
 /** L[s, k] = 1 where slot s depends on lane k's seeds (the non-zero entries of T at the inputs). */

@@ -98,7 +98,7 @@ export class Generated {
     const f = this.compiled(K === 1 ? 'tangent' : 'tangentK'), s = this.segments, par = t.par;
     for (let k = 0; k < s.length; k++) {
       const g = f[k];
-      if (!g) runTangent(t, 0, s[k]!.lo, (s[k] as Gap).hi, K, T);
+      if (!g) runTangent(t, s[k]!.lo, (s[k] as Gap).hi, K, T);
       else if (K === 1) g(par, T);
       else g(par, T, K);
     }
@@ -114,7 +114,7 @@ export class Generated {
     const f = this.compiled(K === 1 ? 'second' : 'secondK'), fz = masked ? this.compiled(K === 1 ? 'secondZ' : 'secondZK') : f;
     for (let k = 0; k < s.length; k++) {
       const L = s[k] as Loop, g = masked?.[k] ? fz[k] : f[k];
-      if (!g) { runSecond(t, 0, L.lo, (s[k] as Gap).hi, K, T1, T2, t.nIn, zero); continue; }
+      if (!g) { runSecond(t, L.lo, (s[k] as Gap).hi, K, T1, T2, t.nIn, zero); continue; }
       // every repetition from the one holding out on stores everything
       const keepFrom = out < 0 ? 0 : out >= L.lo && out < L.lo + L.p * L.R ? Math.floor((out - L.lo) / L.p) : L.R;
       if (K === 1) g(par, T1, T2, keepFrom, zero!);
@@ -139,7 +139,7 @@ export class Generated {
     const f = this.compiled('reverse'), s = this.segments, par = t.par;
     for (let k = s.length - 1; k >= 0; k--) {
       const g = f[k];
-      if (g) g(par, A); else runReverse(t, 0, s[k]!.lo, (s[k] as Gap).hi, 1, A);
+      if (g) g(par, A); else runReverse(t, s[k]!.lo, (s[k] as Gap).hi, 1, A);
     }
   }
 
@@ -148,7 +148,7 @@ export class Generated {
     const f = this.compiled(K === 1 ? 'reverseTangent' : 'reverseTangentK'), s = this.segments, par = t.par;
     for (let k = s.length - 1; k >= 0; k--) {
       const g = f[k];
-      if (!g) runReverseTangent(t, 0, s[k]!.lo, (s[k] as Gap).hi, K, T, A, AT);
+      if (!g) runReverseTangent(t, s[k]!.lo, (s[k] as Gap).hi, K, T, A, AT);
       else if (K === 1) g(par, T, A, AT);
       else g(par, T, A, AT, K);
     }
@@ -188,8 +188,8 @@ function build(t: SweepTape, e: Entry): Generated | null {
 
 /**
  * The generated sweeps for t, or null: the interpreted kernels run (mode
- * 'off', block nodes, non-finite partials, too small or not loop-like, or the
- * first sweep under 'auto').
+ * 'off', blocks other than runs of elementary nodes, non-finite partials,
+ * too small or not loop-like, or the first sweep under 'auto').
  */
 export function generated(t: SweepTape): Generated | null {
   if (!eligible(t)) return null;
@@ -200,7 +200,8 @@ export function generated(t: SweepTape): Generated | null {
 
 /**
  * The generated replay of t (lib/tape/codegen/replay.ts), or null: the
- * interpreter replays (mode 'off', block nodes, too small or no loop whose
+ * interpreter replays (mode 'off', blocks other than runs of elementary
+ * nodes, too small or no loop whose
  * ops repeat, `new Function` refused, or the first replay under 'auto').
  */
 export function generatedReplay(t: Tape): ReplayPlan | null {
@@ -240,7 +241,7 @@ export function refreshCopy(t: Tape, f: Fused): void {
   else refresh(f, t.par);
 }
 
-/** May t's sweeps run generated code at all (mode, block nodes, non-finite partials)? */
+/** May t's sweeps run generated code at all (mode, blocks other than runs of elementary nodes, non-finite partials)? */
 const eligible = (t: SweepTape): boolean => codegenMode() !== 'off' && !t.nonFinite && nodesOnly(t);
 
 function entry(t: SweepTape): Entry {

@@ -33,8 +33,8 @@ export class Workspace<T extends SweepTape = SweepTape> {
   /**
    * The k-th work array for the tangents of a forward sweep: a forward sweep
    * writes every computed slot, so only slot 0 and the inputs (where the
-   * caller seeds) are zeroed, unless block nodes are present (they are
-   * zeroed whole then).
+   * caller seeds) are zeroed, unless blocks other than runs of elementary
+   * nodes are present (they may accumulate: zeroed whole then).
    */
   forward(k: number, lanes: number): Float64Array {
     const t = this.tape;

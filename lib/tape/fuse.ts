@@ -9,7 +9,8 @@
  * it never looks at an op: only at partials. A Rosenbrock term of nine
  * nodes becomes one node of (xᵢ, xᵢ₊₁). Constants drop out (zero tangent).
  *
- * Only tapes of scalar nodes are compacted (block nodes keep their slots).
+ * Only recordings of elementary nodes are compacted: scalar nodes and blocks
+ * made of them (`nodesOnly`); other blocks keep their slots.
  *
  * Which node folds into which depends on the recording's structure alone
  * (argument slots and use counts), never on the numbers, so it is worked out
@@ -83,8 +84,8 @@ export const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
 export const entryEnd = (prog: Int32Array, pc: number): number => pc + 4 + 5 * prog[pc + 3]!;
 
 /**
- * The compacted copy of t (outputs pinned), or null when t holds block
- * nodes or nothing folds.
+ * The compacted copy of t (outputs pinned), or null when t holds blocks
+ * other than runs of elementary nodes, or nothing folds.
  */
 export function fuse(t: Tape, outputs: Int32Array): Fused | null {
   if (!nodesOnly(t)) return null;

@@ -1,8 +1,7 @@
 /**
  * The sweep kernels for runs of elementary nodes: node i (lo ≤ i < hi) has
- * arguments a[i − base], b[i − base] and partials par[5(i − base) …]. The
- * tape's scalar nodes are such a run (base 0, the tape's own arrays), and so
- * are the nodes of an elementwise tensor op, stored in the same arrays.
+ * arguments a[i], b[i] and partials par[5i …] — the tape's scalar nodes, the
+ * nodes of its elementwise blocks (the same arrays), or a compacted copy's.
  *
  * With (g_a, g_b, h_aa, h_ab, h_bb) the partials of y = op(a, b):
  *   tangent            ẏ  = g_a ȧ + g_b ḃ
@@ -75,13 +74,13 @@ export function finitePartials(par: Float64Array, q: number): boolean {
   return s - s === 0;
 }
 
-export function runTangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array): void {
-  if (r.nonFinite) return careful.tangent(r, base, lo, hi, K, T);
-  if (K === 1) return tangent1(r, base, lo, hi, T);
+export function runTangent(r: Run, lo: number, hi: number, K: number, T: Float64Array): void {
+  if (r.nonFinite) return careful.tangent(r, lo, hi, K, T);
+  if (K === 1) return tangent1(r, lo, hi, T);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
-    const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!;
-    const ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+    const q = i * NPAR, ga = par[q]!, gb = par[q + 1]!;
+    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
     for (let k = 0; k < K; k++) T[iy + k] = ga * T[ia + k]! + gb * T[ib + k]!;
   }
 }
@@ -93,15 +92,15 @@ export function runTangent(r: Run, base: number, lo: number, hi: number, K: numb
  * slots does not read T2, and writes 0 if it is marked itself.
  */
 export function runSecond(
-  r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, zeroT2 = -1, zero?: Uint8Array | null,
+  r: Run, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, zeroT2 = -1, zero?: Uint8Array | null,
 ): void {
-  if (r.nonFinite) return careful.second(r, base, lo, hi, K, T1, T2);
-  if (K === 1) return second1(r, base, lo, hi, T1, T2, zero);
+  if (r.nonFinite) return careful.second(r, lo, hi, K, T1, T2);
+  if (K === 1) return second1(r, lo, hi, T1, T2, zero);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
-    const j = i - base, q = j * NPAR;
+    const q = i * NPAR;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab2 = 2 * par[q + 3]!, hbb = par[q + 4]!;
-    const ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
+    const ai = a[i]!, bi = b[i]!, ia = ai * K, ib = bi * K, iy = i * K;
     if ((ai <= zeroT2 || (zero && zero[ai] === 1)) && (bi <= zeroT2 || (zero && zero[bi] === 1))) {
       if (zero && zero[i] === 1) {
         for (let k = 0; k < K; k++) { T1[iy + k] = ga * T1[ia + k]! + gb * T1[ib + k]!; T2[iy + k] = 0; }
@@ -131,14 +130,14 @@ export function runSecond(
 }
 
 export function runHyper(
-  r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array,
+  r: Run, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array,
 ): void {
-  if (r.nonFinite) return careful.hyper(r, base, lo, hi, K, T1, T2, T12);
+  if (r.nonFinite) return careful.hyper(r, lo, hi, K, T1, T2, T12);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
-    const j = i - base, q = j * NPAR;
+    const q = i * NPAR;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
-    const ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
     for (let k = 0; k < K; k++) {
       const a1 = T1[ia + k]!, b1 = T1[ib + k]!, a2 = T2[ia + k]!, b2 = T2[ib + k]!;
       T1[iy + k] = ga * a1 + gb * b1;
@@ -149,13 +148,13 @@ export function runHyper(
 }
 
 /** Forward Laplacian: K tangent lanes in T and one summed second-order coefficient per node in L. */
-export function runLaplacian(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
-  if (r.nonFinite) return careful.laplacian(r, base, lo, hi, K, T, L);
+export function runLaplacian(r: Run, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
+  if (r.nonFinite) return careful.laplacian(r, lo, hi, K, T, L);
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
-    const j = i - base, q = j * NPAR;
+    const q = i * NPAR;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab2 = 2 * par[q + 3]!, hbb = par[q + 4]!;
-    const ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
+    const ai = a[i]!, bi = b[i]!, ia = ai * K, ib = bi * K, iy = i * K;
     let s = 0;
     for (let k = 0; k < K; k++) {
       const x = T[ia + k]!, y = T[ib + k]!;
@@ -167,13 +166,13 @@ export function runLaplacian(r: Run, base: number, lo: number, hi: number, K: nu
 }
 
 /** Adjoint lanes, nodes visited from hi − 1 down to lo. */
-export function runReverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
-  if (r.nonFinite) return careful.reverse(r, base, lo, hi, K, A);
-  if (K === 1) return reverse1(r, base, lo, hi, A);
+export function runReverse(r: Run, lo: number, hi: number, K: number, A: Float64Array): void {
+  if (r.nonFinite) return careful.reverse(r, lo, hi, K, A);
+  if (K === 1) return reverse1(r, lo, hi, A);
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
-    const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!;
-    const ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+    const q = i * NPAR, ga = par[q]!, gb = par[q + 1]!;
+    const ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
     for (let k = 0; k < K; k++) {
       const w = A[iy + k]!;
       A[ia + k] += ga * w;
@@ -184,15 +183,15 @@ export function runReverse(r: Run, base: number, lo: number, hi: number, K: numb
 
 /** Forward-over-reverse: the primal adjoint A (one lane) and its tangents AT (K lanes). */
 export function runReverseTangent(
-  r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array,
+  r: Run, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array,
 ): void {
-  if (r.nonFinite) return careful.reverseTangent(r, base, lo, hi, K, T, A, AT);
-  if (K === 1) return reverseTangent1(r, base, lo, hi, T, A, AT);
+  if (r.nonFinite) return careful.reverseTangent(r, lo, hi, K, T, A, AT);
+  if (K === 1) return reverseTangent1(r, lo, hi, T, A, AT);
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
-    const j = i - base, q = j * NPAR;
+    const q = i * NPAR;
     const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
-    const ai = a[j]!, bi = b[j]!, w = A[i]!;
+    const ai = a[i]!, bi = b[i]!, w = A[i]!;
     A[ai] += ga * w;
     A[bi] += gb * w;
     const ia = ai * K, ib = bi * K, iy = i * K;
@@ -216,18 +215,18 @@ export function runReverseTangent(
 // One-lane forms of the kernels above: the same formulas without the lane loop, which costs a quarter
 // to a third of a one-lane sweep. The specs run every transform with one lane and with several.
 
-function tangent1(r: Run, base: number, lo: number, hi: number, T: Float64Array): void {
+function tangent1(r: Run, lo: number, hi: number, T: Float64Array): void {
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
-    const j = i - base, q = j * NPAR;
-    T[i] = par[q]! * T[a[j]!]! + par[q + 1]! * T[b[j]!]!;
+    const q = i * NPAR;
+    T[i] = par[q]! * T[a[i]!]! + par[q + 1]! * T[b[i]!]!;
   }
 }
 
-function second1(r: Run, base: number, lo: number, hi: number, T1: Float64Array, T2: Float64Array, zero?: Uint8Array | null): void {
+function second1(r: Run, lo: number, hi: number, T1: Float64Array, T2: Float64Array, zero?: Uint8Array | null): void {
   const { a, b, par } = r;
   for (let i = lo; i < hi; i++) {
-    const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
+    const q = i * NPAR, ai = a[i]!, bi = b[i]!;
     const ga = par[q]!, gb = par[q + 1]!, x = T1[ai]!, y = T1[bi]!;
     T1[i] = ga * x + gb * y;
     T2[i] = zero && zero[i] === 1 ? 0
@@ -235,19 +234,19 @@ function second1(r: Run, base: number, lo: number, hi: number, T1: Float64Array,
   }
 }
 
-function reverse1(r: Run, base: number, lo: number, hi: number, A: Float64Array): void {
+function reverse1(r: Run, lo: number, hi: number, A: Float64Array): void {
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
-    const j = i - base, q = j * NPAR, w = A[i]!;
-    A[a[j]!] += par[q]! * w;
-    A[b[j]!] += par[q + 1]! * w;
+    const q = i * NPAR, w = A[i]!;
+    A[a[i]!] += par[q]! * w;
+    A[b[i]!] += par[q + 1]! * w;
   }
 }
 
-function reverseTangent1(r: Run, base: number, lo: number, hi: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+function reverseTangent1(r: Run, lo: number, hi: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
   const { a, b, par } = r;
   for (let i = hi - 1; i >= lo; i--) {
-    const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
+    const q = i * NPAR, ai = a[i]!, bi = b[i]!;
     const ga = par[q]!, gb = par[q + 1]!, hab = par[q + 3]!, w = A[i]!, wt = AT[i]!, x = T[ai]!, y = T[bi]!;
     A[ai] += ga * w;
     A[bi] += gb * w;
@@ -263,18 +262,18 @@ function reverseTangent1(r: Run, base: number, lo: number, hi: number, T: Float6
  * in IEEE arithmetic otherwise. Only such recordings pay for the look-ups.
  */
 const careful = {
-  tangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array): void {
+  tangent(r: Run, lo: number, hi: number, K: number, T: Float64Array): void {
     const { a, b, par } = r, { pat, t1: L } = live;
     for (let i = lo; i < hi; i++) {
-      const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const q = i * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
       const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB;
       for (let k = 0; k < K; k++) T[iy + k] = (la && L[ia + k] ? ga * T[ia + k]! : 0) + (lb && L[ib + k] ? gb * T[ib + k]! : 0);
     }
   },
-  second(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
+  second(r: Run, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array): void {
     const { a, b, par } = r, { pat, t1: L1, t2: L2 } = live;
     for (let i = lo; i < hi; i++) {
-      const j = i - base, q = j * NPAR, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const q = i * NPAR, ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
       const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
       for (let k = 0; k < K; k++) {
@@ -285,10 +284,10 @@ const careful = {
       }
     }
   },
-  hyper(r: Run, base: number, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
+  hyper(r: Run, lo: number, hi: number, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
     const { a, b, par } = r, { pat, t1: L1, t2: L2, t12: L12 } = live;
     for (let i = lo; i < hi; i++) {
-      const j = i - base, q = j * NPAR, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const q = i * NPAR, ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
       const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
       for (let k = 0; k < K; k++) {
@@ -304,10 +303,10 @@ const careful = {
       }
     }
   },
-  laplacian(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
+  laplacian(r: Run, lo: number, hi: number, K: number, T: Float64Array, L: Float64Array): void {
     const { a, b, par } = r, { pat, t1: LT, t12: LL } = live;
     for (let i = lo; i < hi; i++) {
-      const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, ia = ai * K, ib = bi * K, iy = i * K;
+      const q = i * NPAR, ai = a[i]!, bi = b[i]!, ia = ai * K, ib = bi * K, iy = i * K;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
       const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
       let sum = 0;
@@ -319,10 +318,10 @@ const careful = {
       L[i] = (la && LL[ai] ? ga * L[ai]! : 0) + (lb && LL[bi] ? gb * L[bi]! : 0) + sum;
     }
   },
-  reverse(r: Run, base: number, lo: number, hi: number, K: number, A: Float64Array): void {
+  reverse(r: Run, lo: number, hi: number, K: number, A: Float64Array): void {
     const { a, b, par } = r, { pat, a: LA } = live;
     for (let i = hi - 1; i >= lo; i--) {
-      const j = i - base, q = j * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[j]! * K, ib = b[j]! * K, iy = i * K;
+      const q = i * NPAR, ga = par[q]!, gb = par[q + 1]!, ia = a[i]! * K, ib = b[i]! * K, iy = i * K;
       const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB;
       for (let k = 0; k < K; k++) {
         if (!LA[iy + k]) continue;
@@ -332,10 +331,10 @@ const careful = {
       }
     }
   },
-  reverseTangent(r: Run, base: number, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
+  reverseTangent(r: Run, lo: number, hi: number, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
     const { a, b, par } = r, { pat, t1: LT, a: LA, at: LAT } = live;
     for (let i = hi - 1; i >= lo; i--) {
-      const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!, w = A[i]!, wl = LA[i]!;
+      const q = i * NPAR, ai = a[i]!, bi = b[i]!, w = A[i]!, wl = LA[i]!;
       const ga = par[q]!, gb = par[q + 1]!, haa = par[q + 2]!, hab = par[q + 3]!, hbb = par[q + 4]!;
       const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
       if (wl) {
@@ -371,8 +370,8 @@ const T4 = new Float64Array(4);
  * third partials (∂h_aa/∂a = t_aaa, …), recomputed from the rule table.
  */
 export function runReverseHyper(
-  r: Run, base: number, lo: number, hi: number, val: Float64Array,
-  node: (j: number) => { code: number; p: number }, H: HyperLanes, Adj: HyperAdjoints,
+  r: Run, lo: number, hi: number, val: Float64Array,
+  node: (i: number) => { code: number; p: number }, H: HyperLanes, Adj: HyperAdjoints,
 ): void {
   const { a, b, par } = r, { T1, T2, T12 } = H, { A0, A1, A2, A12 } = Adj;
   const { pat, t1: L1, t2: L2, t12: L12 } = live, { r0: R0, r1: R1, r2: R2, r12: R12 } = hyperAdjointLive;
@@ -381,10 +380,10 @@ export function runReverseHyper(
   const add = (live_: unknown, x: number) => { if (live_) { v += x; l = 1; } };
   const bracket = (): number => { const r_ = l ? v : 0; v = 0; return r_; };
   for (let i = hi - 1; i >= lo; i--) {
-    const j = i - base, q = j * NPAR, ai = a[j]!, bi = b[j]!;
+    const q = i * NPAR, ai = a[i]!, bi = b[i]!;
     const l0 = R0[i]!, l1 = R1[i]!, l2 = R2[i]!, l12 = R12[i]!;
     if (!(l0 || l1 || l2 || l12)) continue;
-    const { code, p } = node(j);
+    const { code, p } = node(i);
     if (code < 0) continue; // a constant
     const s = liveBits(pat[i]!, par, q), la = s & GA, lb = s & GB, laa = s & HAA, lab = s & HAB, lbb = s & HBB;
     const ltaaa = s & TAAA, ltaab = s & TAAB, ltabb = s & TABB, ltbbb = s & TBBB;

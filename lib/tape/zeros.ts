@@ -14,14 +14,15 @@
  */
 import { NPAR } from './kernels.js';
 import type { SweepTape } from './fuse.js';
-import { forwardOrder } from './order.js';
+import { forwardRuns } from './order.js';
 
 const cache = new WeakMap<SweepTape, { version: number; n: number; mask: Uint8Array | null }>();
 
 /**
  * mask[s] = 1 where slot s's second coefficient is 0 along every direction:
  * slot 0, the inputs, and every scalar node with zero second partials whose
- * arguments are such slots (block nodes: 0, not examined). Null when no
+ * arguments are such slots (blocks other than runs of elementary nodes: 0,
+ * not examined). Null when no
  * computed node is marked (the sweeps then skip only the inputs, which they
  * know without a mask).
  */
@@ -36,8 +37,7 @@ export function secondOrderZeros(t: SweepTape): Uint8Array | null {
       mask[i] = mask[a[i]!]! & mask[b[i]!]! & (par[q + 2] === 0 && par[q + 3] === 0 && par[q + 4] === 0 ? 1 : 0);
     }
   };
-  // a block's slots stay 0 (not examined), unless they are elementary nodes
-  forwardOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); });
+  forwardRuns(t, run, () => {}); // (the other blocks' slots stay 0: not examined)
   const result = anyMarked(mask, nIn + 1, n) ? mask : null;
   cache.set(t, { version, n, mask: result });
   return result;

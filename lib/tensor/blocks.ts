@@ -1,10 +1,11 @@
 /**
- * The three families of tensor block nodes, each implementing every sweep:
+ * The tensor block nodes, each implementing every sweep:
  *  - Elementwise: a run of elementary nodes (the broadcast is in their
  *    argument slots), stored and swept like scalar nodes, so every
- *    elementwise op reads the rule table and nothing else;
- *  - Linear: y[to[e]] += w[e]·x[from[e]] (reshape-free gathers, transpose,
- *    slice, index, concat, stack, sums over axes, broadcasts): no second
+ *    elementwise op reads the rule table and nothing else (a full sum too:
+ *    a chain of adds);
+ *  - Linear: y[to[e]] += w[e]·x[from[e]] (gathers, transpose, a slice that
+ *    is not contiguous, take, concat, stack, sums over axes): no second
  *    derivative, each lane array maps through the same entries;
  *  - MatMul: the bilinear Z = X·Y, whose partials are the operands
  *    themselves (Ż = ẊY + XẎ, Z̈ = ẌY + XŸ + 2ẊẎ, X̄ += Z̄Yᵀ, Ȳ += XᵀZ̄).
@@ -46,19 +47,19 @@ abstract class NodeRun implements Block {
   abstract replay(t: Tape): void;
   abstract structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void;
 
-  tangent(t: Tape, K: number, T: Float64Array): void { runTangent(t, 0, this.out, this.end, K, T); }
-  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { runSecond(t, 0, this.out, this.end, K, T1, T2); }
+  tangent(t: Tape, K: number, T: Float64Array): void { runTangent(t, this.out, this.end, K, T); }
+  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { runSecond(t, this.out, this.end, K, T1, T2); }
   hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-    runHyper(t, 0, this.out, this.end, K, T1, T2, T12);
+    runHyper(t, this.out, this.end, K, T1, T2, T12);
   }
-  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void { runLaplacian(t, 0, this.out, this.end, K, T, L); }
-  reverse(t: Tape, K: number, A: Float64Array): void { runReverse(t, 0, this.out, this.end, K, A); }
+  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void { runLaplacian(t, this.out, this.end, K, T, L); }
+  reverse(t: Tape, K: number, A: Float64Array): void { runReverse(t, this.out, this.end, K, A); }
   reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
     const node = { code: 0, p: 0 };
-    runReverseHyper(t, 0, this.out, this.end, t.val, (i) => { node.code = t.op[i]!; node.p = t.prm[i]!; return node; }, H, A);
+    runReverseHyper(t, this.out, this.end, t.val, (i) => { node.code = t.op[i]!; node.p = t.prm[i]!; return node; }, H, A);
   }
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-    runReverseTangent(t, 0, this.out, this.end, K, T, A, AT);
+    runReverseTangent(t, this.out, this.end, K, T, A, AT);
   }
 }
 

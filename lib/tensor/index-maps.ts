@@ -32,6 +32,9 @@ function remembered(key: string, make: () => Int32Array): Int32Array {
   return m;
 }
 
+/** The maps kept now (specs: nothing may have written to them). */
+export const keptMaps = (): readonly Int32Array[] => [...maps.values()];
+
 /** 0, 1, …, n − 1 */
 export const iota = (n: number): Int32Array =>
   remembered(`iota ${n}`, () => {

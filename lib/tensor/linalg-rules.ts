@@ -194,6 +194,13 @@ export const choleskyRule: MatrixRule<Triangular> = {
 
 /** X = op(T)⁻¹B for the lower (or upper) triangle T of the first argument; op = transpose when `transpose` */
 export function triangularSolveRule(lower: boolean, trans: boolean): MatrixRule<Triangular> {
+  // one rule object per variant: blocks compare rules by identity (Block#signature, for the sparsity memo)
+  const k = (lower ? 2 : 0) + (trans ? 1 : 0);
+  return (triangularRules[k] ??= triangularRule(lower, trans));
+}
+const triangularRules: (MatrixRule<Triangular> | undefined)[] = [];
+
+function triangularRule(lower: boolean, trans: boolean): MatrixRule<Triangular> {
   return {
     value([t, b], y, where) {
       const n = t!.r, F = new Triangular(triangle(t!, lower).p[0], n, lower);

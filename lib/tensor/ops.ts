@@ -150,21 +150,22 @@ function reduction(shape: Shape, axis: number | undefined, op: string): { out: n
 /** Σ over `axis` (all axes when absent, giving a rank-0 tensor). */
 export function sumTensor(x: Tensor, axis?: number): Tensor {
   tensorArg('sum', 'x', x);
-  if (axis === undefined && x.tape && x.size > 1) return runningSum(x);
+  if (axis === undefined && x.tape && x.size > 0) return runningSum(x);
   const { out, to } = reduction(x.shape, axis, 'sum');
   return applyLinear('sum', [x], { from: iota(to.length), to }, out);
 }
 
 /**
- * Σ of all of a traced x as a chain of adds, s_k = s_{k−1} + x_k (the same
- * sum in the same order as the Linear form, 0 + x₀ + x₁ + …): elementary
- * nodes, so a recording of elementwise ops and full sums stays one that is
- * compacted and compiled like scalar code (lib/tape/block.ts, `nodesOnly`).
+ * Σ of all of a traced x as a chain of adds, s_k = s_{k−1} + x_k with
+ * s_{−1} the zero node (the same sum in the same order as the Linear form
+ * and the constant path, 0 + x₀ + x₁ + …, signed zeros included):
+ * elementary nodes, so a recording of elementwise ops and full sums stays
+ * one that is compacted and compiled like scalar code (lib/tape/block.ts,
+ * `nodesOnly`).
  */
 function runningSum(x: Tensor): Tensor {
-  const t = liveTape('sum', [x])!, m = x.size - 1, out = t.reserve(m), { a, b } = t;
-  a[out] = x.slot; b[out] = x.slot + 1;
-  for (let k = 1; k < m; k++) { a[out + k] = out + k - 1; b[out + k] = x.slot + k + 1; }
+  const t = liveTape('sum', [x])!, m = x.size, out = t.reserve(m), { a, b } = t;
+  for (let k = 0; k < m; k++) { a[out + k] = k === 0 ? 0 : out + k - 1; b[out + k] = x.slot + k; }
   nodeRun(t, out, m, ADD, 0);
   return new Tensor([], t, out + m - 1, null);
 }

@@ -190,10 +190,15 @@ export function liveTape(op: string, xs: readonly Tensor[]): Tape | null {
   return t;
 }
 
-/** The first slot of x on tape t; a constant is written there as a Constant block. */
+/**
+ * The first slot of x on tape t; a constant is written there as a Constant
+ * block, with its values as they are now (a copy: like a scalar constant, a
+ * recording keeps the values f saw when it was recorded, whatever later
+ * happens to the tensor's data).
+ */
 export function slotOn(t: Tape, x: Tensor): number {
   if (x.tape) return x.slot;
-  const data = x.values(), out = t.reserve(data.length), blk = new Constant(t, out, data);
+  const data = x.values().slice(), out = t.reserve(data.length), blk = new Constant(t, out, data);
   blk.replay(t);
   t.addBlock(blk);
   return out;

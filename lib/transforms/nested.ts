@@ -82,19 +82,44 @@ interface NestedPoint {
   readonly x: Num[];
   arg(xs: Num[]): unknown;
   shaped(v: Num[]): unknown;
+  /** a direction (`name`) as n numbers in x's order: an array of n, or shaped like x */
+  direction(name: string, d: unknown): Dir;
+}
+
+/** the numbers of a direction's Tensor (constant, shaped like x's `like`), or an error naming it */
+function directionTensor(fn: string, what: string, d: unknown, like: Tensor, ref: string): number[] {
+  if (!(d instanceof Tensor) || d.tape || d.jets) throw new TypeError(`${fn}: ${what} must be a Tensor of numbers, got ${describe(d)}`);
+  if (d.shape.length !== like.shape.length || d.shape.some((s, i) => s !== like.shape[i])) {
+    throw new RangeError(`${fn}: ${what} must have the shape of ${ref} [${like.shape.join(', ')}], got [${d.shape.join(', ')}]`);
+  }
+  return Array.from(d.values());
 }
 
 function point(fn: string, x0: unknown): NestedPoint {
   if (x0 instanceof Tensor) {
-    const shape = x0.shape;
-    return { x: [...x0.nums(fn)], arg: (xs) => Tensor.ofNums(xs, shape), shaped: (v) => Tensor.ofNums(v, shape) };
+    const shape = x0.shape, x = [...x0.nums(fn)];
+    return {
+      x, arg: (xs) => Tensor.ofNums(xs, shape), shaped: (v) => Tensor.ofNums(v, shape),
+      direction: (name, d) => (d instanceof Tensor ? directionTensor(fn, name, d, x0, 'x') : flat(fn, name, d, x.length)),
+    };
   }
   if (x0 && typeof x0 === 'object' && !Array.isArray(x0) && !ArrayBuffer.isView(x0) && !(x0 instanceof Value)) {
     const keys = Object.keys(x0), ts = Object.values(x0) as unknown[];
     ts.forEach((t, i) => { if (!(t instanceof Tensor)) throw new TypeError(`${fn}: x.${keys[i]} must be a Tensor, got ${describe(t)}`); });
     const offs = (ts as Tensor[]).reduce<number[]>((o, t) => [...o, o[o.length - 1]! + t.size], [0]);
     const record = (v: Num[]) => Object.fromEntries(keys.map((k, i) => [k, Tensor.ofNums(v.slice(offs[i]!, offs[i + 1]!), (ts[i] as Tensor).shape)]));
-    return { x: (ts as Tensor[]).flatMap((t) => t.nums(fn)), arg: record, shaped: record };
+    const x = (ts as Tensor[]).flatMap((t) => t.nums(fn));
+    // a record direction is read by x's keys, each shaped like x's entry (never by its own key order)
+    const direction = (name: string, d: unknown): Dir => {
+      if (!d || typeof d !== 'object' || Array.isArray(d) || ArrayBuffer.isView(d)) return flat(fn, name, d, x.length);
+      const extra = Object.keys(d).filter((k) => !keys.includes(k));
+      if (extra.length) throw new TypeError(`${fn}: ${name} has keys that x does not (${extra.join(', ')})`);
+      return keys.flatMap((k, i) => {
+        if (!(k in d)) throw new TypeError(`${fn}: ${name}.${k} is missing (x has it)`);
+        return directionTensor(fn, `${name}.${k}`, (d as Record<string, unknown>)[k], ts[i] as Tensor, `x.${k}`);
+      });
+    };
+    return { x, arg: record, shaped: record, direction };
   }
   if (!Array.isArray(x0) && !ArrayBuffer.isView(x0)) {
     throw new TypeError(`${fn}: x must be an array, a typed array, a Tensor or a record of Tensors, got ${describe(x0)}`);
@@ -103,22 +128,15 @@ function point(fn: string, x0: unknown): NestedPoint {
     if (typeof v === 'number' || v instanceof Jet) return v;
     throw new TypeError(`${fn}: x[${i}] is ${describe(v)}`);
   });
-  return { x, arg: (xs) => xs, shaped: (v) => v };
+  return { x, arg: (xs) => xs, shaped: (v) => v, direction: (name, d) => flat(fn, name, d, x.length) };
 }
 
-/** A direction of n numbers: an array, or (for a tensor point) a constant Tensor or a record of them. */
-function direction(fn: string, name: string, d: unknown, n: number): Dir {
-  const numbers = (t: unknown, what: string): number[] => {
-    if (!(t instanceof Tensor) || t.tape || t.jets) throw new TypeError(`${fn}: ${what} must be a Tensor of numbers, got ${describe(t)}`);
-    return Array.from(t.values());
-  };
-  const flat = d instanceof Tensor ? numbers(d, name) : d && typeof d === 'object' && !Array.isArray(d) && !ArrayBuffer.isView(d)
-    ? Object.entries(d).flatMap(([k, t]) => numbers(t, `${name}.${k}`))
-    : d;
-  if ((!Array.isArray(flat) && !ArrayBuffer.isView(flat)) || (flat as Dir).length !== n) {
+/** A direction given as n numbers (an array or a typed array). */
+function flat(fn: string, name: string, d: unknown, n: number): Dir {
+  if ((!Array.isArray(d) && !ArrayBuffer.isView(d)) || (d as Dir).length !== n) {
     throw new RangeError(`${fn}: ${name} must be an array of length ${n} (or shaped like x), got ${describe(d)}`);
   }
-  return flat as Dir;
+  return d as Dir;
 }
 
 /** f's result as a scalar: a number, a jet, or the element of a one-element tensor. */
@@ -158,12 +176,12 @@ export const nested = {
   jvp(fn: string, f: Fn, x0: unknown, v: unknown): { value: Num; tangent: Num } {
     callable(fn, f);
     const P = point(fn, x0);
-    return evaluate(fn, f, P, [direction(fn, 'v', v, P.x.length)], (y, [t]) => ({ value: at0(y, t!), tangent: d1(y, t!) })) as never;
+    return evaluate(fn, f, P, [P.direction('v', v)], (y, [t]) => ({ value: at0(y, t!), tangent: d1(y, t!) })) as never;
   },
   hyperdual(fn: string, f: Fn, x0: unknown, a: unknown, b: unknown): { value: Num; da: Num; db: Num; dab: Num } {
     callable(fn, f);
     const P = point(fn, x0);
-    const dirs = [direction(fn, 'a', a, P.x.length), direction(fn, 'b', b, P.x.length)];
+    const dirs = [P.direction('a', a), P.direction('b', b)];
     return evaluate(fn, f, P, dirs, (y, [A, B]) => ({
       value: at0(at0(y, A!), B!), da: d1(at0(y, B!), A!), db: d1(at0(y, A!), B!), dab: d1(d1(y, A!), B!),
     })) as never;
@@ -175,7 +193,7 @@ export const nested = {
   /** (H·v)ᵢ = ∂²f/∂v∂xᵢ: one evaluation per i with tags for v and eᵢ. */
   hvp(fn: string, f: Fn, x0: unknown, v0: unknown): unknown {
     callable(fn, f);
-    const P = point(fn, x0), n = P.x.length, v = direction(fn, 'v', v0, n);
+    const P = point(fn, x0), n = P.x.length, v = P.direction('v', v0);
     return P.shaped(P.x.map((_, i) => evaluate(fn, f, P, [v, oneHot(n, i)], (y, [A, B]) => d1(d1(y, A!), B!)) as Num));
   },
   hessian(fn: string, f: Fn, x0: unknown): Num[][] {
