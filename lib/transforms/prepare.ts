@@ -9,6 +9,8 @@
  * recording would. Only f itself can branch differently, and it can only do
  * so by reading a primal (`.value`, `.data`, `.item()`): a recording where f
  * read one is recorded afresh at every new point (`rerecords` counts them).
+ * Numbers and constant tensors that f uses are part of the recording: it
+ * keeps the values they had when f was recorded.
  */
 import type { Num } from '../numbers/value.js';
 import { replay } from '../tape/sweeps.js';
