@@ -8,7 +8,7 @@
  */
 
 /** How many arrays of each kind the pool keeps (the largest are kept). */
-const KEEP = 16;
+const KEEP = 8;
 
 const floats: Float64Array[] = [];
 const ints: Int32Array[] = [];
