@@ -79,15 +79,15 @@ export function gradientOf(w: Workspace, out: number): Float64Array {
   return A.slice(1, t.nIn + 1);
 }
 
-/** ∇f and H·v from one forward tangent sweep and one forward-over-reverse sweep. */
-export function gradHvpOf(w: Workspace, out: number, v: Float64Array): { grad: Float64Array; hvp: Float64Array } {
+/** H·v (and ∇f, in A, with it) from one forward tangent sweep and one forward-over-reverse sweep. */
+export function hvpOf(w: Workspace, out: number, v: Float64Array): Float64Array {
   const t = w.tape, T = w.forward(0, 1), A = w.get(1, 1), AT = w.get(2, 1);
   T.set(v, 1);
   forwardTangent(t, 1, T);
   A[out] = 1;
   reverseTangent(t, 1, T, A, AT);
   count(t, 1, true, true);
-  return { grad: A.slice(1, t.nIn + 1), hvp: AT.slice(1, t.nIn + 1) };
+  return AT.slice(1, t.nIn + 1);
 }
 
 /**

@@ -9,7 +9,7 @@ import { Var } from '../tape/var.js';
 import { Tensor } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
 import { describe } from '../describe.js';
-import { vector, type Vector } from './check.js';
+import { readVector, vector, type Vector } from './check.js';
 
 /** Model parameters: a plain object whose values are Tensors. */
 export type TensorRecord = { readonly [key: string]: Tensor };
@@ -36,7 +36,7 @@ export interface Packed {
   inputs(tape: Tape): unknown;
   /** a flat result shaped like the point */
   shape(v: Float64Array): unknown;
-  /** a direction in the point's form, checked and flattened */
+  /** a direction in the point's form, checked and flattened (for reading at once: it may be the caller's own array) */
   direction(fn: string, name: string, d: unknown, ref?: string): Float64Array;
 }
 
@@ -71,7 +71,7 @@ export function pack(fn: string, x: unknown): Packed {
         return xs;
       },
       shape: (v) => v,
-      direction: (fn2, name, d, ref = 'x') => vector(fn2, name, d, flat.length, ref),
+      direction: (fn2, name, d, ref = 'x') => readVector(fn2, name, d, flat.length, ref),
     };
   }
   if (x instanceof Tensor) {
@@ -81,7 +81,7 @@ export function pack(fn: string, x: unknown): Packed {
       flat, form: 'tensor',
       inputs: (tape) => new Tensor(t.shape, tape, 1, null),
       shape: (v) => Tensor.constant(v, t.shape),
-      direction: (fn2, name, d, ref = 'x') => (d instanceof Tensor ? vector(fn2, name, checkTensor(fn2, name, d, t, ref).values()) : vector(fn2, name, d, flat.length, ref)),
+      direction: (fn2, name, d, ref = 'x') => (d instanceof Tensor ? readVector(fn2, name, checkTensor(fn2, name, d, t, ref).values()) : readVector(fn2, name, d, flat.length, ref)),
     };
   }
   if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
@@ -94,14 +94,14 @@ export function pack(fn: string, x: unknown): Packed {
     let n = 0;
     for (const t of ts) { offs.push(n); n += t.size; }
     const flat = new Float64Array(n);
-    ts.forEach((t, i) => flat.set(vector(fn, `x.${keys[i]}`, t.values()), offs[i]));
+    ts.forEach((t, i) => flat.set(readVector(fn, `x.${keys[i]}`, t.values()), offs[i]));
     const record = (make: (t: Tensor, off: number) => Tensor) => Object.fromEntries(keys.map((k, i) => [k, make(ts[i]!, offs[i]!)]));
     return {
       flat, form: 'record',
       inputs: (tape) => record((t, off) => new Tensor(t.shape, tape, off + 1, null)),
       shape: (v) => record((t, off) => Tensor.constant(v.slice(off, off + t.size), t.shape)),
       direction: (fn2, name, d, ref = 'x') => {
-        if (Array.isArray(d) || ArrayBuffer.isView(d)) return vector(fn2, name, d, n, ref); // flat, in key order
+        if (Array.isArray(d) || ArrayBuffer.isView(d)) return readVector(fn2, name, d, n, ref); // flat, in key order
         if (!d || typeof d !== 'object' || Object.getPrototypeOf(d) !== Object.prototype) {
           throw new TypeError(`${fn2}: ${name} must be a record with the keys of ${ref} (${keys.join(', ')}), got ${describe(d)}`);
         }
@@ -111,7 +111,7 @@ export function pack(fn: string, x: unknown): Packed {
         ts.forEach((t, i) => {
           const k = keys[i]!;
           if (!(k in d)) throw new RangeError(`${fn2}: ${name} lacks key '${k}'`);
-          out.set(vector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t, `${ref}.${k}`).values()), offs[i]);
+          out.set(readVector(fn2, `${name}.${k}`, checkTensor(fn2, `${name}.${k}`, (d as Record<string, unknown>)[k], t, `${ref}.${k}`).values()), offs[i]);
         });
         return out;
       },

@@ -6,6 +6,16 @@ export type Vector = readonly number[] | Float64Array;
 
 /** Copies a point or direction into a Float64Array, refusing anything that is not finite numbers. */
 export function vector(fn: string, name: string, x: unknown, n?: number, ref = 'x'): Float64Array {
+  const v = readVector(fn, name, x, n, ref);
+  return v === x ? v.slice() : v;
+}
+
+/**
+ * A direction that is read at once (seeded into a work array and not kept):
+ * checked as {@link vector}, but a Float64Array comes back as it is, not
+ * copied.
+ */
+export function readVector(fn: string, name: string, x: unknown, n?: number, ref = 'x'): Float64Array {
   if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
     throw new TypeError(`${fn}: ${name} must be an array of numbers (number[] or Float64Array), got ${describe(x)}`);
   }
@@ -13,12 +23,12 @@ export function vector(fn: string, name: string, x: unknown, n?: number, ref = '
   if (n === undefined && xs.length === 0) throw new RangeError(`${fn}: ${name} is empty: there is nothing to differentiate`);
   if (n !== undefined && xs.length !== n) throw new RangeError(`${fn}: ${name} has length ${xs.length}, ${ref} has length ${n}`);
   if (xs instanceof Float64Array) {
-    // the common case: one pass to find a non-finite entry, one copy
+    // the common case: one pass to find a non-finite entry
     for (let i = 0; i < xs.length; i++) {
       const v = xs[i]!;
       if (v - v !== 0) throw new RangeError(`${fn}: ${name}[${i}] is ${v}`);
     }
-    return xs.slice();
+    return xs;
   }
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {

@@ -15,7 +15,7 @@
 import type { Num } from '../numbers/value.js';
 import { replay } from '../tape/sweeps.js';
 import {
-  Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradHvpOf, gradientOf, hessianOf, hyperdualOf,
+  Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradientOf, hvpOf, hessianOf, hyperdualOf,
   gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
@@ -264,7 +264,7 @@ export class Prepared<X extends Point = Point> {
   /** H·v by forward-over-reverse (one tangent sweep, one reverse sweep). */
   hvp(v: Shaped<X> | readonly number[]): Shaped<X> {
     const d = this.packed.direction(this.fn, 'v', v);
-    return this.packed.shape(gradHvpOf(...this.one(), d).hvp) as Shaped<X>;
+    return this.packed.shape(hvpOf(...this.one(), d)) as Shaped<X>;
   }
 
   /** The Hessian over x flattened (rows), `lanes` columns per sweep, exactly symmetric. */
