@@ -1,7 +1,11 @@
 /**
  * Block nodes: one tape entry for a whole-array op (a tensor op). A block
  * owns a contiguous run of output slots [out, out + size) in the tape's value
- * array and implements every sweep for them; the tape's sweeps call it in
+ * array. Either its slots are elementary nodes written in the tape's own
+ * arrays (a NodeBlock: elementwise ops, constants, a running sum), which every
+ * sweep and every pass over nodes visits as a run of scalar nodes, or it
+ * implements every sweep for them itself (an ArrayBlock: gathers, sums over
+ * axes, matrix products, matrix functions); the tape's sweeps call it in
  * recording order. Like the scalar sweeps, blocks know families of maps
  * (elementwise, linear, bilinear), never an op's name.
  *
@@ -11,27 +15,44 @@ import type { Tape } from './tape.js';
 import type { HyperAdjoints, HyperLanes } from './kernels.js';
 
 /**
- * Does every block of t write its slots as elementary nodes (Block#nodes)?
+ * Does every block of t write its slots as elementary nodes (NodeBlock)?
  * Then t's own arrays describe every slot, and it is swept, compacted and
  * compiled like a recording of scalar nodes.
  */
 export const nodesOnly = (t: { readonly blocks: readonly Block[] }): boolean => t.blocks.every((b) => b.nodes === true);
 
-export interface Block {
+/** What every block has. */
+interface BlockBase {
   /** first output slot */
   readonly out: number;
   /** number of output slots */
   readonly size: number;
-  /**
-   * true when the block's slots are elementary nodes in the tape's own arrays
-   * (op code, arguments, parameter, partials: an elementwise op, a running
-   * sum), which passes over nodes visit as a run of scalar nodes, in order
-   * (lib/tape/order.ts forwardRuns: a node may read the block's own earlier
-   * slots)
-   */
-  readonly nodes?: boolean;
   /** bytes of stored partials and index maps beyond the tape's own arrays (for the memory reports) */
   readonly bytes: number;
+  /** recomputes the output values (and stored partials) from the argument values in t.val */
+  replay(t: Tape): void;
+  /**
+   * What determines the block's structure beyond the tape's own node arrays
+   * (numbers, flags, objects compared by identity, typed arrays compared by
+   * contents): a block at the same slots with an equal signature has the
+   * same dependencies and second-order pairs (lib/sparsity/memo.ts).
+   */
+  signature(): readonly unknown[];
+}
+
+/**
+ * A block whose slots are elementary nodes in the tape's own arrays (op code,
+ * arguments, parameter, partials): sweeps and passes over nodes visit it as a
+ * run of scalar nodes, in order (lib/tape/order.ts forwardRuns: a node may
+ * read the block's own earlier slots); the block itself only replays.
+ */
+export interface NodeBlock extends BlockBase {
+  readonly nodes: true;
+}
+
+/** A whole-array op with its own implementation of every sweep. */
+export interface ArrayBlock extends BlockBase {
+  readonly nodes?: false;
   /** T at the outputs from T at the arguments (tangent lanes) */
   tangent(t: Tape, K: number, T: Float64Array): void;
   /** order-2 Taylor lanes: T1 (first) and T2 (second derivative along each lane's direction) */
@@ -46,15 +67,6 @@ export interface Block {
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
   /** third order: the reverse of a hyper-dual forward sweep (one lane), see runReverseHyper */
   reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void;
-  /** recomputes the output values (and stored partials) from the argument values in t.val */
-  replay(t: Tape): void;
-  /**
-   * What determines the block's structure beyond the tape's own node arrays
-   * (numbers, flags, objects compared by identity, typed arrays compared by
-   * contents): a block at the same slots with an equal signature has the
-   * same dependencies and second-order pairs (lib/sparsity/memo.ts).
-   */
-  signature(): readonly unknown[];
   /**
    * The structure, for sparsity detection: calls dep(y, x) for every output
    * slot y that depends on argument slot x, and pair(y, x1, x2) for every
@@ -62,3 +74,5 @@ export interface Block {
    */
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void;
 }
+
+export type Block = NodeBlock | ArrayBlock;

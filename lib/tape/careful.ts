@@ -20,7 +20,7 @@
  * (dependencies and second-order pairs) and sweep their numbers in IEEE
  * arithmetic.
  */
-import type { Block } from './block.js';
+import type { ArrayBlock } from './block.js';
 import type { SweepTape } from './fuse.js';
 import { NPAR, hyperAdjointLive, live, liveBits } from './kernels.js';
 import { CONST } from './tape.js';
@@ -66,13 +66,13 @@ function scratch(k: number, size: number): Uint8Array {
 }
 
 /** Visits the nodes forward: `node(i, a, b, s)` for scalar and elementwise nodes, `block` for the other blocks. */
-function forwardNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: Block) => void): void {
+function forwardNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: ArrayBlock) => void): void {
   const pat = live.pat;
   const run = (lo: number, hi: number) => { for (let i = lo; i < hi; i++) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); };
   forwardRuns(t, run, block);
 }
 
-function reverseNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: Block) => void): void {
+function reverseNodes(t: SweepTape, node: (i: number, a: number, b: number, s: number) => void, block: (blk: ArrayBlock) => void): void {
   const pat = live.pat;
   const run = (lo: number, hi: number) => { for (let i = hi - 1; i >= lo; i--) node(i, t.a[i]!, t.b[i]!, liveBits(pat[i]!, t.par, i * NPAR)); };
   reverseRuns(t, run, block);
@@ -205,14 +205,14 @@ export function carefulReverseTangent(t: SweepTape, K: number, T: Float64Array, 
  */
 export function carefulReverseHyper(
   t: SweepTape, T1: Float64Array, T2: Float64Array, A0: Float64Array, A1: Float64Array, A2: Float64Array, A12: Float64Array,
-): (blk: Block) => void {
+): (blk: ArrayBlock) => void {
   carefulHyper(t, 1, T1, T2);
   const n = t.n, L = hyperAdjointLive;
   L.r0 = scratch(5, n); L.r1 = scratch(6, n); L.r2 = scratch(7, n); L.r12 = scratch(8, n);
   for (let s = 0; s < n; s++) {
     L.r0[s] = A0[s] !== 0 ? 1 : 0; L.r1[s] = A1[s] !== 0 ? 1 : 0; L.r2[s] = A2[s] !== 0 ? 1 : 0; L.r12[s] = A12[s] !== 0 ? 1 : 0;
   }
-  return (blk) => blk.nodes || blk.structure((y, x) => {
+  return (blk) => blk.structure((y, x) => {
     if (L.r0[y] || L.r1[y] || L.r2[y] || L.r12[y]) L.r0[x] = L.r1[x] = L.r2[x] = L.r12[x] = 1;
   }, () => {});
 }

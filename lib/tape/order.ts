@@ -2,10 +2,10 @@
  * The visiting order of a recording: runs of scalar nodes [lo, hi) between
  * block nodes (tensor ops), forward or reverse. Every sweep (sweeps.ts) and
  * every pass over the stored partials (zeros.ts, careful.ts, the sparsity
- * pattern) walks a recording this way; passes over nodes visit the blocks
- * made of elementary nodes as runs (forwardRuns, reverseRuns).
+ * pattern) walks a recording this way, the blocks made of elementary nodes
+ * visited as runs (forwardRuns, reverseRuns).
  */
-import type { Block } from './block.js';
+import type { ArrayBlock } from './block.js';
 import type { SweepTape } from './fuse.js';
 
 /** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
@@ -34,15 +34,15 @@ export function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void
 
 /**
  * forwardOrder for passes over nodes: a block of elementary nodes
- * (Block#nodes) is visited as a run of scalar nodes — in order, since its
+ * (a NodeBlock) is visited as a run of scalar nodes — in order, since its
  * nodes may read the block's own earlier slots (a running sum) — and only
  * the other blocks are handed to `block`.
  */
-export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: Block) => void): void {
+export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
   forwardOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); else block(blk); });
 }
 
 /** reverseOrder for passes over nodes, as {@link forwardRuns}. */
-export function reverseRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: Block) => void): void {
+export function reverseRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
   reverseOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); else block(blk); });
 }

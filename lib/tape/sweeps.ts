@@ -17,7 +17,7 @@ import type { SweepTape } from './fuse.js';
 import { generated, generatedReplay } from './codegen.js';
 import { runReplay } from './codegen/replay.js';
 import { replayer } from './codegen/record.js';
-import { forwardOrder, reverseOrder } from './order.js';
+import { forwardOrder, forwardRuns, reverseRuns } from './order.js';
 import { secondOrderZeros } from './zeros.js';
 import {
   carefulHyper, carefulLaplacian, carefulReverse, carefulReverseHyper, carefulReverseTangent, carefulSecond, carefulTangent,
@@ -30,7 +30,7 @@ export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
   const g = generated(t);
   if (g) return g.tangent(t, K, T);
   if (t.nonFinite) carefulTangent(t, K, T);
-  forwardOrder(t, (lo, hi) => runTangent(t, lo, hi, K, T), (k) => t.blocks[k]!.tangent(t as Tape, K, T));
+  forwardRuns(t, (lo, hi) => runTangent(t, lo, hi, K, T), (blk) => blk.tangent(t as Tape, K, T));
 }
 
 /**
@@ -45,13 +45,13 @@ export function forwardSecond(t: SweepTape, K: number, T1: Float64Array, T2: Flo
   if (g) return g.second(t, K, T1, T2, out);
   if (t.nonFinite) carefulSecond(t, K, T1);
   const zero = t.nonFinite ? null : secondOrderZeros(t);
-  forwardOrder(t, (lo, hi) => runSecond(t, lo, hi, K, T1, T2, t.nIn, zero), (k) => t.blocks[k]!.second(t as Tape, K, T1, T2));
+  forwardRuns(t, (lo, hi) => runSecond(t, lo, hi, K, T1, T2, t.nIn, zero), (blk) => blk.second(t as Tape, K, T1, T2));
 }
 
 /** Forward hyper-dual sweep: directions a in T1, b in T2; T12 = aᵀ∇²y b. */
 export function forwardHyper(t: SweepTape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
   if (t.nonFinite) carefulHyper(t, K, T1, T2);
-  forwardOrder(t, (lo, hi) => runHyper(t, lo, hi, K, T1, T2, T12), (k) => t.blocks[k]!.hyper(t as Tape, K, T1, T2, T12));
+  forwardRuns(t, (lo, hi) => runHyper(t, lo, hi, K, T1, T2, T12), (blk) => blk.hyper(t as Tape, K, T1, T2, T12));
 }
 
 /**
@@ -62,7 +62,7 @@ export function forwardHyper(t: SweepTape, K: number, T1: Float64Array, T2: Floa
  */
 export function forwardLaplacian(t: SweepTape, K: number, T: Float64Array, L: Float64Array): void {
   if (t.nonFinite) carefulLaplacian(t, K, T);
-  forwardOrder(t, (lo, hi) => runLaplacian(t, lo, hi, K, T, L), (k) => t.blocks[k]!.laplacian(t as Tape, K, T, L));
+  forwardRuns(t, (lo, hi) => runLaplacian(t, lo, hi, K, T, L), (blk) => blk.laplacian(t as Tape, K, T, L));
 }
 
 /** Reverse sweep (K adjoint lanes): A seeded at the outputs; A at the inputs is the gradient. */
@@ -70,7 +70,7 @@ export function reverse(t: SweepTape, K: number, A: Float64Array): void {
   const g = K === 1 ? generated(t) : null;
   if (g) return g.reverse(t, A);
   if (t.nonFinite) carefulReverse(t, K, A);
-  reverseOrder(t, (lo, hi) => runReverse(t, lo, hi, K, A), (k) => t.blocks[k]!.reverse(t as Tape, K, A));
+  reverseRuns(t, (lo, hi) => runReverse(t, lo, hi, K, A), (blk) => blk.reverse(t as Tape, K, A));
 }
 
 /**
@@ -83,7 +83,7 @@ export function reverseTangent(t: SweepTape, K: number, T: Float64Array, A: Floa
   const g = generated(t);
   if (g) return g.reverseTangent(t, K, T, A, AT);
   if (t.nonFinite) carefulReverseTangent(t, K, T, A, AT);
-  reverseOrder(t, (lo, hi) => runReverseTangent(t, lo, hi, K, T, A, AT), (k) => t.blocks[k]!.reverseTangent(t as Tape, K, T, A, AT));
+  reverseRuns(t, (lo, hi) => runReverseTangent(t, lo, hi, K, T, A, AT), (blk) => blk.reverseTangent(t as Tape, K, T, A, AT));
 }
 
 /**
@@ -95,9 +95,9 @@ export function reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
   const scalar = (j: number) => { node.code = t.op[j]!; node.p = t.prm[j]!; return node; };
   // always careful: the third partials, recomputed here, may be infinite where the stored ones are not (x^2.5 at 0)
   const blockLive = carefulReverseHyper(t, H.T1, H.T2, A.A0, A.A1, A.A2, A.A12);
-  reverseOrder(t, (lo, hi) => runReverseHyper(t, lo, hi, t.val, scalar, H, A), (k) => {
-    blockLive(t.blocks[k]!);
-    t.blocks[k]!.reverseHyper(t, H, A);
+  reverseRuns(t, (lo, hi) => runReverseHyper(t, lo, hi, t.val, scalar, H, A), (blk) => {
+    blockLive(blk);
+    blk.reverseHyper(t, H, A);
   });
 }
 

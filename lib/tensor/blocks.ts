@@ -1,5 +1,5 @@
 /**
- * The tensor block nodes, each implementing every sweep:
+ * The tensor block nodes:
  *  - Elementwise: a run of elementary nodes (the broadcast is in their
  *    argument slots), stored and swept like scalar nodes, so every
  *    elementwise op reads the rule table and nothing else (a full sum too:
@@ -13,54 +13,31 @@
  *  - Detached: a function of the primals with zero derivatives (a stop-gradient,
  *    e.g. the shift of a stable logsumexp), recomputed at replay.
  * Elementwise and Constant blocks are runs of elementary nodes in the tape's
- * own arrays (NodeRun).
+ * own arrays (NodeRun), which the sweeps visit as scalar nodes; the others
+ * implement every sweep.
  */
-import type { Block } from '../tape/block.js';
+import type { ArrayBlock, NodeBlock } from '../tape/block.js';
 import { CONST, evalNode, type Tape } from '../tape/tape.js';
-import {
-  NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
-  type HyperAdjoints, type HyperLanes,
-} from '../tape/kernels.js';
+import { NPAR, finitePartials, type HyperAdjoints, type HyperLanes } from '../tape/kernels.js';
 import { elementLoop } from '../tape/codegen/record.js';
 import { gemm, type Operand } from './gemm.js';
-import { AA, AB, BB, secondOrderPattern } from '../sparsity/structure.js';
 
 /**
- * A block whose slots are elementary nodes written in the tape's own arrays
- * (op code, arguments, parameter, partials) like any scalar node: every
- * sweep runs the scalar kernels over its range, and a recording made only of
- * such blocks and scalar nodes is swept, compacted and compiled like a
- * scalar recording (Block#nodes).
+ * A run of elementary nodes written in the tape's own arrays (op code,
+ * arguments, parameter, partials) like any scalar node: the sweeps and the
+ * passes over nodes visit it as such (NodeBlock), so a recording made only of
+ * these and scalar nodes is swept, compacted and compiled like a scalar
+ * recording. The block itself replays its nodes.
  */
-abstract class NodeRun implements Block {
-  readonly nodes = true;
-  constructor(
-    protected readonly t: Tape,
-    readonly out: number,
-    readonly size: number,
-  ) {}
+abstract class NodeRun implements NodeBlock {
+  readonly nodes = true as const;
+  constructor(readonly out: number, readonly size: number) {}
   /** (its nodes are counted with the tape's) */
   get bytes(): number { return 0; }
   protected get end(): number { return this.out + this.size; }
   /** (its nodes' op codes and arguments are the tape's own) */
   signature(): readonly unknown[] { return [this.constructor, this.out, this.size]; }
   abstract replay(t: Tape): void;
-  abstract structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void;
-
-  tangent(t: Tape, K: number, T: Float64Array): void { runTangent(t, this.out, this.end, K, T); }
-  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void { runSecond(t, this.out, this.end, K, T1, T2); }
-  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void {
-    runHyper(t, this.out, this.end, K, T1, T2, T12);
-  }
-  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void { runLaplacian(t, this.out, this.end, K, T, L); }
-  reverse(t: Tape, K: number, A: Float64Array): void { runReverse(t, this.out, this.end, K, A); }
-  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void {
-    const node = { code: 0, p: 0 };
-    runReverseHyper(t, this.out, this.end, t.val, (i) => { node.code = t.op[i]!; node.p = t.prm[i]!; return node; }, H, A);
-  }
-  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {
-    runReverseTangent(t, this.out, this.end, K, T, A, AT);
-  }
 }
 
 /**
@@ -72,7 +49,7 @@ abstract class NodeRun implements Block {
  */
 export class Elementwise extends NodeRun {
   constructor(t: Tape, out: number, size: number, readonly code: number, readonly p: number) {
-    super(t, out, size);
+    super(out, size);
     t.op.fill(code, out, out + size);
     t.prm.fill(p, out, out + size);
   }
@@ -90,28 +67,17 @@ export class Elementwise extends NodeRun {
     }
     if (!finite) t.nonFinite = true; // the whole recording sweeps carefully (a zero partial elsewhere may meet an ∞ tangent)
   }
-  structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
-    const { a, b } = this.t, mask = secondOrderPattern(this.code, this.p);
-    for (let y = this.out; y < this.end; y++) {
-      const x1 = a[y]!, x2 = b[y]!;
-      dep(y, x1); dep(y, x2);
-      if (mask & AA) pair(y, x1, x1);
-      if (mask & AB) pair(y, x1, x2);
-      if (mask & BB) pair(y, x2, x2);
-    }
-  }
 }
 
 /** Values with zero derivatives (a constant tensor used with traced ones): constant nodes. */
 export class Constant extends NodeRun {
   constructor(t: Tape, out: number, readonly data: Float64Array) {
-    super(t, out, data.length);
+    super(out, data.length);
     const end = out + data.length;
     t.op.fill(CONST, out, end); t.a.fill(0, out, end); t.b.fill(0, out, end); t.prm.fill(0, out, end);
     t.par.fill(0, out * NPAR, end * NPAR);
   }
   replay(t: Tape): void { t.val.set(this.data, this.out); }
-  structure(): void {}
 }
 
 /**
@@ -120,7 +86,7 @@ export class Constant extends NodeRun {
  * relative to the sources, so one set serves every recording of the same op
  * on the same shapes (lib/tensor/index-maps.ts keeps them).
  */
-export class Linear implements Block {
+export class Linear implements ArrayBlock {
   constructor(
     readonly out: number,
     readonly size: number,
@@ -140,8 +106,7 @@ export class Linear implements Block {
   private map(K: number, X: Float64Array, Y: Float64Array): void {
     const { from, to, w, out, src, bases } = this, b0 = bases[0]!;
     if (K === 1 && !src) {
-      if (w) for (let e = 0; e < from.length; e++) Y[out + to[e]!] += w[e]! * X[b0 + from[e]!]!;
-      else for (let e = 0; e < from.length; e++) Y[out + to[e]!] += X[b0 + from[e]!]!;
+      for (let e = 0; e < from.length; e++) Y[out + to[e]!] += (w ? w[e]! : 1) * X[b0 + from[e]!]!;
       return;
     }
     for (let e = 0; e < from.length; e++) {
@@ -153,8 +118,7 @@ export class Linear implements Block {
   private mapT(K: number, Y: Float64Array, X: Float64Array): void {
     const { from, to, w, out, src, bases } = this, b0 = bases[0]!;
     if (K === 1 && !src) {
-      if (w) for (let e = from.length - 1; e >= 0; e--) X[b0 + from[e]!] += w[e]! * Y[out + to[e]!]!;
-      else for (let e = from.length - 1; e >= 0; e--) X[b0 + from[e]!] += Y[out + to[e]!]!;
+      for (let e = from.length - 1; e >= 0; e--) X[b0 + from[e]!] += (w ? w[e]! : 1) * Y[out + to[e]!]!;
       return;
     }
     for (let e = from.length - 1; e >= 0; e--) {
@@ -201,7 +165,7 @@ const HYPER_PRODUCTS: readonly (readonly [number, number, number])[] = [
  * given as data) has zero tangents and an unused adjoint, so every term that
  * reads its lanes or writes its adjoint is skipped.
  */
-export class MatMul implements Block {
+export class MatMul implements ArrayBlock {
   private readonly Z: MatLayout;
   private scratch: Float64Array | null = null;
   constructor(
@@ -325,7 +289,7 @@ export class MatMul implements Block {
  * (a stop-gradient): every sweep leaves its slots alone (the work arrays of
  * a recording with such a block are zeroed whole).
  */
-export class Detached implements Block {
+export class Detached implements ArrayBlock {
   constructor(readonly out: number, readonly size: number, private readonly compute: (val: Float64Array, out: number) => void) {}
   get bytes(): number { return 0; }
   signature(): readonly unknown[] { return ['detached', this.out, this.size]; }

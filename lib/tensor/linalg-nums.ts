@@ -7,14 +7,10 @@
  * one batch item. The primal checks (singular, not positive definite) are
  * the rules' own: the caller runs the rule's value first.
  */
-import { binaryCode, unaryCode } from '../rules/index.js';
 import type { Num } from '../numbers/value.js';
+import { abs, add, div, log, mul, sqrt, sub } from '../ops/scalar.js';
 import { currentName } from '../trace.js';
-import { addNum, binaryNum, mulNum, unaryNum } from './nested.js';
 
-const SUB = binaryCode('sub'), DIV = binaryCode('div'), SQRT = unaryCode('sqrt'), LOG = unaryCode('log'), ABS = unaryCode('abs');
-const sub = (a: Num, b: Num): Num => binaryNum(SUB, a, b);
-const div = (a: Num, b: Num): Num => binaryNum(DIV, a, b);
 const primal = (v: Num): number => (typeof v === 'number' ? v : v.value);
 
 /** PA = LU of n×n A (row-major), L unit lower and U upper in one array; the row order and its sign. */
@@ -36,7 +32,7 @@ function lu(op: string, A: readonly Num[], n: number): { LU: Num[]; perm: number
     for (let i = k + 1; i < n; i++) {
       const l = div(LU[i * n + k]!, LU[k * n + k]!);
       LU[i * n + k] = l;
-      for (let j = k + 1; j < n; j++) LU[i * n + j] = sub(LU[i * n + j]!, mulNum(l, LU[k * n + j]!));
+      for (let j = k + 1; j < n; j++) LU[i * n + j] = sub(LU[i * n + j]!, mul(l, LU[k * n + j]!));
     }
   }
   return { LU, perm, sign };
@@ -48,12 +44,12 @@ export function solveNums(op: string, A: readonly Num[], B: readonly Num[], n: n
   for (let c = 0; c < m; c++) {
     for (let i = 0; i < n; i++) {
       let s = B[perm[i]! * m + c]!;
-      for (let k = 0; k < i; k++) s = sub(s, mulNum(LU[i * n + k]!, X[k * m + c]!));
+      for (let k = 0; k < i; k++) s = sub(s, mul(LU[i * n + k]!, X[k * m + c]!));
       X[i * m + c] = s;
     }
     for (let i = n - 1; i >= 0; i--) {
       let s = X[i * m + c]!;
-      for (let k = i + 1; k < n; k++) s = sub(s, mulNum(LU[i * n + k]!, X[k * m + c]!));
+      for (let k = i + 1; k < n; k++) s = sub(s, mul(LU[i * n + k]!, X[k * m + c]!));
       X[i * m + c] = div(s, LU[i * n + i]!);
     }
   }
@@ -68,7 +64,7 @@ export const invNums = (op: string, A: readonly Num[], n: number): Num[] =>
 export function detNums(op: string, A: readonly Num[], n: number): Num {
   const { LU, sign } = lu(op, A, n);
   let d: Num = sign;
-  for (let k = 0; k < n; k++) d = mulNum(d, LU[k * n + k]!);
+  for (let k = 0; k < n; k++) d = mul(d, LU[k * n + k]!);
   return d;
 }
 
@@ -76,22 +72,22 @@ export function detNums(op: string, A: readonly Num[], n: number): Num {
 export function logabsdetNums(op: string, A: readonly Num[], n: number): Num {
   const { LU } = lu(op, A, n);
   let s: Num = 0;
-  for (let k = 0; k < n; k++) s = addNum(s, unaryNum(LOG, unaryNum(ABS, LU[k * n + k]!, 0), 0));
+  for (let k = 0; k < n; k++) s = add(s, log(abs(LU[k * n + k]!)));
   return s;
 }
 
 /** The lower Cholesky factor of the symmetric part (A + Aᵀ)/2 (the rule's value has checked it is positive definite). */
 export function choleskyNums(A: readonly Num[], n: number): Num[] {
-  const S = (i: number, j: number): Num => mulNum(0.5, addNum(A[i * n + j]!, A[j * n + i]!));
+  const S = (i: number, j: number): Num => mul(0.5, add(A[i * n + j]!, A[j * n + i]!));
   const L: Num[] = new Array<Num>(n * n).fill(0);
   for (let j = 0; j < n; j++) {
     let d = S(j, j);
-    for (let k = 0; k < j; k++) d = sub(d, mulNum(L[j * n + k]!, L[j * n + k]!));
-    const ljj = unaryNum(SQRT, d, 0);
+    for (let k = 0; k < j; k++) d = sub(d, mul(L[j * n + k]!, L[j * n + k]!));
+    const ljj = sqrt(d);
     L[j * n + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       let s = S(i, j);
-      for (let k = 0; k < j; k++) s = sub(s, mulNum(L[i * n + k]!, L[j * n + k]!));
+      for (let k = 0; k < j; k++) s = sub(s, mul(L[i * n + k]!, L[j * n + k]!));
       L[i * n + j] = div(s, ljj);
     }
   }
@@ -109,7 +105,7 @@ export function triangularSolveNums(T: readonly Num[], B: readonly Num[], n: num
       let v = B[i * m + c]!;
       for (let t = 0; t < s; t++) {
         const k = forward ? t : n - 1 - t;
-        v = sub(v, mulNum(at(i, k), X[k * m + c]!));
+        v = sub(v, mul(at(i, k), X[k * m + c]!));
       }
       X[i * m + c] = div(v, at(i, i));
     }
@@ -123,8 +119,8 @@ export function normNums(x: readonly Num[]): Num {
   let q: Num = 0;
   for (const v of x) {
     const u = s > 0 && Number.isFinite(s) ? div(v, s) : v;
-    q = addNum(q, mulNum(u, u));
+    q = add(q, mul(u, u));
   }
-  const r = unaryNum(SQRT, q, 0);
-  return s > 0 && Number.isFinite(s) ? mulNum(s, r) : r;
+  const r = sqrt(q);
+  return s > 0 && Number.isFinite(s) ? mul(s, r) : r;
 }

@@ -18,7 +18,7 @@
  * Arguments are runs of slots, item b of argument j at slot + b·r·c,
  * row-major; a constant argument (not live) has no perturbation and no adjoint.
  */
-import type { Block } from '../tape/block.js';
+import type { ArrayBlock } from '../tape/block.js';
 import type { HyperAdjoints, HyperLanes } from '../tape/kernels.js';
 import type { Tape } from '../tape/tape.js';
 import { HD, type Component, type Components } from './hyperdual-matrix.js';
@@ -56,7 +56,7 @@ const perturbation = (s: Src, base: number, len: number): Component => {
   return moves(x) ? x : null;
 };
 
-export class MatrixBlock<C> implements Block {
+export class MatrixBlock<C> implements ArrayBlock {
   private caches: C[] = [];
   private readonly need: readonly boolean[];
   /**

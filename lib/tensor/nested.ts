@@ -9,23 +9,19 @@
  * correctness; the tape is for speed.) The matrix functions have their
  * scalar algorithms in linalg-nums.ts.
  */
-import { BINARY, NU, UNARY, binaryCode } from '../rules/index.js';
+import { OP_NAMES, unaryCode } from '../rules/index.js';
 import type { Num } from '../numbers/value.js';
+import * as scalar from '../ops/scalar.js';
 
-/** op `code` (parameter p) applied to a scalar of any kind */
-export const unaryNum = (code: number, x: Num, p: number): Num => (typeof x === 'number' ? UNARY[code]!.f(x, p) : x.unaryOp(code, p));
+const byName = scalar as unknown as Readonly<Record<string, (...args: Num[]) => Num>>, POWC = unaryCode('powc');
 
-/** op `code` applied to (a, b), scalars of any kind */
-export function binaryNum(code: number, a: Num, b: Num): Num {
-  if (typeof a === 'number') return typeof b === 'number' ? BINARY[code - NU]!.f(a, b) : b.binaryOp(code, a, false);
-  return a.binaryOp(code, b, true);
-}
+/** op `code` (parameter p) applied to a scalar of any kind: the public op of that name */
+export const unaryNum = (code: number, x: Num, p: number): Num => (code === POWC ? scalar.pow(x, p) : byName[OP_NAMES[code]!]!(x));
 
-const ADD = binaryCode('add'), MUL = binaryCode('mul');
-/** a + b */
-export const addNum = (a: Num, b: Num): Num => binaryNum(ADD, a, b);
-/** a·b */
-export const mulNum = (a: Num, b: Num): Num => binaryNum(MUL, a, b);
+/** op `code` applied to (a, b), scalars of any kind: the public op of that name */
+export const binaryNum = (code: number, a: Num, b: Num): Num => byName[OP_NAMES[code]!]!(a, b);
+
+const { add, mul } = scalar;
 
 /** y[to[e]] += w[e]·x_{src[e]}[from[e]] over scalars (the Linear block's map), from zeros. */
 export function linearNums(
@@ -34,7 +30,7 @@ export function linearNums(
   const y: Num[] = new Array<Num>(size).fill(0);
   for (let e = 0; e < from.length; e++) {
     const x = xs[src ? src[e]! : 0]![from[e]!]!;
-    y[to[e]!] = addNum(y[to[e]!]!, w ? mulNum(w[e]!, x) : x);
+    y[to[e]!] = add(y[to[e]!]!, w ? mul(w[e]!, x) : x);
   }
   return y;
 }
@@ -48,7 +44,7 @@ export function matmulNums(X: readonly Num[], xs: Strides, Y: readonly Num[], ys
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s: Num = 0;
-      for (let p = 0; p < q; p++) s = addNum(s, mulNum(X[i * xs.rs + p * xs.cs]!, Y[p * ys.rs + j * ys.cs]!));
+      for (let p = 0; p < q; p++) s = add(s, mul(X[i * xs.rs + p * xs.cs]!, Y[p * ys.rs + j * ys.cs]!));
       Z[i * n + j] = s;
     }
   }

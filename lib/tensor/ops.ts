@@ -233,10 +233,7 @@ export function product(op: string, a: Tensor, b: Tensor, ta: boolean, tb: boole
   if (q !== q2) fail(op, `inner dimensions differ: ${shapeString(a.shape)}${ta ? 'ᵀ' : ''} · ${shapeString(b.shape)}${tb ? 'ᵀ' : ''}`);
   const shape = [...(a.shape.length === 2 ? [m] : []), ...(b.shape.length === 2 ? [n] : [])];
   const lay = (base: number, cols: number, t: boolean): MatLayout => (t ? { base, rs: 1, cs: cols } : { base, rs: cols, cs: 1 });
-  if (a.jets || b.jets) {
-    const st = (cols: number, t: boolean) => (t ? { rs: 1, cs: cols } : { rs: cols, cs: 1 });
-    return Tensor.ofNums(matmulNums(a.nums(op), st(A[1]!, ta), b.nums(op), st(B[1]!, tb), m, q, n), shape);
-  }
+  if (a.jets || b.jets) return Tensor.ofNums(matmulNums(a.nums(op), lay(0, A[1]!, ta), b.nums(op), lay(0, B[1]!, tb), m, q, n), shape);
   const t = liveTape(op, [a, b]);
   if (!t) {
     const out = new Tensor(shape, null, 0, new Float64Array(m * n));
