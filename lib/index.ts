@@ -52,7 +52,7 @@ export {
   gradDirectional, gradHyperdual,
 } from './transforms/reverse.js';
 export {
-  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type SparseHessian, type LaplacianOptions,
+  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type ParameterReport, type SparseHessian, type LaplacianOptions,
 } from './transforms/prepare.js';
 export {
   hessianTraceEstimate, hessianDiagonalEstimate, DEFAULT_SAMPLES, type TraceEstimateOptions, type DiagonalEstimateOptions, type Estimate,

@@ -10,7 +10,8 @@
  *    chains and Σ sin it uses the theoretical minimum;
  *  - values: the sparse diagonal ('sparse', 'auto') and sparseHessian's values
  *    equal the dense paths for n ≤ 1000, and the closed forms at n = 100000;
- *  - 'auto' takes 'sparse' for sparse functions and 'hyperdual' for dense
+ *  - 'auto' takes 'sparse' for sparse functions, 'structured' where the
+ *    inputs enter through linear maps, and 'hyperdual' for other dense
  *    ones, and says so (non-enumerable method / sweeps / directions);
  *  - a prepared recording keeps its pattern and colouring across `.at()`
  *    (and drops them when f is re-recorded because it branched).
@@ -399,9 +400,11 @@ describe("sparsity: 'auto' picks the method and reports it", () => {
     ['tensor logsumexp', (x: Tensor) => logsumexp(x), T([100])],
   ];
   for (const [name, f, x] of denseFns) {
-    it(`${name} (dense): 'hyperdual', n directions, equal to 'hvp'`, () => {
+    // x enters (Σ xᵢ)² through one linear sum: 'structured', one lane at the sum (lib/transforms/structured.ts)
+    const linear = name === '(Σ xᵢ)²';
+    it(`${name} (dense): ${linear ? "'structured', one direction" : "'hyperdual', n directions"}, equal to 'hvp'`, () => {
       const d = hessianDiagonal(f, x as never);
-      expect(info(d)).to.deep.equal({ method: 'hyperdual', sweeps: Math.ceil(100 / DEFAULT_LANES), directions: 100 });
+      expect(info(d)).to.deep.equal(linear ? { method: 'structured', sweeps: 1, directions: 1 } : { method: 'hyperdual', sweeps: Math.ceil(100 / DEFAULT_LANES), directions: 100 });
       expectErr('paths', `${name}: auto vs hvp`, normErr(flat(d as never), flat(hessianDiagonal(f, x as never, { method: 'hvp' }) as never)), TOL);
     });
   }
@@ -498,7 +501,7 @@ describe('sparsity: tensor losses and parameter records', () => {
     expectErr('paths', 'record: auto vs hyperdual', normErr(flat(a as never), ref), TOL);
   });
 
-  it("an MLP's parameter record [3, 4, 2]: 'sparse' equals the dense path; 'auto' falls back to 'hyperdual'", () => {
+  it("an MLP's parameter record [3, 4, 2]: 'sparse' equals the dense path; 'auto' takes 'structured' (4 + 2 lanes)", () => {
     const model = mlp([3, 4, 2], { seed: 5 }), x0 = tensor([0.3, -0.8, 0.5]);
     const loss = (p: TensorRecord) => crossEntropy(model.apply(p, x0), 1);
     const s = hessianDiagonal(loss, model.params as TensorRecord, { method: 'sparse' }) as TensorRecord & { directions: number };
@@ -507,16 +510,16 @@ describe('sparsity: tensor losses and parameter records', () => {
     expect(n).to.equal(26);
     expectErr('paths', 'mlp [3,4,2]: sparse vs hessian', normErr(flat(s), ref), TOL);
     expectErr('paths', 'mlp [3,4,2]: auto vs hessian', normErr(flat(a), ref), TOL);
-    expect([a.method, a.directions]).to.deep.equal(['hyperdual', n]);
+    expect([a.method, a.directions]).to.deep.equal(['structured', 6]);
     expect(s.directions, 'colours').to.be.above(n * 0.25);
     expectSparseHessian(sparseHessian(loss, model.params as TensorRecord), H, 'mlp [3,4,2]');
   });
 
-  it("the seed MLP's 1610 weights: 'auto' falls back to 'hyperdual' and equals 'hvp'", () => {
+  it("the seed MLP's 1610 weights: 'auto' takes 'structured' (110 lanes) and equals 'hvp'", () => {
     const model = mlp([5, 100, 10], { seed: 3 }), x0 = tensor([0.1, -0.4, 0.7, 0.2, -0.9]);
     const loss = (p: TensorRecord) => crossEntropy(model.apply(p, x0), 0);
     const a = hessianDiagonal(loss, model.params as TensorRecord) as TensorRecord & { method: string; directions: number };
-    expect([a.method, a.directions]).to.deep.equal(['hyperdual', 1610]);
+    expect([a.method, a.directions]).to.deep.equal(['structured', 110]);
     expectErr('paths', 'mlp 1610: auto vs hvp', normErr(flat(a), flat(hessianDiagonal(loss, model.params as TensorRecord, { method: 'hvp' }) as TensorRecord)), TOL);
   });
 });

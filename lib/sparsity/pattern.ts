@@ -64,6 +64,20 @@ class Sets {
     this.off[y] = o; this.len[y] = k - o;
     this.used = k;
   }
+  /** D(y) ← D(y) ∪ {v} */
+  insert(y: number, v: number): void {
+    const ly = this.len[y]!;
+    if (ly === -1) return;
+    if (ly + 1 > this.limit) { this.len[y] = -1; return; }
+    const o = this.reserve(ly + 1), p = this.pool;
+    let j = this.off[y]!, k = o;
+    const je = j + ly;
+    while (j < je && p[j]! < v) p[k++] = p[j++]!;
+    if (j < je && p[j] === v) return void (this.used = o); // already there
+    p[k++] = v;
+    while (j < je) p[k++] = p[j++]!;
+    this.off[y] = o; this.len[y] = k - o;
+  }
   private mergedSize(x: number, y: number): number {
     const p = this.pool;
     let i = this.off[x]!, j = this.off[y]!, c = 0;
@@ -111,9 +125,14 @@ function clearlyDense(t: Tape, limit: number): boolean {
  * The Hessian pattern of the recorded f (output slot `out`), or null when some
  * nonlinear node mixes more than `limit` inputs (then at least limit + 1
  * inputs interact pairwise, and a sparse method cannot beat the dense one).
+ *
+ * With `sources` (increasing slots), the variables are perturbations added
+ * to those slots' values instead of the inputs: variable v is ε_v in
+ * y_s ← y_s + ε_v at slot s = sources[v] (the inputs held fixed). This is
+ * the Hessian of f with respect to intermediates (lib/transforms/structured.ts).
  */
-export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern | null {
-  if (limit < t.nIn && clearlyDense(t, limit)) return null;
+export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: Int32Array): Pattern | null {
+  if (!sources && limit < t.nIn && clearlyDense(t, limit)) return null;
   // each reached node's mask of structurally non-zero second partials (structure.ts), read once
   const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n), masks = new Uint8Array(t.n);
   reach[out] = 1;
@@ -138,8 +157,11 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
   });
   // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
   const D = new Sets(t.n, limit);
-  for (let j = 0; j < n; j++) D.single(j + 1, j);
-  const E = new Entries(n);
+  // the variable each source slot adds (−1: none)
+  const own = sources ? new Int32Array(t.n).fill(-1) : null;
+  if (own) sources!.forEach((s, v) => { own[s] = v; });
+  else for (let j = 0; j < n; j++) D.single(j + 1, j);
+  const E = new Entries(own ? sources!.length : n);
   let dense = false;
   const interact = (u: number, w: number): void => {
     const lu = D.len[u]!, lw = D.len[w]!;
@@ -156,7 +178,7 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
         if (op[i]! < 0) continue; // constants
         if (!reach[i]) continue;
         const ai = a[i]!, bi = b[i]!;
-        if (need[i]) { D.union(i, ai); D.union(i, bi); }
+        if (need[i]) { D.union(i, ai); D.union(i, bi); if (own && own[i]! >= 0) D.insert(i, own[i]!); }
         const mask = masks[i]!;
         if (mask & AA) interact(ai, ai);
         if (mask & AB) interact(ai, bi);
@@ -166,6 +188,7 @@ export function detectPattern(t: Tape, out: number, limit = Infinity): Pattern |
     forwardRuns(t, run, (blk) => {
       if (dense) return;
       blk.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); });
+      if (own) for (let y = blk.out; y < blk.out + blk.size; y++) if (need[y] && own[y]! >= 0) D.insert(y, own[y]!);
     });
   }
   if (dense) return null;

@@ -73,6 +73,22 @@ export interface ArrayBlock extends BlockBase {
    * second partial ∂²y/∂x1∂x2 that can be non-zero.
    */
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void;
+  /**
+   * Squared adjoints, for an argument the block is linear in: A at the
+   * arguments += Σ_y (∂y/∂x)² A_y, where sq holds the squares of the values
+   * (a bilinear block's partials are its other operand). Returns false when
+   * some output reads an argument slot through more than one term, so that
+   * squaring term by term would be wrong. Absent: the block has no such form
+   * (lib/transforms/structured.ts then takes the dense lanes).
+   */
+  squaredReverse?(sq: Float64Array, A: Float64Array): boolean;
+  /**
+   * The same block with its operands among the input slots (1 … nIn) held
+   * constant: their tangents are taken as zero and their adjoints are not
+   * accumulated (for sweeps seeded at intermediates, lib/tape/probes.ts).
+   * Absent: the block itself serves.
+   */
+  withInputsFixed?(nIn: number): ArrayBlock;
 }
 
 export type Block = NodeBlock | ArrayBlock;

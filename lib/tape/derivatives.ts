@@ -95,9 +95,8 @@ export function hvpOf(w: Workspace, out: number, v: Float64Array): Float64Array 
  * K ≤ lanes (the caller seeds lane k with e_{j0+k}, at input node j0+k+1,
  * sweeps, and reads its K columns).
  */
-function oneHotBlocks(w: Workspace, lanes: number, sweep: (K: number, j0: number) => void): void {
-  const n = w.tape.nIn;
-  for (let j0 = 0; j0 < n; j0 += lanes) sweep(Math.min(lanes, n - j0), j0);
+function oneHotBlocks(w: Workspace, lanes: number, sweep: (K: number, j0: number) => void, from = 0, to = w.tape.nIn): void {
+  for (let j0 = from; j0 < to; j0 += lanes) sweep(Math.min(lanes, to - j0), j0);
 }
 
 function seedOneHot(T: Float64Array, K: number, j0: number): void {
@@ -158,16 +157,19 @@ export function diagonalByHvp(w: Workspace, out: number, lanes: number): Float64
   return d;
 }
 
-/** H_jj as the second-order coefficient of a forward sweep seeded with eⱼ (order-2 Taylor lanes). */
-export function diagonalByHyperdual(w: Workspace, out: number, lanes: number): Float64Array {
-  const t = w.tape, d = new Float64Array(t.nIn);
+/**
+ * H_jj as the second-order coefficient of a forward sweep seeded with eⱼ
+ * (order-2 Taylor lanes), for the inputs j in [from, to) (default all).
+ */
+export function diagonalByHyperdual(w: Workspace, out: number, lanes: number, from = 0, to = w.tape.nIn): Float64Array {
+  const t = w.tape, d = new Float64Array(to - from);
   oneHotBlocks(w, lanes, (K, j0) => {
     const T1 = w.forward(0, K), T2 = w.forward(1, K);
     seedOneHot(T1, K, j0);
     forwardSecond(t, K, T1, T2, out);
     count(t, K, true, false);
-    for (let k = 0; k < K; k++) d[j0 + k] = T2[out * K + k]!;
-  });
+    for (let k = 0; k < K; k++) d[j0 - from + k] = T2[out * K + k]!;
+  }, from, to);
   return d;
 }
 

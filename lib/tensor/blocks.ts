@@ -146,6 +146,24 @@ export class Linear implements ArrayBlock {
   reverseTangent(_t: Tape, K: number, _T: Float64Array, A: Float64Array, AT: Float64Array): void {
     this.mapT(1, A, A); this.mapT(K, AT, AT);
   }
+  /** whether two entries join the same output slot to the same argument slot (then ∂y/∂x is their sum); found once */
+  private repeats: boolean | undefined;
+  // A[slot(e)] += w[e]²·A[out + to[e]], each (output, argument) pair being a single entry
+  squaredReverse(_sq: Float64Array, A: Float64Array): boolean {
+    if (this.repeats === undefined) {
+      const seen = new Set<number>(), m = this.size;
+      this.repeats = false;
+      for (let e = 0; e < this.from.length && !this.repeats; e++) {
+        const key = this.slot(e) * m + this.to[e]!;
+        if (seen.has(key)) this.repeats = true;
+        seen.add(key);
+      }
+    }
+    if (this.repeats) return false;
+    const { to, w, out } = this;
+    for (let e = this.from.length - 1; e >= 0; e--) A[this.slot(e)] += (w ? w[e]! * w[e]! : 1) * A[out + to[e]!]!;
+    return true;
+  }
 }
 
 /** How a matrix operand of a MatMul is laid out: first slot, and the slot strides of a row and a column. */
@@ -271,6 +289,15 @@ export class MatMul implements ArrayBlock {
     const { m, q, n } = this;
     if (this.xLive) this.mm(K, 1, op(A, this.Z, true), op(t.val, T_(this.Y), false), op(A, this.X, true), m, n, q);
     if (this.yLive) this.mm(K, 1, op(t.val, T_(this.X), false), op(A, this.Z, true), op(A, this.Y, true), q, m, n);
+  }
+  withInputsFixed(nIn: number): MatMul {
+    const { out, m, q, n, X, Y } = this;
+    return new MatMul(out, m, q, n, X, Y, this.xLive && X.base > nIn, this.yLive && Y.base > nIn);
+  }
+  // ∂Z_ij/∂X_ip = Y_pj and ∂Z_ij/∂Y_pj = X_ip, one term each: the reverse sweep over the squared values
+  squaredReverse(sq: Float64Array, A: Float64Array): boolean {
+    this.reverse({ val: sq } as Tape, 1, A);
+    return true;
   }
   // X̄̇ += Z̄̇Yᵀ + Z̄Ẏᵀ, Ȳ̇ += XᵀZ̄̇ + ẊᵀZ̄ (and the primal adjoints as in reverse)
   reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void {

@@ -16,6 +16,7 @@ export interface Operand {
 
 export function gemm(m: number, q: number, n: number, K: number, alpha: number, X: Operand, Y: Operand, Z: Operand): void {
   if (K === 1 || !(X.lane || Y.lane || Z.lane)) return gemm1(m, q, n, alpha, X, Y, Z);
+  if (Z.lane && X.lane !== Y.lane) return gemmScaled(m, q, n, K, alpha, X, Y, Z);
   const xs = X.lane ? K : 1, ys = Y.lane ? K : 1, zs = Z.lane ? K : 1;
   const xl = X.lane ? 1 : 0, yl = Y.lane ? 1 : 0, zl = Z.lane ? 1 : 0;
   const L = Z.lane ? K : 1;
@@ -26,6 +27,39 @@ export function gemm(m: number, q: number, n: number, K: number, alpha: number, 
       for (let j = 0; j < n; j++) {
         const yi = (Y.base + p * Y.rs + j * Y.cs) * ys, zi = (Z.base + i * Z.rs + j * Z.cs) * zs;
         for (let k = 0; k < L; k++) za[zi + k * zl] += alpha * xa[xi + k * xl]! * ya[yi + k * yl]!;
+      }
+    }
+  }
+}
+
+/**
+ * One lane-valued factor and a primal one, into lanes (the tangent and the
+ * adjoint terms of a product): each z_ij's K lanes get the primal factor
+ * times the lane factor's K lanes, a contiguous inner loop.
+ */
+function gemmScaled(m: number, q: number, n: number, K: number, alpha: number, X: Operand, Y: Operand, Z: Operand): void {
+  const za = Z.arr;
+  if (X.lane) {
+    const xa = X.arr, ya = Y.arr;
+    for (let i = 0; i < m; i++) {
+      for (let p = 0; p < q; p++) {
+        const xi = (X.base + i * X.rs + p * X.cs) * K;
+        for (let j = 0; j < n; j++) {
+          const c = alpha * ya[Y.base + p * Y.rs + j * Y.cs]!;
+          const zi = (Z.base + i * Z.rs + j * Z.cs) * K;
+          for (let k = 0; k < K; k++) za[zi + k] += c * xa[xi + k]!;
+        }
+      }
+    }
+    return;
+  }
+  const xa = X.arr, ya = Y.arr;
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < q; p++) {
+      const c = alpha * xa[X.base + i * X.rs + p * X.cs]!;
+      for (let j = 0; j < n; j++) {
+        const yi = (Y.base + p * Y.rs + j * Y.cs) * K, zi = (Z.base + i * Z.rs + j * Z.cs) * K;
+        for (let k = 0; k < K; k++) za[zi + k] += c * ya[yi + k]!;
       }
     }
   }

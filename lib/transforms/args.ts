@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
 import { describe } from '../describe.js';
 import { readVector, vector, type Vector } from './check.js';
+import type { ParamGroup } from '../sparsity/linear-uses.js';
 
 /** Model parameters: a plain object whose values are Tensors. */
 export type TensorRecord = { readonly [key: string]: Tensor };
@@ -32,6 +33,8 @@ export interface Packed {
   readonly flat: Float64Array;
   /** the point's form */
   readonly form: 'array' | 'tensor' | 'record';
+  /** its parameters: a record's tensors by key, else the whole point as 'x' */
+  readonly groups: readonly ParamGroup[];
   /** f's argument: tape values over the input slots 1 … n */
   inputs(tape: Tape): unknown;
   /** a flat result shaped like the point */
@@ -64,7 +67,7 @@ export function pack(fn: string, x: unknown): Packed {
   if (Array.isArray(x) || ArrayBuffer.isView(x)) {
     const flat = vector(fn, 'x', x);
     return {
-      flat, form: 'array',
+      flat, form: 'array', groups: [{ name: 'x', start: 0, size: flat.length }],
       inputs: (tape) => {
         const xs: Var[] = []; // (packed, unlike new Array(n): f's own loops over x stay fast)
         for (let i = 0; i < flat.length; i++) xs.push(new Var(tape, i + 1));
@@ -78,7 +81,7 @@ export function pack(fn: string, x: unknown): Packed {
     const t = checkTensor(fn, 'x', x);
     const flat = vector(fn, 'x', t.values());
     return {
-      flat, form: 'tensor',
+      flat, form: 'tensor', groups: [{ name: 'x', start: 0, size: flat.length }],
       inputs: (tape) => new Tensor(t.shape, tape, 1, null),
       shape: (v) => Tensor.constant(v, t.shape),
       direction: (fn2, name, d, ref = 'x') => (d instanceof Tensor ? readVector(fn2, name, checkTensor(fn2, name, d, t, ref).values()) : readVector(fn2, name, d, flat.length, ref)),
@@ -97,7 +100,7 @@ export function pack(fn: string, x: unknown): Packed {
     ts.forEach((t, i) => flat.set(readVector(fn, `x.${keys[i]}`, t.values()), offs[i]));
     const record = (make: (t: Tensor, off: number) => Tensor) => Object.fromEntries(keys.map((k, i) => [k, make(ts[i]!, offs[i]!)]));
     return {
-      flat, form: 'record',
+      flat, form: 'record', groups: keys.map((k, i) => ({ name: k, start: offs[i]!, size: ts[i]!.size })),
       inputs: (tape) => record((t, off) => new Tensor(t.shape, tape, off + 1, null)),
       shape: (v) => record((t, off) => Tensor.constant(v.slice(off, off + t.size), t.shape)),
       direction: (fn2, name, d, ref = 'x') => {

@@ -31,6 +31,9 @@ import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
 import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
+import { structuredDiagonal, structuredDirections, structuredPlan, type ParameterReport, type StructuredPlan } from './structured.js';
+
+export type { ParameterReport };
 
 /** Lanes per sweep when none are asked for (chosen from `npm run bench`). */
 export const DEFAULT_LANES = 16;
@@ -51,18 +54,27 @@ export interface DiagonalOptions extends LaneOptions {
    * 'hvp': H_jj is entry j of H·eⱼ by forward-over-reverse; n lanes.
    * 'sparse': colour the inputs so that no two of one colour interact, then
    * one compressed HVP per colour; H_jj read exactly.
+   * 'structured': for each parameter (a record's tensor, or x) that enters f
+   * only through maps linear in it (W·u, u + b, θ ⊙ u), ∂²f/∂θᵢ² =
+   * Σ_c J_ci² (H_y)_cc over the map outputs y it touches, with (H_y)_cc
+   * from lanes seeded at y (as many as y's entries that interact, e.g. a
+   * layer's width); other parameters take the 'hyperdual' lanes. 'auto'
+   * takes it when the inputs are not sparse and it needs fewer than half
+   * the dense lanes.
    */
-  method?: 'auto' | 'hyperdual' | 'hvp' | 'sparse';
+  method?: 'auto' | 'hyperdual' | 'hvp' | 'sparse' | 'structured';
 }
 
 /** What a Hessian-diagonal call reports about itself (non-enumerable properties of its result). */
 export interface DiagonalInfo {
   /** the method that ran */
-  readonly method: 'hyperdual' | 'hvp' | 'sparse';
+  readonly method: 'hyperdual' | 'hvp' | 'sparse' | 'structured';
   /** sweeps over the recording (each carrying up to `lanes` directions) */
   readonly sweeps: number;
   /** directions swept: n for the dense methods, the number of colours for 'sparse' */
   readonly directions: number;
+  /** 'structured' only: per parameter (a record's key, or 'x'), how its entries were computed and, if densely, why */
+  readonly parameters?: Readonly<Record<string, ParameterReport>>;
 }
 
 /** A sparse symmetric Hessian in CSR form (both triangles). */
@@ -93,10 +105,10 @@ export const RECORDING_SWEEPS = 2;
 export const SPARSE_RATIO = 0.25;
 
 const laneSpec = { lanes: 'positive integer' } as const;
-const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse'], lanes: 'positive integer' } as const;
+const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse', 'structured'], lanes: 'positive integer' } as const;
 
 /** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
-type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring };
+type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring; structured?: StructuredPlan };
 
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
@@ -278,12 +290,13 @@ export class Prepared<X extends Point = Point> {
     const o = options<DiagonalOptions>(this.fn, opts, diagSpec), K = o.lanes ?? DEFAULT_LANES, n = this.packed.flat.length;
     let method = o.method ?? 'auto';
     // with n ≤ lanes the dense path is a single sweep: detection would cost more than it could save
-    if (method === 'auto') method = n > K && this.sparseColouring(true) ? 'sparse' : 'hyperdual';
-    let d: Float64Array, directions = n;
+    if (method === 'auto') method = n <= K ? 'hyperdual' : this.sparseColouring(true) ? 'sparse' : this.structuredPays() ? 'structured' : 'hyperdual';
+    let d: Float64Array, directions = n, sweeps = Math.ceil(n / K), parameters: Record<string, ParameterReport> | undefined;
     if (method === 'sparse') {
       const c = this.sparseColouring(false)!;
       d = new Float64Array(n);
       directions = c.count;
+      sweeps = Math.ceil(directions / K);
       // H_jj is entry j of H·s_c for j's colour c (no neighbour of j shares it)
       compressedHvps(...this.many(c.count), c.colours, c.count, K, (c0, L, AT) => {
         for (let j = 0; j < n; j++) {
@@ -291,13 +304,35 @@ export class Prepared<X extends Point = Point> {
           if (k >= 0 && k < L) d[j] = AT[(j + 1) * L + k]!;
         }
       });
+    } else if (method === 'structured') {
+      const { groups } = this.packed;
+      const r = structuredDiagonal(this.w, this.out, groups, this.structured(), K, (from, to) => diagonalByHyperdual(...this.many(to - from), K, from, to));
+      ({ d, sweeps, directions } = r);
+      parameters = Object.fromEntries(groups.map((g, k) => [g.name, r.reports[k]!]));
     } else {
       d = method === 'hvp' ? diagonalByHvp(...this.many(n), K) : diagonalByHyperdual(...this.many(n), K);
     }
-    const info: DiagonalInfo = { method, sweeps: Math.ceil(directions / K), directions };
-    return Object.defineProperties(this.packed.shape(d) as object, {
-      method: { value: info.method }, sweeps: { value: info.sweeps }, directions: { value: info.directions },
-    }) as Shaped<X> & DiagonalInfo;
+    const shaped = Object.defineProperties(this.packed.shape(d) as object, {
+      method: { value: method }, sweeps: { value: sweeps }, directions: { value: directions },
+    });
+    if (parameters) Object.defineProperty(shaped, 'parameters', { value: parameters });
+    return shaped as Shaped<X> & DiagonalInfo;
+  }
+
+  /** The structured method's plan for this recording's structure (found once per structure). */
+  private structured(): StructuredPlan {
+    const sp = this.sparsity();
+    if (!sp.structured) {
+      sp.structured = structuredPlan(this.rec.tape, this.out, this.packed.groups);
+      remember(this.f, this.rec.tape, this.out, sp);
+    }
+    return sp.structured;
+  }
+
+  /** 'auto': does the structured method need fewer than half the dense lanes (it sweeps forward and back, a dense lane forward only)? */
+  private structuredPays(): boolean {
+    const plan = this.structured();
+    return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan, this.packed.groups) < this.packed.flat.length;
   }
 
   /**

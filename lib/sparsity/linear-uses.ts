@@ -1,0 +1,228 @@
+/**
+ * Where each parameter enters f, read off a recording: for a group of inputs
+ * θ (one parameter tensor), its uses are the nodes and blocks that read a
+ * slot of θ directly. The group is *linear-entry* when every use y is linear
+ * in θ's slots with no term that is second order in θ: no second partial
+ * ∂²y/∂θᵢ∂u with u depending on θ (u = θ itself included). Then
+ * f(θ) = G(y₁(θ), y₂(θ), …) with each J = ∂y/∂θ constant in θ, and
+ *
+ *   ∂²f/∂θᵢ² = Σ_{c,c′ ∈ S(i)} J_ci J_c′i (H_G)_cc′,
+ *
+ * S(i) the use outputs that read θᵢ. Where no two outputs of one S(i)
+ * interact in H_G (detected on the recording: lib/sparsity/pattern.ts with
+ * the use outputs as sources), only the diagonal of H_G is needed:
+ * ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc. lib/transforms/structured.ts computes it.
+ */
+import type { ArrayBlock } from '../tape/block.js';
+import { forwardOrder, forwardRuns } from '../tape/order.js';
+import type { Tape } from '../tape/tape.js';
+import { OP_NAMES } from '../rules/index.js';
+import { NOPS, NPAR } from '../tape/tape.js';
+import { AA, AB, BB, secondOrderPattern } from './structure.js';
+import type { Pattern } from './pattern.js';
+
+/** A parameter: the inputs [start, start + size) (0-based input coordinates), named for reports. */
+export interface ParamGroup { readonly name: string; readonly start: number; readonly size: number }
+
+/** What detection found. */
+export interface LinearUses {
+  /** per group: null when linear-entry, else why not */
+  readonly why: (string | null)[];
+  /** elementary nodes that read a slot of a linear-entry group */
+  readonly nodes: Int32Array;
+  /** blocks (indices into t.blocks) that read a slot of a linear-entry group */
+  readonly blocks: number[];
+  /** the use outputs that read a linear-entry group's slot (increasing) */
+  readonly outputs: Int32Array;
+  /**
+   * Where each use output's curvature is read (its probe): the output itself,
+   * or the end of the chain of purely linear nodes that is its only consumer
+   * (y → y + b → …, each node's second partials all zero): for such a chain
+   * r = g·y + (terms without y), H_yy = g² H_rr exactly.
+   */
+  readonly probeOf: Int32Array;
+  /** the chain of each output: nodes chain[chainPtr[k] … chainPtr[k + 1]) from outputs[k] to probeOf[k] */
+  readonly chainPtr: Int32Array;
+  readonly chain: Int32Array;
+  /** the distinct probes (increasing) */
+  readonly probes: Int32Array;
+}
+
+/** at most this many groups get their own dependency bit; the rest share the last (stricter, never wrong) */
+const BITS = 31;
+
+/** Finds each group's uses and whether it is linear-entry (see the file header). */
+export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
+  const nIn = t.nIn, gid = new Int32Array(nIn + 1).fill(-1);
+  groups.forEach((g, k) => gid.fill(k, g.start + 1, g.start + g.size + 1));
+  const bit = (k: number) => 1 << Math.min(k, BITS - 1);
+  const groupOf = (s: number) => (s >= 1 && s <= nIn ? gid[s]! : -1);
+  // 1. which groups each slot depends on
+  const dep = new Uint32Array(t.n);
+  for (let s = 1; s <= nIn; s++) if (gid[s]! >= 0) dep[s] = bit(gid[s]!);
+  forwardRuns(t, (lo, hi) => {
+    const { op, a, b } = t;
+    for (let i = lo; i < hi; i++) if (op[i]! >= 0) dep[i] = dep[a[i]!]! | dep[b[i]!]!;
+  }, (blk) => blk.structure((y, x) => { dep[y]! |= dep[x]!; }, () => {}));
+  // 2. the uses, and the groups some use is not linear in
+  const why: (string | null)[] = groups.map(() => null);
+  const fail = (k: number, reason: string) => { why[k] ??= reason; };
+  const reads = new Uint32Array(t.n); // per slot: the groups whose slots it reads directly
+  const nodes: number[] = [], blocks: number[] = [];
+  const run = (lo: number, hi: number) => {
+    const { op, a, b, prm } = t;
+    for (let i = lo; i < hi; i++) {
+      const code = op[i]!;
+      if (code < 0) continue;
+      const ai = a[i]!, bi = b[i]!, ga = groupOf(ai), gb = groupOf(bi);
+      if (ga < 0 && gb < 0) continue;
+      const mask = secondOrderPattern(code, prm[i]!), name = OP_NAMES[code % NOPS];
+      if (ga >= 0 && ((mask & AA) || ((mask & AB) && dep[bi]! & bit(ga)))) fail(ga, `it enters ${name} nonlinearly`);
+      if (gb >= 0 && ((mask & BB) || ((mask & AB) && dep[ai]! & bit(gb)))) fail(gb, `it enters ${name} nonlinearly`);
+      reads[i] = (ga >= 0 ? bit(ga) : 0) | (gb >= 0 ? bit(gb) : 0);
+      nodes.push(i);
+    }
+  };
+  forwardOrder(t, run, (k) => {
+    const blk = t.blocks[k]!;
+    if (blk.nodes) return run(blk.out, blk.out + blk.size);
+    let hit = 0;
+    const seen = new Set<number>();
+    blk.structure((y, x) => {
+      const g = groupOf(x);
+      if (g < 0) return;
+      reads[y]! |= bit(g); hit |= bit(g); seen.add(g);
+    }, (_y, x1, x2) => {
+      const g1 = groupOf(x1), g2 = groupOf(x2);
+      if (g1 >= 0 && dep[x2]! & bit(g1)) fail(g1, 'it enters a block bilinearly with itself');
+      if (g2 >= 0 && dep[x1]! & bit(g2)) fail(g2, 'it enters a block bilinearly with itself');
+    });
+    if (!hit) return;
+    if (!blk.squaredReverse) for (const g of seen) fail(g, `a ${blk.constructor.name} block reads it (not a linear map)`);
+    blocks.push(k);
+  });
+  // groups sharing the last bit: a shared bit may flag a use that is in fact linear, never the reverse
+  let linear = 0;
+  why.forEach((w, k) => { if (w === null && k < BITS - 1) linear |= bit(k); });
+  if (groups.length >= BITS) for (let k = BITS - 1; k < groups.length; k++) why[k] ??= `more than ${BITS - 1} parameters: only the first ${BITS - 1} are analysed`;
+  const outputs: number[] = [];
+  for (let s = nIn + 1; s < t.n; s++) if (reads[s]! & linear) outputs.push(s);
+  const keep = (s: number) => (reads[s]! & linear) !== 0;
+  // 3. each output's chain of single-consumer linear nodes
+  const consumers = new Int32Array(t.n), consumer = new Int32Array(t.n).fill(-1);
+  forwardOrder(t, (lo, hi) => {
+    const { op, a, b } = t;
+    for (let i = lo; i < hi; i++) {
+      if (op[i]! < 0) continue;
+      consumers[a[i]!]++; consumer[a[i]!] = i;
+      if (b[i] !== a[i]) { consumers[b[i]!]++; consumer[b[i]!] = i; }
+    }
+  }, (k) => {
+    const blk = t.blocks[k]!;
+    if (blk.nodes) {
+      const { op, a, b } = t;
+      for (let i = blk.out; i < blk.out + blk.size; i++) {
+        if (op[i]! < 0) continue;
+        consumers[a[i]!]++; consumer[a[i]!] = i;
+        if (b[i] !== a[i]) { consumers[b[i]!]++; consumer[b[i]!] = i; }
+      }
+    } else blk.structure((_y, x) => { consumers[x]++; consumer[x] = -1; }, () => {});
+  });
+  const chain: number[] = [], chainPtr = [0], probeOf: number[] = [];
+  for (const y of outputs) {
+    let r = y;
+    for (;;) {
+      const i = consumer[r]!;
+      if (consumers[r] !== 1 || i < 0 || secondOrderPattern(t.op[i]!, t.prm[i]!) !== 0) break;
+      chain.push(i);
+      r = i;
+    }
+    chainPtr.push(chain.length);
+    probeOf.push(r);
+  }
+  return {
+    why,
+    nodes: Int32Array.from(nodes.filter(keep)),
+    blocks: blocks.filter((k) => { const b = t.blocks[k]!; for (let y = b.out; y < b.out + b.size; y++) if (keep(y)) return true; return false; }),
+    outputs: Int32Array.from(outputs),
+    probeOf: Int32Array.from(probeOf),
+    chainPtr: Int32Array.from(chainPtr),
+    chain: Int32Array.from(chain),
+    probes: Int32Array.from(new Set(probeOf)).sort(),
+  };
+}
+
+/** g per use output: the product of the partials along its chain (1 for an output that is its own probe). */
+export function chainGains(t: Tape, uses: LinearUses): Float64Array {
+  const { outputs, chainPtr, chain } = uses, g = new Float64Array(outputs.length);
+  for (let k = 0; k < outputs.length; k++) {
+    let prev = outputs[k]!, gain = 1;
+    for (let e = chainPtr[k]!; e < chainPtr[k + 1]!; e++) {
+      const i = chain[e]!;
+      gain *= t.par[i * NPAR + (t.a[i] === prev ? 0 : 1)]!;
+      prev = i;
+    }
+    g[k] = gain;
+  }
+  return g;
+}
+
+/**
+ * Marks the groups for which two use outputs c ≠ c′ that read one θᵢ
+ * interact in `pattern` (the Hessian in the probes): their diagonal needs
+ * off-diagonal entries of H_G, so they are not taken structured. Parameters
+ * with the same set S(i) are checked once (a weight column shares it).
+ */
+export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: LinearUses, pattern: Pattern): void {
+  const nIn = t.nIn, v = new Int32Array(t.n).fill(-1), pv = new Int32Array(t.n).fill(-1);
+  uses.probes.forEach((s, k) => { pv[s] = k; });
+  // an output's variable: its probe's index (two outputs with one probe interact through it)
+  uses.outputs.forEach((s, k) => { v[s] = pv[uses.probeOf[k]!]!; });
+  // S(i) as lists of probe indices per input slot, in CSR (two passes over the uses: count, fill)
+  const ptr = new Int32Array(nIn + 2);
+  const visit = (add: (x: number, c: number) => void) => {
+    const { a, b } = t;
+    for (const i of uses.nodes) { add(a[i]!, i); if (b[i] !== a[i]) add(b[i]!, i); }
+    for (const k of uses.blocks) (t.blocks[k] as ArrayBlock).structure((y, x) => add(x, y), () => {});
+  };
+  const ok = (x: number) => x >= 1 && x <= nIn;
+  visit((x, c) => { if (ok(x) && v[c]! >= 0) ptr[x + 1]++; });
+  for (let x = 0; x <= nIn; x++) ptr[x + 1]! += ptr[x]!;
+  const next = ptr.slice(0, nIn + 1), list = new Int32Array(ptr[nIn + 1]!);
+  visit((x, c) => { if (ok(x) && v[c]! >= 0) list[next[x]!++] = c; });
+  const checked = new Map<number, Int32Array[]>();
+  const { rowPtr, colIdx } = pattern;
+  const has = (r: number, c: number) => {
+    let lo = rowPtr[r]!, hi = rowPtr[r + 1]!;
+    while (lo < hi) { const m = (lo + hi) >> 1, x = colIdx[m]!; if (x === c) return true; if (x < c) lo = m + 1; else hi = m; }
+    return false;
+  };
+  const S = new Int32Array(uses.outputs.length);
+  groups.forEach((g, k) => {
+    if (uses.why[k] !== null) return;
+    for (let x = g.start + 1; x <= g.start + g.size; x++) {
+      // the distinct outputs reading θᵢ, as variables, sorted (insertion: these lists are short)
+      const lo = ptr[x]!, hi = ptr[x + 1]!;
+      list.subarray(lo, hi).sort();
+      let m = 0;
+      for (let e = lo; e < hi; e++) {
+        if (e > lo && list[e] === list[e - 1]) continue;
+        const u = v[list[e]!]!;
+        let j = m++;
+        while (j > 0 && S[j - 1]! > u) { S[j] = S[j - 1]!; j--; }
+        S[j] = u;
+      }
+      let h = m;
+      for (let e = 0; e < m; e++) h = (Math.imul(h, 31) + S[e]!) | 0;
+      const same = checked.get(h);
+      if (same?.some((T) => T.length === m && T.every((c, e) => c === S[e]))) continue;
+      for (let p = 0; p < m; p++) {
+        for (let q = p + 1; q < m; q++) {
+          if (S[p] === S[q] || has(S[p]!, S[q]!)) { uses.why[k] = 'two entries it touches interact (its diagonal needs off-diagonal curvature)'; return; }
+        }
+      }
+      const copy = S.slice(0, m);
+      if (same) same.push(copy); else checked.set(h, [copy]);
+    }
+  });
+}

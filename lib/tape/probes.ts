@@ -1,0 +1,92 @@
+/**
+ * Sweeps seeded at intermediates instead of inputs. A probe is a perturbation
+ * added to a slot's value, y_s ← y_s + ε: its tangent is added to the slot's
+ * tangent right after the slot is computed, and its adjoint is the slot's
+ * adjoint once everything after the slot has been swept. With the inputs
+ * unseeded, nothing before the first probe moves, so both sweeps start (or
+ * stop) there: only the part of the recording downstream of the probes is
+ * visited. Interpreted kernels only (a generated sweep has no place to add a
+ * seed mid-way); the recording's partials must be finite.
+ */
+import type { ArrayBlock } from './block.js';
+import { runReverse, runReverseTangent, runTangent } from './kernels.js';
+import { forwardOrder, reverseOrder } from './order.js';
+import type { Tape } from './tape.js';
+
+const fixed = new WeakMap<ArrayBlock, ArrayBlock>();
+/** blk with the inputs held constant (nothing is seeded there, and their adjoints are not asked for) */
+function view(t: Tape, blk: ArrayBlock): ArrayBlock {
+  if (!blk.withInputsFixed) return blk;
+  let v = fixed.get(blk);
+  if (!v) fixed.set(blk, (v = blk.withInputsFixed(t.nIn)));
+  return v;
+}
+
+/**
+ * Forward tangent lanes from probes: `seed(s, T)` adds the lane tangents of
+ * the probe at slot s (one of `probes`, increasing) to T at s. T is zero on
+ * entry; nodes before the first probe are skipped (their tangents stay 0).
+ */
+export function probeTangent(t: Tape, K: number, T: Float64Array, probes: Int32Array, seed: (s: number, T: Float64Array) => void): void {
+  if (probes.length === 0) return;
+  let p = 0;
+  const first = probes[0]!;
+  // nodes [lo, hi) of a run: up to each probe slot, then the seed
+  const run = (lo: number, hi: number) => {
+    lo = Math.max(lo, first);
+    while (lo < hi) {
+      while (p < probes.length && probes[p]! < lo) p++;
+      const s = p < probes.length && probes[p]! < hi ? probes[p]! : hi;
+      if (s > lo) runTangent(t, lo, s, K, T);
+      if (s === hi) return;
+      runTangent(t, s, s + 1, K, T);
+      seed(s, T);
+      lo = s + 1;
+    }
+  };
+  forwardOrder(t, run, (k) => {
+    const blk = t.blocks[k]!;
+    if (blk.nodes) return run(blk.out, blk.out + blk.size);
+    const end = blk.out + blk.size;
+    if (end <= first) return;
+    view(t, blk as ArrayBlock).tangent(t, K, T);
+    while (p < probes.length && probes[p]! < blk.out) p++;
+    for (; p < probes.length && probes[p]! < end; p++) seed(probes[p]!, T);
+  });
+}
+
+/**
+ * Forward-over-reverse from `out` down to the first probe, given T from
+ * {@link probeTangent}: A (one lane) is the adjoint, AT its tangent along each
+ * lane. Afterwards AT at each probe slot is (H·v)_s for the lane's probe
+ * direction v (H the Hessian in the probes' ε). A block that starts at the
+ * first probe only writes upstream of every probe, and is skipped.
+ */
+export function probeReverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array, first: number): void {
+  reverseOrder(
+    t,
+    (lo, hi) => { if (hi > first) runReverseTangent(t, Math.max(lo, first), hi, K, T, A, AT); },
+    (k) => {
+      const blk = t.blocks[k]!;
+      if (blk.nodes) { if (blk.out + blk.size > first) runReverseTangent(t, Math.max(blk.out, first), blk.out + blk.size, K, T, A, AT); return; }
+      if (blk.out > first) view(t, blk as ArrayBlock).reverseTangent(t, K, T, A, AT);
+    },
+  );
+}
+
+/**
+ * Reverse lanes (K adjoint lanes, seeded in A at the outputs) from the end
+ * down to the first probe: afterwards A at each probe slot is the adjoint of
+ * its ε (a row of the Jacobian in the probes, per lane).
+ */
+export function probeReverse(t: Tape, K: number, A: Float64Array, first: number): void {
+  reverseOrder(
+    t,
+    (lo, hi) => { if (hi > first) runReverse(t, Math.max(lo, first), hi, K, A); },
+    (k) => {
+      const blk = t.blocks[k]!;
+      if (blk.nodes) { if (blk.out + blk.size > first) runReverse(t, Math.max(blk.out, first), blk.out + blk.size, K, A); return; }
+      if (blk.out > first) view(t, blk as ArrayBlock).reverse(t, K, A);
+    },
+  );
+}

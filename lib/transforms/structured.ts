@@ -1,0 +1,153 @@
+/**
+ * The structured Hessian diagonal: exact ∂²f/∂θᵢ² for parameters that enter
+ * f only through maps linear in them (W·u, u + b, θ ⊙ u …), at the cost of
+ * the width of those maps' outputs instead of one lane per parameter.
+ *
+ * With y = the outputs of θ's uses (lib/sparsity/linear-uses.ts) and
+ * G the rest of f, ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc when no two outputs that
+ * θᵢ touches interact. (H_G)_cc for every use output c comes from
+ * forward-over-reverse lanes seeded at the outputs themselves (probes,
+ * lib/tape/probes.ts), over the recording downstream of them only; outputs
+ * that do not interact (the samples of a summed loss) share a lane by a
+ * distance-1 colouring of H_G's detected pattern, so (H·s)_c = (H_G)_cc.
+ * The contraction Σ_c J_ci² h_c is one reverse step through each use with
+ * its partials squared ("square the primals, square the cotangents").
+ *
+ * A parameter whose uses are not of that form (a penalty θ², a weight used
+ * bilinearly with itself, samples that interact) takes the dense
+ * hyper-dual lanes instead, and the report says so and why.
+ */
+import type { ArrayBlock } from '../tape/block.js';
+import { colour, type Colouring } from '../sparsity/colouring.js';
+import { detectPattern } from '../sparsity/pattern.js';
+import { chainGains, interactingUses, linearUses, type LinearUses, type ParamGroup } from '../sparsity/linear-uses.js';
+import { probeReverseTangent, probeTangent } from '../tape/probes.js';
+import { NPAR, type Tape } from '../tape/tape.js';
+import type { Workspace } from '../tape/derivatives.js';
+
+/** What the structured method found for one recording structure (kept with its sparsity, lib/sparsity/memo.ts). */
+export interface StructuredPlan {
+  readonly uses: LinearUses;
+  /** distance-1 colouring of the Hessian in the probes (probe k has colour colours[k]) */
+  readonly colouring: Colouring;
+}
+
+/** How one parameter's diagonal was computed. */
+export interface ParameterReport {
+  readonly method: 'structured' | 'hyperdual';
+  /** lanes swept for it: the shared probe colours (structured) or its size (hyperdual) */
+  readonly directions: number;
+  /** why it is not structured */
+  readonly reason?: string;
+}
+
+/** Detects the uses, the Hessian pattern in the probes and its colouring. */
+export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup[]): StructuredPlan {
+  const uses = linearUses(t, groups);
+  if (uses.probes.length === 0) return { uses, colouring: { colours: new Int32Array(0), count: 0 } };
+  const pattern = detectPattern(t, out, Infinity, uses.probes)!;
+  interactingUses(t, groups, uses, pattern);
+  return { uses, colouring: colour(pattern, 1) };
+}
+
+/** Number of lanes the structured method sweeps (shared colours plus each fallback parameter's size). */
+export function structuredDirections(plan: StructuredPlan, groups: readonly ParamGroup[]): number {
+  let d = plan.uses.why.some((w) => w === null) ? plan.colouring.count : 0;
+  groups.forEach((g, k) => { if (plan.uses.why[k] !== null) d += g.size; });
+  return d;
+}
+
+/**
+ * The diagonal: structured for linear-entry parameters, `dense(start, end)`
+ * (the hyper-dual lanes over inputs [start, end)) for the others. Returns
+ * the diagonal over all inputs and a report per parameter.
+ */
+export function structuredDiagonal(
+  w: Workspace<Tape>, out: number, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
+  dense: (start: number, end: number) => Float64Array,
+): { d: Float64Array; sweeps: number; directions: number; reports: ParameterReport[] } {
+  const t = w.tape, { uses, colouring } = plan;
+  // the probe sweeps run the plain kernels: where a partial is infinite the dense (careful) lanes answer
+  const why = uses.why.map((r) => (r === null && t.nonFinite ? 'the recording has non-finite partials at this point' : r));
+  const d = new Float64Array(t.nIn);
+  let sweeps = 0, directions = 0;
+  if (why.some((r) => r === null)) {
+    const hp = probeCurvature(w, out, uses.probes, colouring, lanes), g = chainGains(t, uses), h = new Float64Array(t.n);
+    // H_yy = g² H_rr at each use output y whose chain ends at probe r
+    uses.outputs.forEach((y, k) => { h[y] = g[k]! * g[k]! * hp[uses.probeOf[k]!]!; });
+    sweeps += Math.ceil(colouring.count / lanes);
+    directions += colouring.count;
+    contract(t, groups, uses, h, d, why);
+  }
+  const reports = groups.map((g, k): ParameterReport => {
+    if (why[k] === null) return { method: 'structured', directions: colouring.count };
+    d.set(dense(g.start, g.start + g.size), g.start);
+    sweeps += Math.ceil(g.size / lanes);
+    directions += g.size;
+    return { method: 'hyperdual', directions: g.size, reason: why[k]! };
+  });
+  return { d, sweeps, directions, reports };
+}
+
+/**
+ * (H_G)_cc at every probe slot c (a slot-indexed array), `lanes` colours per
+ * sweep. The sweeps touch only slots from the first probe on, and read the
+ * tangents of earlier ones (zero): so the arrays are zeroed whole once, then
+ * from the first probe on before each sweep; the lane layout stays that of
+ * the first sweep.
+ */
+function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: Colouring, lanes: number): Float64Array {
+  const t = w.tape, h = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, c.count);
+  const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
+  for (let c0 = 0; c0 < c.count; c0 += K) {
+    if (c0 > 0) { T.fill(0, first * K, t.n * K); AT.fill(0, first * K, t.n * K); A.fill(0, first, t.n); }
+    let p = 0;
+    probeTangent(t, K, T, probes, (s, T) => {
+      while (probes[p]! < s) p++;
+      const k = c.colours[p]! - c0;
+      if (k >= 0 && k < K) T[s * K + k] += 1;
+    });
+    A[out] = 1;
+    probeReverseTangent(t, K, T, A, AT, first);
+    probes.forEach((s, q) => {
+      const k = c.colours[q]! - c0;
+      if (k >= 0 && k < K) h[s] = AT[s * K + k]!;
+    });
+  }
+  return h;
+}
+
+/**
+ * d_i += Σ_c J_ci² h_c over every use, for the linear-entry groups: an
+ * elementary node's partial squared, a block's squared reverse step. A block
+ * that cannot square term by term sends its parameters to the dense lanes.
+ */
+function contract(t: Tape, groups: readonly ParamGroup[], uses: LinearUses, h: Float64Array, d: Float64Array, why: (string | null)[]): void {
+  const nIn = t.nIn, structured = new Uint8Array(nIn + 1);
+  groups.forEach((g, k) => { if (why[k] === null) structured.fill(1, g.start + 1, g.start + g.size + 1); });
+  const at = (s: number) => s >= 1 && s <= nIn && structured[s] === 1;
+  const { a, b, par } = t;
+  for (const i of uses.nodes) {
+    const ai = a[i]!, bi = b[i]!, ga = par[i * NPAR]!, gb = par[i * NPAR + 1]!, hi = h[i]!;
+    if (ai === bi) { if (at(ai)) d[ai - 1] += (ga + gb) * (ga + gb) * hi; continue; }
+    if (at(ai)) d[ai - 1] += ga * ga * hi;
+    if (at(bi)) d[bi - 1] += gb * gb * hi;
+  }
+  if (uses.blocks.length === 0) return;
+  const sq = new Float64Array(t.n), S = new Float64Array(t.n), val = t.val;
+  for (let s = 0; s < t.n; s++) sq[s] = val[s]! * val[s]!;
+  for (const k of uses.blocks) {
+    const blk = t.blocks[k] as ArrayBlock;
+    S.set(h.subarray(blk.out, blk.out + blk.size), blk.out);
+    if (!blk.squaredReverse!(sq, S)) {
+      blk.structure((_y, x) => { if (at(x)) why[groupIndex(groups, x - 1)] ??= 'an output reads it through two terms of one block'; }, () => {});
+    } else {
+      for (let s = 1; s <= nIn; s++) if (structured[s]) d[s - 1] += S[s]!;
+    }
+    S.fill(0);
+  }
+}
+
+function groupIndex(groups: readonly ParamGroup[], j: number): number {
+  return groups.findIndex((g) => j >= g.start && j < g.start + g.size);
+}
