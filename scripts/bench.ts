@@ -57,7 +57,7 @@ import {
   type DiagonalInfo, type Num, type Prepared, type TensorRecord,
 } from '../lib/index.js';
 import {
-  batchMlp, diagonal, logistic, matVec, mlp, rel, rosenbrock, sines, tensorMlpInput, tensorRosenbrock, tensorSines, trigonometric,
+  batchMlp, diagonal, logistic, matVec, mlp, rel, rosenbrock, sines, tensorMlpInput, tensorMlpWeights, tensorRosenbrock, tensorSines, trigonometric,
   type TensorWorkload, type Workload,
 } from './workloads/index.js';
 
@@ -528,7 +528,8 @@ for (const n of AUTO_SIZES) autoOverhead(trigonometric(n));
 for (const make of [tensorSines, tensorRosenbrock]) for (const n of TENSOR_SIZES) benchTensor(make(n), { diagonal: true });
 benchTensor(tensorMlpInput());
 tensorModel();
-benchTensor(batchMlp());
+benchTensor(tensorMlpWeights(), { diagonal: true });
+benchTensor(batchMlp(), { diagonal: true });
 laneSweep(mlp(), ['hessian']);
 laneSweep(rosenbrock(1000), ['hessian', 'hyperdual', 'hvp']);
 if (progressOn) process.stderr.write('\r\x1b[K');
@@ -633,7 +634,7 @@ for (const r of rows.filter((q) => q.overhead !== undefined)) {
   });
 }
 // issue 13: the calls users make, not only the prepared sweeps
-const rowOf = (workload: string, n: number, quantity: string) => rows.find((q) => q.workload === workload && q.n === n && q.quantity === quantity);
+const rowOf = (workload: string, n: number | undefined, quantity: string) => rows.find((q) => q.workload === workload && (n === undefined || q.n === n) && q.quantity === quantity);
 const targetOn = (issue: number) => (what: string, r: Row | undefined, get: (r: Row) => number | undefined, max: number, unit = '× f') => {
   const m = r && get(r);
   if (m !== undefined) targets.push({ issue, what, measured: `${m.toFixed(1)}${unit}`, target: `≤ ${max}${unit}`, reached: m <= max });
@@ -655,6 +656,11 @@ for (const [wl, max] of [['W2 sines', 50], ['W3 rosenbrock', 600]] as const) {
 target13('W1 mlp n = 5: grad(f, x), one-shot (scalar-op form)', rowOf('W1 mlp', 5, 'valueAndGrad'), (q) => q.transformRatio, 20);
 target13("W1 mlp n = 5: p.at(x') then .grad() (scalar-op form)", rowOf('W1 mlp', 5, 'valueAndGrad'), (q) => q.atRatio, 25);
 // issue 14: tensor programs, one-shot calls as users make them
+const target15 = targetOn(15);
+target15("W1 mlp weights n = 1610: exact diagonal ('auto': structured), one-shot", rowOf('W1 mlp weights (tensors)', 1610, `diagonal 'auto'`), (q) => q.transformRatio, 100);
+target15("W1 mlp weights n = 1610: exact diagonal, prepared", rowOf('W1 mlp weights (tensors)', 1610, `diagonal 'auto'`), (q) => q.preparedRatio, 100);
+target15("W6 batch mlp: exact diagonal ('auto': structured), one-shot", rowOf('W6 batch mlp (tensors)', undefined, `diagonal 'auto'`), (q) => q.transformRatio, 50);
+target15("W6 batch mlp: exact diagonal, prepared", rowOf('W6 batch mlp (tensors)', undefined, `diagonal 'auto'`), (q) => q.preparedRatio, 50);
 const target14 = targetOn(14);
 for (const wl of ['W2 sines (tensor)', 'W3 rosenbrock (tensor)']) {
   const at = (quantity: string) => rowOf(wl, 100_000, quantity), T = TARGET14.chain;
@@ -668,7 +674,7 @@ for (const [wl, n, T] of [['W1 mlp (tensors)', 5, TARGET14.seed], ['W6 batch mlp
   target14(`${wl} n = ${n}: grad(f, x), one-shot`, rowOf(wl, n, 'valueAndGrad'), (q) => q.transformRatio, T.grad);
   target14(`${wl} n = ${n}: hvp(f, x, v), one-shot`, rowOf(wl, n, 'hvp'), (q) => q.transformRatio, T.hvp);
 }
-for (const issue of [4, 7, 13, 14]) {
+for (const issue of [4, 7, 13, 14, 15]) {
   out.push('', `targets (issue ${issue}):`);
   for (const t of targets.filter((q) => q.issue === issue)) out.push(`  ${t.reached ? 'reached' : 'MISSED '}  ${t.what}: ${t.measured} (target ${t.target})`);
 }

@@ -9,7 +9,7 @@
  * seed mid-way); the recording's partials must be finite.
  */
 import type { ArrayBlock } from './block.js';
-import { runReverse, runReverseTangent, runTangent } from './kernels.js';
+import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { forwardOrder, reverseOrder } from './order.js';
 import type { Tape } from './tape.js';
 
@@ -23,36 +23,53 @@ function view(t: Tape, blk: ArrayBlock): ArrayBlock {
 }
 
 /**
- * Forward tangent lanes from probes: `seed(s, T)` adds the lane tangents of
- * the probe at slot s (one of `probes`, increasing) to T at s. T is zero on
- * entry; nodes before the first probe are skipped (their tangents stay 0).
+ * A forward sweep from probes: `run(lo, hi)` sweeps nodes, `block(blk)` an
+ * array block, and `seed(s)` adds the probe at slot s (one of `probes`,
+ * increasing) right after s is computed. Nodes before the first probe are
+ * skipped (their lanes stay 0).
  */
-export function probeTangent(t: Tape, K: number, T: Float64Array, probes: Int32Array, seed: (s: number, T: Float64Array) => void): void {
+function probeForward(
+  t: Tape, probes: Int32Array, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void, seed: (s: number) => void,
+): void {
   if (probes.length === 0) return;
   let p = 0;
   const first = probes[0]!;
   // nodes [lo, hi) of a run: up to each probe slot, then the seed
-  const run = (lo: number, hi: number) => {
+  const nodes = (lo: number, hi: number) => {
     lo = Math.max(lo, first);
     while (lo < hi) {
       while (p < probes.length && probes[p]! < lo) p++;
       const s = p < probes.length && probes[p]! < hi ? probes[p]! : hi;
-      if (s > lo) runTangent(t, lo, s, K, T);
+      if (s > lo) run(lo, s);
       if (s === hi) return;
-      runTangent(t, s, s + 1, K, T);
-      seed(s, T);
+      run(s, s + 1);
+      seed(s);
       lo = s + 1;
     }
   };
-  forwardOrder(t, run, (k) => {
+  forwardOrder(t, nodes, (k) => {
     const blk = t.blocks[k]!;
-    if (blk.nodes) return run(blk.out, blk.out + blk.size);
+    if (blk.nodes) return nodes(blk.out, blk.out + blk.size);
     const end = blk.out + blk.size;
     if (end <= first) return;
-    view(t, blk as ArrayBlock).tangent(t, K, T);
+    block(view(t, blk as ArrayBlock));
     while (p < probes.length && probes[p]! < blk.out) p++;
-    for (; p < probes.length && probes[p]! < end; p++) seed(probes[p]!, T);
+    for (; p < probes.length && probes[p]! < end; p++) seed(probes[p]!);
   });
+}
+
+/** Forward tangent lanes from probes: `seed(s, T)` adds the lane tangents of the probe at s to T at s. T is zero on entry. */
+export function probeTangent(t: Tape, K: number, T: Float64Array, probes: Int32Array, seed: (s: number, T: Float64Array) => void): void {
+  probeForward(t, probes, (lo, hi) => runTangent(t, lo, hi, K, T), (blk) => blk.tangent(t, K, T), (s) => seed(s, T));
+}
+
+/**
+ * Order-2 Taylor lanes from probes: `seed(s, T1)` adds the probe's first-order
+ * lanes (a probe is linear in ε: nothing is added to T2). With one probe per
+ * lane, T2 at the output is that probe's (H_ε)_cc. T1 and T2 are zero on entry.
+ */
+export function probeSecond(t: Tape, K: number, T1: Float64Array, T2: Float64Array, probes: Int32Array, seed: (s: number, T1: Float64Array) => void): void {
+  probeForward(t, probes, (lo, hi) => runSecond(t, lo, hi, K, T1, T2), (blk) => blk.second(t, K, T1, T2), (s) => seed(s, T1));
 }
 
 /**

@@ -44,6 +44,10 @@ function gemmScaled(m: number, q: number, n: number, K: number, alpha: number, X
     for (let i = 0; i < m; i++) {
       for (let p = 0; p < q; p++) {
         const xi = (X.base + i * X.rs + p * X.cs) * K;
+        // lanes that are all zero (seeds at a few slots: most rows) add nothing, unless a primal factor is ±∞ or NaN (0·∞)
+        let zero = true;
+        for (let k = 0; k < K && zero; k++) zero = xa[xi + k] === 0;
+        if (zero && finiteRow(ya, Y.base + p * Y.rs, Y.cs, n)) continue;
         for (let j = 0; j < n; j++) {
           const c = alpha * ya[Y.base + p * Y.rs + j * Y.cs]!;
           const zi = (Z.base + i * Z.rs + j * Z.cs) * K;
@@ -63,6 +67,12 @@ function gemmScaled(m: number, q: number, n: number, K: number, alpha: number, X
       }
     }
   }
+}
+
+function finiteRow(a: Float64Array, base: number, stride: number, n: number): boolean {
+  let s = 0;
+  for (let j = 0; j < n; j++) s += a[base + j * stride]! * 0;
+  return s === 0;
 }
 
 /**

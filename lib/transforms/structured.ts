@@ -21,7 +21,7 @@ import type { ArrayBlock } from '../tape/block.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import { detectPattern } from '../sparsity/pattern.js';
 import { chainGains, interactingUses, linearUses, type LinearUses, type ParamGroup } from '../sparsity/linear-uses.js';
-import { probeReverseTangent, probeTangent } from '../tape/probes.js';
+import { probeReverseTangent, probeSecond, probeTangent } from '../tape/probes.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import type { Workspace } from '../tape/derivatives.js';
 
@@ -97,6 +97,7 @@ export function structuredDiagonal(
  * the first sweep.
  */
 function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: Colouring, lanes: number): Float64Array {
+  if (c.count === probes.length) return probeTaylor(w, out, probes, lanes);
   const t = w.tape, h = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, c.count);
   const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
   for (let c0 = 0; c0 < c.count; c0 += K) {
@@ -113,6 +114,28 @@ function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: 
       const k = c.colours[q]! - c0;
       if (k >= 0 && k < K) h[s] = AT[s * K + k]!;
     });
+  }
+  return h;
+}
+
+/**
+ * (H_G)_cc when no two probes share a colour (one sample: every probe
+ * interacts): one-hot order-2 Taylor lanes, forward only — T2 at the output
+ * is the probe's H_cc, and the lanes stay zero away from their own probe
+ * until they meet (gemm skips the zero rows).
+ */
+function probeTaylor(w: Workspace<Tape>, out: number, probes: Int32Array, lanes: number): Float64Array {
+  const t = w.tape, h = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, probes.length);
+  const T1 = w.get(0, K), T2 = w.get(1, K);
+  for (let p0 = 0; p0 < probes.length; p0 += K) {
+    if (p0 > 0) { T1.fill(0, first * K, t.n * K); T2.fill(0, first * K, t.n * K); }
+    let p = 0;
+    probeSecond(t, K, T1, T2, probes, (s, T1) => {
+      while (probes[p]! < s) p++;
+      const k = p - p0;
+      if (k >= 0 && k < K) T1[s * K + k] += 1;
+    });
+    for (let k = 0; k < K && p0 + k < probes.length; k++) h[probes[p0 + k]!] = T2[out * K + k]!;
   }
   return h;
 }

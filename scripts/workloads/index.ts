@@ -9,4 +9,4 @@ export { mlp, SEED_VALUE } from './mlp.js';
 export { sines, rosenbrock, chainData } from './chains.js';
 export { trigonometric } from './trigonometric.js';
 export { logistic } from './logistic.js';
-export { tensorSines, tensorRosenbrock, tensorMlpInput, batchMlp, type TensorWorkload } from './tensors.js';
+export { tensorSines, tensorRosenbrock, tensorMlpInput, tensorMlpWeights, batchMlp, type TensorWorkload } from './tensors.js';

@@ -88,6 +88,21 @@ export function tensorMlpInput(): TensorWorkload<Tensor> {
   };
 }
 
+/** W1 of its 1610 weights (a record W1, b1, W2, b2) at the seed input: issue 15's seed model for the structured diagonal. */
+export function tensorMlpWeights(): TensorWorkload<{ W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor }> {
+  const w = mlp(), X = vec(w.x);
+  const record = (g: (a: Float64Array) => Float64Array) =>
+    ({ W1: tensor(g(w.W1), [100, 5]), b1: tensor(g(w.b1)), W2: tensor(g(w.W2), [10, 100]), b2: tensor(g(w.b2)) });
+  const dir = randn([1610], 7).values();
+  let o = 0;
+  const v = record((a) => dir.slice(o, (o += a.length)));
+  return {
+    name: 'W1 mlp weights (tensors)', n: 1610, x: record((a) => a), x2: record(moved), v,
+    plain: () => w.plain(w.x), // the same forward pass (its cost does not depend on which values are the inputs)
+    f: (p) => nllLoss(logSoftmax(linear(tanh(linear(X, p.W1, p.b1)), p.W2, p.b2)), 0),
+  };
+}
+
 export const BATCH = 32, BATCH_IN = 784, BATCH_HIDDEN = 128, BATCH_OUT = 10;
 
 type BatchParams = { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor };
