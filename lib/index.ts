@@ -48,11 +48,11 @@ export { OP_NAMES } from './rules/index.js';
 export type { Block } from './tape/block.js';
 export type { HyperLanes, HyperAdjoints } from './tape/kernels.js';
 export {
-  valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian, laplacian,
+  valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian, gaussNewtonDiagonal, laplacian,
   gradDirectional, gradHyperdual,
 } from './transforms/reverse.js';
 export {
-  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type ParameterReport, type SparseHessian, type LaplacianOptions,
+  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type ParameterReport, type GaussNewtonOptions, type GaussNewtonInfo, type SparseHessian, type LaplacianOptions,
 } from './transforms/prepare.js';
 export {
   hessianTraceEstimate, hessianDiagonalEstimate, DEFAULT_SAMPLES, type TraceEstimateOptions, type DiagonalEstimateOptions, type Estimate,

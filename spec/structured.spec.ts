@@ -6,12 +6,13 @@
  * where the model is small enough, single one-hot lanes on a random subset
  * where not) to 1e-12 relative, with the pool poisoned; the lane counts the
  * method claims are checked; and each reason to fall back is exercised,
- * with the fallback still exact.
+ * with the fallback still exact. The Gauss–Newton diagonal diag(JᵀJ) is
+ * checked against the dense Jacobian's columns squared.
  */
 import { expect } from 'chai';
 import {
-  Tensor, add, crossEntropy, hessianDiagonal, log, matmul, mlp, mul, pow, prepare, randn, sigmoid, sin, sqrt, sub, sum,
-  tanh, tensor, transpose, type DiagonalInfo, type Num, type TensorRecord,
+  Tensor, add, concat, crossEntropy, gaussNewtonDiagonal, hessianDiagonal, jacobian, log, matmul, mlp, mul, pow, prepare, randn,
+  reshape, sigmoid, sin, sqrt, sub, sum, tanh, tensor, transpose, type DiagonalInfo, type Num, type TensorRecord,
 } from '../lib/index.js';
 import { poisonPool } from '../lib/tape/pool.js';
 import { flat } from './support/tensor-check.js';
@@ -121,7 +122,7 @@ describe('structured Hessian diagonal', () => {
     const m = mlp([5, 8, 3], { seed: 1 }), x = randn([5], 3);
     const { s, d, info } = both((p) => add(crossEntropy(m.apply(p, x), 0), mul(0.1, sum(pow(p.W1!, 2)))), m.params);
     expect(relErr(s, d)).to.be.below(TOL);
-    expect(methods(info)).to.deep.equal({ W1: 'hyperdual', b1: 'structured', W2: 'structured', b2: 'structured' });
+    expect(methods(info)).to.deep.equal({ W1: 'dense', b1: 'structured', W2: 'structured', b2: 'structured' });
     expect(info.parameters!.W1!.reason).to.match(/nonlinearly/);
     expect(info.directions).to.equal(40 + 11);
   });
@@ -133,7 +134,7 @@ describe('structured Hessian diagonal', () => {
     expect(methods(tied.info)).to.deep.equal({ W: 'structured' });
     const ae = both((p) => sum(pow(sub(matmul(transpose(p.W!), tanh(matmul(p.W!, x1))), x1), 2)), { W });
     expect(relErr(ae.s, ae.d)).to.be.below(TOL);
-    expect(ae.info.parameters!.W!.method).to.equal('hyperdual');
+    expect(ae.info.parameters!.W!.method).to.equal('dense');
     expect(ae.info.parameters!.W!.reason).to.match(/interact/);
   });
 
@@ -141,7 +142,7 @@ describe('structured Hessian diagonal', () => {
     const W = randn([3, 3], 13);
     const r = both((p) => sum(sin(matmul(p.W!, transpose(p.W!)))), { W });
     expect(relErr(r.s, r.d)).to.be.below(TOL);
-    expect(r.info.parameters!.W!.method).to.equal('hyperdual');
+    expect(r.info.parameters!.W!.method).to.equal('dense');
   });
 
   it('scalar ops: x entering through x·c terms summed into one value takes one lane (a chain of linear nodes to one probe)', () => {
@@ -177,5 +178,89 @@ describe('structured Hessian diagonal', () => {
     } finally {
       poisonPool(false);
     }
+  });
+});
+
+/** diag(JᵀJ) from the dense Jacobian: the independent reference. */
+function jtjDiagonal(J: readonly Float64Array[]): Float64Array {
+  const d = new Float64Array(J[0]!.length);
+  for (const row of J) for (let j = 0; j < d.length; j++) d[j] += row[j]! ** 2;
+  return d;
+}
+
+describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', () => {
+  type G = (p: { [k: string]: Tensor }) => Tensor;
+  function check(F: G, P: TensorRecord, floor?: number) {
+    poisonPool(true);
+    try {
+      const s = gaussNewtonDiagonal(F, P, { method: 'structured' }), d = gaussNewtonDiagonal(F, P, { method: 'dense' });
+      const ref = jtjDiagonal(jacobian(F, P));
+      expect(relErr(flat(s as never), ref, floor), 'structured vs JᵀJ').to.be.below(TOL);
+      expect(relErr(flat(d as never), ref, floor), 'dense vs JᵀJ').to.be.below(TOL);
+      return s;
+    } finally {
+      poisonPool(false);
+    }
+  }
+
+  it('batch MLP 20 → 16 → 5 residuals (batch 6): the samples share adjoint lanes (5 lanes)', () => {
+    const m = mlp([20, 16, 5], { seed: 3 }), X = randn([6, 20], 4), Y = randn([6, 5], 5);
+    const s = check((p) => sub(m.apply(p, X), Y), m.params);
+    expect(s.method).to.equal('structured');
+    expect(s.directions).to.equal(5);
+  });
+
+  it('deeper tanh MLP 32 → 64 → 64 → 1, batch 8: one lane for 6337 parameters', () => {
+    const m = mlp([32, 64, 64, 1], { seed: 2 }), X = randn([8, 32], 4), Y = randn([8, 1], 5);
+    const s = check((p) => sub(m.apply(p, X), Y), m.params);
+    expect(s.directions).to.equal(1);
+  });
+
+  it('logistic regression, per-sample log-losses: equals Σ_b x_bk² (σ_b − y_b)²', () => {
+    const X = randn([10, 4], 7), y = tensor([1, 0, 1, 1, 0, 0, 1, 0, 1, 1]);
+    const F: G = (p) => { const z = add(matmul(X, p.w!), p.b!); return sub(log(add(1, pow(2.718281828459045, z))), mul(y, z)) as Tensor; };
+    const P = { w: randn([4], 1), b: tensor([0.1]) };
+    const s = flat(check(F, P) as never);
+    const z = add(matmul(X, P.w), P.b).values(), xs = X.values(), yv = y.values(), closed = new Float64Array(5);
+    for (let b = 0; b < 10; b++) {
+      const r = (sigmoid(tensor([z[b]!])).values()[0]! - yv[b]!) ** 2;
+      for (let k = 0; k < 4; k++) closed[k] += xs[b * 4 + k]! ** 2 * r;
+      closed[4] += r;
+    }
+    expect(relErr(s, closed)).to.be.below(1e-10);
+  });
+
+  it('a parameter that enters a residual nonlinearly is computed densely (with the reason); still exact', () => {
+    const m = mlp([5, 8, 3], { seed: 1 }), X = randn([4, 5], 3);
+    const s = check((p) => concat([reshape(m.apply(p, X), [12]), reshape(sin(p.W1!), [40])]), m.params);
+    expect(s.parameters!.W1!.method).to.equal('dense');
+    expect(s.parameters!.W1!.reason).to.match(/nonlinearly/);
+    expect(s.parameters!.W2!.method).to.equal('structured');
+  });
+
+  it('batch MLP 784 → 128 → 10, batch 32, logits minus one-hot targets: 10 lanes; equals the dense JᵀJ diagonal', function () {
+    this.timeout(120000);
+    const m = mlp([784, 128, 10], { seed: 5 }), X = randn([32, 784], 6);
+    const T = tensor(Float64Array.from({ length: 320 }, (_, e) => (e % 10 === Math.floor(e / 10) % 10 ? 1 : 0)), [32, 10]);
+    poisonPool(true);
+    try {
+      const F: G = (p) => sub(m.apply(p, X), T);
+      const s = gaussNewtonDiagonal(F, m.params), d = gaussNewtonDiagonal(F, m.params, { method: 'dense' });
+      expect(s.method).to.equal('structured');
+      expect(s.directions).to.equal(10);
+      expect(relErr(flat(s as never), flat(d as never), 1e-4)).to.be.below(TOL);
+    } finally {
+      poisonPool(false);
+    }
+  });
+
+  it('a prepared recording moved by .at() agrees with a fresh one; errors name the function and the problem', () => {
+    const m = mlp([5, 6, 2], { seed: 4 }), X = randn([3, 5], 3), F: G = (p) => tanh(m.apply(p, X));
+    const P2 = Object.fromEntries(Object.entries(m.params).map(([k, t]) => [k, Tensor.constant(t.values().map((v) => 0.9 * v + 0.01), t.shape)]));
+    const p = prepare(F, m.params, { vector: true });
+    p.gaussNewtonDiagonal();
+    expect(relErr(flat(p.at(P2).gaussNewtonDiagonal() as never), jtjDiagonal(jacobian(F, P2)))).to.be.below(TOL);
+    expect(() => gaussNewtonDiagonal(F, m.params, { method: 'exact' as never })).to.throw(/gaussNewtonDiagonal.*method/);
+    expect(() => hessianDiagonal((x: Num[]) => sum(gaussNewtonDiagonal((y: Num[]) => [mul(y[0]!, y[1]!)], x) as never), [1, 2])).to.throw(/gaussNewtonDiagonal: inside another transform/);
   });
 });

@@ -197,6 +197,49 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
 }
 
 /**
+ * The Jacobian's pattern in the sources (as in {@link detectPattern}: ε_v
+ * added at slot sources[v]): for each output, the variables it depends on,
+ * in CSR over the outputs (sorted). First order only: every node that
+ * reaches an output propagates its arguments' sets.
+ */
+export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32Array): { ptr: Int32Array; idx: Int32Array } {
+  const reach = new Uint8Array(t.n);
+  for (const o of outputs) reach[o] = 1;
+  reverseRuns(t, (lo, hi) => {
+    const { a, b } = t;
+    for (let i = hi - 1; i >= lo; i--) if (reach[i]) { reach[a[i]!] = 1; reach[b[i]!] = 1; }
+  }, (blk) => blk.structure((y, x) => { if (reach[y]) reach[x] = 1; }, () => {}));
+  const D = new Sets(t.n, Infinity), own = new Int32Array(t.n).fill(-1);
+  sources.forEach((s, v) => { own[s] = v; });
+  forwardRuns(t, (lo, hi) => {
+    const { op, a, b } = t;
+    for (let i = lo; i < hi; i++) {
+      if (op[i]! < 0 || !reach[i]) continue;
+      D.union(i, a[i]!); D.union(i, b[i]!);
+      if (own[i]! >= 0) D.insert(i, own[i]!);
+    }
+  }, (blk) => {
+    blk.structure((y, x) => { if (reach[y]) D.union(y, x); }, () => {});
+    for (let y = blk.out; y < blk.out + blk.size; y++) if (reach[y] && own[y]! >= 0) D.insert(y, own[y]!);
+  });
+  const ptr = new Int32Array(outputs.length + 1);
+  outputs.forEach((o, m) => { ptr[m + 1] = ptr[m]! + D.len[o]!; });
+  const idx = new Int32Array(ptr[outputs.length]!);
+  outputs.forEach((o, m) => idx.set(D.pool.subarray(D.off[o]!, D.off[o]! + D.len[o]!), ptr[m]!));
+  return { ptr, idx };
+}
+
+/** The symmetric pattern (CSR over n variables) joining every two entries of each list, lists in CSR (ptr, idx). */
+export function cliquePattern(n: number, lists: { ptr: Int32Array; idx: Int32Array }): Pattern {
+  const E = new Entries(n), { ptr, idx } = lists;
+  for (let m = 0; m + 1 < ptr.length; m++) {
+    const lo = ptr[m]!, len = ptr[m + 1]! - lo;
+    for (let e = lo; e < lo + len; e++) E.row(idx[e]!, idx, lo, len);
+  }
+  return E.csr();
+}
+
+/**
  * The pattern's entries (row, column) as they are found, in flat arrays; a
  * pass of two stable counting sorts (by column, then by row) and a dedup
  * turns them into CSR in O(entries + n). When the list outgrows its arrays

@@ -226,6 +226,37 @@ export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Fl
 }
 
 /**
+ * diag(JᵀJ) over the inputs [from, to): Σ_m (∂F_m/∂x_j)², from one-hot
+ * tangent lanes over those inputs or from adjoint lanes over the outputs,
+ * whichever needs fewer; J itself is never stored.
+ */
+export function gaussNewtonOf(w: Workspace, outputs: Int32Array, lanes: number, from = 0, to = w.tape.nIn): Float64Array {
+  const t = w.tape, m = outputs.length, d = new Float64Array(to - from);
+  if (to - from <= m) {
+    oneHotBlocks(w, lanes, (K, j0) => {
+      const T = w.get(0, K);
+      seedOneHot(T, K, j0);
+      forwardTangent(t, K, T);
+      count(t, K, true, false);
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let i = 0; i < m; i++) s += T[outputs[i]! * K + k]! ** 2;
+        d[j0 - from + k] = s;
+      }
+    }, from, to);
+    return d;
+  }
+  for (let i0 = 0; i0 < m; i0 += lanes) {
+    const K = Math.min(lanes, m - i0), A = w.get(0, K);
+    for (let k = 0; k < K; k++) A[outputs[i0 + k]! * K + k] += 1;
+    reverse(t, K, A);
+    count(t, K, false, true);
+    for (let j = from; j < to; j++) for (let k = 0; k < K; k++) d[j - from] += A[(j + 1) * K + k]! ** 2;
+  }
+  return d;
+}
+
+/**
  * Compressed Hessian-vector products: for each colour c, H·s_c with s_c the
  * indicator vector of the inputs coloured c, `lanes` colours per sweep.
  * After each sweep, `read(c0, K, AT)` receives it: lane k carried colour c0 + k.

@@ -16,7 +16,7 @@ import type { Num } from '../numbers/value.js';
 import { replay } from '../tape/sweeps.js';
 import {
   Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradientOf, hvpOf, hessianOf, hyperdualOf,
-  gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
+  gaussNewtonOf, gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import { detectPattern, type Pattern } from '../sparsity/pattern.js';
 import { fuse, type Fused } from '../tape/fuse.js';
@@ -31,7 +31,9 @@ import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
 import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
-import { structuredDiagonal, structuredDirections, structuredPlan, type ParameterReport, type StructuredPlan } from './structured.js';
+import {
+  gaussNewtonDiagonal, gaussNewtonPlan, structuredDiagonal, structuredDirections, structuredPlan, type ParameterReport, type StructuredPlan,
+} from './structured.js';
 
 export type { ParameterReport };
 
@@ -82,6 +84,29 @@ export interface SparseHessian extends Pattern {
   readonly values: Float64Array;
 }
 
+/** Options of the Gauss–Newton diagonal. */
+export interface GaussNewtonOptions extends LaneOptions {
+  /**
+   * 'auto' (default): 'structured' when it sweeps fewer lanes than 'dense'.
+   * 'structured': for each parameter that enters F only through maps linear
+   * in it, Σ_m (∂F_m/∂θᵢ)² = Σ_c J_ci² Σ_m G_mc² over the map outputs c,
+   * with G = ∂F/∂c from adjoint lanes seeded at the outputs F_m (outputs
+   * that read no common map output share a lane); other parameters dense.
+   * 'dense': one-hot tangent lanes over the inputs, or adjoint lanes over
+   * the outputs, whichever are fewer.
+   */
+  method?: 'auto' | 'structured' | 'dense';
+}
+
+/** What a Gauss–Newton diagonal reports about itself (non-enumerable properties of its result). */
+export interface GaussNewtonInfo {
+  readonly method: 'structured' | 'dense';
+  readonly sweeps: number;
+  readonly directions: number;
+  /** 'structured' only: per parameter, how its entries were computed and, if densely, why */
+  readonly parameters?: Readonly<Record<string, ParameterReport>>;
+}
+
 /** Options of the Laplacian. */
 export interface LaplacianOptions extends LaneOptions {
   /** also return the per-coordinate terms ∂²f/∂xᵢ² (the Hessian diagonal, by `hessianDiagonal`'s 'auto') */
@@ -105,6 +130,7 @@ export const RECORDING_SWEEPS = 2;
 export const SPARSE_RATIO = 0.25;
 
 const laneSpec = { lanes: 'positive integer' } as const;
+const gnSpec = { method: ['auto', 'structured', 'dense'], lanes: 'positive integer' } as const;
 const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse', 'structured'], lanes: 'positive integer' } as const;
 
 /** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
@@ -167,6 +193,7 @@ export class Prepared<X extends Point = Point> {
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
     this.found = undefined;
+    this.gnPlan = undefined;
     this.w = new Workspace(this.rec.tape);
     this.fused = undefined;
     this.current = true;
@@ -490,6 +517,38 @@ export class Prepared<X extends Point = Point> {
     const s = this.sweeper();
     return jacobianOf(s.w, s.outputs, o.lanes ?? DEFAULT_LANES);
   }
+
+  /**
+   * diag(JᵀJ) = (Σ_m (∂F_m/∂xᵢ)²)ᵢ, shaped like x: the Gauss–Newton (or, for
+   * per-sample losses, empirical Fisher) diagonal. Exact; see
+   * {@link GaussNewtonOptions} for the methods. Not the Hessian's diagonal.
+   */
+  gaussNewtonDiagonal(opts?: GaussNewtonOptions): Shaped<X> & GaussNewtonInfo {
+    const o = options<GaussNewtonOptions>(this.fn, opts, gnSpec), K = o.lanes ?? DEFAULT_LANES;
+    const { groups, flat } = this.packed, n = flat.length, outputs = this.rec.outputs;
+    const denseLanes = Math.min(n, outputs.length);
+    let method = o.method ?? 'auto';
+    let plan: StructuredPlan | undefined;
+    if (method !== 'dense') {
+      plan = this.gnPlan ??= gaussNewtonPlan(this.rec.tape, outputs, groups);
+      if (method === 'auto') method = plan.uses.why.some((w) => w === null) && structuredDirections(plan, groups) < denseLanes ? 'structured' : 'dense';
+    }
+    let d: Float64Array, sweeps = Math.ceil(denseLanes / K), directions = denseLanes, parameters: Record<string, ParameterReport> | undefined;
+    if (method === 'structured') {
+      const r = gaussNewtonDiagonal(this.w, outputs, groups, plan!, K, (from, to) => gaussNewtonOf(this.w, outputs, K, from, to));
+      ({ d, sweeps, directions } = r);
+      parameters = Object.fromEntries(groups.map((g, k) => [g.name, r.reports[k]!]));
+    } else {
+      d = gaussNewtonOf(this.w, outputs, K);
+    }
+    const shaped = Object.defineProperties(this.packed.shape(d) as object, {
+      method: { value: method }, sweeps: { value: sweeps }, directions: { value: directions },
+    });
+    if (parameters) Object.defineProperty(shaped, 'parameters', { value: parameters });
+    return shaped as Shaped<X> & GaussNewtonInfo;
+  }
+  /** the structured Gauss–Newton plan of this recording (cleared when f is recorded afresh) */
+  private gnPlan: StructuredPlan | undefined;
 }
 
 /**

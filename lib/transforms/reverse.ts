@@ -9,7 +9,7 @@ import { pack, type Arg, type Point, type Shaped } from './args.js';
 import { callable } from './check.js';
 import { recordScalar } from './record.js';
 import { Workspace, gradientOf } from '../tape/derivatives.js';
-import { once, type DiagonalInfo, type DiagonalOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
+import { once, type DiagonalInfo, type DiagonalOptions, type GaussNewtonInfo, type GaussNewtonOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { nest, nested } from './nested.js';
 
@@ -97,6 +97,22 @@ export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts
  */
 export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: LaneOptions): Float64Array[] {
   return nest('jacobian', () => once('jacobian', F, x, (p) => p.jacobian(opts), true), () => nested.jacobian('jacobian', F as never, x));
+}
+
+/**
+ * The Gauss–Newton diagonal diag(JᵀJ) = (Σ_m (∂F_m/∂xᵢ)²)ᵢ of a
+ * vector-valued F (residuals, or per-sample losses: the empirical Fisher
+ * diagonal), shaped like x; exact. For parameters that enter F through
+ * linear maps (y = W·u, u + b), Σ_m (∂F_m/∂W_jk)² = Σ_b u_bk² Σ_m (∂F_m/∂y_bj)²
+ * where each F_m reads one sample: adjoint lanes seeded at the outputs and
+ * shared across samples, then one squared reverse step ('structured';
+ * see {@link GaussNewtonOptions}). Not the Hessian's diagonal: that is
+ * {@link hessianDiagonal}.
+ */
+export function gaussNewtonDiagonal<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: GaussNewtonOptions): Shaped<X> & GaussNewtonInfo {
+  return nest('gaussNewtonDiagonal', () => once('gaussNewtonDiagonal', F, x, (p) => p.gaussNewtonDiagonal(opts), true), () => {
+    throw new TypeError('gaussNewtonDiagonal: inside another transform it is not available; call it at the top level (or nest jacobian and square)');
+  });
 }
 
 /**

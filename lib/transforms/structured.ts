@@ -19,9 +19,9 @@
  */
 import type { ArrayBlock } from '../tape/block.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
-import { detectPattern } from '../sparsity/pattern.js';
+import { cliquePattern, detectPattern, outputDependencies } from '../sparsity/pattern.js';
 import { chainGains, interactingUses, linearUses, type LinearUses, type ParamGroup } from '../sparsity/linear-uses.js';
-import { probeReverseTangent, probeSecond, probeTangent } from '../tape/probes.js';
+import { probeReverse, probeReverseTangent, probeSecond, probeTangent } from '../tape/probes.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import type { Workspace } from '../tape/derivatives.js';
 
@@ -34,8 +34,8 @@ export interface StructuredPlan {
 
 /** How one parameter's diagonal was computed. */
 export interface ParameterReport {
-  readonly method: 'structured' | 'hyperdual';
-  /** lanes swept for it: the shared probe colours (structured) or its size (hyperdual) */
+  readonly method: 'structured' | 'dense';
+  /** lanes swept for it: the shared colours (structured) or its size (dense: one-hot lanes) */
   readonly directions: number;
   /** why it is not structured */
   readonly reason?: string;
@@ -50,7 +50,7 @@ export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup
   return { uses, colouring: colour(pattern, 1) };
 }
 
-/** Number of lanes the structured method sweeps (shared colours plus each fallback parameter's size). */
+/** Number of lanes the structured method sweeps (shared colours plus each dense parameter's size). */
 export function structuredDirections(plan: StructuredPlan, groups: readonly ParamGroup[]): number {
   let d = plan.uses.why.some((w) => w === null) ? plan.colouring.count : 0;
   groups.forEach((g, k) => { if (plan.uses.why[k] !== null) d += g.size; });
@@ -65,18 +65,32 @@ export function structuredDirections(plan: StructuredPlan, groups: readonly Para
 export function structuredDiagonal(
   w: Workspace<Tape>, out: number, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
   dense: (start: number, end: number) => Float64Array,
-): { d: Float64Array; sweeps: number; directions: number; reports: ParameterReport[] } {
-  const t = w.tape, { uses, colouring } = plan;
+): StructuredResult {
+  return assemble(w.tape, groups, plan, lanes, () => probeCurvature(w, out, plan.uses.probes, plan.colouring, lanes), dense);
+}
+
+/** A structured result: the diagonal over all inputs, the work it took, and how each parameter was computed. */
+export interface StructuredResult { d: Float64Array; sweeps: number; directions: number; reports: ParameterReport[] }
+
+/**
+ * d_i = Σ_c J_ci² q_c over the use outputs c, q_c = g_c² q_r read at c's
+ * probe r by `atProbes` (a slot-indexed array); the others by `dense`.
+ */
+function assemble(
+  t: Tape, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
+  atProbes: () => Float64Array, dense: (start: number, end: number) => Float64Array,
+): StructuredResult {
+  const { uses, colouring } = plan;
   // the probe sweeps run the plain kernels: where a partial is infinite the dense (careful) lanes answer
   const why = uses.why.map((r) => (r === null && t.nonFinite ? 'the recording has non-finite partials at this point' : r));
   const d = new Float64Array(t.nIn);
   let sweeps = 0, directions = 0;
   if (why.some((r) => r === null)) {
-    const hp = probeCurvature(w, out, uses.probes, colouring, lanes), g = chainGains(t, uses), h = new Float64Array(t.n);
-    // H_yy = g² H_rr at each use output y whose chain ends at probe r
-    uses.outputs.forEach((y, k) => { h[y] = g[k]! * g[k]! * hp[uses.probeOf[k]!]!; });
+    const q = atProbes(), g = chainGains(t, uses), h = new Float64Array(t.n);
     sweeps += Math.ceil(colouring.count / lanes);
     directions += colouring.count;
+    // at each use output y whose chain ends at probe r: q_y = g² q_r
+    uses.outputs.forEach((y, k) => { h[y] = g[k]! * g[k]! * q[uses.probeOf[k]!]!; });
     contract(t, groups, uses, h, d, why);
   }
   const reports = groups.map((g, k): ParameterReport => {
@@ -84,9 +98,69 @@ export function structuredDiagonal(
     d.set(dense(g.start, g.start + g.size), g.start);
     sweeps += Math.ceil(g.size / lanes);
     directions += g.size;
-    return { method: 'hyperdual', directions: g.size, reason: why[k]! };
+    return { method: 'dense', directions: g.size, reason: why[k]! };
   });
   return { d, sweeps, directions, reports };
+}
+
+// ---------------------------------------------------------------- the Gauss–Newton diagonal
+
+/**
+ * diag(JᵀJ) of a vector-valued F, structured: Σ_m (∂F_m/∂θᵢ)² =
+ * Σ_c J_ci² Σ_m G_mc² (G = ∂F/∂y at the use outputs) when no output F_m
+ * reads two outputs c ≠ c′ that one θᵢ touches. Σ_m G_mc² comes from adjoint
+ * lanes seeded at the outputs F_m, coloured so that no two outputs of one
+ * lane read a common probe (then each lane holds a single G_mc at c): the
+ * per-sample losses of a batch share their lanes.
+ */
+export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly ParamGroup[]): StructuredPlan {
+  const uses = linearUses(t, groups);
+  if (uses.probes.length === 0) return { uses, colouring: { colours: new Int32Array(0), count: 0 } };
+  const deps = outputDependencies(t, outputs, uses.probes);
+  interactingUses(t, groups, uses, cliquePattern(uses.probes.length, deps));
+  return { uses, colouring: colourOutputs(deps, uses.probes.length) };
+}
+
+/** Greedy colours for the outputs: two outputs that depend on a common probe differ. */
+function colourOutputs(deps: { ptr: Int32Array; idx: Int32Array }, nProbes: number): Colouring {
+  const m = deps.ptr.length - 1, colours = new Int32Array(m).fill(-1);
+  // the outputs of each probe (the transpose of deps)
+  const ptr = new Int32Array(nProbes + 1);
+  for (const v of deps.idx) ptr[v + 1]++;
+  for (let v = 0; v < nProbes; v++) ptr[v + 1]! += ptr[v]!;
+  const next = ptr.slice(0, nProbes), outs = new Int32Array(deps.idx.length);
+  for (let o = 0; o < m; o++) for (let e = deps.ptr[o]!; e < deps.ptr[o + 1]!; e++) outs[next[deps.idx[e]!]!++] = o;
+  const mark = new Int32Array(m + 1).fill(-1);
+  let count = 0;
+  for (let o = 0; o < m; o++) {
+    for (let e = deps.ptr[o]!; e < deps.ptr[o + 1]!; e++) {
+      const v = deps.idx[e]!;
+      for (let f = ptr[v]!; f < ptr[v + 1]!; f++) { const c = colours[outs[f]!]!; if (c >= 0) mark[c] = o; }
+    }
+    let c = 0;
+    while (mark[c] === o) c++;
+    colours[o] = c;
+    count = Math.max(count, c + 1);
+  }
+  return { colours, count };
+}
+
+/** The structured Gauss–Newton diagonal; `dense(start, end)` for the parameters it does not cover. */
+export function gaussNewtonDiagonal(
+  w: Workspace<Tape>, outputs: Int32Array, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
+  dense: (start: number, end: number) => Float64Array,
+): StructuredResult {
+  const t = w.tape, { probes } = plan.uses, c = plan.colouring;
+  return assemble(t, groups, plan, lanes, () => {
+    const q = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, c.count), A = w.get(0, K);
+    for (let c0 = 0; c0 < c.count; c0 += K) {
+      if (c0 > 0) A.fill(0, first * K, t.n * K);
+      outputs.forEach((o, m) => { const k = c.colours[m]! - c0; if (k >= 0 && k < K) A[o * K + k] += 1; });
+      probeReverse(t, K, A, first);
+      for (const s of probes) for (let k = 0; k < K; k++) q[s] += A[s * K + k]! ** 2;
+    }
+    return q;
+  }, dense);
 }
 
 /**
