@@ -154,6 +154,13 @@ describe('structured Hessian diagonal', () => {
     expect(r.directions).to.equal(1);
   });
 
+  it('a chain through a node that reads its argument twice (y + y) carries the factor 2', () => {
+    const W = randn([3, 2], 14), x = randn([2], 15);
+    const r = both((p) => { const y = matmul(p.W!, x); return sum(sin(add(y, y))); }, { W });
+    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(methods(r.info)).to.deep.equal({ W: 'structured' });
+  });
+
   it("where a partial is infinite at the point, the dense (careful) lanes answer: the same numbers as 'hyperdual'", () => {
     const u = tensor([0, 1, 4]);
     const f: F = (p) => sum(sqrt(add(mul(p.a!, u), 0)));

@@ -159,7 +159,8 @@ export function chainGains(t: Tape, uses: LinearUses): Float64Array {
     let prev = outputs[k]!, gain = 1;
     for (let e = chainPtr[k]!; e < chainPtr[k + 1]!; e++) {
       const i = chain[e]!;
-      gain *= t.par[i * NPAR + (t.a[i] === prev ? 0 : 1)]!;
+      const q = i * NPAR, a = t.a[i] === prev, b = t.b[i] === prev;
+      gain *= (a ? t.par[q]! : 0) + (b ? t.par[q + 1]! : 0); // both when the node reads it twice (y + y)
       prev = i;
     }
     g[k] = gain;
