@@ -16,6 +16,9 @@ import {
 } from '../lib/index.js';
 import { poisonPool } from '../lib/tape/pool.js';
 import { flat } from './support/tensor-check.js';
+import { sampleOf } from './support/fuzzer.js';
+import { shapePoint, tensorFunction, type TensorPoint } from './support/interpret.js';
+import type { TensorProgram } from './support/programs.js';
 
 const TOL = 1e-12;
 
@@ -168,6 +171,31 @@ describe('structured Hessian diagonal', () => {
     const r = hessianDiagonal(f, P, { method: 'structured' }), d = hessianDiagonal(f, P, { method: 'hyperdual' });
     expect(Array.from(flat(r as never))).to.deep.equal(Array.from(flat(d as never)));
     expect(r.parameters!.a!.reason).to.match(/non-finite/);
+  });
+
+  it("on the fuzzer's tensor programs (tensors and records): 'structured' equals 'hyperdual' to 1e-12 of the largest entry, moved by .at() too, pool poisoned", () => {
+    let checked = 0, structured = 0;
+    for (let i = 0; checked < 120 && i < 1200; i++) {
+      const smp = sampleOf(33, i, 1);
+      if (smp.program.kind !== 'tensor') continue;
+      const p = smp.program as TensorProgram, f = tensorFunction(p), x0 = shapePoint(p, smp.x0), x1 = shapePoint(p, smp.x1);
+      poisonPool(true);
+      try {
+        const P = prepare(f, x0);
+        P.hessianDiagonal({ method: 'structured' });
+        const moved = P.at(x1).hessianDiagonal({ method: 'structured' }), fresh = hessianDiagonal(f, x1 as TensorPoint, { method: 'structured' });
+        const ref = flat(hessianDiagonal(f, x1 as TensorPoint, { method: 'hyperdual' }) as never), scale = Math.max(1, ...Array.from(ref, Math.abs));
+        for (const got of [flat(moved as never), flat(fresh as never)]) {
+          got.forEach((v, k) => expect(Math.abs(v - ref[k]!) <= 1e-12 * scale || (Number.isNaN(v) && Number.isNaN(ref[k]!)), `program ${i}[${k}]: ${v} vs ${ref[k]}`).to.equal(true));
+        }
+        if (Object.values(moved.parameters!).some((r) => r.method === 'structured')) structured++;
+      } finally {
+        poisonPool(false);
+      }
+      checked++;
+    }
+    expect(checked).to.equal(120);
+    expect(structured, 'programs with a parameter taken structured').to.be.at.least(10);
   });
 
   it("'auto' takes it for a network's parameters and reports it; a prepared recording moved by .at() agrees with a fresh one", () => {
