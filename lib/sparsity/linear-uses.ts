@@ -14,7 +14,7 @@
  * ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc. lib/transforms/structured.ts computes it.
  */
 import type { ArrayBlock } from '../tape/block.js';
-import { forwardOrder, forwardRuns } from '../tape/order.js';
+import { forwardOrder } from '../tape/order.js';
 import type { Tape } from '../tape/tape.js';
 import { OP_NAMES } from '../rules/index.js';
 import { NOPS, NPAR } from '../tape/tape.js';
@@ -57,24 +57,24 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
   groups.forEach((g, k) => gid.fill(k, g.start + 1, g.start + g.size + 1));
   const bit = (k: number) => 1 << Math.min(k, BITS - 1);
   const groupOf = (s: number) => (s >= 1 && s <= nIn ? gid[s]! : -1);
-  // 1. which groups each slot depends on
-  const dep = new Uint32Array(t.n);
+  // One forward pass: which groups each slot depends on (dep), which it reads directly (reads), the
+  // groups some use is not linear in (why), and how often each slot is read (consumers: by one node, consumer)
+  const dep = new Uint32Array(t.n), reads = new Uint32Array(t.n);
   for (let s = 1; s <= nIn; s++) if (gid[s]! >= 0) dep[s] = bit(gid[s]!);
-  forwardRuns(t, (lo, hi) => {
-    const { op, a, b } = t;
-    for (let i = lo; i < hi; i++) if (op[i]! >= 0) dep[i] = dep[a[i]!]! | dep[b[i]!]!;
-  }, (blk) => blk.structure((y, x) => { dep[y]! |= dep[x]!; }, () => {}));
-  // 2. the uses, and the groups some use is not linear in
   const why: (string | null)[] = groups.map(() => null);
   const fail = (k: number, reason: string) => { why[k] ??= reason; };
-  const reads = new Uint32Array(t.n); // per slot: the groups whose slots it reads directly
+  const consumers = new Int32Array(t.n), consumer = new Int32Array(t.n).fill(-1);
   const nodes: number[] = [], blocks: number[] = [];
   const run = (lo: number, hi: number) => {
     const { op, a, b, prm } = t;
     for (let i = lo; i < hi; i++) {
       const code = op[i]!;
       if (code < 0) continue;
-      const ai = a[i]!, bi = b[i]!, ga = groupOf(ai), gb = groupOf(bi);
+      const ai = a[i]!, bi = b[i]!;
+      dep[i] = dep[ai]! | dep[bi]!;
+      consumers[ai]++; consumer[ai] = i;
+      if (bi !== ai) { consumers[bi]++; consumer[bi] = i; }
+      const ga = groupOf(ai), gb = groupOf(bi);
       if (ga < 0 && gb < 0) continue;
       const mask = secondOrderPattern(code, prm[i]!), name = OP_NAMES[code % NOPS];
       if (ga >= 0 && ((mask & AA) || ((mask & AB) && dep[bi]! & bit(ga)))) fail(ga, `it enters ${name} nonlinearly`);
@@ -89,6 +89,8 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
     let hit = 0;
     const seen = new Set<number>();
     blk.structure((y, x) => {
+      dep[y]! |= dep[x]!;
+      consumers[x]++; consumer[x] = -1;
       const g = groupOf(x);
       if (g < 0) return;
       reads[y]! |= bit(g); hit |= bit(g); seen.add(g);
@@ -108,26 +110,7 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
   const outputs: number[] = [];
   for (let s = nIn + 1; s < t.n; s++) if (reads[s]! & linear) outputs.push(s);
   const keep = (s: number) => (reads[s]! & linear) !== 0;
-  // 3. each output's chain of single-consumer linear nodes
-  const consumers = new Int32Array(t.n), consumer = new Int32Array(t.n).fill(-1);
-  forwardOrder(t, (lo, hi) => {
-    const { op, a, b } = t;
-    for (let i = lo; i < hi; i++) {
-      if (op[i]! < 0) continue;
-      consumers[a[i]!]++; consumer[a[i]!] = i;
-      if (b[i] !== a[i]) { consumers[b[i]!]++; consumer[b[i]!] = i; }
-    }
-  }, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) {
-      const { op, a, b } = t;
-      for (let i = blk.out; i < blk.out + blk.size; i++) {
-        if (op[i]! < 0) continue;
-        consumers[a[i]!]++; consumer[a[i]!] = i;
-        if (b[i] !== a[i]) { consumers[b[i]!]++; consumer[b[i]!] = i; }
-      }
-    } else blk.structure((_y, x) => { consumers[x]++; consumer[x] = -1; }, () => {});
-  });
+  // each output's chain of single-consumer linear nodes
   const chain: number[] = [], chainPtr = [0], probeOf: number[] = [];
   for (const y of outputs) {
     let r = y;

@@ -121,6 +121,11 @@ function clearlyDense(t: Tape, limit: number): boolean {
   return dense;
 }
 
+/** A pass over runs [lo, hi) restricted to slots from `from` on. */
+const clipped = (from: number) => (run: (lo: number, hi: number) => void) => (lo: number, hi: number): void => {
+  if (hi > from) run(Math.max(lo, from), hi);
+};
+
 /**
  * The Hessian pattern of the recorded f (output slot `out`), or null when some
  * nonlinear node mixes more than `limit` inputs (then at least limit + 1
@@ -133,6 +138,9 @@ function clearlyDense(t: Tape, limit: number): boolean {
  */
 export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: Int32Array): Pattern | null {
   if (!sources && limit < t.nIn && clearlyDense(t, limit)) return null;
+  // with sources, every set before the first one is empty: the passes start (or stop) there
+  const from = sources && sources.length ? sources[0]! : 0;
+  const clipRuns = clipped(from);
   // each reached node's mask of structurally non-zero second partials (structure.ts), read once
   const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n), masks = new Uint8Array(t.n);
   reach[out] = 1;
@@ -151,7 +159,8 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
       if (need[i] || mask & (AB | BB)) need[bi] = 1;
     }
   };
-  reverseRuns(t, back, (blk) => {
+  reverseRuns(t, clipRuns(back), (blk) => {
+    if (blk.out + blk.size <= from) return;
     blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
     blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
   });
@@ -185,8 +194,8 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
         if (mask & BB) interact(bi, bi);
       }
     };
-    forwardRuns(t, run, (blk) => {
-      if (dense) return;
+    forwardRuns(t, clipRuns(run), (blk) => {
+      if (dense || blk.out + blk.size <= from) return;
       blk.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); });
       if (own) for (let y = blk.out; y < blk.out + blk.size; y++) if (need[y] && own[y]! >= 0) D.insert(y, own[y]!);
     });
@@ -203,22 +212,23 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
  * reaches an output propagates its arguments' sets.
  */
 export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32Array): { ptr: Int32Array; idx: Int32Array } {
-  const reach = new Uint8Array(t.n);
+  const reach = new Uint8Array(t.n), from = sources.length ? sources[0]! : 0, clip = clipped(from);
   for (const o of outputs) reach[o] = 1;
-  reverseRuns(t, (lo, hi) => {
+  reverseRuns(t, clip((lo, hi) => {
     const { a, b } = t;
     for (let i = hi - 1; i >= lo; i--) if (reach[i]) { reach[a[i]!] = 1; reach[b[i]!] = 1; }
-  }, (blk) => blk.structure((y, x) => { if (reach[y]) reach[x] = 1; }, () => {}));
+  }), (blk) => { if (blk.out + blk.size > from) blk.structure((y, x) => { if (reach[y]) reach[x] = 1; }, () => {}); });
   const D = new Sets(t.n, Infinity), own = new Int32Array(t.n).fill(-1);
   sources.forEach((s, v) => { own[s] = v; });
-  forwardRuns(t, (lo, hi) => {
+  forwardRuns(t, clip((lo, hi) => {
     const { op, a, b } = t;
     for (let i = lo; i < hi; i++) {
       if (op[i]! < 0 || !reach[i]) continue;
       D.union(i, a[i]!); D.union(i, b[i]!);
       if (own[i]! >= 0) D.insert(i, own[i]!);
     }
-  }, (blk) => {
+  }), (blk) => {
+    if (blk.out + blk.size <= from) return;
     blk.structure((y, x) => { if (reach[y]) D.union(y, x); }, () => {});
     for (let y = blk.out; y < blk.out + blk.size; y++) if (reach[y] && own[y]! >= 0) D.insert(y, own[y]!);
   });
