@@ -16,6 +16,7 @@ import { refreshPlan } from '../lib/tape/codegen/refresh.js';
 import type { Segment } from '../lib/tape/codegen/loops.js';
 import { finitePartials } from '../lib/tape/kernels.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
+import { forgetRecent } from '../lib/sparsity/memo.js';
 import { fuse, type Fused } from '../lib/tape/fuse.js';
 import type { Tape } from '../lib/tape/tape.js';
 import { fuzz, sampleOf } from './support/fuzzer.js';
@@ -326,8 +327,20 @@ describe('reuse: sparsity remembered for the next recording of the same f (spars
     P.hessianDiagonal();
     const Q = prepare(f, x2);
     expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
-    same(Q.hessianDiagonal(), prepare((x: Num[]) => rosen(x), x2).hessianDiagonal(), 'diagonal');
-    same(hessianDiagonal(f, x2), hessianDiagonal((x: Num[]) => rosen(x), x2), 'one-shot diagonal');
+    const mine = Q.hessianDiagonal(), once = hessianDiagonal(f, x2);
+    forgetRecent(); // the references detect from scratch
+    same(mine, prepare((x: Num[]) => rosen(x), x2).hessianDiagonal(), 'diagonal');
+    forgetRecent();
+    same(once, hessianDiagonal((x: Num[]) => rosen(x), x2), 'one-shot diagonal');
+  });
+
+  it('a new closure with the same structure (a training loop\'s per-batch closure) takes the pattern too; another structure does not', () => {
+    const x = point(40, 0.3), P = prepare((x: Num[]) => rosen(x), x);
+    P.hessianDiagonal();
+    const Q = prepare((x: Num[]) => rosen(x), point(40, 0.6));
+    expect(patternOf(Q), 'a recent structure, whatever f').to.equal(patternOf(P));
+    const R = prepare((x: Num[]) => rosen(x.slice(1)), point(40, 0.6));
+    expect(patternOf(R), 'another structure').to.equal(undefined);
   });
 
   it('a branch to another structure, or a parameter turning an op linear, is detected again', () => {

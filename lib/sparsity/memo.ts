@@ -11,6 +11,11 @@
  * compared by their signatures (Block#signature); an elementwise block's
  * nodes are the tape's own. What is remembered is shared: callers hand out
  * copies.
+ *
+ * A few structures are also remembered whatever f they came from
+ * ({@link RECENT}): a training loop that passes a new closure per batch,
+ * `hessianDiagonal((p) => loss(p, batch), params)`, records the same
+ * structure each time, and the pattern depends on nothing else.
  */
 import type { Block } from '../tape/block.js';
 import { BLOCK, type Tape } from '../tape/tape.js';
@@ -31,19 +36,37 @@ interface Snapshot<S> {
 
 const memo = new WeakMap<object, Snapshot<unknown>>();
 
-/** What was remembered for f, if t (output slot `out`) has the structure it was found on. */
+/** How many structures are remembered for any f (the most recently found or used first). */
+export const RECENT = 4;
+let recent: Snapshot<unknown>[] = [];
+
+/** Forgets every structure remembered for any f (specs: a detection from scratch). */
+export function forgetRecent(): void { recent = []; }
+
+/** What was remembered for f, if t (output slot `out`) has the structure it was found on (or one of the recent structures). */
 export function remembered<S>(f: object, t: Tape, out: number): S | undefined {
-  const s = memo.get(f) as Snapshot<S> | undefined;
-  if (!s || s.n !== t.n || s.nIn !== t.nIn || s.out !== out || s.blocks.length !== t.blocks.length) return undefined;
-  if (!t.blocks.every((blk, k) => sameSignature(blk.signature(), s.blocks[k]!))) return undefined;
+  const own = memo.get(f) as Snapshot<S> | undefined;
+  if (own && matches(own, t, out)) return own.found;
+  const k = recent.findIndex((s) => s !== own && matches(s, t, out));
+  if (k < 0) return undefined;
+  const s = recent[k]! as Snapshot<S>;
+  recent.splice(k, 1);
+  recent.unshift(s);
+  memo.set(f, s);
+  return s.found;
+}
+
+function matches<S>(s: Snapshot<S>, t: Tape, out: number): boolean {
+  if (s.n !== t.n || s.nIn !== t.nIn || s.out !== out || s.blocks.length !== t.blocks.length) return false;
+  if (!t.blocks.every((blk, k) => sameSignature(blk.signature(), s.blocks[k]!))) return false;
   const { op, a, b, prm } = t;
   for (let i = t.nIn + 1; i < t.n; i++) {
     const c = op[i]!;
-    if (c !== s.op[i]) return undefined;
+    if (c !== s.op[i]) return false;
     if (c === BLOCK) continue; // (a block's slots: its signature says it all)
-    if (a[i] !== s.a[i] || b[i] !== s.b[i] || (c >= 0 && secondOrderPattern(c, prm[i]!) !== s.masks[i])) return undefined;
+    if (a[i] !== s.a[i] || b[i] !== s.b[i] || (c >= 0 && secondOrderPattern(c, prm[i]!) !== s.masks[i])) return false;
   }
-  return s.found;
+  return true;
 }
 
 function sameSignature(x: readonly unknown[], y: readonly unknown[]): boolean {
@@ -61,5 +84,7 @@ export function remember<S>(f: object, t: Tape, out: number, found: S): void {
   if (memo.get(f)?.found === found) return;
   const n = t.n, masks = new Uint8Array(n), blocks = t.blocks.map((blk: Block) => blk.signature());
   for (let i = t.nIn + 1; i < n; i++) if (t.op[i]! >= 0) masks[i] = secondOrderPattern(t.op[i]!, t.prm[i]!);
-  memo.set(f, { n, nIn: t.nIn, out, op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, blocks, found });
+  const snap = { n, nIn: t.nIn, out, op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, blocks, found };
+  memo.set(f, snap);
+  recent = [snap, ...recent.filter((r) => r.found !== found)].slice(0, RECENT);
 }
