@@ -289,6 +289,28 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     }
   });
 
+  it('an F that returns a parameter entry itself, or a constant: that parameter is dense, and the numbers exact', () => {
+    const W = randn([2, 2], 16), u = randn([2], 17);
+    const s = check((p) => reshape(p.W!, [4]), { W, u }); // F's outputs are W's own slots
+    expect(s.parameters!.W!.method).to.equal('dense');
+    expect(s.parameters!.W!.reason).to.match(/returns/);
+    // through a gather (concat) the outputs are a use's outputs: structured, and exact
+    const c = check((p) => concat([matmul(p.W!, u), reshape(p.W!, [4]), tensor([3])]), { W });
+    expect(c.parameters!.W!.method).to.equal('structured');
+    const d = gaussNewtonDiagonal((x: Num[]) => [x[0]!, 3], [1, 2]);
+    expect(Array.from(d)).to.deep.equal([1, 0]);
+  });
+
+  it('an output that is also read further (F = [W·u, W·u + b]) keeps its own term: its probe is not moved past it', () => {
+    const W = randn([3, 2], 18), u = randn([2], 19), b = randn([3], 20);
+    const s = check((p) => { const y = matmul(p.W!, u); return concat([y, tanh(add(y, p.b!))]); }, { W, b });
+    expect(s.parameters!.W!.method).to.equal('structured');
+    // scalar ops: m = 2·x₀ is F₀ and also read once more, by a linear node
+    const F = (x: Num[]) => { const m = mul(2, x[0]!); return [m, sin(add(m, 3))]; };
+    const x = [0.3], d = gaussNewtonDiagonal(F, x, { method: 'structured' });
+    expect(relErr(d, jtjDiagonal(jacobian(F, x)))).to.be.below(TOL);
+  });
+
   it('a prepared recording moved by .at() agrees with a fresh one; errors name the function and the problem', () => {
     const m = mlp([5, 6, 2], { seed: 4 }), X = randn([3, 5], 3), F: G = (p) => tanh(m.apply(p, X));
     const P2 = Object.fromEntries(Object.entries(m.params).map(([k, t]) => [k, Tensor.constant(t.values().map((v) => 0.9 * v + 0.01), t.shape)]));

@@ -51,8 +51,12 @@ export interface LinearUses {
 /** at most this many groups get their own dependency bit; the rest share the last (stricter, never wrong) */
 const BITS = 31;
 
-/** Finds each group's uses and whether it is linear-entry (see the file header). */
-export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
+/**
+ * Finds each group's uses and whether it is linear-entry (see the file
+ * header). `outputs`: the slots f returns, read from outside the recording
+ * (a chain never moves a probe past one).
+ */
+export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int32Array): LinearUses {
   const nIn = t.nIn, gid = new Int32Array(nIn + 1).fill(-1);
   groups.forEach((g, k) => gid.fill(k, g.start + 1, g.start + g.size + 1));
   const bit = (k: number) => 1 << Math.min(k, BITS - 1);
@@ -64,6 +68,7 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
   const why: (string | null)[] = groups.map(() => null);
   const fail = (k: number, reason: string) => { why[k] ??= reason; };
   const consumers = new Int32Array(t.n), consumer = new Int32Array(t.n).fill(-1);
+  for (const o of outputs) consumers[o]++;
   const nodes: number[] = [], blocks: number[] = [];
   const run = (lo: number, hi: number) => {
     const { op, a, b, prm } = t;
@@ -107,12 +112,12 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
   let linear = 0;
   why.forEach((w, k) => { if (w === null && k < BITS - 1) linear |= bit(k); });
   if (groups.length >= BITS) for (let k = BITS - 1; k < groups.length; k++) why[k] ??= `more than ${BITS - 1} parameters: only the first ${BITS - 1} are analysed`;
-  const outputs: number[] = [];
-  for (let s = nIn + 1; s < t.n; s++) if (reads[s]! & linear) outputs.push(s);
+  const useOutputs: number[] = [];
+  for (let s = nIn + 1; s < t.n; s++) if (reads[s]! & linear) useOutputs.push(s);
   const keep = (s: number) => (reads[s]! & linear) !== 0;
   // each output's chain of single-consumer linear nodes
   const chain: number[] = [], chainPtr = [0], probeOf: number[] = [];
-  for (const y of outputs) {
+  for (const y of useOutputs) {
     let r = y;
     for (;;) {
       const i = consumer[r]!;
@@ -127,7 +132,7 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[]): LinearUses {
     why,
     nodes: Int32Array.from(nodes.filter(keep)),
     blocks: blocks.filter((k) => { const b = t.blocks[k]!; for (let y = b.out; y < b.out + b.size; y++) if (keep(y)) return true; return false; }),
-    outputs: Int32Array.from(outputs),
+    outputs: Int32Array.from(useOutputs),
     probeOf: Int32Array.from(probeOf),
     chainPtr: Int32Array.from(chainPtr),
     chain: Int32Array.from(chain),

@@ -43,7 +43,7 @@ export interface ParameterReport {
 
 /** Detects the uses, the Hessian pattern in the probes and its colouring. */
 export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup[]): StructuredPlan {
-  const uses = linearUses(t, groups);
+  const uses = linearUses(t, groups, Int32Array.of(out));
   if (uses.probes.length === 0) return { uses, colouring: { colours: new Int32Array(0), count: 0 } };
   const pattern = detectPattern(t, out, Infinity, uses.probes)!;
   interactingUses(t, groups, uses, pattern);
@@ -114,7 +114,12 @@ function assemble(
  * per-sample losses of a batch share their lanes.
  */
 export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly ParamGroup[]): StructuredPlan {
-  const uses = linearUses(t, groups);
+  const uses = linearUses(t, groups, outputs);
+  // an output that is an input itself (F returns θᵢ) passes through no use: that parameter is dense
+  for (const o of outputs) {
+    const k = o >= 1 && o <= t.nIn ? groups.findIndex((g) => o > g.start && o <= g.start + g.size) : -1;
+    if (k >= 0) uses.why[k] ??= 'F returns one of its entries itself';
+  }
   if (uses.probes.length === 0) return { uses, colouring: { colours: new Int32Array(0), count: 0 } };
   const deps = outputDependencies(t, outputs, uses.probes);
   interactingUses(t, groups, uses, cliquePattern(uses.probes.length, deps));
