@@ -43,10 +43,16 @@
  * Error: max over i of |dᵢ − rᵢ| / max(|rᵢ|, 1e-6·‖r‖∞) against the closed form
  * (every workload here has one).
  *
+ * The structured diagonal (issue 15) on three networks' weights, against the
+ * dense lanes and Hutchinson at equal time, is its own section and table:
+ * scripts/compare-structured.ts.
+ *
+ * `--render` rewrites docs/comparison.{svg,md} from docs/comparison.json, measuring nothing.
+ *
  * Writes docs/comparison.{json,svg,md} on a full run; `--quick` (small sizes,
- * < 20 s) writes nothing unless given `--docs`.
+ * < 30 s) writes nothing unless given `--docs`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -57,6 +63,7 @@ import { counters } from '../lib/tape/derivatives.js';
 import { colour } from '../lib/sparsity/colouring.js';
 import { SPARSE_RATIO, type DiagonalInfo } from '../lib/transforms/prepare.js';
 import { logistic, mlp, rosenbrock, sines, trigonometric, type Workload } from './workloads/index.js';
+import { measureStructured, structuredSection, structuredTable, type StructuredRow } from './compare-structured.js';
 
 // ---------------------------------------------------------------- workloads and methods
 
@@ -75,7 +82,7 @@ export const METHOD_LABEL: Record<MethodId, string> = {
   'hyperdual-K': `hyper-dual one-hot, ${DEFAULT_LANES} lanes`,
   'directional': 'directional(f,x,eᵢ), no tape',
   'sparse': `one compressed HVP per colour, ${DEFAULT_LANES} colours per sweep`,
-  'auto': "'auto' (default): sparse if ≤ n/4 colours, else hyper-dual",
+  'auto': "'auto' (default): sparse if ≤ n/4 colours, else structured if it pays, else hyper-dual",
 };
 
 /** A workload at a size: how to record it, how to run f tape-free, and the reference diagonal. */
@@ -374,7 +381,7 @@ function measureCase(c: Case, budgetMs: number, quick: boolean): Row[] {
     const error = relError(d, c.reference);
     const { sweep, total, at, retries } = measureTimes(c, m, P, quick);
     // 'auto' on a dense f: what the detection adds to a fresh call, paired against hyperdual-K
-    const autoOverhead = m === 'auto' && info.method !== 'sparse'
+    const autoOverhead = m === 'auto' && info.method === 'hyperdual'
       ? pairedRatio(() => runMethod(c, 'auto', c.prepare()), () => runMethod(c, 'hyperdual-K', c.prepare()), quick) - 1 : undefined;
     perVisit.set(`${c.workload}|${m}`, sweep.ms / (info.directions * P0.nodes));
     rows.push({
@@ -567,7 +574,7 @@ function sparseLines(rows: Row[]): SparseLine[] {
   return out;
 }
 
-function markdown(rows: Row[], meta: Record<string, unknown>): string {
+function markdown(rows: Row[], meta: Record<string, unknown>, structured: readonly StructuredRow[]): string {
   const rt = ratios(rows);
   const fin = (a: (number | undefined)[]) => a.filter((x): x is number => x !== undefined && Number.isFinite(x));
   const med = (a: number[]) => (a.length ? [...a].sort((p, q) => p - q)[a.length >> 1]! : NaN);
@@ -592,6 +599,7 @@ function markdown(rows: Row[], meta: Record<string, unknown>): string {
     return `| ${l.name} | ${l.n} | ${fmtInt(sp.directions)} | ${fmtMs(sp.sweepMs)} | ${fmtMs(sp.totalMs)} | ${d ? `${fmtMs(d.sweepMs)} (${d.method})` : '—'} | ${vs} | ${l.auto?.ran ?? '—'} |`;
   }).join('\n');
   const sparseWins = sl.filter((l) => l.auto?.ran === 'sparse'), denseFallback = sl.filter((l) => l.auto?.ran && l.auto.ran !== 'sparse');
+  const structuredRan = denseFallback.filter((l) => l.auto!.ran === 'structured').length;
   const big = (w: WorkloadId) => sl.filter((l) => l.workload === w).sort((a, b) => b.n - a.n)[0];
   const bigLine = (w: WorkloadId) => {
     const l = big(w);
@@ -731,14 +739,16 @@ ${spRows}
 - ${bigLine('sines')}.
 - ${bigLine('rosenbrock')}.
 - Dense Hessians: ${denseSparse ? `the colouring needs n colours, so 'sparse' is n HVPs (forward-over-reverse) after a full detection; sweep against the hyper-dual lanes: ${denseSparse}.` : 'none measured.'}
-  'auto' takes 'sparse' only when the colours are at most n/4 (it ran 'sparse' on ${sparseWins.length} and the dense lanes on ${denseFallback.length} of the lines above); on dense f its detection stops as soon as one nonlinear node mixes more than n/4 inputs. What that costs on a fresh call (recording, detection, sweeps) against a fresh hyperdual-K call, the ratio of ${meta.quick ? 6 : 32} back-to-back pairs (geometric mean of the medians in each order): ${overheadText}. The detection is one pass over the recording, so it weighs most where the dense sweeps are few (n ≤ ${DEFAULT_LANES}: a single sweep); a prepared recording detects once, not at every \`.at(x)\`.
+  'auto' takes 'sparse' only when the colours are at most n/4 (it ran 'sparse' on ${sparseWins.length} of the lines above, ${structuredRan ? `'structured' (next section) on ${structuredRan} and ` : ''}the dense lanes on ${denseFallback.length - structuredRan}); on dense f its detection stops as soon as one nonlinear node mixes more than n/4 inputs. What that costs on a fresh call (recording, detection, sweeps) against a fresh hyperdual-K call, the ratio of ${meta.quick ? 6 : 32} back-to-back pairs (geometric mean of the medians in each order): ${overheadText}. The detection is one pass over the recording, so it weighs most where the dense sweeps are few (n ≤ ${DEFAULT_LANES}: a single sweep); a prepared recording detects once, not at every \`.at(x)\`.
 
+${structuredSection(structured, Boolean(meta.quick))}
 ## Recommendation
 
 | problem shape | method |
 |---|---|
 | need the full Hessian anyway (n ≲ 1000) | \`hessian(f, x)\` and read the diagonal |
 | diagonal only, sparse Hessian (separable, chained, banded, block-structured f) | \`hessianDiagonal(f, x)\`: the default 'auto' detects the pattern and runs 'sparse' (${sparseRec || 'not measured'}); for many points, \`prepare(f, x)\` once and \`.at(x).hessianDiagonal()\` reuses pattern and colouring |
+| diagonal for a network's weights (parameters entering through W·u, u + b) | \`hessianDiagonal(f, params)\`: 'auto' runs 'structured' when it needs fewer than half the dense lanes (lanes ≈ the layers' widths; see above); \`result.parameters\` says which parameters fell back to dense lanes and why |
 | diagonal only, dense Hessian, speed | \`hessianDiagonal(f, x)\`: 'auto' falls back to 'hyperdual' (detection on a fresh call: ${overheadText}); \`{ method: ${mK < 1 ? "'hyperdual'" : "'hvp'"} }\` skips the detection — ${mK < 1 ? "'hyperdual'" : "'hvp'"} measured faster here (default lanes ${DEFAULT_LANES}) |
 | the whole sparse Hessian | \`sparseHessian(f, x)\` (CSR): one HVP per colour of a distance-2 colouring (not timed on this page) |
 | diagonal only, memory-bound (huge tape) | tape-free \`directional(f, x, eᵢ)\` per i: no tape, no adjoints, at the cost of running f n times |
@@ -777,6 +787,15 @@ ${markdownTable(rows)}
 
 function main(): void {
   const args = process.argv.slice(2), quick = args.includes('--quick'), writeDocs = !quick || args.includes('--docs');
+  const docs = join(new URL('..', import.meta.url).pathname, '..', 'docs');
+  if (args.includes('--render')) {
+    // the page again from docs/comparison.json, without measuring (after editing the template)
+    const saved = JSON.parse(readFileSync(join(docs, 'comparison.json'), 'utf8')) as { meta: Record<string, unknown>; rows: Row[]; structured: StructuredRow[] };
+    writeFileSync(join(docs, 'comparison.svg'), svg(saved.rows, ['sines', 'rosenbrock']));
+    writeFileSync(join(docs, 'comparison.md'), markdown(saved.rows, saved.meta, saved.structured));
+    console.log(`wrote ${join(docs, 'comparison.{svg,md}')} from comparison.json`);
+    return;
+  }
   const sizes = quick ? [10, 100] : [10, 100, 1000, 10_000];
   // the sparse methods go on to n = 100000 (the dense ones are over budget there and skipped with the reason)
   const chainSizes = [...sizes, 100_000];
@@ -791,19 +810,21 @@ function main(): void {
   ];
   const t0 = now(), rows: Row[] = [];
   for (const [id, n] of plan) rows.push(...measureCase(makeCase(id, n), budgetMs, quick));
+  // the structured diagonal on networks' weights (issue 15): its own section and table
+  const structured = measureStructured(quick, progress);
   progress('');
   console.log(table(rows));
-  console.log(`\n${rows.length} rows in ${((now() - t0) / 1000).toFixed(1)} s${Number.isNaN(sink) ? ' (NaN seen)' : ''}`);
+  console.log(`\n${structuredTable(structured)}`);
+  console.log(`\n${rows.length + structured.length} rows in ${((now() - t0) / 1000).toFixed(1)} s${Number.isNaN(sink) ? ' (NaN seen)' : ''}`);
   if (quick) console.log('quick run: the 1610-weight MLP diagonal and n = 1000, 10000 are left to the full run');
   if (!writeDocs) return;
-  const docs = join(new URL('..', import.meta.url).pathname, '..', 'docs');
   mkdirSync(docs, { recursive: true });
   const meta = {
     date: new Date().toISOString().slice(0, 10), cpu: (awaitCpu()), node: process.version, lanes: DEFAULT_LANES, quick, budgetMs,
   };
-  writeFileSync(join(docs, 'comparison.json'), JSON.stringify({ meta, rows }, null, 1) + '\n');
+  writeFileSync(join(docs, 'comparison.json'), JSON.stringify({ meta, rows, structured }, null, 1) + '\n');
   writeFileSync(join(docs, 'comparison.svg'), svg(rows, ['sines', 'rosenbrock']));
-  writeFileSync(join(docs, 'comparison.md'), markdown(rows, meta));
+  writeFileSync(join(docs, 'comparison.md'), markdown(rows, meta, structured));
   console.log(`wrote ${join(docs, 'comparison.{json,svg,md}')}`);
 }
 
