@@ -154,8 +154,8 @@ export interface StructuredRow {
   parameters?: string;
 }
 
-/** Budget of a dense full call (full runs): above it, its time is estimated from a subset. */
-const DENSE_BUDGET_MS = 6000;
+/** Budget of a dense full call (--quick: QUICK_DENSE_BUDGET_MS): above it, its time is estimated from a subset. */
+const DENSE_BUDGET_MS = 6000, QUICK_DENSE_BUDGET_MS = 300;
 /** One-hot lanes of the subset that times a dense lane (and checks the structured entries); fewer with --quick. */
 const SUBSET = 64, QUICK_SUBSET = 16;
 /** With --quick, no dense estimate where one subset call takes longer than this. */
@@ -190,9 +190,10 @@ function measureNet(c: NetCase, quick: boolean): StructuredRow[] {
   const [plain2, , hutchMs] = interleaved([plain.fn, structured, hutch], quick ? QUICK_REPEATS : REPEATS) as [number, number, number];
   // the dense calls: in full when they fit the budget (fewer rounds, against plain f in the same rounds)
   const dense = (method: 'hyperdual' | 'hvp') => () => hessianDiagonal(f, params, { method }) as TensorRecord;
-  const fullH = !quick && rec + n * perH < DENSE_BUDGET_MS, fullV = !quick && rec + n * perV < DENSE_BUDGET_MS;
+  const budget = quick ? QUICK_DENSE_BUDGET_MS : DENSE_BUDGET_MS;
+  const fullH = estimate && rec + n * perH < budget, fullV = estimate && rec + n * perV < budget;
   const denseFns = [...(fullH ? [dense('hyperdual')] : []), ...(fullV ? [dense('hvp')] : [])];
-  const denseMs = denseFns.length ? interleaved([plain.fn, ...denseFns], DENSE_REPEATS) : [];
+  const denseMs = denseFns.length ? interleaved([plain.fn, ...denseFns], quick ? QUICK_REPEATS : DENSE_REPEATS) : [];
   const denseRow = (method: 'hyperdual' | 'hvp', full: boolean, at: number, per: number): StructuredRow => full
     ? { workload: c.name, n, method, lanes: n, ms: denseMs[at]!, ratio: (denseMs[at]! * plain.r) / denseMs[0]! }
     : estimate ? { workload: c.name, n, method, lanes: n, ms: rec + n * per, ratio: (rec + n * per) / plainMs, estimated: true }
@@ -297,7 +298,7 @@ loops over Float64Arrays) timed in the same rounds. "≈" marks a dense time
 estimated as the recording + n × the time per lane of ${quick ? QUICK_SUBSET : SUBSET} one-hot lanes on
 a prepared recording (\`prepare(f, θ).quadraticForms(e)\` for hyper-dual lanes,
 \`.hvps(e)\` for HVP lanes), where the full call would take more than
-${(DENSE_BUDGET_MS / 1000).toFixed(1)} s${quick ? ' (or in a --quick run)' : ''}. Hutchinson (\`hessianDiagonalEstimate(f, θ, { samples })\`,
+${((quick ? QUICK_DENSE_BUDGET_MS : DENSE_BUDGET_MS) / 1000).toFixed(1)} s${quick ? ' (--quick)' : ''}. Hutchinson (\`hessianDiagonalEstimate(f, θ, { samples })\`,
 Rademacher probes, HVP lanes) gets as many probes as the structured call's
 time pays for; its error is ‖d̂ − d‖₂ / ‖d‖₂ against the exact diagonal. The
 structured error is the largest relative difference from the dense lanes
