@@ -253,7 +253,7 @@ export function structuredSection(rows: readonly StructuredRow[], quick: boolean
   };
   const hutch = rows.filter((r) => r.method === 'hutchinson');
   const described = rows.filter((r) => r.parameters);
-  const allStructured = described.every((r) => !r.parameters!.includes('hyperdual'));
+  const allStructured = described.every((r) => !/\bdense\b/.test(r.parameters!));
   const params = described.map((r) => `${r.workload}: ${r.parameters}`);
   return `## Seeding where it is cheap: the structured diagonal (issue 15)
 
