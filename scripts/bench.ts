@@ -53,8 +53,8 @@ import { cpus, platform, release } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  hessian, hessianDiagonal, hvp, linear, logSoftmax, nllLoss, prepare, tanh, tensor, valueAndGrad, DEFAULT_LANES, Tensor,
-  type DiagonalInfo, type Num, type Prepared, type TensorRecord,
+  gaussNewtonDiagonal, hessian, hessianDiagonal, hvp, linear, logSoftmax, nllLoss, prepare, tanh, tensor, valueAndGrad, DEFAULT_LANES, Tensor,
+  type Arg, type DiagonalInfo, type Num, type Prepared, type TensorRecord,
 } from '../lib/index.js';
 import {
   batchMlp, diagonal, logistic, matVec, mlp, rel, rosenbrock, sines, tensorMlpInput, tensorMlpWeights, tensorRosenbrock, tensorSines, trigonometric,
@@ -514,6 +514,25 @@ function benchTensor<X extends Tensor | TensorRecord>(w: TensorWorkload<X>, opts
   }
 }
 
+/** Issue 15's Gauss–Newton diagonal diag(JᵀJ) of a workload's per-sample residuals: one-shot, prepared, moved. */
+function benchGaussNewton<X extends Tensor | TensorRecord>(w: TensorWorkload<X>): void {
+  const { x, x2, n, name } = w, F = (p: Arg<X>) => w.residuals!(p), label = `${name} n=${n}`;
+  progress(`${label}: gaussNewtonDiagonal`);
+  const plain = time(() => w.plain()), ref: Reference = { fn: () => w.plain(), reps: plain.reps };
+  const q = prepare(F, x, { vector: true }), moving = prepare(F, x, { vector: true });
+  let k = 0;
+  const s = time(() => q.gaussNewtonDiagonal(), ref);
+  const m = time(() => moving.at(k++ & 1 ? x : x2).gaussNewtonDiagonal(), ref, SLOW);
+  const t = time(() => gaussNewtonDiagonal(F, x), ref, SLOW);
+  const info = q.gaussNewtonDiagonal();
+  rows.push({
+    workload: name, n, quantity: `gaussNewtonDiagonal 'auto'`, transformNs: t.ns, transformRatio: t.ratio, transformPlainNs: t.plainNs,
+    preparedNs: s.ns, preparedRatio: s.ratio, preparedPlainNs: s.plainNs, atNs: m.ns, atRatio: m.ratio,
+    tapeBytes: q.tapeBytes, laneBytes: q.laneBytes, reps: s.reps, samples: s.samples,
+    note: `'auto' ran '${info.method}', ${info.directions} directions (diag JᵀJ of per-sample residuals)`,
+  });
+}
+
 // ---------------------------------------------------------------- run
 
 const workloads: [() => Workload, { sparse?: boolean }][] = [
@@ -529,7 +548,9 @@ for (const make of [tensorSines, tensorRosenbrock]) for (const n of TENSOR_SIZES
 benchTensor(tensorMlpInput());
 tensorModel();
 benchTensor(tensorMlpWeights(), { diagonal: true });
-benchTensor(batchMlp(), { diagonal: true });
+const batch = batchMlp();
+benchTensor(batch, { diagonal: true });
+benchGaussNewton(batch);
 laneSweep(mlp(), ['hessian']);
 laneSweep(rosenbrock(1000), ['hessian', 'hyperdual', 'hvp']);
 if (progressOn) process.stderr.write('\r\x1b[K');

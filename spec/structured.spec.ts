@@ -12,7 +12,7 @@
 import { expect } from 'chai';
 import {
   Tensor, add, concat, crossEntropy, gaussNewtonDiagonal, hessianDiagonal, jacobian, log, matmul, mlp, mul, pow, prepare, randn,
-  reshape, sigmoid, sin, sqrt, sub, sum, tanh, tensor, transpose, type DiagonalInfo, type Num, type TensorRecord,
+  reshape, sigmoid, sin, slice, sqrt, sub, sum, tanh, tensor, transpose, type DiagonalInfo, type Num, type TensorRecord,
 } from '../lib/index.js';
 import { poisonPool } from '../lib/tape/pool.js';
 import { flat } from './support/tensor-check.js';
@@ -196,6 +196,18 @@ describe('structured Hessian diagonal', () => {
     }
     expect(checked).to.equal(120);
     expect(structured, 'programs with a parameter taken structured').to.be.at.least(10);
+  });
+
+  it('a plan is remembered with the parameters it was found for: the same recording under other parameters is analysed again', () => {
+    const P = { a: tensor([0.3, -0.7]), b: tensor([1.1, 0.4]) };
+    const byRecord: F = (p) => sum(sin(mul(p.a!, p.b!)));
+    const byTensor = (x: Tensor) => sum(sin(mul(slice(x, [[0, 2]]), slice(x, [[2, 4]])))); // the same tape, one parameter
+    const r = hessianDiagonal(byRecord, P, { method: 'structured' });
+    expect(methods(r)).to.deep.equal({ a: 'structured', b: 'structured' });
+    const x = tensor([0.3, -0.7, 1.1, 0.4]), t = hessianDiagonal(byTensor, x, { method: 'structured' });
+    expect(t.parameters!.x!.method).to.equal('dense'); // a·b is bilinear in x
+    expect(relErr(flat(t as never), flat(hessianDiagonal(byTensor, x, { method: 'hyperdual' }) as never))).to.be.below(TOL);
+    expect(relErr(flat(r as never), flat(t as never))).to.be.below(TOL);
   });
 
   it("'auto' takes it for a network's parameters and reports it; a prepared recording moved by .at() agrees with a fresh one", () => {

@@ -24,7 +24,8 @@ import { secondOrderPattern } from './structure.js';
 interface Snapshot<S> {
   readonly n: number;
   readonly nIn: number;
-  readonly out: number;
+  /** the output slots (one for a scalar f) */
+  readonly outs: Int32Array;
   readonly op: Int32Array;
   readonly a: Int32Array;
   readonly b: Int32Array;
@@ -43,11 +44,11 @@ let recent: Snapshot<unknown>[] = [];
 /** Forgets every structure remembered for any f (specs: a detection from scratch). */
 export function forgetRecent(): void { recent = []; }
 
-/** What was remembered for f, if t (output slot `out`) has the structure it was found on (or one of the recent structures). */
-export function remembered<S>(f: object, t: Tape, out: number): S | undefined {
+/** What was remembered for f, if t (output slots `outs`) has the structure it was found on (or one of the recent structures). */
+export function remembered<S>(f: object, t: Tape, outs: Int32Array): S | undefined {
   const own = memo.get(f) as Snapshot<S> | undefined;
-  if (own && matches(own, t, out)) return own.found;
-  const k = recent.findIndex((s) => s !== own && matches(s, t, out));
+  if (own && matches(own, t, outs)) return own.found;
+  const k = recent.findIndex((s) => s !== own && matches(s, t, outs));
   if (k < 0) return undefined;
   const s = recent[k]! as Snapshot<S>;
   recent.splice(k, 1);
@@ -56,8 +57,8 @@ export function remembered<S>(f: object, t: Tape, out: number): S | undefined {
   return s.found;
 }
 
-function matches<S>(s: Snapshot<S>, t: Tape, out: number): boolean {
-  if (s.n !== t.n || s.nIn !== t.nIn || s.out !== out || s.blocks.length !== t.blocks.length) return false;
+function matches<S>(s: Snapshot<S>, t: Tape, outs: Int32Array): boolean {
+  if (s.n !== t.n || s.nIn !== t.nIn || !sameInts(s.outs, outs) || s.blocks.length !== t.blocks.length) return false;
   if (!t.blocks.every((blk, k) => sameSignature(blk.signature(), s.blocks[k]!))) return false;
   const { op, a, b, prm } = t;
   for (let i = t.nIn + 1; i < t.n; i++) {
@@ -79,12 +80,12 @@ const sameInts = (x: unknown, y: unknown): boolean => {
   return true;
 };
 
-/** Remembers `found` for f's recording t (output slot `out`); replaces what f had. */
-export function remember<S>(f: object, t: Tape, out: number, found: S): void {
+/** Remembers `found` for f's recording t (output slots `outs`); replaces what f had. */
+export function remember<S>(f: object, t: Tape, outs: Int32Array, found: S): void {
   if (memo.get(f)?.found === found) return;
   const n = t.n, masks = new Uint8Array(n), blocks = t.blocks.map((blk: Block) => blk.signature());
   for (let i = t.nIn + 1; i < n; i++) if (t.op[i]! >= 0) masks[i] = secondOrderPattern(t.op[i]!, t.prm[i]!);
-  const snap = { n, nIn: t.nIn, out, op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, blocks, found };
+  const snap = { n, nIn: t.nIn, outs: outs.slice(), op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, blocks, found };
   memo.set(f, snap);
   recent = [snap, ...recent.filter((r) => r.found !== found)].slice(0, RECENT);
 }

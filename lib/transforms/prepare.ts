@@ -32,7 +32,7 @@ import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Est
 import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
 import {
-  gaussNewtonDiagonal, gaussNewtonPlan, structuredDiagonal, structuredDirections, structuredPlan, type ParameterReport, type StructuredPlan,
+  gaussNewtonDiagonal, gaussNewtonPlan, planFits, structuredDiagonal, structuredDirections, structuredPlan, type ParameterReport, type StructuredPlan,
 } from './structured.js';
 
 export type { ParameterReport };
@@ -134,7 +134,7 @@ const gnSpec = { method: ['auto', 'structured', 'dense'], lanes: 'positive integ
 const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse', 'structured'], lanes: 'positive integer' } as const;
 
 /** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
-type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring; structured?: StructuredPlan };
+type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring; structured?: StructuredPlan; gaussNewton?: StructuredPlan };
 
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
@@ -184,7 +184,7 @@ export class Prepared<X extends Point = Point> {
    * pattern and colourings (sparsity/memo.ts), shared, so never handed out.
    */
   private sparsity(): Sparsity {
-    return (this.found ??= (!this.vectorValued && remembered<Sparsity>(this.f, this.rec.tape, this.rec.outputs[0]!)) || {});
+    return (this.found ??= remembered<Sparsity>(this.f, this.rec.tape, this.rec.outputs) || {});
   }
 
   private record(flat: Float64Array): void {
@@ -193,7 +193,6 @@ export class Prepared<X extends Point = Point> {
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
     this.found = undefined;
-    this.gnPlan = undefined;
     this.w = new Workspace(this.rec.tape);
     this.fused = undefined;
     this.current = true;
@@ -349,9 +348,9 @@ export class Prepared<X extends Point = Point> {
   /** The structured method's plan for this recording's structure (found once per structure). */
   private structured(): StructuredPlan {
     const sp = this.sparsity();
-    if (!sp.structured) {
+    if (!planFits(sp.structured, this.packed.groups)) {
       sp.structured = structuredPlan(this.rec.tape, this.out, this.packed.groups);
-      remember(this.f, this.rec.tape, this.out, sp);
+      remember(this.f, this.rec.tape, this.rec.outputs, sp);
     }
     return sp.structured;
   }
@@ -373,7 +372,7 @@ export class Prepared<X extends Point = Point> {
       if (sp.autoDense) return null;
       if (sp.pattern === undefined) {
         const p = detectPattern(this.rec.tape, this.out, Math.floor(n * SPARSE_RATIO));
-        remember(this.f, this.rec.tape, this.out, sp);
+        remember(this.f, this.rec.tape, this.rec.outputs, sp);
         if (!p) { sp.autoDense = true; return null; }
         sp.pattern = p;
       }
@@ -394,7 +393,7 @@ export class Prepared<X extends Point = Point> {
     const sp = this.sparsity();
     if (!sp.pattern) {
       sp.pattern = detectPattern(this.rec.tape, this.out)!;
-      remember(this.f, this.rec.tape, this.out, sp);
+      remember(this.f, this.rec.tape, this.rec.outputs, sp);
     }
     return sp.pattern;
   }
@@ -530,7 +529,12 @@ export class Prepared<X extends Point = Point> {
     let method = o.method ?? 'auto';
     let plan: StructuredPlan | undefined;
     if (method !== 'dense') {
-      plan = this.gnPlan ??= gaussNewtonPlan(this.rec.tape, outputs, groups);
+      const sp = this.sparsity();
+      if (!planFits(sp.gaussNewton, groups)) {
+        sp.gaussNewton = gaussNewtonPlan(this.rec.tape, outputs, groups);
+        remember(this.f, this.rec.tape, outputs, sp);
+      }
+      plan = sp.gaussNewton;
       if (method === 'auto') method = plan.uses.why.some((w) => w === null) && structuredDirections(plan, groups) < denseLanes ? 'structured' : 'dense';
     }
     let d: Float64Array, sweeps = Math.ceil(denseLanes / K), directions = denseLanes, parameters: Record<string, ParameterReport> | undefined;
@@ -547,8 +551,7 @@ export class Prepared<X extends Point = Point> {
     if (parameters) Object.defineProperty(shaped, 'parameters', { value: parameters });
     return shaped as Shaped<X> & GaussNewtonInfo;
   }
-  /** the structured Gauss–Newton plan of this recording (cleared when f is recorded afresh) */
-  private gnPlan: StructuredPlan | undefined;
+
 }
 
 /**

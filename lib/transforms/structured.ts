@@ -27,6 +27,8 @@ import type { Workspace } from '../tape/derivatives.js';
 
 /** What the structured method found for one recording structure (kept with its sparsity, lib/sparsity/memo.ts). */
 export interface StructuredPlan {
+  /** the parameters it was found for (a plan is remembered with the recording's structure, which does not know them) */
+  readonly groups: readonly ParamGroup[];
   readonly uses: LinearUses;
   /** distance-1 colouring of the Hessian in the probes (probe k has colour colours[k]) */
   readonly colouring: Colouring;
@@ -44,10 +46,15 @@ export interface ParameterReport {
 /** Detects the uses, the Hessian pattern in the probes and its colouring. */
 export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup[]): StructuredPlan {
   const uses = linearUses(t, groups, Int32Array.of(out));
-  if (uses.probes.length === 0) return { uses, colouring: { colours: new Int32Array(0), count: 0 } };
+  if (uses.probes.length === 0) return { groups, uses, colouring: { colours: new Int32Array(0), count: 0 } };
   const pattern = detectPattern(t, out, Infinity, uses.probes)!;
   interactingUses(t, groups, uses, pattern);
-  return { uses, colouring: colour(pattern, 1) };
+  return { groups, uses, colouring: colour(pattern, 1) };
+}
+
+/** Was `plan` found for these parameters (the same ranges)? */
+export function planFits(plan: StructuredPlan | undefined, groups: readonly ParamGroup[]): plan is StructuredPlan {
+  return !!plan && plan.groups.length === groups.length && plan.groups.every((g, k) => g.start === groups[k]!.start && g.size === groups[k]!.size);
 }
 
 /** Number of lanes the structured method sweeps (shared colours plus each dense parameter's size). */
@@ -120,10 +127,10 @@ export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly P
     const k = o >= 1 && o <= t.nIn ? groups.findIndex((g) => o > g.start && o <= g.start + g.size) : -1;
     if (k >= 0) uses.why[k] ??= 'F returns one of its entries itself';
   }
-  if (uses.probes.length === 0) return { uses, colouring: { colours: new Int32Array(0), count: 0 } };
+  if (uses.probes.length === 0) return { groups, uses, colouring: { colours: new Int32Array(0), count: 0 } };
   const deps = outputDependencies(t, outputs, uses.probes);
   interactingUses(t, groups, uses, cliquePattern(uses.probes.length, deps));
-  return { uses, colouring: colourOutputs(deps, uses.probes.length) };
+  return { groups, uses, colouring: colourOutputs(deps, uses.probes.length) };
 }
 
 /** Greedy colours for the outputs: two outputs that depend on a common probe differ. */

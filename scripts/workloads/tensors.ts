@@ -34,6 +34,8 @@ export interface TensorWorkload<X extends Tensor | TensorRecord> {
   plain(): number;
   /** the same f with hyperad's tensor ops */
   f(x: Arg<X>): Num;
+  /** for the Gauss–Newton diagonal: per-sample residuals whose squares f's loss would sum (a vector-valued F) */
+  residuals?(x: Arg<X>): Tensor;
   /** closed forms at x, flattened (a record in its keys' order) */
   grad?(): Float64Array;
   hvp?(): Float64Array;
@@ -120,6 +122,7 @@ export function batchMlp(): TensorWorkload<BatchParams> {
     ({ W1: tensor(make(raw.W1, 'W1'), shapes.W1), b1: tensor(make(raw.b1, 'b1'), shapes.b1), W2: tensor(make(raw.W2, 'W2'), shapes.W2), b2: tensor(make(raw.b2, 'b2'), shapes.b2) });
   const Xd = randn([B, I], 5).values(), X = tensor(Xd, [B, I]);
   const labels = Array.from({ length: B }, (_, b) => b % O);
+  const oneHot = tensor(Float64Array.from({ length: B * O }, (_, e) => (e % O === labels[Math.floor(e / O)] ? 1 : 0)), [B, O]);
   const n = H * I + H + O * H + O;
   const vflat = randn([n], 6).values();
   const offs = { W1: 0, b1: H * I, W2: H * I + H, b2: H * I + H + O * H };
@@ -183,6 +186,7 @@ export function batchMlp(): TensorWorkload<BatchParams> {
     name: 'W6 batch mlp (tensors)', n, x: record((a) => a), x2: record(moved), v,
     plain: () => forward(raw.W1, raw.b1, raw.W2, raw.b2),
     f: (p) => nllLoss(logSoftmax(linear(tanh(linear(X, p.W1, p.b1)), p.W2, p.b2)), labels),
+    residuals: (p) => sub(linear(tanh(linear(X, p.W1, p.b1)), p.W2, p.b2), oneHot),
     grad: () => gradAt(raw.W1, raw.b1, raw.W2, raw.b2),
     // the hand-written gradient differenced along v, five-point stencil:
     // Hv ≈ (8(g(x + εv) − g(x − εv)) − (g(x + 2εv) − g(x − 2εv))) / 12ε, error O(ε⁴‖v‖⁴) (‖v‖ ≈ 320)
