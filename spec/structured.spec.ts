@@ -11,10 +11,11 @@
  */
 import { expect } from 'chai';
 import {
-  Tensor, add, concat, crossEntropy, gaussNewtonDiagonal, hessianDiagonal, jacobian, log, matmul, mlp, mul, pow, prepare, randn,
+  Tensor, add, concat, crossEntropy, exp, gaussNewtonDiagonal, hessianDiagonal, jacobian, log, matmul, mlp, mul, pow, prepare, randn,
   reshape, sigmoid, sin, slice, sqrt, sub, sum, tanh, tensor, transpose, type DiagonalInfo, type Num, type TensorRecord,
 } from '../lib/index.js';
 import { poisonPool } from '../lib/tape/pool.js';
+import { forgetRecent } from '../lib/sparsity/memo.js';
 import { flat } from './support/tensor-check.js';
 import { sampleOf } from './support/fuzzer.js';
 import { shapePoint, tensorFunction, type TensorPoint } from './support/interpret.js';
@@ -121,13 +122,22 @@ describe('structured Hessian diagonal', () => {
     expect(relErr(s, closed)).to.be.below(1e-10);
   });
 
-  it('an L2 penalty on W1 sends W1 to the dense lanes (with the reason) and keeps the others structured; all exact', () => {
+  it('an L2 penalty on W1 is a curved use of W1 alone: structured too, with the adjoint term Ḡ·∂²y/∂θ² (exact)', () => {
     const m = mlp([5, 8, 3], { seed: 1 }), x = randn([5], 3);
     const { s, d, info } = both((p) => add(crossEntropy(m.apply(p, x), 0), mul(0.1, sum(pow(p.W1!, 2)))), m.params);
     expect(relErr(s, d)).to.be.below(TOL);
-    expect(methods(info)).to.deep.equal({ W1: 'dense', b1: 'structured', W2: 'structured', b2: 'structured' });
-    expect(info.parameters!.W1!.reason).to.match(/nonlinearly/);
-    expect(info.directions).to.equal(40 + 11);
+    expect(methods(info)).to.deep.equal({ W1: 'structured', b1: 'structured', W2: 'structured', b2: 'structured' });
+    // the penalty's 40 terms end their chains at its sum, which enters f linearly: it interacts with nothing
+    expect(info.directions).to.equal(11);
+  });
+
+  it('a parameter times a value that depends on it (θ ⊙ tanh(θ)) is not separable: dense, with the reason; exact', () => {
+    const P = { w: randn([4], 21), v: randn([3], 22) };
+    const r = both((p) => add(sum(mul(p.w!, tanh(p.w!))), sum(sin(p.v!))), P);
+    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(r.info.parameters!.w!.method).to.equal('dense');
+    expect(r.info.parameters!.w!.reason).to.match(/together with a value that depends on it/);
+    expect(r.info.parameters!.v!.method).to.equal('structured');
   });
 
   it('weight tying: W shared by two samples that do not interact combines its uses; W and Wᵀ in one autoencoder falls back', () => {
@@ -277,12 +287,14 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     expect(relErr(s, closed)).to.be.below(1e-10);
   });
 
-  it('a parameter that enters a residual nonlinearly is computed densely (with the reason); still exact', () => {
+  it('a parameter that enters a residual nonlinearly is fine (first order); W and Wᵀ in one autoencoder is dense (its outputs meet); exact', () => {
     const m = mlp([5, 8, 3], { seed: 1 }), X = randn([4, 5], 3);
     const s = check((p) => concat([reshape(m.apply(p, X), [12]), reshape(sin(p.W1!), [40])]), m.params);
-    expect(s.parameters!.W1!.method).to.equal('dense');
-    expect(s.parameters!.W1!.reason).to.match(/nonlinearly/);
-    expect(s.parameters!.W2!.method).to.equal('structured');
+    expect(Object.values(s.parameters!).every((r) => r.method === 'structured')).to.equal(true);
+    const W = randn([4, 3], 8), x1 = randn([3], 9);
+    const ae = check((p) => sub(matmul(transpose(p.W!), tanh(matmul(p.W!, x1))), x1), { W });
+    expect(ae.parameters!.W!.method).to.equal('dense');
+    expect(ae.parameters!.W!.reason).to.match(/interact/);
   });
 
   it('batch MLP 784 → 128 → 10, batch 32, logits minus one-hot targets: 10 lanes; equals the dense JᵀJ diagonal', function () {
@@ -301,11 +313,10 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     }
   });
 
-  it('an F that returns a parameter entry itself, or a constant: that parameter is dense, and the numbers exact', () => {
+  it('an F that returns a parameter entry itself (J = 1 there), or a constant: exact', () => {
     const W = randn([2, 2], 16), u = randn([2], 17);
     const s = check((p) => reshape(p.W!, [4]), { W, u }); // F's outputs are W's own slots
-    expect(s.parameters!.W!.method).to.equal('dense');
-    expect(s.parameters!.W!.reason).to.match(/returns/);
+    expect(s.parameters!.W!.method).to.equal('structured');
     // through a gather (concat) the outputs are a use's outputs: structured, and exact
     const c = check((p) => concat([matmul(p.W!, u), reshape(p.W!, [4]), tensor([3])]), { W });
     expect(c.parameters!.W!.method).to.equal('structured');
@@ -331,5 +342,35 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     expect(relErr(flat(p.at(P2).gaussNewtonDiagonal() as never), jtjDiagonal(jacobian(F, P2)))).to.be.below(TOL);
     expect(() => gaussNewtonDiagonal(F, m.params, { method: 'exact' as never })).to.throw(/gaussNewtonDiagonal.*method/);
     expect(() => hessianDiagonal((x: Num[]) => sum(gaussNewtonDiagonal((y: Num[]) => [mul(y[0]!, y[1]!)], x) as never), [1, 2])).to.throw(/gaussNewtonDiagonal: inside another transform/);
+  });
+});
+
+describe('structured: review', () => {
+  it('two functions with one recording structure but different parameter groups do not share a structured plan', () => {
+    // the same tape 3·s1 + exp(s2) + s3; f1 groups {a: s1, b: s2 s3} (a separable), f2 groups {c: s1 s2, d: s3}
+    const f1: F = (p) => add(add(mul(3, p.a!.index(0)), exp(p.b!.index(0))), p.b!.index(1));
+    const f2: F = (p) => add(add(mul(3, p.c!.index(0)), exp(p.c!.index(1))), p.d!.index(0));
+    forgetRecent();
+    hessianDiagonal(f1, { a: tensor([0.5]), b: tensor([0.3, 0.7]) }, { method: 'structured' });
+    const P2 = { c: tensor([0.5, 0.3]), d: tensor([0.7]) };
+    const r = hessianDiagonal(f2, P2, { method: 'structured' }), d = hessianDiagonal(f2, P2, { method: 'hyperdual' });
+    forgetRecent();
+    expect(Array.from(flat(r as never))).to.deep.equal(Array.from(flat(d as never)));
+  });
+
+  it('gaussNewtonDiagonal: an output of F inside a chain of linear nodes (F = [y, y + 1]) keeps its own adjoint', () => {
+    const F = (p: { [k: string]: Tensor }) => { const y = mul(3, p.w!.index(0)); return [y, add(y, 1), sin(p.v!.index(0))]; };
+    const P = { w: tensor([0.2]), v: tensor([0.4]) };
+    const s = gaussNewtonDiagonal(F, P, { method: 'structured' }), ref = jtjDiagonal(jacobian(F, P));
+    expect(s.parameters!.w!.method).to.equal('structured');
+    expect(Array.from(flat(s as never))).to.deep.equal(Array.from(ref));
+  });
+
+  it('gaussNewtonDiagonal: an output of F that is a parameter itself (F = [w, 2w, …]) counts its ∂F_m/∂w = 1', () => {
+    const F = (p: { [k: string]: Tensor }) => [p.w!.index(0), mul(2, p.w!.index(0)), sin(p.v!.index(0))];
+    const P = { w: tensor([0.3]), v: tensor([0.4]) };
+    const s = gaussNewtonDiagonal(F, P, { method: 'structured' }), ref = jtjDiagonal(jacobian(F, P));
+    expect(s.parameters!.w!.method).to.equal('structured');
+    expect(Array.from(flat(s as never))).to.deep.equal(Array.from(ref));
   });
 });

@@ -1,24 +1,29 @@
 /**
  * Where each parameter enters f, read off a recording: for a group of inputs
  * θ (one parameter tensor), its uses are the nodes and blocks that read a
- * slot of θ directly. The group is *linear-entry* when every use y is linear
- * in θ's slots with no term that is second order in θ: no second partial
- * ∂²y/∂θᵢ∂u with u depending on θ (u = θ itself included). Then
- * f(θ) = G(y₁(θ), y₂(θ), …) with each J = ∂y/∂θ constant in θ, and
+ * slot of θ directly, and f(θ) = G(y₁(θ), y₂(θ), …) over their outputs y.
+ * Each θᵢ reaches f only through the outputs S(i) that read it, so
  *
- *   ∂²f/∂θᵢ² = Σ_{c,c′ ∈ S(i)} J_ci J_c′i (H_G)_cc′,
+ *   ∂f/∂θᵢ = Σ_{c ∈ S(i)} Ḡ_c J_ci,   J_ci = ∂y_c/∂θᵢ (the use's own partial),
+ *   ∂²f/∂θᵢ² = Σ_{c,c′ ∈ S(i)} J_ci J_c′i (H_G)_cc′ + Σ_c Ḡ_c ∂²y_c/∂θᵢ²,
  *
- * S(i) the use outputs that read θᵢ. Where no two outputs of one S(i)
- * interact in H_G (detected on the recording: lib/sparsity/pattern.ts with
- * the use outputs as sources), only the diagonal of H_G is needed:
- * ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc. lib/transforms/structured.ts computes it.
+ * Ḡ the adjoint and H_G the Hessian of G in its arguments y — provided no use
+ * has a second partial ∂²y/∂θᵢ∂u with u ≠ θᵢ depending on θ (then J_ci would
+ * move with θᵢ along another path). A group meeting that is *separable*: a
+ * use may be linear in θᵢ (W·u, u + b: ∂²y/∂θᵢ² = 0) or curved in it alone
+ * (an L2 penalty θᵢ²). Where no two outputs of one S(i) interact in H_G
+ * (detected on the recording: lib/sparsity/pattern.ts with the use outputs
+ * as sources), only the diagonal of H_G is needed:
+ * ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc + Ḡ_c ∂²y_c/∂θᵢ².
+ * lib/transforms/structured.ts computes it, and diag(JᵀJ) the same way,
+ * where the first-order formula alone matters (so a use may be anything).
  */
 import type { ArrayBlock } from '../tape/block.js';
 import { forwardOrder } from '../tape/order.js';
 import type { Tape } from '../tape/tape.js';
 import { OP_NAMES } from '../rules/index.js';
 import { NOPS, NPAR } from '../tape/tape.js';
-import { AA, AB, BB, secondOrderPattern } from './structure.js';
+import { AB, secondOrderPattern } from './structure.js';
 import type { Pattern } from './pattern.js';
 
 /** A parameter: the inputs [start, start + size) (0-based input coordinates), named for reports. */
@@ -26,7 +31,7 @@ export interface ParamGroup { readonly name: string; readonly start: number; rea
 
 /** What detection found. */
 export interface LinearUses {
-  /** per group: null when linear-entry, else why not */
+  /** per group: null when separable (see the file header), else why not */
   readonly why: (string | null)[];
   /** elementary nodes that read a slot of a linear-entry group */
   readonly nodes: Int32Array;
@@ -52,11 +57,12 @@ export interface LinearUses {
 const BITS = 31;
 
 /**
- * Finds each group's uses and whether it is linear-entry (see the file
- * header). `outputs`: the slots f returns, read from outside the recording
- * (a chain never moves a probe past one).
+ * Finds each group's uses and whether it is separable (see the file
+ * header); with `firstOrder` (diag JᵀJ) a node use is never a reason not to
+ * be. `outputs`: the slots f returns, read from outside the recording (a
+ * chain never moves a probe past one).
  */
-export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int32Array): LinearUses {
+export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int32Array, firstOrder = false): LinearUses {
   const nIn = t.nIn, gid = new Int32Array(nIn + 1).fill(-1);
   groups.forEach((g, k) => gid.fill(k, g.start + 1, g.start + g.size + 1));
   const bit = (k: number) => 1 << Math.min(k, BITS - 1);
@@ -81,9 +87,12 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int3
       if (bi !== ai) { consumers[bi]++; consumer[bi] = i; }
       const ga = groupOf(ai), gb = groupOf(bi);
       if (ga < 0 && gb < 0) continue;
-      const mask = secondOrderPattern(code, prm[i]!), name = OP_NAMES[code % NOPS];
-      if (ga >= 0 && ((mask & AA) || ((mask & AB) && dep[bi]! & bit(ga)))) fail(ga, `it enters ${name} nonlinearly`);
-      if (gb >= 0 && ((mask & BB) || ((mask & AB) && dep[ai]! & bit(gb)))) fail(gb, `it enters ${name} nonlinearly`);
+      // a second partial between θᵢ and another value that depends on θ (θᵢ·θⱼ, θᵢ·u(θ)): not separable
+      if (!firstOrder && ai !== bi && secondOrderPattern(code, prm[i]!) & AB) {
+        const name = OP_NAMES[code % NOPS];
+        if (ga >= 0 && dep[bi]! & bit(ga)) fail(ga, `it enters ${name} together with a value that depends on it`);
+        if (gb >= 0 && dep[ai]! & bit(gb)) fail(gb, `it enters ${name} together with a value that depends on it`);
+      }
       reads[i] = (ga >= 0 ? bit(ga) : 0) | (gb >= 0 ? bit(gb) : 0);
       nodes.push(i);
     }

@@ -76,16 +76,20 @@ export function structuredDiagonal(
   return assemble(w.tape, groups, plan, lanes, () => probeCurvature(w, out, plan.uses.probes, plan.colouring, lanes), dense);
 }
 
+/** What the probe sweeps give, slot-indexed at the probes: q (H_cc, or Σ_m G_mc²) and, for the Hessian, the adjoint Ḡ_c. */
+interface AtProbes { readonly q: Float64Array; readonly adjoint?: Float64Array }
+
 /** A structured result: the diagonal over all inputs, the work it took, and how each parameter was computed. */
 export interface StructuredResult { d: Float64Array; sweeps: number; directions: number; reports: ParameterReport[] }
 
 /**
- * d_i = Σ_c J_ci² q_c over the use outputs c, q_c = g_c² q_r read at c's
- * probe r by `atProbes` (a slot-indexed array); the others by `dense`.
+ * d_i = Σ_c J_ci² q_c (+ Ḡ_c ∂²y_c/∂θᵢ² with an adjoint) over the use
+ * outputs c, q_c = g_c² q_r and Ḡ_c = g_c Ḡ_r read at c's probe r by
+ * `atProbes`; the others by `dense`.
  */
 function assemble(
   t: Tape, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
-  atProbes: () => Float64Array, dense: (start: number, end: number) => Float64Array,
+  atProbes: () => AtProbes, dense: (start: number, end: number) => Float64Array,
 ): StructuredResult {
   const { uses, colouring } = plan;
   // the probe sweeps run the plain kernels: where a partial is infinite the dense (careful) lanes answer
@@ -93,12 +97,16 @@ function assemble(
   const d = new Float64Array(t.nIn);
   let sweeps = 0, directions = 0;
   if (why.some((r) => r === null)) {
-    const q = atProbes(), g = chainGains(t, uses), h = new Float64Array(t.n);
+    const { q, adjoint } = atProbes(), g = chainGains(t, uses), h = new Float64Array(t.n), A = adjoint && new Float64Array(t.n);
     sweeps += Math.ceil(colouring.count / lanes);
     directions += colouring.count;
-    // at each use output y whose chain ends at probe r: q_y = g² q_r
-    uses.outputs.forEach((y, k) => { h[y] = g[k]! * g[k]! * q[uses.probeOf[k]!]!; });
-    contract(t, groups, uses, h, d, why);
+    // at each use output y whose chain ends at probe r (r = g·y + terms without y): q_y = g² q_r, Ḡ_y = g Ḡ_r
+    uses.outputs.forEach((y, k) => {
+      const r = uses.probeOf[k]!, gk = g[k]!;
+      h[y] = gk * gk * q[r]!;
+      if (A) A[y] = gk * adjoint![r]!;
+    });
+    contract(t, groups, uses, h, A, d, why);
   }
   const reports = groups.map((g, k): ParameterReport => {
     if (why[k] === null) return { method: 'structured', directions: colouring.count };
@@ -121,12 +129,7 @@ function assemble(
  * per-sample losses of a batch share their lanes.
  */
 export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly ParamGroup[]): StructuredPlan {
-  const uses = linearUses(t, groups, outputs);
-  // an output that is an input itself (F returns θᵢ) passes through no use: that parameter is dense
-  for (const o of outputs) {
-    const k = o >= 1 && o <= t.nIn ? groups.findIndex((g) => o > g.start && o <= g.start + g.size) : -1;
-    if (k >= 0) uses.why[k] ??= 'F returns one of its entries itself';
-  }
+  const uses = linearUses(t, groups, outputs, true);
   if (uses.probes.length === 0) return { groups, uses, colouring: { colours: new Int32Array(0), count: 0 } };
   const deps = outputDependencies(t, outputs, uses.probes);
   interactingUses(t, groups, uses, cliquePattern(uses.probes.length, deps));
@@ -163,7 +166,7 @@ export function gaussNewtonDiagonal(
   dense: (start: number, end: number) => Float64Array,
 ): StructuredResult {
   const t = w.tape, { probes } = plan.uses, c = plan.colouring;
-  return assemble(t, groups, plan, lanes, () => {
+  const r = assemble(t, groups, plan, lanes, () => {
     const q = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, c.count), A = w.get(0, K);
     for (let c0 = 0; c0 < c.count; c0 += K) {
       if (c0 > 0) A.fill(0, first * K, t.n * K);
@@ -171,8 +174,15 @@ export function gaussNewtonDiagonal(
       probeReverse(t, K, A, first);
       for (const s of probes) for (let k = 0; k < K; k++) q[s] += A[s * K + k]! ** 2;
     }
-    return q;
+    return { q };
   }, dense);
+  // an output that is θᵢ's own slot (F returns θᵢ) is a use with J = 1 that reads nothing else: (∂F_m/∂θᵢ)² = 1
+  for (const o of outputs) {
+    if (o < 1 || o > t.nIn) continue;
+    const k = groupIndex(groups, o - 1);
+    if (k >= 0 && r.reports[k]!.method === 'structured') r.d[o - 1] += 1;
+  }
+  return r;
 }
 
 /**
@@ -182,7 +192,7 @@ export function gaussNewtonDiagonal(
  * from the first probe on before each sweep; the lane layout stays that of
  * the first sweep.
  */
-function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: Colouring, lanes: number): Float64Array {
+function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: Colouring, lanes: number): AtProbes {
   if (c.count === probes.length) return probeTaylor(w, out, probes, lanes);
   const t = w.tape, h = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, c.count);
   const T = w.get(0, K), A = w.get(1, 1), AT = w.get(2, K);
@@ -201,7 +211,10 @@ function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: 
       if (k >= 0 && k < K) h[s] = AT[s * K + k]!;
     });
   }
-  return h;
+  // the adjoint, the same in every sweep
+  const adjoint = new Float64Array(t.n);
+  for (const s of probes) adjoint[s] = A[s]!;
+  return { q: h, adjoint };
 }
 
 /**
@@ -210,7 +223,7 @@ function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: 
  * is the probe's H_cc, and the lanes stay zero away from their own probe
  * until they meet (gemm skips the zero rows).
  */
-function probeTaylor(w: Workspace<Tape>, out: number, probes: Int32Array, lanes: number): Float64Array {
+function probeTaylor(w: Workspace<Tape>, out: number, probes: Int32Array, lanes: number): AtProbes {
   const t = w.tape, h = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, probes.length);
   const T1 = w.get(0, K), T2 = w.get(1, K);
   for (let p0 = 0; p0 < probes.length; p0 += K) {
@@ -223,24 +236,39 @@ function probeTaylor(w: Workspace<Tape>, out: number, probes: Int32Array, lanes:
     });
     for (let k = 0; k < K && p0 + k < probes.length; k++) h[probes[p0 + k]!] = T2[out * K + k]!;
   }
-  return h;
+  // the adjoint: one reverse lane down to the first probe
+  const A = w.get(0, 1);
+  A[out] = 1;
+  probeReverse(t, 1, A, first);
+  const adjoint = new Float64Array(t.n);
+  for (const s of probes) adjoint[s] = A[s]!;
+  return { q: h, adjoint };
 }
 
 /**
- * d_i += Σ_c J_ci² h_c over every use, for the linear-entry groups: an
- * elementary node's partial squared, a block's squared reverse step. A block
- * that cannot square term by term sends its parameters to the dense lanes.
+ * d_i += Σ_c J_ci² h_c (+ Ḡ_c ∂²y_c/∂θᵢ² with adjoints A) over every use,
+ * for the separable groups: an elementary node's partials (squared first,
+ * second times the adjoint), a block's squared reverse step (a block use is
+ * linear in θ). A block that cannot square term by term sends its
+ * parameters to the dense lanes.
  */
-function contract(t: Tape, groups: readonly ParamGroup[], uses: LinearUses, h: Float64Array, d: Float64Array, why: (string | null)[]): void {
+function contract(
+  t: Tape, groups: readonly ParamGroup[], uses: LinearUses, h: Float64Array, A: Float64Array | undefined, d: Float64Array, why: (string | null)[],
+): void {
   const nIn = t.nIn, structured = new Uint8Array(nIn + 1);
   groups.forEach((g, k) => { if (why[k] === null) structured.fill(1, g.start + 1, g.start + g.size + 1); });
   const at = (s: number) => s >= 1 && s <= nIn && structured[s] === 1;
   const { a, b, par } = t;
   for (const i of uses.nodes) {
-    const ai = a[i]!, bi = b[i]!, ga = par[i * NPAR]!, gb = par[i * NPAR + 1]!, hi = h[i]!;
-    if (ai === bi) { if (at(ai)) d[ai - 1] += (ga + gb) * (ga + gb) * hi; continue; }
-    if (at(ai)) d[ai - 1] += ga * ga * hi;
-    if (at(bi)) d[bi - 1] += gb * gb * hi;
+    const ai = a[i]!, bi = b[i]!, q = i * NPAR, ga = par[q]!, gb = par[q + 1]!, hi = h[i]!, Ai = A ? A[i]! : 0;
+    // (the second-partial terms only with an adjoint: 0·∞ must not turn a first-order result into NaN)
+    if (ai === bi) {
+      // y(θᵢ, θᵢ): ∂y/∂θᵢ = g_a + g_b, ∂²y/∂θᵢ² = h_aa + 2h_ab + h_bb
+      if (at(ai)) d[ai - 1] += (ga + gb) * (ga + gb) * hi + (A ? Ai * (par[q + 2]! + 2 * par[q + 3]! + par[q + 4]!) : 0);
+      continue;
+    }
+    if (at(ai)) d[ai - 1] += ga * ga * hi + (A ? Ai * par[q + 2]! : 0);
+    if (at(bi)) d[bi - 1] += gb * gb * hi + (A ? Ai * par[q + 4]! : 0);
   }
   if (uses.blocks.length === 0) return;
   const sq = new Float64Array(t.n), S = new Float64Array(t.n), val = t.val;
