@@ -346,6 +346,13 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
 });
 
 describe('structured: review', () => {
+  it('outputs of one parameter that meet in a probe the loss is linear in (Σ of W·u, summed) do not interact: structured, 0', () => {
+    const X = randn([2, 3], 23), P = { W: randn([3], 24), c: tensor([0.4]) }; // each W_k touches both outputs of X·W
+    const r = both((p) => add(sum(matmul(X, p.W!)), sum(sin(p.c!))), P);
+    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(methods(r.info)).to.deep.equal({ W: 'structured', c: 'structured' });
+  });
+
   it('two functions with one recording structure but different parameter groups do not share a structured plan', () => {
     // the same tape 3·s1 + exp(s2) + s3; f1 groups {a: s1, b: s2 s3} (a separable), f2 groups {c: s1 s2, d: s3}
     const f1: F = (p) => add(add(mul(3, p.a!.index(0)), exp(p.b!.index(0))), p.b!.index(1));

@@ -216,7 +216,8 @@ export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: Li
       if (same?.some((T) => T.length === m && T.every((c, e) => c === S[e]))) continue;
       for (let p = 0; p < m; p++) {
         for (let q = p + 1; q < m; q++) {
-          if (S[p] === S[q] || has(S[p]!, S[q]!)) { uses.why[k] = 'two entries it touches interact (its diagonal needs off-diagonal curvature)'; return; }
+          // (two outputs with one probe r interact through (H)_rr: the pattern's diagonal entry says whether it can be non-zero)
+          if (has(S[p]!, S[q]!)) { uses.why[k] = 'two entries it touches interact (its diagonal needs off-diagonal curvature)'; return; }
         }
       }
       const copy = S.slice(0, m);
