@@ -17,9 +17,7 @@ import {
 import { poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { flat } from './support/tensor-check.js';
-import { sampleOf } from './support/fuzzer.js';
-import { shapePoint, tensorFunction, type TensorPoint } from './support/interpret.js';
-import type { TensorProgram } from './support/programs.js';
+import { tensorCases } from './support/tensor-programs.js';
 
 const TOL = 1e-12;
 
@@ -184,17 +182,15 @@ describe('structured Hessian diagonal', () => {
   });
 
   it("on the fuzzer's tensor programs (tensors and records): 'structured' equals 'hyperdual' to 1e-12 of the largest entry, moved by .at() too, pool poisoned", () => {
-    let checked = 0, structured = 0;
-    for (let i = 0; checked < 120 && i < 1200; i++) {
-      const smp = sampleOf(33, i, 1);
-      if (smp.program.kind !== 'tensor') continue;
-      const p = smp.program as TensorProgram, f = tensorFunction(p), x0 = shapePoint(p, smp.x0), x1 = shapePoint(p, smp.x1);
+    const cases = tensorCases(33, 120);
+    let structured = 0;
+    for (const { i, f, x0, x1 } of cases) {
       poisonPool(true);
       try {
         const P = prepare(f, x0);
         P.hessianDiagonal({ method: 'structured' });
-        const moved = P.at(x1).hessianDiagonal({ method: 'structured' }), fresh = hessianDiagonal(f, x1 as TensorPoint, { method: 'structured' });
-        const ref = flat(hessianDiagonal(f, x1 as TensorPoint, { method: 'hyperdual' }) as never), scale = Math.max(1, ...Array.from(ref, Math.abs));
+        const moved = P.at(x1).hessianDiagonal({ method: 'structured' }), fresh = hessianDiagonal(f, x1, { method: 'structured' });
+        const ref = flat(hessianDiagonal(f, x1, { method: 'hyperdual' }) as never), scale = Math.max(1, ...Array.from(ref, Math.abs));
         for (const got of [flat(moved as never), flat(fresh as never)]) {
           got.forEach((v, k) => expect(Math.abs(v - ref[k]!) <= 1e-12 * scale || (Number.isNaN(v) && Number.isNaN(ref[k]!)), `program ${i}[${k}]: ${v} vs ${ref[k]}`).to.equal(true));
         }
@@ -202,9 +198,8 @@ describe('structured Hessian diagonal', () => {
       } finally {
         poisonPool(false);
       }
-      checked++;
     }
-    expect(checked).to.equal(120);
+    expect(cases.length).to.equal(120);
     expect(structured, 'programs with a parameter taken structured').to.be.at.least(10);
   });
 

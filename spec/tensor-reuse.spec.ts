@@ -17,9 +17,8 @@ import { poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { nodesOnly } from '../lib/tape/block.js';
 import { keptMaps } from '../lib/tensor/index-maps.js';
-import { sampleOf } from './support/fuzzer.js';
-import { flatten, shapePoint, tensorFunction, type TensorPoint } from './support/interpret.js';
-import type { TensorProgram } from './support/programs.js';
+import { flatten, type TensorPoint } from './support/interpret.js';
+import { tensorCases } from './support/tensor-programs.js';
 
 type Op = (...a: unknown[]) => Num;
 const opNamed = (name: string): Op => (hy as unknown as Record<string, Op>)[name]!;
@@ -148,12 +147,10 @@ describe('tensor reuse: recordings of elementary nodes only are compacted and co
   });
 
   it("on the fuzzer's tensor programs, prepared sweeps moved by .at() (compacted; generated under 'always'; pool poisoned) agree with one-shot sweeps of a fresh recording under 'off'", () => {
-    let checked = 0, nodes = 0;
-    for (let i = 0; checked < 100 && i < 900; i++) {
-      const s = sampleOf(21, i, 1);
-      if (s.program.kind !== 'tensor') continue;
-      const p = s.program as TensorProgram, f = tensorFunction(p), x0 = shapePoint(p, s.x0), x1 = shapePoint(p, s.x1);
-      const v = shapePoint(p, s.x0.map((_, k) => Math.cos(3 * k + 1)));
+    const cases = tensorCases(21, 100, 900);
+    let nodes = 0;
+    for (const { i, f, x0, x1, shaped } of cases) {
+      const v = shaped(Array.from(flatten(x0), (_, k) => Math.cos(3 * k + 1)));
       const old = setCodegen('always');
       poisonPool(true);
       let got: Float64Array[];
@@ -174,9 +171,8 @@ describe('tensor reuse: recordings of elementary nodes only are compacted and co
       } finally {
         setCodegen(old);
       }
-      checked++;
     }
-    expect(checked).to.equal(100);
+    expect(cases.length).to.equal(100);
     expect(nodes, 'programs made of elementary nodes only, swept compacted').to.be.at.least(12);
   });
 });
@@ -210,19 +206,12 @@ describe('tensor reuse: recordings keep what f saw', () => {
   });
 
   it("the index maps kept by shape are never written: unchanged after the fuzzer's tensor programs", () => {
-    for (let i = 0; i < 40; i++) {
-      const s = sampleOf(5, i, 1);
-      if (s.program.kind !== 'tensor') continue;
-      hy.grad(tensorFunction(s.program as TensorProgram), shapePoint(s.program as TensorProgram, s.x0));
-    }
+    for (const { f, x0 } of tensorCases(5, 40, 40)) hy.grad(f, x0);
     const before = keptMaps().map((m) => ({ m, copy: m.slice() }));
     expect(before.length, 'maps kept').to.be.above(5);
-    for (let i = 0; i < 200; i++) {
-      const s = sampleOf(5, i, 1);
-      if (s.program.kind !== 'tensor') continue;
-      const p = s.program as TensorProgram, f = tensorFunction(p);
-      hy.hvp(f, shapePoint(p, s.x0), shapePoint(p, s.x1));
-      hessianDiagonal(f, shapePoint(p, s.x1));
+    for (const { f, x0, x1 } of tensorCases(5, 200, 200)) {
+      hy.hvp(f, x0, x1);
+      hessianDiagonal(f, x1);
     }
     before.forEach(({ m, copy }, k) => same(m, copy, `map ${k}`));
   });
