@@ -9,6 +9,21 @@ import { add, exp, log, max, mul, sub } from './scalar.js';
 import { dotTensor, logsumexpTensor, sumTensor } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Var } from '../tape/var.js';
+import type { Tape } from '../tape/tape.js';
+import { recorder } from '../tape/codegen/record.js';
+import { binaryCode } from '../rules/index.js';
+
+const ADD = binaryCode('add'), MUL = binaryCode('mul');
+
+/** The live tape all of xs (and ys) are values of, if there is one: a reduction then records its chain without a Var per partial result. */
+function oneTape(xs: readonly Num[], ys?: readonly Num[]): Tape | null {
+  const x0 = xs[0];
+  if (!(x0 instanceof Var) || !x0.tape.trace.active) return null;
+  const t = x0.tape;
+  for (let i = 0; i < xs.length; i++) { const x = xs[i]; if (!(x instanceof Var) || x.tape !== t) return null; }
+  if (ys) for (let i = 0; i < ys.length; i++) { const y = ys[i]; if (!(y instanceof Var) || y.tape !== t) return null; }
+  return t;
+}
 
 function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly Num[] {
   if (!Array.isArray(xs)) throw new TypeError(`${currentName()}: ${name}: ${which} must be an array, got ${describe(xs)}`);
@@ -25,6 +40,14 @@ export function sum(xs: readonly Num[]): Num;
 export function sum(xs: readonly Num[] | Tensor, axis?: number): Num {
   if (xs instanceof Tensor) return sumTensor(xs, axis);
   list('sum', xs);
+  const t = xs.length > 1 ? oneTape(xs) : null;
+  if (t) {
+    // the same nodes as the loop below records
+    const rec = recorder(ADD, xs.length - 1);
+    let s = (xs[0] as Var).i;
+    for (let i = 1; i < xs.length; i++) s = rec(t, s, (xs[i] as Var).i);
+    return new Var(t, s);
+  }
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) s = i === 0 ? xs[0]! : add(s, xs[i]!);
   return s;
@@ -38,6 +61,14 @@ export function dot(xs: readonly Num[] | Tensor, ys: readonly Num[] | Tensor): N
   list('dot', xs); list('dot', ys, 'ys');
   if (xs.length !== ys.length) {
     throw new RangeError(`${currentName()}: dot: xs has length ${xs.length}, ys has length ${ys.length}`);
+  }
+  const t = xs.length > 0 ? oneTape(xs, ys) : null;
+  if (t) {
+    // the same nodes as the loop below records
+    const m = recorder(MUL, xs.length), a = recorder(ADD, xs.length - 1);
+    let s = m(t, (xs[0] as Var).i, (ys[0] as Var).i);
+    for (let i = 1; i < xs.length; i++) s = a(t, s, m(t, (xs[i] as Var).i, (ys[i] as Var).i));
+    return new Var(t, s);
   }
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) s = i === 0 ? mul(xs[0]!, ys[0]!) : add(s, mul(xs[i]!, ys[i]!));

@@ -136,9 +136,13 @@ export function resetRecorders(): void {
   elementLoops.reset();
 }
 
-/** The recorder of node code `node` (an op code, or code + NOPS·side for a constant operand on that side). */
-export function recorder(node: number): Recorder {
-  return recorders.get(node) ?? interpreters[node]!;
+/**
+ * The recorder of node code `node` (an op code, or code + NOPS·side for a
+ * constant operand on that side), for `nodes` nodes about to be recorded
+ * with it (counted towards GENERATE_AFTER).
+ */
+export function recorder(node: number, nodes = 1): Recorder {
+  return recorders.get(node, nodes) ?? interpreters[node]!;
 }
 
 /** The generated replayer of node code `node`, or null: evalNode replays it (see `replayNodes`, lib/tape/sweeps.ts). */
