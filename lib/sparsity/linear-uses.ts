@@ -24,15 +24,19 @@ import type { Tape } from '../tape/tape.js';
 import { OP_NAMES } from '../rules/index.js';
 import { NOPS, NPAR } from '../tape/tape.js';
 import { AB, secondOrderPattern } from './structure.js';
-import type { Pattern } from './pattern.js';
+import { dependsOn, type Pattern } from './pattern.js';
 
 /** A parameter: the inputs [start, start + size) (0-based input coordinates), named for reports. */
 export interface ParamGroup { readonly name: string; readonly start: number; readonly size: number }
 
 /** What detection found. */
 export interface LinearUses {
-  /** per group: null when separable (see the file header), else why not */
+  /** per group: null when separable (see the file header), else why not (then every entry takes the dense lanes) */
   readonly why: (string | null)[];
+  /** per input slot (1 … nIn) of a separable group: 1 where that entry alone is not (it takes the dense lanes) */
+  readonly dense: Uint8Array;
+  /** per group: why its dense entries are */
+  readonly denseWhy: (string | null)[];
   /** elementary nodes that read a slot of a linear-entry group */
   readonly nodes: Int32Array;
   /** blocks (indices into t.blocks) that read a slot of a linear-entry group */
@@ -56,6 +60,9 @@ export interface LinearUses {
 /** at most this many groups get their own dependency bit; the rest share the last (stricter, never wrong) */
 const BITS = 31;
 
+/** Dependency sets asked about (is θᵢ among what u depends on?) are kept up to this many inputs; a larger one answers yes. */
+const DEPENDENCY_LIMIT = 4096;
+
 /**
  * Finds each group's uses and whether it is separable (see the file
  * header); with `firstOrder` (diag JᵀJ) a node use is never a reason not to
@@ -76,6 +83,7 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int3
   const consumers = new Int32Array(t.n), consumer = new Int32Array(t.n).fill(-1);
   for (const o of outputs) consumers[o]++;
   const nodes: number[] = [], blocks: number[] = [];
+  const asked: number[] = []; // (entry slot, other argument, node code) triples
   const run = (lo: number, hi: number) => {
     const { op, a, b, prm } = t;
     for (let i = lo; i < hi; i++) {
@@ -87,11 +95,10 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int3
       if (bi !== ai) { consumers[bi]++; consumer[bi] = i; }
       const ga = groupOf(ai), gb = groupOf(bi);
       if (ga < 0 && gb < 0) continue;
-      // a second partial between θᵢ and another value that depends on θ (θᵢ·θⱼ, θᵢ·u(θ)): not separable
+      // a second partial between θᵢ and another value that may depend on θ: asked per entry below (θᵢ·θⱼ is fine, θᵢ·u(θᵢ) is not)
       if (!firstOrder && ai !== bi && secondOrderPattern(code, prm[i]!) & AB) {
-        const name = OP_NAMES[code % NOPS];
-        if (ga >= 0 && dep[bi]! & bit(ga)) fail(ga, `it enters ${name} together with a value that depends on it`);
-        if (gb >= 0 && dep[ai]! & bit(gb)) fail(gb, `it enters ${name} together with a value that depends on it`);
+        if (ga >= 0 && dep[bi]! & bit(ga)) asked.push(ai, bi, code);
+        if (gb >= 0 && dep[ai]! & bit(gb)) asked.push(bi, ai, code);
       }
       reads[i] = (ga >= 0 ? bit(ga) : 0) | (gb >= 0 ? bit(gb) : 0);
       nodes.push(i);
@@ -117,6 +124,20 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int3
     if (!blk.squaredReverse) for (const g of seen) fail(g, `a ${blk.constructor.name} block reads it (not a linear map)`);
     blocks.push(k);
   });
+  // the entries asked about: θᵢ with another argument that depends on θᵢ itself is not separable
+  const dense = new Uint8Array(nIn + 1), denseWhy: (string | null)[] = groups.map(() => null);
+  if (asked.length) {
+    const others = new Int32Array(asked.length / 3);
+    for (let q = 0; q < others.length; q++) others[q] = asked[3 * q + 1]!;
+    const depends = dependsOn(t, others, DEPENDENCY_LIMIT);
+    for (let q = 0; q < asked.length; q += 3) {
+      const x = asked[q]!;
+      if (dense[x] || !depends(asked[q + 1]!, x - 1)) continue;
+      dense[x] = 1;
+      denseWhy[gid[x]!] ??= `it enters ${OP_NAMES[asked[q + 2]! % NOPS]} together with a value that depends on it`;
+    }
+    allDense(groups, dense, denseWhy, why);
+  }
   // groups sharing the last bit: a shared bit may flag a use that is in fact linear, never the reverse
   let linear = 0;
   why.forEach((w, k) => { if (w === null && k < BITS - 1) linear |= bit(k); });
@@ -138,7 +159,7 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int3
     probeOf.push(r);
   }
   return {
-    why,
+    why, dense, denseWhy,
     nodes: Int32Array.from(nodes.filter(keep)),
     blocks: blocks.filter((k) => { const b = t.blocks[k]!; for (let y = b.out; y < b.out + b.size; y++) if (keep(y)) return true; return false; }),
     outputs: Int32Array.from(useOutputs),
@@ -166,10 +187,11 @@ export function chainGains(t: Tape, uses: LinearUses): Float64Array {
 }
 
 /**
- * Marks the groups for which two use outputs c ≠ c′ that read one θᵢ
- * interact in `pattern` (the Hessian in the probes): their diagonal needs
- * off-diagonal entries of H_G, so they are not taken structured. Parameters
- * with the same set S(i) are checked once (a weight column shares it).
+ * Marks the entries θᵢ for which two use outputs c ≠ c′ that read θᵢ
+ * interact in `pattern` (the Hessian in the probes, or the outputs' common
+ * dependence for diag JᵀJ): their diagonal needs off-diagonal entries, so
+ * they take the dense lanes (a group all of whose entries do is dense).
+ * Entries with the same set S(i) are checked once (a weight column shares it).
  */
 export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: LinearUses, pattern: Pattern): void {
   const nIn = t.nIn, v = new Int32Array(t.n).fill(-1), pv = new Int32Array(t.n).fill(-1);
@@ -188,7 +210,7 @@ export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: Li
   for (let x = 0; x <= nIn; x++) ptr[x + 1]! += ptr[x]!;
   const next = ptr.slice(0, nIn + 1), list = new Int32Array(ptr[nIn + 1]!);
   visit((x, c) => { if (ok(x) && v[c]! >= 0) list[next[x]!++] = c; });
-  const checked = new Map<number, Int32Array[]>();
+  const checked = new Map<number, { S: Int32Array; meet: boolean }[]>();
   const { rowPtr, colIdx } = pattern;
   const has = (r: number, c: number) => {
     let lo = rowPtr[r]!, hi = rowPtr[r + 1]!;
@@ -199,6 +221,7 @@ export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: Li
   groups.forEach((g, k) => {
     if (uses.why[k] !== null) return;
     for (let x = g.start + 1; x <= g.start + g.size; x++) {
+      if (uses.dense[x]) continue;
       // the distinct outputs reading θᵢ, as variables, sorted (insertion: these lists are short)
       const lo = ptr[x]!, hi = ptr[x + 1]!;
       list.subarray(lo, hi).sort();
@@ -212,16 +235,29 @@ export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: Li
       }
       let h = m;
       for (let e = 0; e < m; e++) h = (Math.imul(h, 31) + S[e]!) | 0;
-      const same = checked.get(h);
-      if (same?.some((T) => T.length === m && T.every((c, e) => c === S[e]))) continue;
-      for (let p = 0; p < m; p++) {
-        for (let q = p + 1; q < m; q++) {
-          // (two outputs with one probe r interact through (H)_rr: the pattern's diagonal entry says whether it can be non-zero)
-          if (has(S[p]!, S[q]!)) { uses.why[k] = 'two entries it touches interact (its diagonal needs off-diagonal curvature)'; return; }
-        }
+      let same = checked.get(h);
+      let meet = same?.find((T) => T.S.length === m && T.S.every((c, e) => c === S[e]))?.meet;
+      if (meet === undefined) {
+        meet = false;
+        // (two outputs with one probe r interact through (H)_rr: the pattern's diagonal entry says whether it can be non-zero)
+        for (let p = 0; p < m && !meet; p++) for (let q = p + 1; q < m && !meet; q++) meet = has(S[p]!, S[q]!);
+        if (!same) checked.set(h, (same = []));
+        same.push({ S: S.slice(0, m), meet });
       }
-      const copy = S.slice(0, m);
-      if (same) same.push(copy); else checked.set(h, [copy]);
+      if (meet) {
+        uses.dense[x] = 1;
+        uses.denseWhy[k] ??= 'two outputs it touches interact (its diagonal needs off-diagonal curvature)';
+      }
     }
+  });
+  allDense(groups, uses.dense, uses.denseWhy, uses.why);
+}
+
+/** A group all of whose entries are dense is dense as a whole, for the same reason. */
+function allDense(groups: readonly ParamGroup[], dense: Uint8Array, denseWhy: readonly (string | null)[], why: (string | null)[]): void {
+  groups.forEach((g, k) => {
+    if (why[k] !== null || denseWhy[k] === null || g.size === 0) return;
+    for (let x = g.start + 1; x <= g.start + g.size; x++) if (!dense[x]) return;
+    why[k] = denseWhy[k]!;
   });
 }

@@ -239,6 +239,34 @@ export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32A
   return { ptr, idx };
 }
 
+/**
+ * Whether slot u depends on input j, for the slots `asked` only: their
+ * dependency sets (inputs, 0-based) and those of what they are computed
+ * from, each up to `limit` inputs (beyond it, "depends on every input": the
+ * answer errs on the side of yes).
+ */
+export function dependsOn(t: Tape, asked: Int32Array, limit: number): (u: number, j: number) => boolean {
+  const need = new Uint8Array(t.n);
+  for (const u of asked) need[u] = 1;
+  reverseRuns(t, (lo, hi) => {
+    const { a, b } = t;
+    for (let i = hi - 1; i >= lo; i--) if (need[i]) { need[a[i]!] = 1; need[b[i]!] = 1; }
+  }, (blk) => blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}));
+  const D = new Sets(t.n, limit);
+  for (let j = 0; j < t.nIn; j++) if (need[j + 1]) D.single(j + 1, j);
+  forwardRuns(t, (lo, hi) => {
+    const { op, a, b } = t;
+    for (let i = lo; i < hi; i++) if (need[i] && op[i]! >= 0) { D.union(i, a[i]!); D.union(i, b[i]!); }
+  }, (blk) => blk.structure((y, x) => { if (need[y]) D.union(y, x); }, () => {}));
+  return (u, j) => {
+    const len = D.len[u]!;
+    if (len === -1) return true;
+    let lo = D.off[u]!, hi = lo + len;
+    while (lo < hi) { const m = (lo + hi) >> 1, v = D.pool[m]!; if (v === j) return true; if (v < j) lo = m + 1; else hi = m; }
+    return false;
+  };
+}
+
 /** The symmetric pattern (CSR over n variables) joining every two entries of each list, lists in CSR (ptr, idx). */
 export function cliquePattern(n: number, lists: { ptr: Int32Array; idx: Int32Array }): Pattern {
   const E = new Entries(n), { ptr, idx } = lists;

@@ -345,20 +345,25 @@ export class Prepared<X extends Point = Point> {
     return shaped as Shaped<X> & DiagonalInfo;
   }
 
-  /** The structured method's plan for this recording's structure (found once per structure). */
-  private structured(): StructuredPlan {
-    const sp = this.sparsity();
-    if (!planFits(sp.structured, this.packed.groups)) {
-      sp.structured = structuredPlan(this.rec.tape, this.out, this.packed.groups);
+  /**
+   * The structured method's plan for this recording's structure (found once
+   * per structure). For 'auto' (`limit`), detection stops as soon as the
+   * method cannot need fewer than that many lanes; an explicit call redoes
+   * a plan stopped below n.
+   */
+  private structured(limit = this.packed.flat.length): StructuredPlan {
+    const sp = this.sparsity(), old = sp.structured;
+    if (!planFits(old, this.packed.groups) || (old.limit !== undefined && old.limit < limit)) {
+      sp.structured = structuredPlan(this.rec.tape, this.out, this.packed.groups, limit);
       remember(this.f, this.rec.tape, this.rec.outputs, sp);
     }
-    return sp.structured;
+    return sp.structured!;
   }
 
   /** 'auto': does the structured method need fewer than half the dense lanes (it sweeps forward and back, a dense lane forward only)? */
   private structuredPays(): boolean {
-    const plan = this.structured();
-    return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan, this.packed.groups) < this.packed.flat.length;
+    const n = this.packed.flat.length, plan = this.structured(Math.floor(n / 2));
+    return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan, this.packed.groups) < n;
   }
 
   /**

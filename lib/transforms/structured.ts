@@ -29,6 +29,8 @@ import type { Workspace } from '../tape/derivatives.js';
 export interface StructuredPlan {
   /** the parameters it was found for (a plan is remembered with the recording's structure, which does not know them) */
   readonly groups: readonly ParamGroup[];
+  /** set when detection stopped at a node mixing more than this many probes (every group dense) */
+  readonly limit?: number;
   readonly uses: LinearUses;
   /** distance-1 colouring of the Hessian in the probes (probe k has colour colours[k]) */
   readonly colouring: Colouring;
@@ -37,20 +39,35 @@ export interface StructuredPlan {
 /** How one parameter's diagonal was computed. */
 export interface ParameterReport {
   readonly method: 'structured' | 'dense';
-  /** lanes swept for it: the shared colours (structured) or its size (dense: one-hot lanes) */
+  /** lanes swept for it: the shared colours (structured, plus its dense entries) or its size (dense: one-hot lanes) */
   readonly directions: number;
-  /** why it is not structured */
+  /** 'structured' with some entries dense (one lane each): how many */
+  readonly denseEntries?: number;
+  /** why it (or its dense entries) is not structured */
   readonly reason?: string;
 }
 
 /** Detects the uses, the Hessian pattern in the probes and its colouring. */
-export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup[]): StructuredPlan {
+export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup[], limit = t.nIn): StructuredPlan {
   const uses = linearUses(t, groups, Int32Array.of(out));
-  if (uses.probes.length === 0) return { groups, uses, colouring: { colours: new Int32Array(0), count: 0 } };
-  const pattern = detectPattern(t, out, Infinity, uses.probes)!;
+  if (uses.probes.length === 0) return { groups, uses, colouring: NO_COLOURS };
+  // a node mixing more than `limit` probes makes them a clique of more colours: the dense lanes (n) cost less, or 'auto' would not take it
+  const pattern = detectPattern(t, out, limit, uses.probes);
+  if (!pattern) return { ...tooDense(groups, uses, `more than ${limit} of the outputs it enters through interact`), limit };
   interactingUses(t, groups, uses, pattern);
   return { groups, uses, colouring: colour(pattern, 1) };
 }
+
+const NO_COLOURS: Colouring = { colours: new Int32Array(0), count: 0 };
+
+/** A plan whose every group takes the dense lanes, for `reason`. */
+function tooDense(groups: readonly ParamGroup[], uses: LinearUses, reason: string): StructuredPlan {
+  uses.why.forEach((w, k) => { uses.why[k] = w ?? reason; });
+  return { groups, uses, colouring: NO_COLOURS };
+}
+
+/** The most pairs of outputs the Gauss–Newton plan compares (Σ over F's outputs of the squared number of map outputs each reads). */
+const MAX_PAIRS = 2 ** 26;
 
 /** Was `plan` found for these parameters (the same ranges)? */
 export function planFits(plan: StructuredPlan | undefined, groups: readonly ParamGroup[]): plan is StructuredPlan {
@@ -60,7 +77,10 @@ export function planFits(plan: StructuredPlan | undefined, groups: readonly Para
 /** Number of lanes the structured method sweeps (shared colours plus each dense parameter's size). */
 export function structuredDirections(plan: StructuredPlan, groups: readonly ParamGroup[]): number {
   let d = plan.uses.why.some((w) => w === null) ? plan.colouring.count : 0;
-  groups.forEach((g, k) => { if (plan.uses.why[k] !== null) d += g.size; });
+  groups.forEach((g, k) => {
+    if (plan.uses.why[k] !== null) d += g.size;
+    else for (let s = g.start + 1; s <= g.start + g.size; s++) d += plan.uses.dense[s]!;
+  });
   return d;
 }
 
@@ -108,8 +128,26 @@ function assemble(
     });
     contract(t, groups, uses, h, A, d, why);
   }
+  // the dense entries of structured groups, by runs of consecutive inputs
+  const denseRuns = (g: ParamGroup): number => {
+    let count = 0;
+    for (let j = g.start; j < g.start + g.size;) {
+      if (!uses.dense[j + 1]) { j++; continue; }
+      let e = j;
+      while (e < g.start + g.size && uses.dense[e + 1]) e++;
+      d.set(dense(j, e), j);
+      sweeps += Math.ceil((e - j) / lanes);
+      count += e - j;
+      j = e;
+    }
+    directions += count;
+    return count;
+  };
   const reports = groups.map((g, k): ParameterReport => {
-    if (why[k] === null) return { method: 'structured', directions: colouring.count };
+    if (why[k] === null) {
+      const n = denseRuns(g);
+      return n ? { method: 'structured', directions: colouring.count + n, denseEntries: n, reason: uses.denseWhy[k]! } : { method: 'structured', directions: colouring.count };
+    }
     d.set(dense(g.start, g.start + g.size), g.start);
     sweeps += Math.ceil(g.size / lanes);
     directions += g.size;
@@ -130,8 +168,11 @@ function assemble(
  */
 export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly ParamGroup[]): StructuredPlan {
   const uses = linearUses(t, groups, outputs, true);
-  if (uses.probes.length === 0) return { groups, uses, colouring: { colours: new Int32Array(0), count: 0 } };
+  if (uses.probes.length === 0) return { groups, uses, colouring: NO_COLOURS };
   const deps = outputDependencies(t, outputs, uses.probes);
+  let pairs = 0;
+  for (let m = 0; m + 1 < deps.ptr.length; m++) pairs += (deps.ptr[m + 1]! - deps.ptr[m]!) ** 2;
+  if (pairs > MAX_PAIRS) return tooDense(groups, uses, `its map outputs meet in F's outputs too densely to analyse (${pairs} pairs)`);
   interactingUses(t, groups, uses, cliquePattern(uses.probes.length, deps));
   return { groups, uses, colouring: colourOutputs(deps, uses.probes.length) };
 }
@@ -180,7 +221,7 @@ export function gaussNewtonDiagonal(
   for (const o of outputs) {
     if (o < 1 || o > t.nIn) continue;
     const k = groupIndex(groups, o - 1);
-    if (k >= 0 && r.reports[k]!.method === 'structured') r.d[o - 1] += 1;
+    if (k >= 0 && r.reports[k]!.method === 'structured' && !plan.uses.dense[o]) r.d[o - 1] += 1;
   }
   return r;
 }
@@ -256,7 +297,7 @@ function contract(
   t: Tape, groups: readonly ParamGroup[], uses: LinearUses, h: Float64Array, A: Float64Array | undefined, d: Float64Array, why: (string | null)[],
 ): void {
   const nIn = t.nIn, structured = new Uint8Array(nIn + 1);
-  groups.forEach((g, k) => { if (why[k] === null) structured.fill(1, g.start + 1, g.start + g.size + 1); });
+  groups.forEach((g, k) => { if (why[k] === null) for (let s = g.start + 1; s <= g.start + g.size; s++) structured[s] = uses.dense[s] ? 0 : 1; });
   const at = (s: number) => s >= 1 && s <= nIn && structured[s] === 1;
   const { a, b, par } = t;
   for (const i of uses.nodes) {
