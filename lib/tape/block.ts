@@ -48,6 +48,12 @@ interface BlockBase {
  */
 export interface NodeBlock extends BlockBase {
   readonly nodes: true;
+  /**
+   * Its nodes are constants (no arguments, zero partials): a pass in reverse
+   * order has nothing to carry through them (lib/tape/order.ts reverseRuns
+   * skips them; a forward sweep still writes their zero tangents).
+   */
+  readonly constant?: boolean;
 }
 
 /** A whole-array op with its own implementation of every sweep. */

@@ -42,7 +42,15 @@ export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void,
   forwardOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); else block(blk); });
 }
 
-/** reverseOrder for passes over nodes, as {@link forwardRuns}. */
+/**
+ * reverseOrder for passes over nodes, as {@link forwardRuns}; a block of
+ * constant nodes (`NodeBlock#constant`: a weight matrix given as data) is
+ * skipped, since nothing flows back through a constant.
+ */
 export function reverseRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
-  reverseOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); else block(blk); });
+  reverseOrder(t, run, (k) => {
+    const blk = t.blocks[k]!;
+    if (!blk.nodes) block(blk);
+    else if (!blk.constant) run(blk.out, blk.out + blk.size);
+  });
 }

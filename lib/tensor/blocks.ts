@@ -71,6 +71,7 @@ export class Elementwise extends NodeRun {
 
 /** Values with zero derivatives (a constant tensor used with traced ones): constant nodes. */
 export class Constant extends NodeRun {
+  readonly constant = true;
   constructor(t: Tape, out: number, readonly data: Float64Array) {
     super(out, data.length);
     const end = out + data.length;
