@@ -136,6 +136,12 @@ const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse', 'structured'],
 /** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
 type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring; structured?: StructuredPlan; gaussNewton?: StructuredPlan };
 
+/** `result` with what a call reports about itself as non-enumerable properties (those that are defined). */
+function described(result: object, info: Record<string, unknown>): object {
+  for (const [k, value] of Object.entries(info)) if (value !== undefined) Object.defineProperty(result, k, { value });
+  return result;
+}
+
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
   private rec!: Recording;
@@ -338,11 +344,7 @@ export class Prepared<X extends Point = Point> {
     } else {
       d = method === 'hvp' ? diagonalByHvp(...this.many(n), K) : diagonalByHyperdual(...this.many(n), K);
     }
-    const shaped = Object.defineProperties(this.packed.shape(d) as object, {
-      method: { value: method }, sweeps: { value: sweeps }, directions: { value: directions },
-    });
-    if (parameters) Object.defineProperty(shaped, 'parameters', { value: parameters });
-    return shaped as Shaped<X> & DiagonalInfo;
+    return described(this.packed.shape(d) as object, { method, sweeps, directions, parameters }) as Shaped<X> & DiagonalInfo;
   }
 
   /**
@@ -550,11 +552,7 @@ export class Prepared<X extends Point = Point> {
     } else {
       d = gaussNewtonOf(this.w, outputs, K);
     }
-    const shaped = Object.defineProperties(this.packed.shape(d) as object, {
-      method: { value: method }, sweeps: { value: sweeps }, directions: { value: directions },
-    });
-    if (parameters) Object.defineProperty(shaped, 'parameters', { value: parameters });
-    return shaped as Shaped<X> & GaussNewtonInfo;
+    return described(this.packed.shape(d) as object, { method, sweeps, directions, parameters }) as Shaped<X> & GaussNewtonInfo;
   }
 
 }
