@@ -21,14 +21,17 @@ export interface Pattern {
 
 /**
  * Dependency sets in one pool: slot s owns pool[off[s] … off[s] + len[s]),
- * sorted; len = −1 marks a set larger than the limit ("dense").
+ * sorted; len = −1 marks a set larger than the limit ("dense"). Sets are
+ * never changed in place, so the pool grows by every union's size: past
+ * `budget` entries, a union makes its set dense instead (bounding the work
+ * of a wide product, where every output merges its inputs' sets one by one).
  */
 class Sets {
   pool = new Int32Array(1024);
   used = 0;
   readonly off: Int32Array;
   readonly len: Int32Array;
-  constructor(slots: number, readonly limit: number) {
+  constructor(slots: number, readonly limit: number, readonly budget = Infinity) {
     this.off = new Int32Array(slots);
     this.len = new Int32Array(slots);
   }
@@ -50,7 +53,7 @@ class Sets {
   union(y: number, x: number): void {
     const lx = this.len[x]!, ly = this.len[y]!;
     if (lx === 0 || ly === -1) return;
-    if (lx === -1 || lx + ly > this.limit && this.mergedSize(x, y) > this.limit) { this.len[y] = -1; return; }
+    if (lx === -1 || lx + ly > this.limit && this.mergedSize(x, y) > this.limit || this.used + lx + ly > this.budget) { this.len[y] = -1; return; }
     if (ly === 0) { this.off[y] = this.off[x]!; this.len[y] = lx; return; } // share x's run (sets are never mutated in place)
     const o = this.reserve(lx + ly), p = this.pool;
     let i = this.off[x]!, j = this.off[y]!, k = o;
@@ -68,7 +71,7 @@ class Sets {
   insert(y: number, v: number): void {
     const ly = this.len[y]!;
     if (ly === -1) return;
-    if (ly + 1 > this.limit) { this.len[y] = -1; return; }
+    if (ly + 1 > this.limit || this.used + ly + 1 > this.budget) { this.len[y] = -1; return; }
     const o = this.reserve(ly + 1), p = this.pool;
     let j = this.off[y]!, k = o;
     const je = j + ly;
@@ -121,6 +124,9 @@ function clearlyDense(t: Tape, limit: number): boolean {
   return dense;
 }
 
+/** Most entries the dependency sets of one analysis with sources may copy (beyond: dense, the caller's safe answer). */
+const SET_BUDGET = 2 ** 23;
+
 /** A pass over runs [lo, hi) restricted to slots from `from` on. */
 const clipped = (from: number) => (run: (lo: number, hi: number) => void) => (lo: number, hi: number): void => {
   if (hi > from) run(Math.max(lo, from), hi);
@@ -165,7 +171,7 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
     blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
   });
   // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
-  const D = new Sets(t.n, limit);
+  const D = new Sets(t.n, limit, sources ? SET_BUDGET : Infinity);
   // the variable each source slot adds (−1: none)
   const own = sources ? new Int32Array(t.n).fill(-1) : null;
   if (own) sources!.forEach((s, v) => { own[s] = v; });
@@ -211,14 +217,14 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
  * in CSR over the outputs (sorted). First order only: every node that
  * reaches an output propagates its arguments' sets.
  */
-export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32Array): { ptr: Int32Array; idx: Int32Array } {
+export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32Array): { ptr: Int32Array; idx: Int32Array } | null {
   const reach = new Uint8Array(t.n), from = sources.length ? sources[0]! : 0, clip = clipped(from);
   for (const o of outputs) reach[o] = 1;
   reverseRuns(t, clip((lo, hi) => {
     const { a, b } = t;
     for (let i = hi - 1; i >= lo; i--) if (reach[i]) { reach[a[i]!] = 1; reach[b[i]!] = 1; }
   }), (blk) => { if (blk.out + blk.size > from) blk.structure((y, x) => { if (reach[y]) reach[x] = 1; }, () => {}); });
-  const D = new Sets(t.n, Infinity), own = new Int32Array(t.n).fill(-1);
+  const D = new Sets(t.n, Infinity, SET_BUDGET), own = new Int32Array(t.n).fill(-1);
   sources.forEach((s, v) => { own[s] = v; });
   forwardRuns(t, clip((lo, hi) => {
     const { op, a, b } = t;
@@ -232,6 +238,7 @@ export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32A
     blk.structure((y, x) => { if (reach[y]) D.union(y, x); }, () => {});
     for (let y = blk.out; y < blk.out + blk.size; y++) if (reach[y] && own[y]! >= 0) D.insert(y, own[y]!);
   });
+  if (outputs.some((o) => D.len[o] === -1)) return null; // past the budget
   const ptr = new Int32Array(outputs.length + 1);
   outputs.forEach((o, m) => { ptr[m + 1] = ptr[m]! + D.len[o]!; });
   const idx = new Int32Array(ptr[outputs.length]!);
@@ -252,7 +259,7 @@ export function dependsOn(t: Tape, asked: Int32Array, limit: number): (u: number
     const { a, b } = t;
     for (let i = hi - 1; i >= lo; i--) if (need[i]) { need[a[i]!] = 1; need[b[i]!] = 1; }
   }, (blk) => blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}));
-  const D = new Sets(t.n, limit);
+  const D = new Sets(t.n, limit, SET_BUDGET);
   for (let j = 0; j < t.nIn; j++) if (need[j + 1]) D.single(j + 1, j);
   forwardRuns(t, (lo, hi) => {
     const { op, a, b } = t;

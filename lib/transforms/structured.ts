@@ -170,6 +170,7 @@ export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly P
   const uses = linearUses(t, groups, outputs, true);
   if (uses.probes.length === 0) return { groups, uses, colouring: NO_COLOURS };
   const deps = outputDependencies(t, outputs, uses.probes);
+  if (!deps) return tooDense(groups, uses, "its map outputs meet in F's outputs too densely to analyse");
   let pairs = 0;
   for (let m = 0; m + 1 < deps.ptr.length; m++) pairs += (deps.ptr[m + 1]! - deps.ptr[m]!) ** 2;
   if (pairs > MAX_PAIRS) return tooDense(groups, uses, `its map outputs meet in F's outputs too densely to analyse (${pairs} pairs)`);
