@@ -16,6 +16,7 @@ import {
 } from '../lib/index.js';
 import { poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
+import { SET_BUDGET } from '../lib/sparsity/pattern.js';
 import { flat } from './support/tensor-check.js';
 import { tensorCases } from './support/tensor-programs.js';
 
@@ -380,6 +381,24 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
 });
 
 describe('structured: review', () => {
+  it('past the dependency-set budget every answer is the safe one (dense lanes), and exact', () => {
+    const m = mlp([6, 8, 3], { seed: 2 }), X = randn([4, 6], 3), labels = [0, 1, 2, 0];
+    const P = { ...m.params, g: randn([8], 4) };
+    // g·h(W1): a question (does h depend on g?) and probes whose sets the budget cuts
+    const f: F = (p) => add(crossEntropy(m.apply(p, X), labels), sum(mul(p.g!, tanh(mul(p.g!, 2)))));
+    const saved = SET_BUDGET.entries;
+    SET_BUDGET.entries = 8;
+    try {
+      forgetRecent();
+      const r = both(f, P);
+      expect(relErr(r.s, r.d)).to.be.below(TOL);
+      expect(Object.values(r.info.parameters!).every((q) => q.method === 'dense')).to.equal(true);
+    } finally {
+      SET_BUDGET.entries = saved;
+      forgetRecent();
+    }
+  });
+
   it('outputs of one parameter that meet in a probe the loss is linear in (Σ of W·u, summed) do not interact: structured, 0', () => {
     const X = randn([2, 3], 23), P = { W: randn([3], 24), c: tensor([0.4]) }; // each W_k touches both outputs of X·W
     const r = both((p) => add(sum(matmul(X, p.W!)), sum(sin(p.c!))), P);

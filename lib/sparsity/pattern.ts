@@ -124,8 +124,8 @@ function clearlyDense(t: Tape, limit: number): boolean {
   return dense;
 }
 
-/** Most entries the dependency sets of one analysis with sources may copy (beyond: dense, the caller's safe answer). */
-const SET_BUDGET = 2 ** 23;
+/** Most entries the dependency sets of one analysis with sources may copy (beyond: dense, the caller's safe answer); specs lower it. */
+export const SET_BUDGET = { entries: 2 ** 23 };
 
 /** A pass over runs [lo, hi) restricted to slots from `from` on. */
 const clipped = (from: number) => (run: (lo: number, hi: number) => void) => (lo: number, hi: number): void => {
@@ -171,7 +171,7 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
     blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
   });
   // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
-  const D = new Sets(t.n, limit, sources ? SET_BUDGET : Infinity);
+  const D = new Sets(t.n, limit, sources ? SET_BUDGET.entries : Infinity);
   // the variable each source slot adds (−1: none)
   const own = sources ? new Int32Array(t.n).fill(-1) : null;
   if (own) sources!.forEach((s, v) => { own[s] = v; });
@@ -224,7 +224,7 @@ export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32A
     const { a, b } = t;
     for (let i = hi - 1; i >= lo; i--) if (reach[i]) { reach[a[i]!] = 1; reach[b[i]!] = 1; }
   }), (blk) => { if (blk.out + blk.size > from) blk.structure((y, x) => { if (reach[y]) reach[x] = 1; }, () => {}); });
-  const D = new Sets(t.n, Infinity, SET_BUDGET), own = new Int32Array(t.n).fill(-1);
+  const D = new Sets(t.n, Infinity, SET_BUDGET.entries), own = new Int32Array(t.n).fill(-1);
   sources.forEach((s, v) => { own[s] = v; });
   forwardRuns(t, clip((lo, hi) => {
     const { op, a, b } = t;
@@ -259,7 +259,7 @@ export function dependsOn(t: Tape, asked: Int32Array, limit: number): (u: number
     const { a, b } = t;
     for (let i = hi - 1; i >= lo; i--) if (need[i]) { need[a[i]!] = 1; need[b[i]!] = 1; }
   }, (blk) => blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}));
-  const D = new Sets(t.n, limit, SET_BUDGET);
+  const D = new Sets(t.n, limit, SET_BUDGET.entries);
   for (let j = 0; j < t.nIn; j++) if (need[j + 1]) D.single(j + 1, j);
   forwardRuns(t, (lo, hi) => {
     const { op, a, b } = t;
