@@ -212,33 +212,45 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
 }
 
 /**
- * The Jacobian's pattern in the sources (as in {@link detectPattern}: ε_v
- * added at slot sources[v]): for each output, the variables it depends on,
- * in CSR over the outputs (sorted). First order only: every node that
- * reaches an output propagates its arguments' sets.
+ * First-order dependency sets of the slots `targets` and of everything they
+ * are computed from (nothing else is computed), each up to `limit` entries:
+ * over the inputs (0-based), or, with `sources`, over perturbations added at
+ * those slots (as in {@link detectPattern}: the inputs held fixed, so the
+ * passes start at the first source).
  */
-export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32Array): { ptr: Int32Array; idx: Int32Array } | null {
-  const reach = new Uint8Array(t.n), from = sources.length ? sources[0]! : 0, clip = clipped(from);
-  for (const o of outputs) reach[o] = 1;
+function dependencySets(t: Tape, targets: Int32Array, limit: number, sources: Int32Array | null): Sets {
+  const need = new Uint8Array(t.n), from = sources?.length ? sources[0]! : 0, clip = clipped(from);
+  for (const u of targets) need[u] = 1;
   reverseRuns(t, clip((lo, hi) => {
     const { a, b } = t;
-    for (let i = hi - 1; i >= lo; i--) if (reach[i]) { reach[a[i]!] = 1; reach[b[i]!] = 1; }
-  }), (blk) => { if (blk.out + blk.size > from) blk.structure((y, x) => { if (reach[y]) reach[x] = 1; }, () => {}); });
-  const D = new Sets(t.n, Infinity, SET_BUDGET.entries), own = new Int32Array(t.n).fill(-1);
-  sources.forEach((s, v) => { own[s] = v; });
+    for (let i = hi - 1; i >= lo; i--) if (need[i]) { need[a[i]!] = 1; need[b[i]!] = 1; }
+  }), (blk) => { if (blk.out + blk.size > from) blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}); });
+  const D = new Sets(t.n, limit, SET_BUDGET.entries), own = new Int32Array(t.n).fill(-1);
+  if (sources) sources.forEach((s, v) => { own[s] = v; });
+  else for (let j = 0; j < t.nIn; j++) if (need[j + 1]) D.single(j + 1, j);
   forwardRuns(t, clip((lo, hi) => {
     const { op, a, b } = t;
     for (let i = lo; i < hi; i++) {
-      if (op[i]! < 0 || !reach[i]) continue;
+      if (op[i]! < 0 || !need[i]) continue;
       D.union(i, a[i]!); D.union(i, b[i]!);
       if (own[i]! >= 0) D.insert(i, own[i]!);
     }
   }), (blk) => {
     if (blk.out + blk.size <= from) return;
-    blk.structure((y, x) => { if (reach[y]) D.union(y, x); }, () => {});
-    for (let y = blk.out; y < blk.out + blk.size; y++) if (reach[y] && own[y]! >= 0) D.insert(y, own[y]!);
+    blk.structure((y, x) => { if (need[y]) D.union(y, x); }, () => {});
+    for (let y = blk.out; y < blk.out + blk.size; y++) if (need[y] && own[y]! >= 0) D.insert(y, own[y]!);
   });
-  if (outputs.some((o) => D.len[o] === -1)) return null; // past the budget
+  return D;
+}
+
+/**
+ * The Jacobian's pattern in the sources (ε_v added at slot sources[v]): for
+ * each output, the variables it depends on, in CSR over the outputs
+ * (sorted); null past the sets' budget.
+ */
+export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32Array): { ptr: Int32Array; idx: Int32Array } | null {
+  const D = dependencySets(t, outputs, Infinity, sources);
+  if (outputs.some((o) => D.len[o] === -1)) return null;
   const ptr = new Int32Array(outputs.length + 1);
   outputs.forEach((o, m) => { ptr[m + 1] = ptr[m]! + D.len[o]!; });
   const idx = new Int32Array(ptr[outputs.length]!);
@@ -247,24 +259,12 @@ export function outputDependencies(t: Tape, outputs: Int32Array, sources: Int32A
 }
 
 /**
- * Whether slot u depends on input j, for the slots `asked` only: their
- * dependency sets (inputs, 0-based) and those of what they are computed
- * from, each up to `limit` inputs (beyond it, "depends on every input": the
- * answer errs on the side of yes).
+ * Whether slot u depends on input j, for the slots `asked` only, from sets
+ * of up to `limit` inputs (a larger set, or one past the budget, answers
+ * yes: the safe side).
  */
 export function dependsOn(t: Tape, asked: Int32Array, limit: number): (u: number, j: number) => boolean {
-  const need = new Uint8Array(t.n);
-  for (const u of asked) need[u] = 1;
-  reverseRuns(t, (lo, hi) => {
-    const { a, b } = t;
-    for (let i = hi - 1; i >= lo; i--) if (need[i]) { need[a[i]!] = 1; need[b[i]!] = 1; }
-  }, (blk) => blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}));
-  const D = new Sets(t.n, limit, SET_BUDGET.entries);
-  for (let j = 0; j < t.nIn; j++) if (need[j + 1]) D.single(j + 1, j);
-  forwardRuns(t, (lo, hi) => {
-    const { op, a, b } = t;
-    for (let i = lo; i < hi; i++) if (need[i] && op[i]! >= 0) { D.union(i, a[i]!); D.union(i, b[i]!); }
-  }, (blk) => blk.structure((y, x) => { if (need[y]) D.union(y, x); }, () => {}));
+  const D = dependencySets(t, asked, limit, null);
   return (u, j) => {
     const len = D.len[u]!;
     if (len === -1) return true;

@@ -200,59 +200,46 @@ export function hyperdualOf(w: Workspace, out: number, a: Float64Array, b: Float
   return { da: T1[out]!, db: T2[out]!, dab: T12[out]! };
 }
 
-/** The m × n Jacobian of the recorded outputs: one-hot tangent lanes if n ≤ m, adjoint lanes otherwise. */
-export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Float64Array[] {
-  const t = w.tape, n = t.nIn, m = outputs.length;
-  denseLimit('jacobian', m, n, 'jvp or vjp-style lanes over a prepared recording (prepare(F, x, { vector: true }))');
-  const J = Array.from({ length: m }, () => new Float64Array(n));
-  if (n <= m) {
-    oneHotBlocks(w, lanes, (K, j0) => {
-      const T = w.get(0, K);
-      seedOneHot(T, K, j0);
-      forwardTangent(t, K, T);
-      count(t, K, true, false);
-      for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) J[i]![j0 + k] = T[outputs[i]! * K + k]!;
-    });
-  } else {
-    for (let i0 = 0; i0 < m; i0 += lanes) {
-      const K = Math.min(lanes, m - i0), A = w.get(0, K);
-      for (let k = 0; k < K; k++) A[outputs[i0 + k]! * K + k] += 1;
-      reverse(t, K, A);
-      count(t, K, false, true);
-      for (let k = 0; k < K; k++) for (let j = 0; j < n; j++) J[i0 + k]![j] = A[(j + 1) * K + k]!;
-    }
-  }
-  return J;
-}
-
 /**
- * diag(JᵀJ) over the inputs [from, to): Σ_m (∂F_m/∂x_j)², from one-hot
- * tangent lanes over those inputs or from adjoint lanes over the outputs,
- * whichever needs fewer; J itself is never stored.
+ * The entries J_ij (i over the outputs, j over the inputs [from, to)) in
+ * blocks of K lanes: one-hot tangent lanes over the inputs if there are no
+ * more of them than outputs, adjoint lanes over the outputs otherwise.
+ * `entry(i, j, J_ij)` gets every entry once.
  */
-export function gaussNewtonOf(w: Workspace, outputs: Int32Array, lanes: number, from = 0, to = w.tape.nIn): Float64Array {
-  const t = w.tape, m = outputs.length, d = new Float64Array(to - from);
+function jacobianEntries(w: Workspace, outputs: Int32Array, lanes: number, from: number, to: number, entry: (i: number, j: number, v: number) => void): void {
+  const t = w.tape, m = outputs.length;
   if (to - from <= m) {
     oneHotBlocks(w, lanes, (K, j0) => {
       const T = w.get(0, K);
       seedOneHot(T, K, j0);
       forwardTangent(t, K, T);
       count(t, K, true, false);
-      for (let k = 0; k < K; k++) {
-        let s = 0;
-        for (let i = 0; i < m; i++) s += T[outputs[i]! * K + k]! ** 2;
-        d[j0 - from + k] = s;
-      }
+      for (let i = 0; i < m; i++) for (let k = 0; k < K; k++) entry(i, j0 + k, T[outputs[i]! * K + k]!);
     }, from, to);
-    return d;
+    return;
   }
   for (let i0 = 0; i0 < m; i0 += lanes) {
     const K = Math.min(lanes, m - i0), A = w.get(0, K);
     for (let k = 0; k < K; k++) A[outputs[i0 + k]! * K + k] += 1;
     reverse(t, K, A);
     count(t, K, false, true);
-    for (let j = from; j < to; j++) for (let k = 0; k < K; k++) d[j - from] += A[(j + 1) * K + k]! ** 2;
+    for (let k = 0; k < K; k++) for (let j = from; j < to; j++) entry(i0 + k, j, A[(j + 1) * K + k]!);
   }
+}
+
+/** The m × n Jacobian of the recorded outputs: one-hot tangent lanes if n ≤ m, adjoint lanes otherwise. */
+export function jacobianOf(w: Workspace, outputs: Int32Array, lanes: number): Float64Array[] {
+  const n = w.tape.nIn, m = outputs.length;
+  denseLimit('jacobian', m, n, 'jvp or vjp-style lanes over a prepared recording (prepare(F, x, { vector: true }))');
+  const J = Array.from({ length: m }, () => new Float64Array(n));
+  jacobianEntries(w, outputs, lanes, 0, n, (i, j, v) => { J[i]![j] = v; });
+  return J;
+}
+
+/** diag(JᵀJ) over the inputs [from, to): Σ_m (∂F_m/∂x_j)², J itself never stored. */
+export function gaussNewtonOf(w: Workspace, outputs: Int32Array, lanes: number, from = 0, to = w.tape.nIn): Float64Array {
+  const d = new Float64Array(to - from);
+  jacobianEntries(w, outputs, lanes, from, to, (_i, j, v) => { d[j - from] += v * v; });
   return d;
 }
 

@@ -10,7 +10,7 @@
  */
 import type { ArrayBlock } from './block.js';
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
-import { forwardOrder, reverseOrder } from './order.js';
+import { forwardRuns, reverseRuns } from './order.js';
 import type { Tape } from './tape.js';
 
 const fixed = new WeakMap<ArrayBlock, ArrayBlock>();
@@ -47,15 +47,22 @@ function probeForward(
       lo = s + 1;
     }
   };
-  forwardOrder(t, nodes, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) return nodes(blk.out, blk.out + blk.size);
+  forwardRuns(t, nodes, (blk) => {
     const end = blk.out + blk.size;
     if (end <= first) return;
-    block(view(t, blk as ArrayBlock));
+    block(view(t, blk));
     while (p < probes.length && probes[p]! < blk.out) p++;
     for (; p < probes.length && probes[p]! < end; p++) seed(probes[p]!);
   });
+}
+
+/**
+ * A reverse pass from the end down to the first probe: `run(lo, hi)` over
+ * nodes, `block(blk)` over array blocks. A block that starts at the first
+ * probe only writes upstream of every probe, and is skipped.
+ */
+function probeBackward(t: Tape, first: number, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
+  reverseRuns(t, (lo, hi) => { if (hi > first) run(Math.max(lo, first), hi); }, (blk) => { if (blk.out > first) block(view(t, blk)); });
 }
 
 /** Forward tangent lanes from probes: `seed(s, T)` adds the lane tangents of the probe at s to T at s. T is zero on entry. */
@@ -76,19 +83,10 @@ export function probeSecond(t: Tape, K: number, T1: Float64Array, T2: Float64Arr
  * Forward-over-reverse from `out` down to the first probe, given T from
  * {@link probeTangent}: A (one lane) is the adjoint, AT its tangent along each
  * lane. Afterwards AT at each probe slot is (H·v)_s for the lane's probe
- * direction v (H the Hessian in the probes' ε). A block that starts at the
- * first probe only writes upstream of every probe, and is skipped.
+ * direction v (H the Hessian in the probes' ε).
  */
 export function probeReverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array, first: number): void {
-  reverseOrder(
-    t,
-    (lo, hi) => { if (hi > first) runReverseTangent(t, Math.max(lo, first), hi, K, T, A, AT); },
-    (k) => {
-      const blk = t.blocks[k]!;
-      if (blk.nodes) { if (blk.out + blk.size > first) runReverseTangent(t, Math.max(blk.out, first), blk.out + blk.size, K, T, A, AT); return; }
-      if (blk.out > first) view(t, blk as ArrayBlock).reverseTangent(t, K, T, A, AT);
-    },
-  );
+  probeBackward(t, first, (lo, hi) => runReverseTangent(t, lo, hi, K, T, A, AT), (blk) => blk.reverseTangent(t, K, T, A, AT));
 }
 
 /**
@@ -97,13 +95,5 @@ export function probeReverseTangent(t: Tape, K: number, T: Float64Array, A: Floa
  * its ε (a row of the Jacobian in the probes, per lane).
  */
 export function probeReverse(t: Tape, K: number, A: Float64Array, first: number): void {
-  reverseOrder(
-    t,
-    (lo, hi) => { if (hi > first) runReverse(t, Math.max(lo, first), hi, K, A); },
-    (k) => {
-      const blk = t.blocks[k]!;
-      if (blk.nodes) { if (blk.out + blk.size > first) runReverse(t, Math.max(blk.out, first), blk.out + blk.size, K, A); return; }
-      if (blk.out > first) view(t, blk as ArrayBlock).reverse(t, K, A);
-    },
-  );
+  probeBackward(t, first, (lo, hi) => runReverse(t, lo, hi, K, A), (blk) => blk.reverse(t, K, A));
 }

@@ -10,7 +10,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
 import { describe } from '../describe.js';
 import { readVector, vector, type Vector } from './check.js';
-import type { ParamGroup } from '../sparsity/linear-uses.js';
+import type { ParamGroup } from '../sparsity/parameter-uses.js';
 
 /** Model parameters: a plain object whose values are Tensors. */
 export type TensorRecord = { readonly [key: string]: Tensor };

@@ -1,26 +1,27 @@
 /**
  * The structured Hessian diagonal: exact ∂²f/∂θᵢ² for parameters that enter
- * f only through maps linear in them (W·u, u + b, θ ⊙ u …), at the cost of
- * the width of those maps' outputs instead of one lane per parameter.
+ * f through uses separable in them (W·u, u + b, θ ⊙ u, a penalty θ²: see
+ * lib/sparsity/parameter-uses.ts), at the cost of the width of those uses'
+ * outputs instead of one lane per parameter entry:
  *
- * With y = the outputs of θ's uses (lib/sparsity/linear-uses.ts) and
- * G the rest of f, ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc when no two outputs that
- * θᵢ touches interact. (H_G)_cc for every use output c comes from
- * forward-over-reverse lanes seeded at the outputs themselves (probes,
- * lib/tape/probes.ts), over the recording downstream of them only; outputs
- * that do not interact (the samples of a summed loss) share a lane by a
- * distance-1 colouring of H_G's detected pattern, so (H·s)_c = (H_G)_cc.
+ *   ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc + Ḡ_c ∂²y_c/∂θᵢ²
+ *
+ * over the use outputs c that θᵢ touches, when no two of them interact.
+ * (H_G)_cc for every c comes from lanes seeded at the outputs themselves
+ * (probes, lib/tape/probes.ts), over the recording downstream of them only;
+ * outputs that do not interact (the samples of a summed loss) share a lane
+ * by a distance-1 colouring of H_G's detected pattern, so (H·s)_c = (H_G)_cc.
  * The contraction Σ_c J_ci² h_c is one reverse step through each use with
  * its partials squared ("square the primals, square the cotangents").
+ * diag(JᵀJ) of a vector-valued F is the same with Σ_m G_mc² for (H_G)_cc.
  *
- * A parameter whose uses are not of that form (a penalty θ², a weight used
- * bilinearly with itself, samples that interact) takes the dense
- * hyper-dual lanes instead, and the report says so and why.
+ * An entry that is not separable (θᵢ·u(θᵢ)) or whose outputs interact takes
+ * the dense one-hot lanes instead, and the report says so and why.
  */
 import type { ArrayBlock } from '../tape/block.js';
 import { colour, type Colouring } from '../sparsity/colouring.js';
 import { cliquePattern, detectPattern, outputDependencies } from '../sparsity/pattern.js';
-import { chainGains, interactingUses, linearUses, type LinearUses, type ParamGroup } from '../sparsity/linear-uses.js';
+import { chainGains, interactingUses, parameterUses, type ParameterUses, type ParamGroup } from '../sparsity/parameter-uses.js';
 import { probeReverse, probeReverseTangent, probeSecond, probeTangent } from '../tape/probes.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import type { Workspace } from '../tape/derivatives.js';
@@ -31,7 +32,7 @@ export interface StructuredPlan {
   readonly groups: readonly ParamGroup[];
   /** set when detection stopped at a node mixing more than this many probes (every group dense) */
   readonly limit?: number;
-  readonly uses: LinearUses;
+  readonly uses: ParameterUses;
   /** distance-1 colouring of the Hessian in the probes (probe k has colour colours[k]) */
   readonly colouring: Colouring;
 }
@@ -49,7 +50,7 @@ export interface ParameterReport {
 
 /** Detects the uses, the Hessian pattern in the probes and its colouring. */
 export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup[], limit = t.nIn): StructuredPlan {
-  const uses = linearUses(t, groups, Int32Array.of(out));
+  const uses = parameterUses(t, groups, Int32Array.of(out));
   if (uses.probes.length === 0) return { groups, uses, colouring: NO_COLOURS };
   // a node mixing more than `limit` probes makes them a clique of more colours: the dense lanes (n) cost less, or 'auto' would not take it
   const pattern = detectPattern(t, out, limit, uses.probes);
@@ -61,7 +62,7 @@ export function structuredPlan(t: Tape, out: number, groups: readonly ParamGroup
 const NO_COLOURS: Colouring = { colours: new Int32Array(0), count: 0 };
 
 /** A plan whose every group takes the dense lanes, for `reason`. */
-function tooDense(groups: readonly ParamGroup[], uses: LinearUses, reason: string): StructuredPlan {
+function tooDense(groups: readonly ParamGroup[], uses: ParameterUses, reason: string): StructuredPlan {
   uses.why.forEach((w, k) => { uses.why[k] = w ?? reason; });
   return { groups, uses, colouring: NO_COLOURS };
 }
@@ -85,7 +86,7 @@ export function structuredDirections(plan: StructuredPlan, groups: readonly Para
 }
 
 /**
- * The diagonal: structured for linear-entry parameters, `dense(start, end)`
+ * The diagonal: structured for separable parameters, `dense(start, end)`
  * (the hyper-dual lanes over inputs [start, end)) for the others. Returns
  * the diagonal over all inputs and a report per parameter.
  */
@@ -167,7 +168,7 @@ function assemble(
  * per-sample losses of a batch share their lanes.
  */
 export function gaussNewtonPlan(t: Tape, outputs: Int32Array, groups: readonly ParamGroup[]): StructuredPlan {
-  const uses = linearUses(t, groups, outputs, true);
+  const uses = parameterUses(t, groups, outputs, true);
   if (uses.probes.length === 0) return { groups, uses, colouring: NO_COLOURS };
   const deps = outputDependencies(t, outputs, uses.probes);
   if (!deps) return tooDense(groups, uses, "its map outputs meet in F's outputs too densely to analyse");
@@ -253,10 +254,7 @@ function probeCurvature(w: Workspace<Tape>, out: number, probes: Int32Array, c: 
       if (k >= 0 && k < K) h[s] = AT[s * K + k]!;
     });
   }
-  // the adjoint, the same in every sweep
-  const adjoint = new Float64Array(t.n);
-  for (const s of probes) adjoint[s] = A[s]!;
-  return { q: h, adjoint };
+  return { q: h, adjoint: atSlots(A, probes, t.n) }; // (the adjoint is the same in every sweep)
 }
 
 /**
@@ -282,9 +280,14 @@ function probeTaylor(w: Workspace<Tape>, out: number, probes: Int32Array, lanes:
   const A = w.get(0, 1);
   A[out] = 1;
   probeReverse(t, 1, A, first);
-  const adjoint = new Float64Array(t.n);
-  for (const s of probes) adjoint[s] = A[s]!;
-  return { q: h, adjoint };
+  return { q: h, adjoint: atSlots(A, probes, t.n) };
+}
+
+/** A copy of one-lane array A at the slots `at` (zero elsewhere), n slots long. */
+function atSlots(A: Float64Array, at: Int32Array, n: number): Float64Array {
+  const c = new Float64Array(n);
+  for (const s of at) c[s] = A[s]!;
+  return c;
 }
 
 /**
@@ -295,7 +298,7 @@ function probeTaylor(w: Workspace<Tape>, out: number, probes: Int32Array, lanes:
  * parameters to the dense lanes.
  */
 function contract(
-  t: Tape, groups: readonly ParamGroup[], uses: LinearUses, h: Float64Array, A: Float64Array | undefined, d: Float64Array, why: (string | null)[],
+  t: Tape, groups: readonly ParamGroup[], uses: ParameterUses, h: Float64Array, A: Float64Array | undefined, d: Float64Array, why: (string | null)[],
 ): void {
   const nIn = t.nIn, structured = new Uint8Array(nIn + 1);
   groups.forEach((g, k) => { if (why[k] === null) for (let s = g.start + 1; s <= g.start + g.size; s++) structured[s] = uses.dense[s] ? 0 : 1; });

@@ -30,18 +30,18 @@ import { dependsOn, type Pattern } from './pattern.js';
 export interface ParamGroup { readonly name: string; readonly start: number; readonly size: number }
 
 /** What detection found. */
-export interface LinearUses {
+export interface ParameterUses {
   /** per group: null when separable (see the file header), else why not (then every entry takes the dense lanes) */
   readonly why: (string | null)[];
   /** per input slot (1 … nIn) of a separable group: 1 where that entry alone is not (it takes the dense lanes) */
   readonly dense: Uint8Array;
   /** per group: why its dense entries are */
   readonly denseWhy: (string | null)[];
-  /** elementary nodes that read a slot of a linear-entry group */
+  /** elementary nodes that read a slot of a separable group */
   readonly nodes: Int32Array;
-  /** blocks (indices into t.blocks) that read a slot of a linear-entry group */
+  /** blocks (indices into t.blocks) that read a slot of a separable group */
   readonly blocks: number[];
-  /** the use outputs that read a linear-entry group's slot (increasing) */
+  /** the use outputs that read a separable group's slot (increasing) */
   readonly outputs: Int32Array;
   /**
    * Where each use output's curvature is read (its probe): the output itself,
@@ -69,7 +69,7 @@ const DEPENDENCY_LIMIT = 4096;
  * be. `outputs`: the slots f returns, read from outside the recording (a
  * chain never moves a probe past one).
  */
-export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int32Array, firstOrder = false): LinearUses {
+export function parameterUses(t: Tape, groups: readonly ParamGroup[], outputs: Int32Array, firstOrder = false): ParameterUses {
   const nIn = t.nIn, gid = new Int32Array(nIn + 1).fill(-1);
   groups.forEach((g, k) => gid.fill(k, g.start + 1, g.start + g.size + 1));
   const bit = (k: number) => 1 << Math.min(k, BITS - 1);
@@ -171,7 +171,7 @@ export function linearUses(t: Tape, groups: readonly ParamGroup[], outputs: Int3
 }
 
 /** g per use output: the product of the partials along its chain (1 for an output that is its own probe). */
-export function chainGains(t: Tape, uses: LinearUses): Float64Array {
+export function chainGains(t: Tape, uses: ParameterUses): Float64Array {
   const { outputs, chainPtr, chain } = uses, g = new Float64Array(outputs.length);
   for (let k = 0; k < outputs.length; k++) {
     let prev = outputs[k]!, gain = 1;
@@ -193,7 +193,7 @@ export function chainGains(t: Tape, uses: LinearUses): Float64Array {
  * they take the dense lanes (a group all of whose entries do is dense).
  * Entries with the same set S(i) are checked once (a weight column shares it).
  */
-export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: LinearUses, pattern: Pattern): void {
+export function interactingUses(t: Tape, groups: readonly ParamGroup[], uses: ParameterUses, pattern: Pattern): void {
   const nIn = t.nIn, v = new Int32Array(t.n).fill(-1), pv = new Int32Array(t.n).fill(-1);
   uses.probes.forEach((s, k) => { pv[s] = k; });
   // an output's variable: its probe's index (two outputs with one probe interact through it)
