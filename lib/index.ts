@@ -11,7 +11,7 @@ import './tensor/methods.js';
 import type * as surface from './index.js';
 import type { OpFunctions } from './ops/methods.js';
 
-export { Value, type Num } from './numbers/value.js';
+export { Value, type Num } from './value.js';
 export { Dual } from './numbers/dual.js';
 export { HyperDual } from './numbers/hyperdual.js';
 export { Taylor2 } from './numbers/taylor2.js';
@@ -25,9 +25,9 @@ export {
 } from './ops/scalar.js';
 // Compile-time: this module exports a function for every op of the rule table (a missing one is an error here).
 void (null as unknown as typeof surface satisfies OpFunctions);
-export { sum, dot, logsumexp } from './ops/reductions.js';
 
 export { Tensor } from './tensor/tensor.js';
+export { sum, dot, logsumexp } from './tensor/reductions.js';
 export {
   tensor, zeros, ones, full, arange, randn, rand, reshape, transpose, mean, softmax, logSoftmax,
   matmul, outer, concat, stack, slice, take, where, type NestedArray, type SliceSpec,
@@ -48,15 +48,14 @@ export { OP_NAMES } from './rules/index.js';
 export type { Block } from './tape/block.js';
 export type { HyperLanes, HyperAdjoints } from './tape/kernels.js';
 export {
-  valueAndGrad, grad, hvp, hessian, hessianDiagonal, hessianSparsity, sparseHessian, jacobian, gaussNewtonDiagonal, laplacian,
-  gradDirectional, gradHyperdual,
+  valueAndGrad, grad, hvp, hessian, hessianSparsity, sparseHessian, jacobian, gaussNewtonDiagonal, gradDirectional, gradHyperdual,
 } from './transforms/reverse.js';
+export { hessianDiagonal, laplacian, hessianTraceEstimate, hessianDiagonalEstimate } from './transforms/diagonal.js';
+export { prepare, Prepared } from './transforms/prepare.js';
 export {
-  prepare, Prepared, DEFAULT_LANES, SPARSE_RATIO, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type ParameterReport, type GaussNewtonOptions, type GaussNewtonInfo, type SparseHessian, type LaplacianOptions,
-} from './transforms/prepare.js';
-export {
-  hessianTraceEstimate, hessianDiagonalEstimate, DEFAULT_SAMPLES, type TraceEstimateOptions, type DiagonalEstimateOptions, type Estimate,
-} from './transforms/estimators.js';
+  DEFAULT_LANES, type LaneOptions, type DiagonalOptions, type DiagonalInfo, type ParameterReport, type GaussNewtonOptions, type GaussNewtonInfo, type SparseHessian, type LaplacianOptions,
+} from './transforms/method-options.js';
+export { SPARSE_RATIO } from './transforms/policy.js';
+export { DEFAULT_SAMPLES, type TraceEstimateOptions, type DiagonalEstimateOptions, type Estimate } from './transforms/estimators.js';
 export type { Pattern } from './sparsity/pattern.js';
-export type { Point, Arg, Shaped, TensorRecord } from './transforms/args.js';
-export type { Vector } from './transforms/check.js';
+export type { Point, Arg, Shaped, TensorRecord, Vector } from './transforms/point.js';

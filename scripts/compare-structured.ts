@@ -21,7 +21,7 @@ import {
   crossEntropy, hessianDiagonal, hessianDiagonalEstimate, linear, mlp as network, pow, prepare, randn, sub, sum, tanh, tensor,
   type DiagonalInfo, type Num, type TensorRecord,
 } from '../lib/index.js';
-import { RECORDING_SWEEPS } from '../lib/transforms/prepare.js';
+import { RECORDING_SWEEPS } from '../lib/transforms/policy.js';
 import { batchMlp, mlp } from './workloads/index.js';
 
 /** A network's loss as a function of its weights (a record), with its plain-JS twin. */

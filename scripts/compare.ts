@@ -61,7 +61,8 @@ import {
 } from '../lib/index.js';
 import { counters } from '../lib/tape/derivatives.js';
 import { colour } from '../lib/sparsity/colouring.js';
-import { SPARSE_RATIO, type DiagonalInfo } from '../lib/transforms/prepare.js';
+import { SPARSE_RATIO } from '../lib/transforms/policy.js';
+import type { DiagonalInfo } from '../lib/transforms/method-options.js';
 import { logistic, mlp, rosenbrock, sines, trigonometric, type Workload } from './workloads/index.js';
 import { measureStructured, structuredSection, structuredTable, type StructuredRow } from './compare-structured.js';
 

@@ -82,7 +82,8 @@ describe('tensor reuse: the generated elementwise loops are evalNode', () => {
 });
 
 describe('tensor reuse: sparsity remembered across recordings with blocks', () => {
-  const patternOf = (P: object) => (P as unknown as { sparsity: { pattern?: unknown } }).sparsity.pattern;
+  // what the prepared recording's analysis finds remembered for its structure (lib/transforms/analysis.ts)
+  const patternOf = (P: object) => (P as unknown as { analysis: { found: { pattern?: unknown } } }).analysis.found.pattern;
   const n = 30, x = tensor(spread(n, -0.8, 1.1)), x2 = tensor(spread(n, 0.3, -1.4));
   const rosen = (x: Tensor): Num => {
     const a = slice(x, [[0, n - 1]]), b = slice(x, [[1, n]]), d = b.sub(a.mul(a)), e = a.neg().add(1);
@@ -93,6 +94,7 @@ describe('tensor reuse: sparsity remembered across recordings with blocks', () =
     const f = (x: Tensor) => rosen(x);
     const P = prepare(f, x);
     P.hessianDiagonal();
+    expect(patternOf(P), 'found by the first recording').to.not.equal(undefined);
     const Q = prepare(f, x2);
     expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
     const mine = Q.hessianDiagonal().data, once = hessianDiagonal(f, x2).data;

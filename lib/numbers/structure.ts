@@ -16,7 +16,7 @@
 import { CONST_LEFT, CONST_RIGHT, NOPS } from '../tape/tape.js';
 import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, partialPattern } from '../sparsity/structure.js';
 import { P } from '../rules/index.js';
-import type { Num } from './value.js';
+import type { Num } from '../value.js';
 
 export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../sparsity/structure.js';
 

@@ -3,7 +3,7 @@
  * hyperad value from the same functions the free forms use.
  */
 import { BINARY_NAMES, UNARY_NAMES, type BinaryName, type UnaryName } from '../rules/index.js';
-import { Value, type Num } from '../numbers/value.js';
+import { Value, type Num } from '../value.js';
 import * as scalar from './scalar.js';
 import type { BinaryFn, UnaryFn } from './scalar.js';
 

@@ -1,13 +1,13 @@
 /**
  * Reductions over arrays of scalars, composed from the table's ops (so every
- * derivative of every order follows from the rules).
+ * derivative of every order follows from the rules). The public `sum`, `dot`
+ * and `logsumexp` (lib/tensor/reductions.ts) send arrays here and tensors to
+ * their whole-array ops.
  */
-import { Value, type Num } from '../numbers/value.js';
+import { Value, type Num } from '../value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, exp, log, max, mul, sub } from './scalar.js';
-import { dotTensor, logsumexpTensor, sumTensor } from '../tensor/ops.js';
-import { Tensor } from '../tensor/tensor.js';
 import { Var } from '../tape/var.js';
 import type { Tape } from '../tape/tape.js';
 import { recorder } from '../tape/codegen/record.js';
@@ -34,11 +34,8 @@ function list(name: string, xs: unknown, which = 'xs'): asserts xs is readonly N
   });
 }
 
-/** Σᵢ xᵢ over an array of scalars (0 for an empty array), or a tensor's sum over `axis` (all axes when absent). */
-export function sum(xs: Tensor, axis?: number): Tensor;
-export function sum(xs: readonly Num[]): Num;
-export function sum(xs: readonly Num[] | Tensor, axis?: number): Num {
-  if (xs instanceof Tensor) return sumTensor(xs, axis);
+/** Σᵢ xᵢ over an array of scalars (0 for an empty array). */
+export function sumArray(xs: readonly Num[]): Num {
   list('sum', xs);
   const t = xs.length > 1 ? oneTape(xs) : null;
   if (t) {
@@ -53,11 +50,8 @@ export function sum(xs: readonly Num[] | Tensor, axis?: number): Num {
   return s;
 }
 
-/** Σᵢ xᵢ·yᵢ over two arrays of one length, or two vector tensors (a rank-0 tensor). */
-export function dot(xs: Tensor, ys: Tensor): Tensor;
-export function dot(xs: readonly Num[], ys: readonly Num[]): Num;
-export function dot(xs: readonly Num[] | Tensor, ys: readonly Num[] | Tensor): Num {
-  if (xs instanceof Tensor && ys instanceof Tensor) return dotTensor(xs, ys);
+/** Σᵢ xᵢ·yᵢ over two arrays of scalars of one length. */
+export function dotArray(xs: readonly Num[], ys: readonly Num[]): Num {
   list('dot', xs); list('dot', ys, 'ys');
   if (xs.length !== ys.length) {
     throw new RangeError(`${currentName()}: dot: xs has length ${xs.length}, ys has length ${ys.length}`);
@@ -76,16 +70,15 @@ export function dot(xs: readonly Num[] | Tensor, ys: readonly Num[] | Tensor): N
 }
 
 const primal = (x: Num): number => (typeof x === 'number' ? x : x instanceof Value ? x.peek() : NaN);
+/** Is x recorded on a tape (a Var, or a tensor a tape holds)? Both name their tape; other values have none. */
+const recorded = (x: Num): boolean => typeof x !== 'number' && (x as { tape?: unknown }).tape != null;
 
 /**
- * log Σᵢ exp(xᵢ), stable for any inputs: m + log Σ exp(xᵢ − m) with m the
- * largest xᵢ (the identity holds for any m, so derivatives of every order
- * are exact; m only keeps exp from overflowing).
+ * log Σᵢ exp(xᵢ) over an array of scalars, stable for any inputs:
+ * m + log Σ exp(xᵢ − m) with m the largest xᵢ (the identity holds for any m,
+ * so derivatives of every order are exact; m only keeps exp from overflowing).
  */
-export function logsumexp(xs: Tensor, axis?: number): Tensor;
-export function logsumexp(xs: readonly Num[]): Num;
-export function logsumexp(xs: readonly Num[] | Tensor, axis?: number): Num {
-  if (xs instanceof Tensor) return logsumexpTensor(xs, axis);
+export function logsumexpArray(xs: readonly Num[]): Num {
   list('logsumexp', xs);
   if (xs.length === 0) return -Infinity;
   const shift = (v: ArrayLike<number>): number => {
@@ -96,7 +89,7 @@ export function logsumexp(xs: readonly Num[] | Tensor, axis?: number): Num {
   // On a tape the shift is itself recorded (a chain of max nodes), so a prepared recording recomputes it
   // when it moves; the derivative through it, 1 − Σ softmax, vanishes up to rounding.
   const m0 = xs.reduce<number>((a, x) => Math.max(a, primal(x)), -Infinity);
-  const traced = xs.some((x) => x instanceof Var || (x instanceof Tensor && x.tape !== null));
+  const traced = xs.some(recorded);
   const m: Num = traced && Number.isFinite(m0) ? xs.reduce((a, b) => max(a, b)) : shift(xs.map(primal));
   let s: Num = 0;
   for (let i = 0; i < xs.length; i++) {

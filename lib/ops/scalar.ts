@@ -4,7 +4,7 @@
  * of them are generated from the rule table.
  */
 import { BINARY, UNARY, binaryCode, unaryCode, type BinaryName, type UnaryName } from '../rules/index.js';
-import { Value, type Num } from '../numbers/value.js';
+import { Value, type Num } from '../value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { Var } from '../tape/var.js';

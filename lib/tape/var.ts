@@ -2,7 +2,7 @@
  * Tape variables: the values f computes with when a transform records it.
  * A Var is a handle (tape, node index); each op on it appends one node.
  */
-import { Value, type Num } from '../numbers/value.js';
+import { Value, type Num } from '../value.js';
 import { mixedTraces, type Trace } from '../trace.js';
 import { OP_NAMES } from '../rules/index.js';
 import type { Tape } from './tape.js';

@@ -7,7 +7,7 @@
  * one batch item. The primal checks (singular, not positive definite) are
  * the rules' own: the caller runs the rule's value first.
  */
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import { abs, add, div, log, mul, sqrt, sub } from '../ops/scalar.js';
 import { currentName } from '../trace.js';
 

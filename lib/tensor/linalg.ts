@@ -7,7 +7,7 @@
  */
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
-import { options } from '../transforms/check.js';
+import { options } from '../check.js';
 import { constant } from './hyperdual-matrix.js';
 import { Lu, rowMajor } from './linalg-kernels.js';
 import {
@@ -18,7 +18,7 @@ import { MatrixBlock } from './matrix-block.js';
 import { tensorArg, transpose } from './ops.js';
 import { axisOf, shapeString, sizeOf, type Shape } from './shape.js';
 import { liveTape, slotOn, Tensor } from './tensor.js';
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import { choleskyNums, detNums, invNums, logabsdetNums, normNums, solveNums, triangularSolveNums } from './linalg-nums.js';
 
 function fail(op: string, msg: string): never {

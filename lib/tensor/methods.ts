@@ -1,6 +1,6 @@
 /** Method forms of the tensor ops (t.matmul(w), t.sum(0), …), installed on Tensor once. */
-import type { Num } from '../numbers/value.js';
-import { dot, logsumexp, sum } from '../ops/reductions.js';
+import type { Num } from '../value.js';
+import { dot, logsumexp, sum } from './reductions.js';
 import {
   concat, matmul, mean, outer, reshape, slice, softmax, logSoftmax, take, transpose, type SliceSpec,
 } from './ops.js';

@@ -10,7 +10,7 @@
  * scalar algorithms in linalg-nums.ts.
  */
 import { OP_NAMES, unaryCode } from '../rules/index.js';
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import * as scalar from '../ops/scalar.js';
 
 const byName = scalar as unknown as Readonly<Record<string, (...args: Num[]) => Num>>, POWC = unaryCode('powc');

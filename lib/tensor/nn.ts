@@ -1,11 +1,11 @@
 /** Layers and losses for models written the way PyTorch users write them. */
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, pow, sub, tanh } from '../ops/scalar.js';
 import { applyLinear } from './linear.js';
 import { checkSeed, logSoftmax, mean, product, tensorArg } from './ops.js';
-import { options } from '../transforms/check.js';
+import { options } from '../check.js';
 import { mulberry32 } from './random.js';
 import { shapeString } from './shape.js';
 import { Tensor } from './tensor.js';

@@ -4,7 +4,7 @@
  * derivative of every order follows from the rule table and three block
  * families.
  */
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { add, exp, log, mul, sub } from '../ops/scalar.js';

@@ -9,7 +9,10 @@
  * the vector Hz, so it runs forward-over-reverse (HVP) lanes.
  *
  * f is recorded once at x (as `prepare` does); every probe is a lane of a
- * sweep over that recording, `lanes` probes per sweep.
+ * sweep over that recording, `lanes` probes per sweep. This file computes
+ * the estimates on a recording (a {@link Prepared}); the one-shot
+ * `hessianTraceEstimate(f, x)` and `hessianDiagonalEstimate(f, x)` are in
+ * diagonal.ts.
  *
  * Probes are Rademacher (entries ±1), drawn from one mulberry32(seed)
  * stream, 32 entries per draw: each probe takes ⌈n/32⌉ fresh draws, and its
@@ -20,13 +23,12 @@
  * samples uses a prefix of the probes of a run with more (same method and
  * seed).
  */
-import type { Num } from '../numbers/value.js';
 import { mulberry32 } from '../tensor/random.js';
 import { describe } from '../describe.js';
-import { options } from './check.js';
-import type { Arg, Point, Shaped } from './args.js';
-import { DEFAULT_LANES, once, type Prepared } from './prepare.js';
-import { nest } from './nested.js';
+import { options } from '../check.js';
+import type { Point, Shaped } from './point.js';
+import { DEFAULT_LANES } from './method-options.js';
+import type { Prepared } from './prepare.js';
 
 /** Probes when none are asked for. */
 export const DEFAULT_SAMPLES = 64;
@@ -198,33 +200,7 @@ function sketch(r: Recorded, next: (count: number) => Float64Array[], samples: n
   return { Q: orthonormal(HS), residual: samples - 2 * k };
 }
 
-/**
- * An estimate of tr ∇²f(x) from Rademacher probes z.
- *
- * 'hutchinson': the mean of zᵀHz over `samples` probes; unbiased, variance
- * 2 Σ_{i≠j} H_ij² / samples. standardError: the terms' sample standard
- * deviation ÷ √samples. With path 'forward' each probe is one lane of a
- * forward Taylor-2 sweep (no reverse sweep); with 'hvp', z·(Hz) by
- * forward-over-reverse.
- *
- * 'hutch++' (Meyer, Musco, Musco & Woodruff 2021), with m = samples ≥ 3 and
- * k = ⌊m/3⌋: k sketch probes S, Q = orth(H·S) (k HVPs); the exact part
- * tr(QᵀHQ) = Σ qᵀHq (≤ k quadratic forms); and Hutchinson with the remaining
- * m − 2k probes g on the deflated Hessian (I − QQᵀ)H(I − QQᵀ), i.e. the mean
- * of wᵀHw with w = g − Q(Qᵀg). Estimate: tr(QᵀHQ) + that mean; unbiased for
- * any Q. standardError: that of the residual mean (its terms' standard
- * deviation ÷ √(m − 2k)), given the sketch. Since the estimate's mean
- * given any sketch is tr H, the conditional variance averaged over sketches
- * is the total variance: the SE is honest for the whole error.
- * Exact (up to rounding) when rank H ≤ k. The quadratic forms follow
- * `path`; the sketch is HVP lanes either way. Cost: m applications of H.
- */
-export function hessianTraceEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: TraceEstimateOptions): Estimate<number> {
-  const fn = 'hessianTraceEstimate';
-  return nest(fn, () => once(fn, f, x, (p) => traceEstimate(p as Prepared, opts)));
-}
-
-/** {@link hessianTraceEstimate} on a recording (also `Prepared#hessianTraceEstimate`). */
+/** tr H ≈ mean of zᵀHz over Rademacher probes z (or Hutch++), on a recording: the work of {@link hessianTraceEstimate} and `Prepared#hessianTraceEstimate`. */
 export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimate<number> {
   const fn = 'hessianTraceEstimate';
   const o = settings<TraceEstimateOptions>(fn, opts, traceSpec), path = o.path ?? 'forward';
@@ -240,35 +216,7 @@ export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimat
   return { estimate: exact + terms.mean[0]!, standardError: terms.standardError()[0]!, samples: o.samples };
 }
 
-/**
- * An estimate of diag ∇²f(x) (shaped like x) from Rademacher probes z, each
- * Hz by forward-over-reverse lanes.
- *
- * 'hutchinson' (Bekas, Kokiopoulou & Saad 2007): the mean of z ⊙ Hz over
- * `samples` probes. Entry i is unbiased with variance Σ_{j≠i} H_ij² / samples,
- * so it is exact for every probe when H is diagonal. standardError, per
- * entry: the terms' sample standard deviation ÷ √samples.
- *
- * 'diag++' (a low-rank correction in the manner of Baston & Nakatsukasa's
- * Diag++), with m = samples ≥ 3, k = ⌊m/3⌋, P = QQᵀ and Q = orth(H·S) from
- * k sketch probes S, splits
- *   H = (PH + HP − PHP) + (I − P)H(I − P)
- * and takes the first part's diagonal exactly from HQ (≤ k HVPs):
- *   entry i = 2 Σ_a Q_ia (HQ)_ia − Σ_{a,b} Q_ia (QᵀHQ)_ab Q_ib,
- * and the second part's by Hutchinson with the remaining m − 2k probes g:
- * the mean of g ⊙ (I − P)H(I − P)g. (Baston & Nakatsukasa deflate only on
- * the left, (I − P)H; deflating on both sides has residual rows no longer
- * than theirs, and the estimate's sum equals the 'hutch++' trace estimate
- * for the same seed and samples, up to rounding.) standardError, per entry:
- * that of the residual mean given the sketch (see hessianTraceEstimate).
- * Exact (up to rounding) when rank H ≤ k. Cost: m HVPs.
- */
-export function hessianDiagonalEstimate<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
-  const fn = 'hessianDiagonalEstimate';
-  return nest(fn, () => once(fn, f, x, (p) => diagonalEstimate(p, opts)));
-}
-
-/** {@link hessianDiagonalEstimate} on a recording (also `Prepared#hessianDiagonalEstimate`). */
+/** diag H ≈ mean of z ⊙ Hz over Rademacher probes z (or Diag++), on a recording: the work of {@link hessianDiagonalEstimate} and `Prepared#hessianDiagonalEstimate`. */
 export function diagonalEstimate<X extends Point>(p: Prepared<X>, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
   const fn = 'hessianDiagonalEstimate';
   const o = settings<DiagonalEstimateOptions>(fn, opts, diagSpec);

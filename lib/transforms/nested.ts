@@ -14,10 +14,10 @@
  * order): correct first, fast where it matters (unnested).
  */
 import { Jet } from '../numbers/jet.js';
-import { Value, type Num } from '../numbers/value.js';
+import { Value, type Num } from '../value.js';
 import { begin, depth, end, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
-import { callable } from './check.js';
+import { callable } from '../check.js';
 import { add } from '../ops/scalar.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -32,12 +32,13 @@ let signalled: string | null = null;
 
 /**
  * Runs transform `name`: the ordinary way at top level; the jet way when
- * nested (`nested` absent: nesting this transform is not supported).
+ * nested (`nested` absent: nesting this transform is not supported). Both
+ * receive the name, for their messages, so a transform writes it once.
  */
-export function nest<R>(name: string, plain: () => R, nested?: () => unknown): R {
+export function nest<R>(name: string, plain: (name: string) => R, nested?: (name: string) => unknown): R {
   if (nestedMode) {
     if (!nested) throw new Error(`${name}: cannot run inside a function another transform is differentiating (not supported nested)`);
-    return nested() as R;
+    return nested(name) as R;
   }
   if (depth() > 0) {
     signalled = name;
@@ -46,7 +47,7 @@ export function nest<R>(name: string, plain: () => R, nested?: () => unknown): R
   signalled = null;
   let inner: string;
   try {
-    const r = plain();
+    const r = plain(name);
     if (signalled === null) return r;
     inner = signalled; // f caught the signal: its result is not to be trusted, run nested anyway
   } catch (e) {
@@ -57,7 +58,7 @@ export function nest<R>(name: string, plain: () => R, nested?: () => unknown): R
   if (!nested) throw new Error(`${name}: its function calls ${inner}, and ${name} cannot run nested (not supported)`);
   nestedMode = true;
   try {
-    return toPlain(nested()) as R;
+    return toPlain(nested(name)) as R;
   } finally {
     nestedMode = false;
   }

@@ -11,141 +11,44 @@
  * read one is recorded afresh at every new point (`rerecords` counts them).
  * Numbers and constant tensors that f uses are part of the recording: it
  * keeps the values they had when f was recorded.
+ *
+ * This file holds the recording's lifecycle (record, move, compact, release)
+ * and one short method per derivative; the methods' options and defaults
+ * are in method-options.ts, the 'auto' choices in policy.ts, what sparsity
+ * analysis found in analysis.ts, the sparse methods' decoding in decode.ts.
  */
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import { replay } from '../tape/sweeps.js';
 import {
-  Workspace, compressedHvps, diagonalByHvp, diagonalByHyperdual, directionalOf, gradientOf, hvpOf, hessianOf, hyperdualOf,
+  Workspace, diagonalByHvp, diagonalByHyperdual, directionalOf, gradientOf, hvpOf, hessianOf, hyperdualOf,
   gaussNewtonOf, gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
-import { detectPattern, type Pattern } from '../sparsity/pattern.js';
+import type { Pattern } from '../sparsity/pattern.js';
 import { fuse, type Fused } from '../tape/fuse.js';
 import { codegenInfo, refreshCopy, type CodegenInfo } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
-import { colour, type Colouring } from '../sparsity/colouring.js';
-import { remember, remembered } from '../sparsity/memo.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { callable, options, vector } from './check.js';
+import { callable, options } from '../check.js';
 import { describe } from '../describe.js';
 import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
-import { pack, type Arg, type Packed, type Point, type Shaped } from './args.js';
+import { pack, vector, type Arg, type Packed, type Point, type Shaped } from './point.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
+import { gaussNewtonDiagonal, structuredDiagonal, type ParameterReport } from './structured.js';
+import { Analysis } from './analysis.js';
+import { COMPACT_MIN_DIRECTIONS, RECORDING_SWEEPS, diagonalMethod, gaussNewtonMethod, sparseColouring } from './policy.js';
+import { sparseDiagonal, sparseEntries } from './decode.js';
 import {
-  gaussNewtonDiagonal, gaussNewtonPlan, planFits, structuredDiagonal, structuredDirections, structuredPlan, type ParameterReport, type StructuredPlan,
-} from './structured.js';
-
-export type { ParameterReport };
-
-/** Lanes per sweep when none are asked for (chosen from `npm run bench`). */
-export const DEFAULT_LANES = 16;
-
-/** Options of the Hessian and Jacobian methods. */
-export interface LaneOptions {
-  /** directions per sweep (one-hot lanes); default {@link DEFAULT_LANES} */
-  lanes?: number;
-}
-
-/** Options of the Hessian-diagonal methods. */
-export interface DiagonalOptions extends LaneOptions {
-  /**
-   * 'auto' (default): 'sparse' when the detected pattern colours with at most
-   * n/4 colours, else 'hyperdual'.
-   * 'hyperdual': H_jj is the second-order coefficient of a forward sweep
-   * seeded with eⱼ — no reverse sweep, no adjoints, no Hessian row; n lanes.
-   * 'hvp': H_jj is entry j of H·eⱼ by forward-over-reverse; n lanes.
-   * 'sparse': colour the inputs so that no two of one colour interact, then
-   * one compressed HVP per colour; H_jj read exactly.
-   * 'structured': for each parameter (a record's tensor, or x) that enters f
-   * only through maps linear in it (W·u, u + b, θ ⊙ u), ∂²f/∂θᵢ² =
-   * Σ_c J_ci² (H_y)_cc over the map outputs y it touches, with (H_y)_cc
-   * from lanes seeded at y (as many as y's entries that interact, e.g. a
-   * layer's width); other parameters take the 'hyperdual' lanes. 'auto'
-   * takes it when the inputs are not sparse and it needs fewer than half
-   * the dense lanes.
-   */
-  method?: 'auto' | 'hyperdual' | 'hvp' | 'sparse' | 'structured';
-}
-
-/** What a Hessian-diagonal call reports about itself (non-enumerable properties of its result). */
-export interface DiagonalInfo {
-  /** the method that ran */
-  readonly method: 'hyperdual' | 'hvp' | 'sparse' | 'structured';
-  /** sweeps over the recording (each carrying up to `lanes` directions) */
-  readonly sweeps: number;
-  /** directions swept: n for the dense methods, the number of colours for 'sparse' */
-  readonly directions: number;
-  /** 'structured' only: per parameter (a record's key, or 'x'), how its entries were computed and, if densely, why */
-  readonly parameters?: Readonly<Record<string, ParameterReport>>;
-}
-
-/** A sparse symmetric Hessian in CSR form (both triangles). */
-export interface SparseHessian extends Pattern {
-  readonly values: Float64Array;
-}
-
-/** Options of the Gauss–Newton diagonal. */
-export interface GaussNewtonOptions extends LaneOptions {
-  /**
-   * 'auto' (default): 'structured' when it sweeps fewer lanes than 'dense'.
-   * 'structured': for each parameter that enters F only through maps linear
-   * in it, Σ_m (∂F_m/∂θᵢ)² = Σ_c J_ci² Σ_m G_mc² over the map outputs c,
-   * with G = ∂F/∂c from adjoint lanes seeded at the outputs F_m (outputs
-   * that read no common map output share a lane); other parameters dense.
-   * 'dense': one-hot tangent lanes over the inputs, or adjoint lanes over
-   * the outputs, whichever are fewer.
-   */
-  method?: 'auto' | 'structured' | 'dense';
-}
-
-/** What a Gauss–Newton diagonal reports about itself (non-enumerable properties of its result). */
-export interface GaussNewtonInfo {
-  readonly method: 'structured' | 'dense';
-  readonly sweeps: number;
-  readonly directions: number;
-  /** 'structured' only: per parameter, how its entries were computed and, if densely, why */
-  readonly parameters?: Readonly<Record<string, ParameterReport>>;
-}
-
-/** Options of the Laplacian. */
-export interface LaplacianOptions extends LaneOptions {
-  /** also return the per-coordinate terms ∂²f/∂xᵢ² (the Hessian diagonal, by `hessianDiagonal`'s 'auto') */
-  terms?: boolean;
-  /** 'auto' (default): colour groups when sparsity pays (see hessianDiagonal), else one lane per input; 'dense' forces the latter */
-  method?: 'auto' | 'dense';
-}
-
-/**
- * A one-shot call sweeps the recording itself, not a compacted copy, when it
- * needs fewer directions than this: compacting costs about as much as this
- * many lanes over the nodes it removes (measured: scripts/bench.ts, one-shot
- * rows). A prepared recording always compacts (it is swept again and again).
- */
-export const COMPACT_MIN_DIRECTIONS = 24;
-
-/** One-direction sweeps after recording or `.at()` that run over the recording itself, before the compacted copy is used. */
-export const RECORDING_SWEEPS = 2;
-
-/** Ratio of colours to n below which 'auto' takes the sparse path. */
-export const SPARSE_RATIO = 0.25;
-
-const laneSpec = { lanes: 'positive integer' } as const;
-const gnSpec = { method: ['auto', 'structured', 'dense'], lanes: 'positive integer' } as const;
-const diagSpec = { method: ['auto', 'hyperdual', 'hvp', 'sparse', 'structured'], lanes: 'positive integer' } as const;
-
-/** What sparsity analysis found for one recording structure (shared by recordings of that structure). */
-type Sparsity = { pattern?: Pattern; autoDense?: boolean; d1?: Colouring; d2?: Colouring; structured?: StructuredPlan; gaussNewton?: StructuredPlan };
-
-/** `result` with what a call reports about itself as non-enumerable properties (those that are defined). */
-function described(result: object, info: Record<string, unknown>): object {
-  for (const [k, value] of Object.entries(info)) if (value !== undefined) Object.defineProperty(result, k, { value });
-  return result;
-}
+  DEFAULT_LANES, described, diagonalOptions, gaussNewtonOptions, laneOptions, laplacianOptions,
+  type DiagonalInfo, type DiagonalOptions, type GaussNewtonInfo, type GaussNewtonOptions, type LaneOptions, type LaplacianOptions, type SparseHessian,
+} from './method-options.js';
 
 /** A recording of f (scalar-valued) or F (vector-valued) at a point, swept on demand. */
 export class Prepared<X extends Point = Point> {
   private rec!: Recording;
   private w!: Workspace<Tape>;
+  /** what sparsity analysis found for this recording (looked up, per structure, when first needed) */
+  private analysis!: Analysis;
   /** the compacted copy for repeated sweeps (lib/tape/fuse.ts): undefined until built, null when nothing folds */
   private fused: { w: Workspace; outputs: Int32Array; copy: Fused } | null | undefined;
   /** does the compacted copy hold the partials of the current point (false after `.at()` until it is next needed) */
@@ -181,24 +84,12 @@ export class Prepared<X extends Point = Point> {
     this.record(this.packed.flat);
   }
 
-  /** detected pattern (exact, or null when 'auto' found it too dense) and colourings, per recording structure */
-  private found: Sparsity | undefined;
-
-  /**
-   * What sparsity analysis found for this recording, looked up when first
-   * needed: a recording with the structure of f's last analysed one has its
-   * pattern and colourings (sparsity/memo.ts), shared, so never handed out.
-   */
-  private sparsity(): Sparsity {
-    return (this.found ??= remembered<Sparsity>(this.f, this.rec.tape, this.rec.outputs) || {});
-  }
-
   private record(flat: Float64Array): void {
     const p: Packed = flat === this.packed.flat ? this.packed : { ...this.packed, flat };
     this.rec = this.vectorValued
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
-    this.found = undefined;
+    this.analysis = new Analysis(this.f, this.rec.tape, this.rec.outputs, this.packed.groups, () => this.out);
     this.w = new Workspace(this.rec.tape);
     this.fused = undefined;
     this.current = true;
@@ -313,96 +204,33 @@ export class Prepared<X extends Point = Point> {
 
   /** The Hessian over x flattened (rows), `lanes` columns per sweep, exactly symmetric. */
   hessian(opts?: LaneOptions): Float64Array[] {
-    const o = options<LaneOptions>(this.fn, opts, laneSpec);
-    return hessianOf(...this.many(this.size), o.lanes ?? DEFAULT_LANES);
+    return hessianOf(...this.many(this.size), laneOptions(this.fn, opts).lanes);
   }
 
   /** The exact Hessian diagonal, shaped like x; the result also says which method ran ({@link DiagonalInfo}). */
   hessianDiagonal(opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
-    const o = options<DiagonalOptions>(this.fn, opts, diagSpec), K = o.lanes ?? DEFAULT_LANES, n = this.packed.flat.length;
-    let method = o.method ?? 'auto';
-    // with n ≤ lanes the dense path is a single sweep: detection would cost more than it could save
-    if (method === 'auto') method = n <= K ? 'hyperdual' : this.sparseColouring(true) ? 'sparse' : this.structuredPays() ? 'structured' : 'hyperdual';
+    const o = diagonalOptions(this.fn, opts), K = o.lanes, n = this.size, { groups } = this.packed;
+    const method = o.method === 'auto' ? diagonalMethod(this.analysis, groups, n, K) : o.method;
     let d: Float64Array, directions = n, sweeps = Math.ceil(n / K), parameters: Record<string, ParameterReport> | undefined;
     if (method === 'sparse') {
-      const c = this.sparseColouring(false)!;
-      d = new Float64Array(n);
+      const c = this.analysis.colouring();
+      d = sparseDiagonal(...this.many(c.count), c, K);
       directions = c.count;
       sweeps = Math.ceil(directions / K);
-      // H_jj is entry j of H·s_c for j's colour c (no neighbour of j shares it)
-      compressedHvps(...this.many(c.count), c.colours, c.count, K, (c0, L, AT) => {
-        for (let j = 0; j < n; j++) {
-          const k = c.colours[j]! - c0;
-          if (k >= 0 && k < L) d[j] = AT[(j + 1) * L + k]!;
-        }
-      });
     } else if (method === 'structured') {
-      const { groups } = this.packed;
-      const r = structuredDiagonal(this.w, this.out, groups, this.structured(), K, (from, to) => diagonalByHyperdual(...this.many(to - from), K, from, to));
+      const r = structuredDiagonal(this.w, this.out, groups, this.analysis.structured(), K, (from, to) => diagonalByHyperdual(...this.many(to - from), K, from, to));
       ({ d, sweeps, directions } = r);
       parameters = Object.fromEntries(groups.map((g, k) => [g.name, r.reports[k]!]));
     } else {
       d = method === 'hvp' ? diagonalByHvp(...this.many(n), K) : diagonalByHyperdual(...this.many(n), K);
     }
-    return described(this.packed.shape(d) as object, { method, sweeps, directions, parameters }) as Shaped<X> & DiagonalInfo;
-  }
-
-  /**
-   * The structured method's plan for this recording's structure (found once
-   * per structure). For 'auto' (`limit`), detection stops as soon as the
-   * method cannot need fewer than that many lanes; an explicit call redoes
-   * a plan stopped below n.
-   */
-  private structured(limit = this.packed.flat.length): StructuredPlan {
-    const sp = this.sparsity(), old = sp.structured;
-    if (!planFits(old, this.packed.groups) || (old.limit !== undefined && old.limit < limit)) {
-      sp.structured = structuredPlan(this.rec.tape, this.out, this.packed.groups, limit);
-      remember(this.f, this.rec.tape, this.rec.outputs, sp);
-    }
-    return sp.structured!;
-  }
-
-  /** 'auto': does the structured method need fewer than half the dense lanes (it sweeps forward and back, a dense lane forward only)? */
-  private structuredPays(): boolean {
-    const n = this.packed.flat.length, plan = this.structured(Math.floor(n / 2));
-    return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan, this.packed.groups) < n;
-  }
-
-  /**
-   * The distance-1 colouring for the sparse diagonal; with `auto`, null when
-   * the pattern is too dense to pay (detection stops early then: a nonlinear
-   * node mixing more than n/4 inputs already forces more than n/4 colours).
-   */
-  private sparseColouring(auto: boolean): Colouring | null {
-    const sp = this.sparsity(), n = this.packed.flat.length;
-    if (auto) {
-      if (sp.autoDense) return null;
-      if (sp.pattern === undefined) {
-        const p = detectPattern(this.rec.tape, this.out, Math.floor(n * SPARSE_RATIO));
-        remember(this.f, this.rec.tape, this.rec.outputs, sp);
-        if (!p) { sp.autoDense = true; return null; }
-        sp.pattern = p;
-      }
-    }
-    sp.d1 ??= colour(this.pattern(), 1);
-    if (auto && sp.d1.count > n * SPARSE_RATIO) { sp.autoDense = true; return null; }
-    return sp.d1;
+    return described<Shaped<X> & object, DiagonalInfo>(this.packed.shape(d) as Shaped<X> & object, { method, sweeps, directions, parameters });
   }
 
   /** The Hessian's sparsity pattern (a superset of its non-zeros for the recorded branch), CSR, both triangles. */
   hessianSparsity(): Pattern {
-    const p = this.pattern();
+    const p = this.analysis.pattern();
     return { n: p.n, rowPtr: p.rowPtr.slice(), colIdx: p.colIdx.slice() };
-  }
-
-  /** The detected pattern itself (shared with later recordings of f's structure: read only). */
-  private pattern(): Pattern {
-    const sp = this.sparsity();
-    if (!sp.pattern) {
-      sp.pattern = detectPattern(this.rec.tape, this.out)!;
-      remember(this.f, this.rec.tape, this.rec.outputs, sp);
-    }
-    return sp.pattern;
   }
 
   /**
@@ -411,19 +239,9 @@ export class Prepared<X extends Point = Point> {
    * read directly.
    */
   sparseHessian(opts?: LaneOptions): SparseHessian & { readonly colours: number } {
-    const o = options<LaneOptions>(this.fn, opts, laneSpec), K = o.lanes ?? DEFAULT_LANES;
-    const p = this.pattern(), c = (this.sparsity().d2 ??= colour(p, 2));
-    const values = new Float64Array(p.colIdx.length), { rowPtr, colIdx, n } = p;
-    // H_ij is entry i of H·s_c for j's colour c (distance-2: no other input of c neighbours i)
-    compressedHvps(...this.many(c.count), c.colours, c.count, K, (c0, L, AT) => {
-      for (let i = 0; i < n; i++) {
-        for (let e = rowPtr[i]!; e < rowPtr[i + 1]!; e++) {
-          const k = c.colours[colIdx[e]!]! - c0;
-          if (k >= 0 && k < L) values[e] = AT[(i + 1) * L + k]!;
-        }
-      }
-    });
-    return { n, rowPtr: rowPtr.slice(), colIdx: colIdx.slice(), values, colours: c.count };
+    const K = laneOptions(this.fn, opts).lanes, p = this.analysis.pattern(), c = this.analysis.starColouring();
+    const values = sparseEntries(...this.many(c.count), p, c, K);
+    return { n: p.n, rowPtr: p.rowPtr.slice(), colIdx: p.colIdx.slice(), values, colours: c.count };
   }
 
   /**
@@ -435,8 +253,7 @@ export class Prepared<X extends Point = Point> {
    * are returned too.
    */
   laplacian(opts?: LaplacianOptions): { laplacian: number; terms?: Shaped<X>; method: 'dense' | 'sparse'; sweeps: number } {
-    const o = options<LaplacianOptions>(this.fn, opts, { lanes: 'positive integer', terms: 'boolean', method: ['auto', 'dense'] });
-    const n = this.packed.flat.length, K = o.lanes ?? Math.max(DEFAULT_LANES, Math.min(n, 64));
+    const n = this.size, o = laplacianOptions(this.fn, opts, n), K = o.lanes;
     if (o.terms) {
       const d = this.hessianDiagonal({ lanes: K, ...(o.method === 'dense' ? { method: 'hyperdual' } : {}) });
       const flat = this.packed.direction(this.fn, 'terms', d);
@@ -444,7 +261,7 @@ export class Prepared<X extends Point = Point> {
       for (let i = 0; i < n; i++) s += flat[i]!;
       return { laplacian: s, terms: d, method: d.method === 'sparse' ? 'sparse' : 'dense', sweeps: d.sweeps };
     }
-    const c = o.method === 'dense' || n <= K ? null : this.sparseColouring(true);
+    const c = o.method === 'dense' || n <= K ? null : sparseColouring(this.analysis, n);
     const groups = c ? c.count : n;
     return {
       laplacian: laplacianOf(...this.many(groups), K, c ? c.colours : null, groups),
@@ -503,7 +320,7 @@ export class Prepared<X extends Point = Point> {
   /** checks a list of flat directions and a lane count */
   private directions(method: string, ds: unknown, lanes: unknown): Float64Array[] {
     const fn = `${this.fn}.${method}`;
-    options<LaneOptions>(fn, { lanes }, laneSpec);
+    laneOptions(fn, { lanes });
     if (!Array.isArray(ds)) throw new TypeError(`${fn}: directions must be an array of vectors, got ${describe(ds)}`);
     return ds.map((d, i) => vector(fn, `directions[${i}]`, d, this.size));
   }
@@ -519,9 +336,8 @@ export class Prepared<X extends Point = Point> {
 
   /** The Jacobian of a vector-valued F (rows: outputs; columns: x flattened). */
   jacobian(opts?: LaneOptions): Float64Array[] {
-    const o = options<LaneOptions>(this.fn, opts, laneSpec);
-    const s = this.sweeper();
-    return jacobianOf(s.w, s.outputs, o.lanes ?? DEFAULT_LANES);
+    const K = laneOptions(this.fn, opts).lanes, s = this.sweeper();
+    return jacobianOf(s.w, s.outputs, K);
   }
 
   /**
@@ -530,20 +346,11 @@ export class Prepared<X extends Point = Point> {
    * {@link GaussNewtonOptions} for the methods. Not the Hessian's diagonal.
    */
   gaussNewtonDiagonal(opts?: GaussNewtonOptions): Shaped<X> & GaussNewtonInfo {
-    const o = options<GaussNewtonOptions>(this.fn, opts, gnSpec), K = o.lanes ?? DEFAULT_LANES;
+    const o = gaussNewtonOptions(this.fn, opts), K = o.lanes;
     const { groups, flat } = this.packed, n = flat.length, outputs = this.rec.outputs;
     const denseLanes = Math.min(n, outputs.length);
-    let method = o.method ?? 'auto';
-    let plan: StructuredPlan | undefined;
-    if (method !== 'dense') {
-      const sp = this.sparsity();
-      if (!planFits(sp.gaussNewton, groups)) {
-        sp.gaussNewton = gaussNewtonPlan(this.rec.tape, outputs, groups);
-        remember(this.f, this.rec.tape, outputs, sp);
-      }
-      plan = sp.gaussNewton;
-      if (method === 'auto') method = plan.uses.why.some((w) => w === null) && structuredDirections(plan, groups) < denseLanes ? 'structured' : 'dense';
-    }
+    const plan = o.method === 'dense' ? undefined : this.analysis.gaussNewton();
+    const method = o.method === 'auto' ? gaussNewtonMethod(plan!, groups, denseLanes) : o.method;
     let d: Float64Array, sweeps = Math.ceil(denseLanes / K), directions = denseLanes, parameters: Record<string, ParameterReport> | undefined;
     if (method === 'structured') {
       const r = gaussNewtonDiagonal(this.w, outputs, groups, plan!, K, (from, to) => gaussNewtonOf(this.w, outputs, K, from, to));
@@ -552,7 +359,7 @@ export class Prepared<X extends Point = Point> {
     } else {
       d = gaussNewtonOf(this.w, outputs, K);
     }
-    return described(this.packed.shape(d) as object, { method, sweeps, directions, parameters }) as Shaped<X> & GaussNewtonInfo;
+    return described<Shaped<X> & object, GaussNewtonInfo>(this.packed.shape(d) as Shaped<X> & object, { method, sweeps, directions, parameters });
   }
 
 }
@@ -578,5 +385,5 @@ export function once<X extends Point, R>(fn: string, f: unknown, x: X, use: (p: 
  */
 export function prepare<X extends Point>(f: (x: Arg<X>) => Num | Num[] | Tensor, x: X, opts?: { vector?: boolean }): Prepared<X> {
   const o = options<{ vector: boolean }>('prepare', opts, { vector: 'boolean' });
-  return nest('prepare', () => new Prepared('prepare', f as (x: never) => unknown, x, Boolean(o.vector), true));
+  return nest('prepare', (fn) => new Prepared(fn, f as (x: never) => unknown, x, Boolean(o.vector), true));
 }

@@ -8,10 +8,10 @@ import { Tape } from '../tape/tape.js';
 import { Var } from '../tape/var.js';
 import { Tensor } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
-import { Value, type Num } from '../numbers/value.js';
+import { Value, type Num } from '../value.js';
 import { begin, end, mixedTraces, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
-import type { Packed } from './args.js';
+import type { Packed } from './point.js';
 
 /** A function of a vector to a scalar, written with hyperad's ops. */
 export type ScalarFn = (x: Num[]) => Num;

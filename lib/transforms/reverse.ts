@@ -1,18 +1,21 @@
 /**
- * Transforms that record f on a tape and sweep it: gradients, Hessian-vector
- * products (forward-over-reverse), Hessians, Hessian diagonals, Jacobians.
- * Each is one recording (a {@link Prepared}) and one method call.
+ * Transforms that record f on a tape and sweep it backwards: gradients,
+ * Hessian-vector products (forward-over-reverse), Hessians (dense and
+ * sparse), Jacobians, the Gauss–Newton diagonal, third-order gradients.
+ * Each is one recording (a {@link Prepared}) and one method call; nested
+ * inside another transform, each takes its jet form (lib/transforms/nested.ts).
+ * The Hessian's diagonal and trace are in diagonal.ts.
  */
-import type { Num } from '../numbers/value.js';
+import type { Num } from '../value.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { pack, type Arg, type Point, type Shaped } from './args.js';
-import { callable } from './check.js';
+import { pack, type Arg, type Point, type Shaped } from './point.js';
+import { callable } from '../check.js';
 import { recordScalar } from './record.js';
 import { Workspace, gradientOf } from '../tape/derivatives.js';
-import { once, type DiagonalInfo, type DiagonalOptions, type GaussNewtonInfo, type GaussNewtonOptions, type LaneOptions, type LaplacianOptions, type SparseHessian } from './prepare.js';
+import { once } from './prepare.js';
+import type { GaussNewtonInfo, GaussNewtonOptions, LaneOptions, SparseHessian } from './method-options.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { nest, nested } from './nested.js';
-
 
 /**
  * One recording, one reverse sweep over it seeded with 1, the arrays given
@@ -34,12 +37,12 @@ function gradOnce<X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X): { v
 
 /** f(x) and ∇f(x) from one recording and one reverse sweep. */
 export function valueAndGrad<X extends Point>(f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
-  return nest('valueAndGrad', () => gradOnce('valueAndGrad', f, x), () => nested.valueAndGrad('valueAndGrad', f as never, x));
+  return nest('valueAndGrad', (fn) => gradOnce(fn, f, x), (fn) => nested.valueAndGrad(fn, f as never, x));
 }
 
 /** ∇f(x) by reverse mode, shaped like x. */
 export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
-  return nest('grad', () => gradOnce('grad', f, x).grad, () => nested.valueAndGrad('grad', f as never, x).grad);
+  return nest('grad', (fn) => gradOnce(fn, f, x).grad, (fn) => nested.valueAndGrad(fn, f as never, x).grad);
 }
 
 /**
@@ -48,7 +51,7 @@ export function grad<X extends Point>(f: (x: Arg<X>) => Num, x: X): Shaped<X> {
  * H·v together (this returns H·v, shaped like x).
  */
 export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> | readonly number[]): Shaped<X> {
-  return nest('hvp', () => once('hvp', f, x, (p) => p.hvp(v)), () => nested.hvp('hvp', f as never, x, v));
+  return nest('hvp', (fn) => once(fn, f, x, (p) => p.hvp(v)), (fn) => nested.hvp(fn, f as never, x, v));
 }
 
 /**
@@ -57,19 +60,7 @@ export function hvp<X extends Point>(f: (x: Arg<X>) => Num, x: X, v: Shaped<X> |
  * recording. Exactly symmetric (the two triangles are averaged).
  */
 export function hessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): Float64Array[] {
-  return nest('hessian', () => once('hessian', f, x, (p) => p.hessian(opts)), () => nested.hessian('hessian', f as never, x));
-}
-
-/**
- * The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, shaped like x. Default method
- * 'auto': 'sparse' (one compressed HVP per colour of the detected pattern)
- * when that takes far fewer sweeps, else 'hyperdual' (forward order-2 Taylor
- * lanes seeded with eⱼ: no reverse sweep, no adjoints). 'hvp': entry j of
- * H·eⱼ by forward-over-reverse. The result's non-enumerable `method`,
- * `sweeps` and `directions` say what ran.
- */
-export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
-  return nest('hessianDiagonal', () => once('hessianDiagonal', f, x, (p) => p.hessianDiagonal(opts)), () => nested.hessianDiagonal('hessianDiagonal', f as never, x));
+  return nest('hessian', (fn) => once(fn, f, x, (p) => p.hessian(opts)), (fn) => nested.hessian(fn, f as never, x));
 }
 
 /**
@@ -79,7 +70,7 @@ export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, op
  * true non-zeros for the branch recorded at x.
  */
 export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): Pattern {
-  return nest('hessianSparsity', () => once('hessianSparsity', f, x, (p) => p.hessianSparsity()));
+  return nest('hessianSparsity', (fn) => once(fn, f, x, (p) => p.hessianSparsity()));
 }
 
 /**
@@ -88,7 +79,7 @@ export function hessianSparsity<X extends Point>(f: (x: Arg<X>) => Num, x: X): P
  * detected pattern, every entry read directly; `colours` says how many.
  */
 export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaneOptions): SparseHessian & { readonly colours: number } {
-  return nest('sparseHessian', () => once('sparseHessian', f, x, (p) => p.sparseHessian(opts)));
+  return nest('sparseHessian', (fn) => once(fn, f, x, (p) => p.sparseHessian(opts)));
 }
 
 /**
@@ -96,7 +87,7 @@ export function sparseHessian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts
  * rows J[i][j] = ∂Fᵢ/∂xⱼ: one-hot tangent lanes when n ≤ m, adjoint lanes otherwise.
  */
 export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: LaneOptions): Float64Array[] {
-  return nest('jacobian', () => once('jacobian', F, x, (p) => p.jacobian(opts), true), () => nested.jacobian('jacobian', F as never, x));
+  return nest('jacobian', (fn) => once(fn, F, x, (p) => p.jacobian(opts), true), (fn) => nested.jacobian(fn, F as never, x));
 }
 
 /**
@@ -110,33 +101,14 @@ export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X
  * {@link hessianDiagonal}.
  */
 export function gaussNewtonDiagonal<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: GaussNewtonOptions): Shaped<X> & GaussNewtonInfo {
-  return nest('gaussNewtonDiagonal', () => once('gaussNewtonDiagonal', F, x, (p) => p.gaussNewtonDiagonal(opts), true), () => {
-    throw new TypeError('gaussNewtonDiagonal: inside another transform it is not available; call it at the top level (or nest jacobian and square)');
-  });
-}
-
-/**
- * The Laplacian Δf = tr ∇²f = Σᵢ ∂²f/∂xᵢ², exact, from forward Laplacian
- * sweeps (first-order lanes and one summed second-order value: no reverse
- * sweep, no per-lane second-order storage), over colour groups when the
- * Hessian is sparse. With `{ terms: true }`, also the terms ∂²f/∂xᵢ².
- */
-export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions & { terms?: false }): number;
-export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts: LaplacianOptions & { terms: true }): { laplacian: number; terms: Shaped<X> };
-export function laplacian<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: LaplacianOptions): number | { laplacian: number; terms: Shaped<X> } {
-  return nest('laplacian', () => {
-    const r = once('laplacian', f, x, (p) => p.laplacian(opts));
-    return opts?.terms ? { laplacian: r.laplacian, terms: r.terms! } : r.laplacian;
-  }, () => {
-    if (!opts?.terms) return nested.laplacian('laplacian', f as never, x);
-    const terms = nested.hessianDiagonal('laplacian', f as never, x);
-    return { laplacian: nested.laplacian('laplacian', f as never, x), terms };
+  return nest('gaussNewtonDiagonal', (fn) => once(fn, F, x, (p) => p.gaussNewtonDiagonal(opts), true), (fn) => {
+    throw new TypeError(`${fn}: inside another transform it is not available; call it at the top level (or nest jacobian and square)`);
   });
 }
 
 /** Third order: ∇ₓ(aᵀ∇²f(x) a), the gradient of the second directional derivative (with its value aᵀHa). */
 export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[]): { value: number; grad: Shaped<X> } {
-  return nest('gradDirectional', () => once('gradDirectional', f, x, (p) => p.gradDirectional(a)));
+  return nest('gradDirectional', (fn) => once(fn, f, x, (p) => p.gradDirectional(a)));
 }
 
 /**
@@ -146,5 +118,5 @@ export function gradDirectional<X extends Point>(f: (x: Arg<X>) => Num, x: X, a:
 export function gradHyperdual<X extends Point>(
   f: (x: Arg<X>) => Num, x: X, a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[],
 ): { value: number; grad: Shaped<X> } {
-  return nest('gradHyperdual', () => once('gradHyperdual', f, x, (p) => p.gradHyperdual(a, b)));
+  return nest('gradHyperdual', (fn) => once(fn, f, x, (p) => p.gradHyperdual(a, b)));
 }

@@ -1,13 +1,18 @@
 /**
- * The common base of every hyperad value (Dual, HyperDual, Taylor2, tape
- * variables, and later tensors). A value knows how to apply one rule-table
- * op to itself; the free functions in lib/ops dispatch here. Methods named
- * after the ops (x.sin(), x.mul(y)) are installed from the table once.
+ * The common base of every hyperad value (Dual, HyperDual, Taylor2, Jet, tape
+ * variables, tensors). A value knows how to apply one rule-table op to
+ * itself; the free functions in lib/ops dispatch here. Methods named after
+ * the ops (x.sin(), x.mul(y)) are installed from the table once
+ * (lib/ops/methods.ts).
+ *
+ * It sits at the root, just above the rule table (it names ops in messages)
+ * and below every layer that makes values: the tape's variables, the
+ * numbers, the tensors.
  */
-import { currentName, mixedTraces, type Trace } from '../trace.js';
-import { OP_NAMES } from '../rules/index.js';
-import { describe } from '../describe.js';
-import { COPY, COPY_KEY } from '../copy.js';
+import { currentName, mixedTraces, type Trace } from './trace.js';
+import { OP_NAMES } from './rules/index.js';
+import { describe } from './describe.js';
+import { COPY, COPY_KEY } from './copy.js';
 
 /** Any value f computes with: a plain number or one of hyperad's values. */
 export type Num = number | Value;

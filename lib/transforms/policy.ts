@@ -1,0 +1,57 @@
+/**
+ * The measured policies: which method 'auto' runs, and when a sweep runs on
+ * the compacted copy of a recording instead of the recording itself. Each
+ * threshold was measured (scripts/bench.ts, scripts/compare.ts); each
+ * choice is a few lines here, apart from the methods it chooses between.
+ */
+import type { Colouring } from '../sparsity/colouring.js';
+import type { ParamGroup } from '../sparsity/parameter-uses.js';
+import type { Analysis } from './analysis.js';
+import { structuredDirections, type StructuredPlan } from './structured.js';
+import type { DiagonalMethod } from './method-options.js';
+
+/**
+ * A one-shot call sweeps the recording itself, not a compacted copy, when it
+ * needs fewer directions than this: compacting costs about as much as this
+ * many lanes over the nodes it removes (measured: scripts/bench.ts, one-shot
+ * rows). A prepared recording always compacts (it is swept again and again).
+ */
+export const COMPACT_MIN_DIRECTIONS = 24;
+
+/** One-direction sweeps after recording or `.at()` that run over the recording itself, before the compacted copy is used. */
+export const RECORDING_SWEEPS = 2;
+
+/** Ratio of colours to n below which 'auto' takes the sparse path. */
+export const SPARSE_RATIO = 0.25;
+
+/**
+ * 'auto' for the Hessian diagonal over n inputs, K lanes per sweep:
+ * 'hyperdual' when n ≤ K (one sweep: detection would cost more than it could
+ * save); else 'sparse' when the inputs colour with at most n·{@link SPARSE_RATIO}
+ * colours; else 'structured' when it pays; else 'hyperdual'.
+ */
+export function diagonalMethod(a: Analysis, groups: readonly ParamGroup[], n: number, K: number): Exclude<DiagonalMethod, 'hvp'> {
+  if (n <= K) return 'hyperdual';
+  if (sparseColouring(a, n)) return 'sparse';
+  return structuredPays(a, groups, n) ? 'structured' : 'hyperdual';
+}
+
+/** The colouring 'auto' would sweep for n inputs, or null when the pattern is too dense to pay. */
+export function sparseColouring(a: Analysis, n: number): Colouring | null {
+  return a.sparseColouring(Math.floor(n * SPARSE_RATIO));
+}
+
+/**
+ * Does the structured diagonal need fewer than half the dense lanes? (It
+ * sweeps forward and back, a dense lane forward only.) Its detection stops
+ * once the answer is no.
+ */
+function structuredPays(a: Analysis, groups: readonly ParamGroup[], n: number): boolean {
+  const plan = a.structured(Math.floor(n / 2));
+  return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan, groups) < n;
+}
+
+/** 'auto' for the Gauss–Newton diagonal: 'structured' when it sweeps fewer lanes than the dense method's `denseLanes`. */
+export function gaussNewtonMethod(plan: StructuredPlan, groups: readonly ParamGroup[], denseLanes: number): 'structured' | 'dense' {
+  return plan.uses.why.some((w) => w === null) && structuredDirections(plan, groups) < denseLanes ? 'structured' : 'dense';
+}
