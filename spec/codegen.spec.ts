@@ -60,7 +60,7 @@ function under<T>(m: CodegenMode, body: () => T): T {
 /** The compacted copy P's repeated sweeps run on (built, or brought to P's point, on demand) and its output slot. */
 function compacted(P: Prepared<number[]>): { tape: SweepTape; out: number } {
   (P as any).sweeper();
-  const fused = (P as any).fused as { w: { tape: SweepTape }; outputs: Int32Array } | null;
+  const fused = (P as any).compacted as { w: { tape: SweepTape }; outputs: Int32Array } | null;
   expect(fused, 'the recording compacts').to.not.equal(null);
   return { tape: fused!.w.tape, out: fused!.outputs[0]! };
 }

@@ -38,7 +38,7 @@ const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => expec
 /** The compacted copy a prepared recording sweeps (built on first use, refreshed after a move). */
 function compacted(P: object): Fused {
   (P as unknown as { sweeper(): unknown }).sweeper();
-  const f = (P as unknown as { fused: { copy: Fused } | null }).fused;
+  const f = (P as unknown as { compacted: { copy: Fused } | null }).compacted;
   expect(f, 'the recording compacts').to.not.equal(null);
   return f!.copy;
 }
@@ -111,7 +111,7 @@ describe('reuse: .at() reruns the compaction plan, and branches still re-record'
       const f = scalarFunction(s.program as ScalarProgram);
       const P = prepare(f, [...s.x0]);
       (P as unknown as { sweeper(): unknown }).sweeper();
-      if ((P as unknown as { fused: unknown }).fused === null) continue;
+      if ((P as unknown as { compacted: unknown }).compacted === null) continue;
       P.at([...s.x1]);
       if (P.rerecords) continue; // (programs that read a primal are recorded afresh instead)
       const moved = compacted(P), fresh = prepare(f, [...s.x1]), rec = recording(fresh), ref = fuse(rec.tape, rec.outputs)!;
@@ -370,11 +370,11 @@ function refreshes(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off'
   try {
     const P = prepare(f, points[0]!);
     (P as unknown as { sweeper(): unknown }).sweeper();
-    if ((P as unknown as { fused: unknown }).fused === null) return null;
+    if ((P as unknown as { compacted: unknown }).compacted === null) return null;
     const out = points.slice(1).map((x) => {
       P.at(x);
       const c = compacted(P), t = recording(P).tape;
-      return { par: Array.from(c.tape.par.subarray(0, c.tape.n * 5)), nonFinite: c.tape.nonFinite, generated: generatedRefresh(t, (P as unknown as { fused: { copy: Fused } }).fused.copy) !== null };
+      return { par: Array.from(c.tape.par.subarray(0, c.tape.n * 5)), nonFinite: c.tape.nonFinite, generated: generatedRefresh(t, (P as unknown as { compacted: { copy: Fused } }).compacted.copy) !== null };
     });
     return P.rerecords ? null : out;
   } finally {
@@ -423,7 +423,7 @@ describe('reuse: the generated refresh of the compacted copy is the interpreted 
 
   it("under 'auto' the first refresh is interpreted and later ones generated; a refused new Function keeps the interpreter", () => {
     const x = point(200, 0.3), P = prepare(rosen, x);
-    const copyOf = (Q: object) => (Q as unknown as { fused: { copy: Fused } }).fused.copy;
+    const copyOf = (Q: object) => (Q as unknown as { compacted: { copy: Fused } }).compacted.copy;
     P.hessianDiagonal();
     P.at(point(200, 0.5)).hessianDiagonal();
     expect(generatedRefresh(recording(P).tape, copyOf(P)), 'after one refresh, the next is generated').to.not.equal(null);
@@ -531,7 +531,7 @@ describe('reuse: the generated refresh takes only loops whose plan truly repeats
     const g = (x: Num[]) => { const n4 = mul(x[0]!, x[1]!), n6 = sin(mul(x[1]!, x[2]!)); return mul(n4, add(n4, n6)); };
     const P = prepare(g, [0.3, -0.7, 1.1]), t = recording(P).tape;
     (P as unknown as { sweeper(): unknown }).sweeper();
-    const copy = (P as unknown as { fused: { copy: Fused } }).fused.copy;
+    const copy = (P as unknown as { compacted: { copy: Fused } }).compacted.copy;
     const loop = { lo: t.nIn + 1, p: 1, R: 2, ops: [[{ kind: 'zero' }, { kind: 'zero' }]], nIn: t.nIn, read: [true] } as unknown as Segment;
     expect(refreshPlan(copy, t.n, [loop])).to.equal(null);
   });

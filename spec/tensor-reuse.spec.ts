@@ -160,7 +160,7 @@ describe('tensor reuse: recordings of elementary nodes only are compacted and co
         const P = prepare(f, x0);
         P.at(x1);
         for (let k = 0; k < 4; k++) { P.grad(); P.hvp(v); } // past the recording's own sweeps: the compacted, generated ones
-        if (nodesOnly(tapeOf(P)) && (P as unknown as { fused: unknown }).fused) nodes++;
+        if (nodesOnly(tapeOf(P)) && (P as unknown as { compacted: unknown }).compacted) nodes++;
         got = [flatten(P.grad()), flatten(P.hvp(v)), flatten(P.hessianDiagonal())];
       } finally {
         poisonPool(false);

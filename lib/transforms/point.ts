@@ -69,6 +69,18 @@ export function pack(fn: string, x: unknown): Packed {
   throw new TypeError(`${fn}: ${POINT_FORMS}, got ${describe(x)}`);
 }
 
+/**
+ * A new point for a recording made at point p (`.at(x)`): of p's form and
+ * shape, checked and flattened (read at once: it may be the caller's own
+ * array).
+ */
+export function movedPoint(p: Packed, fn: string, x: unknown): Float64Array {
+  if (p.form === 'record' && (Array.isArray(x) || ArrayBuffer.isView(x))) {
+    throw new TypeError(`${fn}: x must be a record with the keys of the recorded point (${p.groups.map((g) => g.name).join(', ')}), got ${describe(x)}`);
+  }
+  return p.direction(fn, 'x', x, 'the recorded point');
+}
+
 /** x as numbers: f gets one Var per input, results are flat. */
 function packArray(flat: Float64Array): Packed {
   return {
@@ -141,6 +153,12 @@ function checkTensor(fn: string, name: string, t: unknown, like?: Tensor, likeNa
 export function vector(fn: string, name: string, x: unknown, n?: number, ref = 'x'): Float64Array {
   const v = readVector(fn, name, x, n, ref);
   return v === x ? v.slice() : v;
+}
+
+/** A list of flat vectors of length n (directions for many lanes), each checked and copied as by {@link vector}. */
+export function vectors(fn: string, name: string, ds: unknown, n: number): Float64Array[] {
+  if (!Array.isArray(ds)) throw new TypeError(`${fn}: ${name} must be an array of vectors, got ${describe(ds)}`);
+  return ds.map((d, i) => vector(fn, `${name}[${i}]`, d, n));
 }
 
 /**

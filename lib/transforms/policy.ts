@@ -21,6 +21,25 @@ export const COMPACT_MIN_DIRECTIONS = 24;
 /** One-direction sweeps after recording or `.at()` that run over the recording itself, before the compacted copy is used. */
 export const RECORDING_SWEEPS = 2;
 
+/**
+ * Does work over `directions` directions run on the compacted copy? Yes for
+ * a prepared recording (`swept`: it is swept again and again) or once the
+ * copy exists; in a one-shot call only from {@link COMPACT_MIN_DIRECTIONS}.
+ */
+export function compactForMany(swept: boolean, built: boolean, directions: number): boolean {
+  return swept || built || directions >= COMPACT_MIN_DIRECTIONS;
+}
+
+/**
+ * Does the one-direction sweep number `k` (from 0, counted since the
+ * recording was made or moved) run on the compacted copy? Never in a
+ * one-shot call; in a prepared recording from sweep {@link RECORDING_SWEEPS}
+ * on, so an optimiser step `at(x).grad()` never pays for compacting.
+ */
+export function compactForOne(swept: boolean, k: number): boolean {
+  return swept && k >= RECORDING_SWEEPS;
+}
+
 /** Ratio of colours to n below which 'auto' takes the sparse path. */
 export const SPARSE_RATIO = 0.25;
 

@@ -29,14 +29,13 @@ import { codegenInfo, refreshCopy, type CodegenInfo } from '../tape/codegen.js';
 import { NPAR, type Tape } from '../tape/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from '../check.js';
-import { describe } from '../describe.js';
 import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
-import { pack, vector, type Arg, type Packed, type Point, type Shaped } from './point.js';
+import { movedPoint, pack, vectors, type Arg, type Packed, type Point, type Shaped } from './point.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
 import { gaussNewtonDiagonal, structuredDiagonal, type ParameterReport } from './structured.js';
 import { Analysis } from './analysis.js';
-import { COMPACT_MIN_DIRECTIONS, RECORDING_SWEEPS, diagonalMethod, gaussNewtonMethod, sparseColouring } from './policy.js';
+import { compactForMany, compactForOne, diagonalMethod, gaussNewtonMethod, sparseColouring, type COMPACT_MIN_DIRECTIONS, type RECORDING_SWEEPS } from './policy.js';
 import { sparseDiagonal, sparseEntries } from './decode.js';
 import {
   DEFAULT_LANES, described, diagonalOptions, gaussNewtonOptions, laneOptions, laplacianOptions,
@@ -50,7 +49,7 @@ export class Prepared<X extends Point = Point> {
   /** what sparsity analysis found for this recording (looked up, per structure, when first needed) */
   private analysis!: Analysis;
   /** the compacted copy for repeated sweeps (lib/tape/fuse.ts): undefined until built, null when nothing folds */
-  private fused: { w: Workspace; outputs: Int32Array; copy: Fused } | null | undefined;
+  private compacted: { w: Workspace; outputs: Int32Array; copy: Fused } | null | undefined;
   /** does the compacted copy hold the partials of the current point (false after `.at()` until it is next needed) */
   private current = true;
   /**
@@ -91,7 +90,7 @@ export class Prepared<X extends Point = Point> {
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
     this.analysis = new Analysis(this.f, this.rec.tape, this.rec.outputs, this.packed.groups, () => this.out);
     this.w = new Workspace(this.rec.tape);
-    this.fused = undefined;
+    this.compacted = undefined;
     this.current = true;
     this.sweeps = 0;
   }
@@ -99,14 +98,14 @@ export class Prepared<X extends Point = Point> {
   /** Where sweeps over many directions run: the compacted copy (built on first use, its plan rerun after a move). */
   private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
     if (!this.current) {
-      if (this.fused) refreshCopy(this.rec.tape, this.fused.copy);
+      if (this.compacted) refreshCopy(this.rec.tape, this.compacted.copy);
       this.current = true;
     }
-    if (this.fused === undefined) {
+    if (this.compacted === undefined) {
       const f = fuse(this.rec.tape, this.rec.outputs);
-      this.fused = f && { w: new Workspace(f.tape), outputs: f.outputs, copy: f };
+      this.compacted = f && { w: new Workspace(f.tape), outputs: f.outputs, copy: f };
     }
-    const s = this.fused ?? { w: this.w, outputs: this.rec.outputs };
+    const s = this.compacted ?? { w: this.w, outputs: this.rec.outputs };
     return { w: s.w, out: s.outputs[0]!, outputs: s.outputs };
   }
 
@@ -117,14 +116,14 @@ export class Prepared<X extends Point = Point> {
    */
   private many(directions: number): [Workspace, number] {
     const out = this.out; // a vector-valued recording has no scalar output: the getter says so
-    if (!this.compactAll && this.fused === undefined && directions < COMPACT_MIN_DIRECTIONS) return [this.w, out];
+    if (!compactForMany(this.compactAll, this.compacted !== undefined, directions)) return [this.w, out];
     const s = this.sweeper();
     return [s.w, s.out];
   }
   /** (workspace, output slot) for one direction: the recording for a one-shot call and a recording's first sweeps, else the compacted copy */
   private one(): [Workspace, number] {
     const out = this.out;
-    if (!this.compactAll || this.sweeps++ < RECORDING_SWEEPS) return [this.w, out];
+    if (!compactForOne(this.compactAll, this.sweeps++)) return [this.w, out];
     const s = this.sweeper();
     return [s.w, s.out];
   }
@@ -136,10 +135,7 @@ export class Prepared<X extends Point = Point> {
 
   /** Moves the recording to point x (same form and shape as the first point); returns this. */
   at(x: X): this {
-    if (this.packed.form === 'record' && (Array.isArray(x) || ArrayBuffer.isView(x))) {
-      throw new TypeError(`${this.fn}.at: x must be a record with the keys of the recorded point (${Object.keys(this.packed.shape(this.packed.flat) as object).join(", ")}), got ${describe(x)}`);
-    }
-    const flat = this.packed.direction(this.fn + '.at', 'x', x, 'the recorded point');
+    const flat = movedPoint(this.packed, `${this.fn}.at`, x);
     const t = this.rec.tape;
     if (t.primalRead) {
       this.rerecords++;
@@ -163,7 +159,7 @@ export class Prepared<X extends Point = Point> {
   release(): void {
     this.rec.tape.release();
     this.w.release();
-    if (this.fused) this.fused.w.release();
+    if (this.compacted) this.compacted.w.release();
   }
 
   /** f at the current point (for a vector-valued F, its values). */
@@ -185,11 +181,11 @@ export class Prepared<X extends Point = Point> {
 
   /** bytes of the compacted copy used for repeated sweeps (0 until built; lib/tape/fuse.ts) */
   get compactBytes(): number {
-    const f = this.fused?.w.tape;
+    const f = this.compacted?.w.tape;
     return f ? f.n * (2 * 4 + NPAR * 8) : 0;
   }
   /** bytes of the sweep work arrays allocated so far */
-  get laneBytes(): number { return this.w.bytes + (this.fused ? this.fused.w.bytes : 0); }
+  get laneBytes(): number { return this.w.bytes + (this.compacted ? this.compacted.w.bytes : 0); }
   /** number of tape slots (nodes) */
   get nodes(): number { return this.rec.tape.n; }
 
@@ -321,8 +317,7 @@ export class Prepared<X extends Point = Point> {
   private directions(method: string, ds: unknown, lanes: unknown): Float64Array[] {
     const fn = `${this.fn}.${method}`;
     laneOptions(fn, { lanes });
-    if (!Array.isArray(ds)) throw new TypeError(`${fn}: directions must be an array of vectors, got ${describe(ds)}`);
-    return ds.map((d, i) => vector(fn, `directions[${i}]`, d, this.size));
+    return vectors(fn, 'directions', ds, this.size);
   }
 
   /** Hutchinson / Hutch++ estimate of tr H on this recording (see hessianTraceEstimate). */
