@@ -6,6 +6,11 @@
  * exact Hessian diagonals.
  * @module
  */
+// lib/ is layered: a file imports values from its own layer and the ones
+// before it, never after, and no two files import each other (type imports
+// are free): the root helpers (copy.ts, describe.ts, trace.ts, check.ts) →
+// rules/ → value.ts (the base of every value) → tape/ → ops/, sparsity/ →
+// numbers/ → tensor/ → transforms/ → this file.
 import './ops/methods.js';
 import './tensor/methods.js';
 import type * as surface from './index.js';

@@ -200,7 +200,7 @@ function sketch(r: Recorded, next: (count: number) => Float64Array[], samples: n
   return { Q: orthonormal(HS), residual: samples - 2 * k };
 }
 
-/** tr H ≈ mean of zᵀHz over Rademacher probes z (or Hutch++), on a recording: the work of {@link hessianTraceEstimate} and `Prepared#hessianTraceEstimate`. */
+/** tr H ≈ mean of zᵀHz over Rademacher probes z (or Hutch++), on a recording: the work of `hessianTraceEstimate` (diagonal.ts) and `Prepared#hessianTraceEstimate`. */
 export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimate<number> {
   const fn = 'hessianTraceEstimate';
   const o = settings<TraceEstimateOptions>(fn, opts, traceSpec), path = o.path ?? 'forward';
@@ -216,7 +216,7 @@ export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimat
   return { estimate: exact + terms.mean[0]!, standardError: terms.standardError()[0]!, samples: o.samples };
 }
 
-/** diag H ≈ mean of z ⊙ Hz over Rademacher probes z (or Diag++), on a recording: the work of {@link hessianDiagonalEstimate} and `Prepared#hessianDiagonalEstimate`. */
+/** diag H ≈ mean of z ⊙ Hz over Rademacher probes z (or Diag++), on a recording: the work of `hessianDiagonalEstimate` (diagonal.ts) and `Prepared#hessianDiagonalEstimate`. */
 export function diagonalEstimate<X extends Point>(p: Prepared<X>, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
   const fn = 'hessianDiagonalEstimate';
   const o = settings<DiagonalEstimateOptions>(fn, opts, diagSpec);

@@ -121,7 +121,7 @@ export function laplacianOptions(fn: string, opts: unknown, n: number): { lanes:
 }
 
 /** `result` with what a call reports about itself as non-enumerable properties (those that are defined). */
-export function described<R extends object, I extends object>(result: R, info: { [K in keyof I]: I[K] | undefined }): R & I {
+export function described<R, I extends object>(result: R, info: { [K in keyof I]: I[K] | undefined }): R & I {
   for (const [k, value] of Object.entries(info)) if (value !== undefined) Object.defineProperty(result, k, { value });
   return result as R & I;
 }

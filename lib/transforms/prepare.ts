@@ -220,7 +220,7 @@ export class Prepared<X extends Point = Point> {
     } else {
       d = method === 'hvp' ? diagonalByHvp(...this.many(n), K) : diagonalByHyperdual(...this.many(n), K);
     }
-    return described<Shaped<X> & object, DiagonalInfo>(this.packed.shape(d) as Shaped<X> & object, { method, sweeps, directions, parameters });
+    return described<Shaped<X>, DiagonalInfo>(this.packed.shape(d) as Shaped<X>, { method, sweeps, directions, parameters });
   }
 
   /** The Hessian's sparsity pattern (a superset of its non-zeros for the recorded branch), CSR, both triangles. */
@@ -354,7 +354,7 @@ export class Prepared<X extends Point = Point> {
     } else {
       d = gaussNewtonOf(this.w, outputs, K);
     }
-    return described<Shaped<X> & object, GaussNewtonInfo>(this.packed.shape(d) as Shaped<X> & object, { method, sweeps, directions, parameters });
+    return described<Shaped<X>, GaussNewtonInfo>(this.packed.shape(d) as Shaped<X>, { method, sweeps, directions, parameters });
   }
 
 }
