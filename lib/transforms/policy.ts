@@ -55,9 +55,20 @@ export function diagonalMethod(a: Analysis, groups: readonly ParamGroup[], n: nu
   return structuredPays(a, groups, n) ? 'structured' : 'hyperdual';
 }
 
-/** The colouring 'auto' would sweep for n inputs, or null when the pattern is too dense to pay. */
-export function sparseColouring(a: Analysis, n: number): Colouring | null {
+/** The colouring 'auto' sweeps for n inputs, or null when the pattern is too dense to pay (more than n·{@link SPARSE_RATIO} colours). */
+function sparseColouring(a: Analysis, n: number): Colouring | null {
   return a.sparseColouring(Math.floor(n * SPARSE_RATIO));
+}
+
+/**
+ * 'auto' for the Laplacian over n inputs, K lanes per sweep: lanes over the
+ * colours of the inputs when more than one sweep would be needed and the
+ * inputs colour as sparsely as the diagonal's 'sparse' asks, else null
+ * (one lane per input). Inputs of one colour never interact, so a colour's
+ * lane carries Σ_{j of c} ∂²f/∂xⱼ² exactly.
+ */
+export function laplacianColouring(a: Analysis, n: number, K: number): Colouring | null {
+  return n <= K ? null : sparseColouring(a, n);
 }
 
 /**

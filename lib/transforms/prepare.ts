@@ -35,7 +35,7 @@ import { movedPoint, pack, vectors, type Arg, type Packed, type Point, type Shap
 import { recordScalar, recordVector, type Recording } from './record.js';
 import { gaussNewtonDiagonal, structuredDiagonal, type ParameterReport } from './structured.js';
 import { Analysis } from './analysis.js';
-import { compactForMany, compactForOne, diagonalMethod, gaussNewtonMethod, sparseColouring, type COMPACT_MIN_DIRECTIONS, type RECORDING_SWEEPS } from './policy.js';
+import { compactForMany, compactForOne, diagonalMethod, gaussNewtonMethod, laplacianColouring, type COMPACT_MIN_DIRECTIONS, type RECORDING_SWEEPS } from './policy.js';
 import { sparseDiagonal, sparseEntries } from './decode.js';
 import {
   DEFAULT_LANES, described, diagonalOptions, gaussNewtonOptions, laneOptions, laplacianOptions,
@@ -257,7 +257,7 @@ export class Prepared<X extends Point = Point> {
       for (let i = 0; i < n; i++) s += flat[i]!;
       return { laplacian: s, terms: d, method: d.method === 'sparse' ? 'sparse' : 'dense', sweeps: d.sweeps };
     }
-    const c = o.method === 'dense' || n <= K ? null : sparseColouring(this.analysis, n);
+    const c = o.method === 'dense' ? null : laplacianColouring(this.analysis, n, K);
     const groups = c ? c.count : n;
     return {
       laplacian: laplacianOf(...this.many(groups), K, c ? c.colours : null, groups),
