@@ -1,8 +1,8 @@
 /**
  * The measured policies: which method 'auto' runs, and when a sweep runs on
  * the compacted copy of a recording instead of the recording itself. Each
- * threshold was measured (scripts/bench.ts, scripts/compare.ts); each
- * choice is a few lines here, apart from the methods it chooses between.
+ * choice is a few lines here, apart from the methods it chooses between;
+ * scripts/bench.ts and scripts/compare.ts measure what they choose.
  */
 import type { Colouring } from '../sparsity/colouring.js';
 import type { ParamGroup } from '../sparsity/parameter-uses.js';
@@ -23,11 +23,11 @@ export const RECORDING_SWEEPS = 2;
 
 /**
  * Does work over `directions` directions run on the compacted copy? Yes for
- * a prepared recording (`swept`: it is swept again and again) or once the
- * copy exists; in a one-shot call only from {@link COMPACT_MIN_DIRECTIONS}.
+ * a `prepared` recording (it is swept again and again) or once the copy
+ * exists; in a one-shot call only from {@link COMPACT_MIN_DIRECTIONS}.
  */
-export function compactForMany(swept: boolean, built: boolean, directions: number): boolean {
-  return swept || built || directions >= COMPACT_MIN_DIRECTIONS;
+export function compactForMany(prepared: boolean, built: boolean, directions: number): boolean {
+  return prepared || built || directions >= COMPACT_MIN_DIRECTIONS;
 }
 
 /**
@@ -36,8 +36,8 @@ export function compactForMany(swept: boolean, built: boolean, directions: numbe
  * one-shot call; in a prepared recording from sweep {@link RECORDING_SWEEPS}
  * on, so an optimiser step `at(x).grad()` never pays for compacting.
  */
-export function compactForOne(swept: boolean, k: number): boolean {
-  return swept && k >= RECORDING_SWEEPS;
+export function compactForOne(prepared: boolean, k: number): boolean {
+  return prepared && k >= RECORDING_SWEEPS;
 }
 
 /** Ratio of colours to n below which 'auto' takes the sparse path. */
