@@ -1,12 +1,12 @@
 /**
- * Every method of the comparison (scripts/compare.ts, issues 5 and 7) agrees
+ * Every method of the comparison (scripts/compare/cases.ts, issues 5 and 7) agrees
  * with the reference diagonal (closed form) to 1e-10 relative on every
  * workload it reports, at small n; the sparse methods also at n = 100000,
  * where the comparison runs them alone.
  */
 import { expect } from 'chai';
 import { DEFAULT_LANES } from '../lib/index.js';
-import { METHODS, WORKLOADS, applicable, diagonals, makeCase, relError, runMethodInfo, type WorkloadId } from '../scripts/compare.js';
+import { METHODS, WORKLOADS, applicable, diagonals, makeCase, relError, runMethodInfo, type WorkloadId } from '../scripts/compare/cases.js';
 
 const SIZES: Record<WorkloadId, number[]> = {
   'mlp-input': [5], 'mlp-weights': [1610], 'sines': [10, 37], 'rosenbrock': [10, 37], 'trigonometric': [12], 'logistic': [20],
