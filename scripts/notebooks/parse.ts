@@ -7,7 +7,8 @@
  *                       so the freshness check compares their kinds, not their text
  *   ```ts quote lib/tape/kernels.ts runReverseTangent
  *   ```                 replaced at render time by that declaration of the
- *                       file (or `#L10-L20` for lines), inside the prose
+ *                       file, inside the prose (a file and a symbol such as
+ *                       `Dual.unaryOp`, `#header`, or a file alone: see quote.ts)
  *
  * Any other fence (```sh, ```text) stays part of the prose. Everything
  * between code cells is one Markdown cell. Each cell remembers the .md line
