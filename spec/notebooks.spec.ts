@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import AjvDraft04 from 'ajv-draft-04';
 import { BUILD_DIR, ROOT, notebookSources, render, staleFiles, type Rendered } from '../scripts/notebooks/render.js';
 import { NotebookError } from '../scripts/notebooks/run.js';
+import { quote } from '../scripts/notebooks/quote.js';
 import { launchChromium } from './support/chromium.js';
 
 const OUT = join(BUILD_DIR, 'notebooks-check');
@@ -211,6 +212,32 @@ describe('notebooks', function () {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('notebook quotes: a file and a symbol, never lines', () => {
+  const where = 'docs/notebooks/x.md:7';
+  const q = (file: string, what?: string) => quote(ROOT, file, what, where);
+
+  it('finds a member by its qualified name or, when it names one thing, its bare name; the caption names the symbol', () => {
+    const text = q('lib/numbers/dual.ts', 'Dual.unaryOp');
+    expect(text.split('\n')[0]).to.equal('*`lib/numbers/dual.ts`, `Dual.unaryOp`:*');
+    expect(text).to.include('\nunaryOp(code: number, p: number): Dual {\n');
+    expect(text).to.not.match(/\blines? \d/);
+    expect(q('lib/numbers/dual.ts', 'unaryOp')).to.equal(text);
+  });
+
+  it('quotes an exported const whole, with its doc comment', () => {
+    const text = q('lib/rules/unary.ts', 'UNARY_NAMES');
+    expect(text).to.match(/```ts\n(\/\*\*[^]*\*\/\n)?export const UNARY_NAMES = \[/);
+    expect(text).to.match(/\] as const;\n```$/);
+  });
+
+  it('says which file and symbol are wrong, and what the file declares', () => {
+    expect(() => q('lib/tape/kernels.ts', 'noSuchSweep')).to.throw(`${where}: quote lib/tape/kernels.ts noSuchSweep: the file declares no 'noSuchSweep' (moved or renamed? its top-level declarations: `);
+    expect(() => q('lib/tape/no-such-file.ts', 'runReverse')).to.throw(`${where}: quote: lib/tape/no-such-file.ts does not exist`);
+    expect(() => q('lib/rules/unary.ts', 'd')).to.throw(/'d' is ambiguous here; name one of unaryRules\.\w+\.d, /);
+    expect(() => q('lib/tape/kernels.ts', '#L1-L14')).to.throw(/name a declaration/);
   });
 });
 

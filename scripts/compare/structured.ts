@@ -1,7 +1,8 @@
 /**
- * The structured Hessian diagonal's section of docs/comparison.md (issue 15),
- * measured here and reported by scripts/compare/structured-report.ts, called by scripts/compare.ts: on three networks, as functions of their
- * weights, the lanes and the time of
+ * The structured Hessian diagonal's rows for docs/comparison.md (issue 15),
+ * measured here, reported by scripts/compare/structured-report.ts, run by
+ * scripts/compare.ts: on three networks, as functions of their weights, the
+ * lanes and the time of
  *   structured   hessianDiagonal(f, θ, { method: 'structured' })
  *   hyperdual    the dense one-hot hyper-dual lanes, one per parameter
  *   hvp          the dense one-hot HVP lanes (forward-over-reverse), one per parameter
