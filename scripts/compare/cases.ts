@@ -23,9 +23,8 @@
  */
 import {
   DEFAULT_LANES, add, directional, logSoftmax, matmul, nllLoss, prepare, tanh, tensor,
-  type Num, type Prepared, type Tensor, type TensorRecord,
+  type DiagonalInfo, type Num, type Prepared, type Tensor, type TensorRecord,
 } from '../../lib/index.js';
-import type { DiagonalInfo } from '../../lib/transforms/method-options.js';
 import { logistic, mlp, rosenbrock, sines, trigonometric, type Workload } from '../workloads/index.js';
 
 /** The workload names the comparison knows (sizes for the chain/trigonometric ones are free). */

@@ -26,10 +26,9 @@
  * reset before one call and read after, forward and reverse separately. Memory:
  * Prepared#tapeBytes + Prepared#laneBytes of a fresh recording after one call.
  */
-import type { Prepared } from '../../lib/index.js';
+import { SPARSE_RATIO, type Prepared } from '../../lib/index.js';
 import { counters } from '../../lib/tape/derivatives.js';
 import { colour } from '../../lib/sparsity/colouring.js';
-import { SPARSE_RATIO } from '../../lib/transforms/policy.js';
 import { applicable, relError, runMethod, runMethodInfo, type Case, type MethodId, type WorkloadId } from './cases.js';
 
 export const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
