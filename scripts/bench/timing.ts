@@ -19,7 +19,6 @@ const keep = (r: unknown) => {
   else sink += (Object.values(r as TensorRecord)[0]!).values()[0]!;
 };
 
-
 export interface Timing {
   /** median nanoseconds per call */
   ns: number;
