@@ -549,7 +549,7 @@ describe('bad input: values kept from an earlier evaluation, and prepared record
     }
   });
 
-  it('prepare(f, x).grad() equals grad(f, x) at a point with an infinite partial (the compacted copy forms no ∞·0)', () => {
+  it('prepare(f, x).grad() equals grad(f, x) at a point with an infinite partial (the compacted recording forms no ∞·0)', () => {
     const g = (x: Num[]): Num => hyperad.add(hyperad.sqrt(x[0]!), mul(x[1]!, x[1]!));
     expect(Array.from(grad(g, [0, 1]))).to.deep.equal([Infinity, 2]);
     expect(Array.from(prepare(g, [0, 1]).grad())).to.deep.equal([Infinity, 2]);

@@ -33,7 +33,8 @@ import {
 import { Generated, codegenMode, generated } from '../lib/tape/codegen.js';
 import { findSegments, isLoop, type Loop, type Operand, type Segment } from '../lib/tape/codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from '../lib/tape/codegen/emit.js';
-import { fuse, type SweepTape } from '../lib/tape/fuse.js';
+import { compact } from '../lib/tape/compact.js';
+import type { SweepTape } from '../lib/tape/node.js';
 import { forwardSecond, forwardTangent, reverse, reverseTangent } from '../lib/tape/sweeps.js';
 import { rosenbrock, trigonometric } from '../scripts/workloads/index.js';
 import { mulberry32, randomVector } from './support/random.js';
@@ -57,18 +58,18 @@ function under<T>(m: CodegenMode, body: () => T): T {
   }
 }
 
-/** The compacted copy P's repeated sweeps run on (built, or brought to P's point, on demand) and its output slot. */
+/** The compacted recording P's repeated sweeps run on (built, or brought to P's point, on demand) and its output slot. */
 function compacted(P: Prepared<number[]>): { tape: SweepTape; out: number } {
-  (P as any).sweeper();
-  const fused = (P as any).compacted as { w: { tape: SweepTape }; outputs: Int32Array } | null;
-  expect(fused, 'the recording compacts').to.not.equal(null);
-  return { tape: fused!.w.tape, out: fused!.outputs[0]! };
+  (P as any).compactedSweeps();
+  const compacted = (P as any).compacted as { w: { tape: SweepTape }; outputs: Int32Array } | null;
+  expect(compacted, 'the recording compacts').to.not.equal(null);
+  return { tape: compacted!.w.tape, out: compacted!.outputs[0]! };
 }
 
-/** A fresh compacted copy of f's recording at x: a tape no sweep has seen yet. */
+/** A fresh compacted recording of f's recording at x: a tape no sweep has seen yet. */
 function freshTape(f: F, x: number[]): SweepTape {
-  const rec = (prepare(f, x) as any).rec as { tape: Parameters<typeof fuse>[0]; outputs: Int32Array };
-  return fuse(rec.tape, rec.outputs)!.tape;
+  const rec = (prepare(f, x) as any).rec as { tape: Parameters<typeof compact>[0]; outputs: Int32Array };
+  return compact(rec.tape, rec.outputs)!.tape;
 }
 
 const loopsOf = (segs: Segment[]): Loop[] => segs.filter(isLoop);
@@ -324,7 +325,7 @@ describe("codegen: generated sweeps (setCodegen('always')) equal the interpreted
         P.at(x1);
         const t1 = compacted(P).tape;
         // the compaction plan reruns over the new partials, in place: same copy, new version
-        expect(t1, 'the compacted copy is refreshed in place').to.equal(t0);
+        expect(t1, 'the compacted recording is refreshed in place').to.equal(t0);
         expect(t1.version, 'its version moves (caches derived from its partials are redone)').to.be.above(version);
         expect(generated(t1), 'the generated sweeps stay').to.equal(g);
         expectAgree(readAll(P, a, b, v), ref1, `${s.name} at x1`);
@@ -434,7 +435,7 @@ describe('codegen: when generated code runs', () => {
     // and a prepared recording answers the same on its first (interpreted) and later (generated) sweeps
     const P = prepare(chain, x(400));
     under('auto', () => {
-      // (the first two over the recording itself, then the compacted copy: its third sweep generates)
+      // (the first two over the recording itself, then the compacted recording: its third sweep generates)
       const grads = Array.from({ length: 6 }, () => vec(P.grad()));
       expect(generated(compacted(P).tape), 'the last sweeps ran generated code').to.be.instanceOf(Generated);
       expectAgree({ grad: grads[5]! }, { grad: grads[0]! }, "prepare(chain, x).grad() under 'auto'");
@@ -477,7 +478,7 @@ describe('codegen: when generated code runs', () => {
     const read = (m: CodegenMode) => under(m, () => {
       const P = prepare(f, x0), r = readAll(P, a, b, v), { tape } = compacted(P);
       expect(((P as any).rec.tape as { nonFinite: boolean }).nonFinite, 'the recording has infinite partials').to.equal(true);
-      expect(tape.nonFinite, 'so has its compacted copy').to.equal(true);
+      expect(tape.nonFinite, 'so has its compacted recording').to.equal(true);
       expect(generated(tape), `under '${m}'`).to.equal(null);
       return r;
     });

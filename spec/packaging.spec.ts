@@ -43,7 +43,7 @@ describe('packaging: tree-shaking, side effects, prepare', function () {
     const text = async (entry: string) => new TextDecoder().decode(await bundle(entry, false));
     const [code, all] = await Promise.all([text(ENTRIES.grad), text(ENTRIES.all)]);
     expect(code).to.match(/function grad\(/);
-    for (const absent of ['Prepared = class', 'function fuse(', 'function colour(', 'function traceEstimate(']) {
+    for (const absent of ['Prepared = class', 'function compact(', 'function colour(', 'function traceEstimate(']) {
       expect(all.includes(absent), `${absent} in the whole`).to.equal(true);
       expect(code.includes(absent), `${absent} with grad alone`).to.equal(false);
     }

@@ -321,7 +321,7 @@ describe('prepare: the sweep work arrays are reused', () => {
       P.at(s.x as never);
       for (const [, call] of calls) call();
       const steady = P.laneBytes;
-      expect(steady, 'at most three work arrays of nodes × default lanes, for the recording and its compacted copy').to.be.at.most(2 * 3 * 8 * DEFAULT_LANES * P.nodes);
+      expect(steady, 'at most three work arrays of nodes × default lanes, for the recording and its compacted recording').to.be.at.most(2 * 3 * 8 * DEFAULT_LANES * P.nodes);
       for (const [, call] of calls) call();
       P.at(s.x2 as never);
       for (const [, call] of calls) call();

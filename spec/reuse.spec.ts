@@ -11,13 +11,13 @@ import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { generatedRefresh, generatedReplay } from '../lib/tape/codegen.js';
 import { GENERATE_AFTER, recorder, replayer, resetRecorders } from '../lib/tape/codegen/record.js';
-import { evalNode } from '../lib/tape/tape.js';
+import { evalNode } from '../lib/tape/node.js';
 import { refreshPlan } from '../lib/tape/codegen/refresh.js';
 import type { Segment } from '../lib/tape/codegen/loops.js';
-import { finitePartials } from '../lib/tape/kernels.js';
+import { finitePartials } from '../lib/tape/node.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
-import { fuse, type Fused } from '../lib/tape/fuse.js';
+import { compact, type Compacted } from '../lib/tape/compact.js';
 import type { Tape } from '../lib/tape/tape.js';
 import { fuzz, sampleOf } from './support/fuzzer.js';
 import { scalarFunction } from './support/interpret.js';
@@ -35,10 +35,10 @@ const sines = (x: Num[]): Num => sum(x.map((v, i) => mul(i + 1, sin(v))));
 const point = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.9);
 const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => expect(Array.from(a), what).to.deep.equal(Array.from(b));
 
-/** The compacted copy a prepared recording sweeps (built on first use, refreshed after a move). */
-function compacted(P: object): Fused {
-  (P as unknown as { sweeper(): unknown }).sweeper();
-  const f = (P as unknown as { compacted: { copy: Fused } | null }).compacted;
+/** The compacted recording a prepared recording sweeps (built on first use, refreshed after a move). */
+function compacted(P: object): Compacted {
+  (P as unknown as { compactedSweeps(): unknown }).compactedSweeps();
+  const f = (P as unknown as { compacted: { recording: Compacted } | null }).compacted;
   expect(f, 'the recording compacts').to.not.equal(null);
   return f!.copy;
 }
@@ -103,18 +103,18 @@ describe('reuse: interleaved recordings of two functions stay independent', () =
 });
 
 describe('reuse: .at() reruns the compaction plan, and branches still re-record', () => {
-  it('on the fuzzer\'s scalar programs, the moved compacted copy equals a fresh compaction at the new point, bit for bit', () => {
+  it('on the fuzzer\'s scalar programs, the moved compacted recording equals a fresh compaction at the new point, bit for bit', () => {
     let checked = 0;
     for (let i = 0; checked < 60 && i < 400; i++) {
       const s = sampleOf(7, i, 0);
       if (s.program.kind !== 'scalar') continue;
       const f = scalarFunction(s.program as ScalarProgram);
       const P = prepare(f, [...s.x0]);
-      (P as unknown as { sweeper(): unknown }).sweeper();
+      (P as unknown as { compactedSweeps(): unknown }).compactedSweeps();
       if ((P as unknown as { compacted: unknown }).compacted === null) continue;
       P.at([...s.x1]);
       if (P.rerecords) continue; // (programs that read a primal are recorded afresh instead)
-      const moved = compacted(P), fresh = prepare(f, [...s.x1]), rec = recording(fresh), ref = fuse(rec.tape, rec.outputs)!;
+      const moved = compacted(P), fresh = prepare(f, [...s.x1]), rec = recording(fresh), ref = compact(rec.tape, rec.outputs)!;
       expect(moved.tape.n, `program ${i}: nodes`).to.equal(ref.tape.n);
       same(moved.tape.a.subarray(0, ref.tape.n), ref.tape.a.subarray(0, ref.tape.n), `program ${i}: first arguments`);
       same(moved.tape.b.subarray(0, ref.tape.n), ref.tape.b.subarray(0, ref.tape.n), `program ${i}: second arguments`);
@@ -238,7 +238,7 @@ describe('reuse: the generated replay is the interpreted replay', () => {
     same(P.grad(), Q.grad(), 'the same gradient either way');
   });
 
-  it('a move leaves the compacted copy stale until it is needed: single sweeps over the recording, then a refresh', () => {
+  it('a move leaves the compacted recording stale until it is needed: single sweeps over the recording, then a refresh', () => {
     const x = point(60, 0.3), x2 = point(60, 0.8), v = point(60, 1.1), P = prepare(rosen, x);
     P.hessian();
     P.at(x2);
@@ -319,14 +319,12 @@ describe('reuse: the generated recorders are the interpreted recorder', () => {
 });
 
 describe('reuse: sparsity remembered for the next recording of the same f (sparsity/memo.ts)', () => {
-  // what the prepared recording's analysis finds remembered for its structure (lib/transforms/analysis.ts)
-  const patternOf = (P: object) => (P as unknown as { analysis: { found: { pattern?: unknown } } }).analysis.found.pattern;
+  const patternOf = (P: object) => (P as unknown as { sparsity: { pattern?: unknown } }).sparsity.pattern;
 
   it('a structurally identical recording takes the pattern found before; the answers equal a never-seen f\'s, bit for bit', () => {
     const f = (x: Num[]) => rosen(x), x = point(40, 0.3), x2 = point(40, 0.7);
     const P = prepare(f, x);
     P.hessianDiagonal();
-    expect(patternOf(P), 'found by the first recording').to.not.equal(undefined);
     const Q = prepare(f, x2);
     expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
     const mine = Q.hessianDiagonal(), once = hessianDiagonal(f, x2);
@@ -363,18 +361,18 @@ describe('reuse: sparsity remembered for the next recording of the same f (spars
   });
 });
 
-/** f prepared under codegen mode m and moved to each point: the compacted copy's partials and non-finite flag after each move. */
+/** f prepared under codegen mode m and moved to each point: the compacted recording's partials and non-finite flag after each move. */
 function refreshes(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off'): { par: number[]; nonFinite: boolean; generated: boolean }[] | null {
   const old = setCodegen(m);
   poisonPool(true);
   try {
     const P = prepare(f, points[0]!);
-    (P as unknown as { sweeper(): unknown }).sweeper();
+    (P as unknown as { compactedSweeps(): unknown }).compactedSweeps();
     if ((P as unknown as { compacted: unknown }).compacted === null) return null;
     const out = points.slice(1).map((x) => {
       P.at(x);
       const c = compacted(P), t = recording(P).tape;
-      return { par: Array.from(c.tape.par.subarray(0, c.tape.n * 5)), nonFinite: c.tape.nonFinite, generated: generatedRefresh(t, (P as unknown as { compacted: { copy: Fused } }).compacted.copy) !== null };
+      return { par: Array.from(c.tape.par.subarray(0, c.tape.n * 5)), nonFinite: c.tape.nonFinite, generated: generatedRefresh(t, (P as unknown as { compacted: { recording: Compacted } }).compacted.recording) !== null };
     });
     return P.rerecords ? null : out;
   } finally {
@@ -383,7 +381,7 @@ function refreshes(f: (x: Num[]) => Num, points: number[][], m: 'always' | 'off'
   }
 }
 
-describe('reuse: the generated refresh of the compacted copy is the interpreted refresh', () => {
+describe('reuse: the generated refresh of the compacted recording is the interpreted refresh', () => {
   const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
   // a generic point, ones spanning domains and poles (the careful fold where a partial is ±∞ or NaN), one that overflows
   const points = [spread(12, 0.1, 0.9), spread(12, 0.2, 0.95), spread(12, -2, 2), spread(12, -1, 1), spread(12, 300, 800), spread(12, 0.3, 0.7)];
@@ -423,7 +421,7 @@ describe('reuse: the generated refresh of the compacted copy is the interpreted 
 
   it("under 'auto' the first refresh is interpreted and later ones generated; a refused new Function keeps the interpreter", () => {
     const x = point(200, 0.3), P = prepare(rosen, x);
-    const copyOf = (Q: object) => (Q as unknown as { compacted: { copy: Fused } }).compacted.copy;
+    const copyOf = (Q: object) => (Q as unknown as { compacted: { recording: Compacted } }).compacted.recording;
     P.hessianDiagonal();
     P.at(point(200, 0.5)).hessianDiagonal();
     expect(generatedRefresh(recording(P).tape, copyOf(P)), 'after one refresh, the next is generated').to.not.equal(null);
@@ -530,8 +528,8 @@ describe('reuse: the generated refresh takes only loops whose plan truly repeats
     // n4 = x0·x1 is kept (used twice), n5 = x1·x2 folds into sin: a "loop" of one node over n4, n5
     const g = (x: Num[]) => { const n4 = mul(x[0]!, x[1]!), n6 = sin(mul(x[1]!, x[2]!)); return mul(n4, add(n4, n6)); };
     const P = prepare(g, [0.3, -0.7, 1.1]), t = recording(P).tape;
-    (P as unknown as { sweeper(): unknown }).sweeper();
-    const copy = (P as unknown as { compacted: { copy: Fused } }).compacted.copy;
+    (P as unknown as { compactedSweeps(): unknown }).compactedSweeps();
+    const copy = (P as unknown as { compacted: { recording: Compacted } }).compacted.recording;
     const loop = { lo: t.nIn + 1, p: 1, R: 2, ops: [[{ kind: 'zero' }, { kind: 'zero' }]], nIn: t.nIn, read: [true] } as unknown as Segment;
     expect(refreshPlan(copy, t.n, [loop])).to.equal(null);
   });

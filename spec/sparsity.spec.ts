@@ -450,7 +450,7 @@ describe('sparsity: a prepared recording keeps its pattern and colouring', () =>
       expectSparseHessian(S, H, `at point ${seed}`);
       // a recording moved by .at (its compaction plan rerun in place) equals one recorded at x2, bit for bit
       expectErr('paths', `at point ${seed}: moved vs freshly prepared sparse`, normErr(d, prepare(g, x2).hessianDiagonal({ method: 'sparse' })), 0);
-      // a one-shot call with few directions sweeps the recording itself, not a compacted copy: equal to rounding
+      // a one-shot call with few directions sweeps the recording itself, not a compacted recording: equal to rounding
       expectErr('paths', `at point ${seed}: prepared vs one-shot sparse`, normErr(d, hessianDiagonal(g, x2, { method: 'sparse' })), TOL);
       expect([d.directions, a.method, a.directions, S.colours], 'the same colouring').to.deep.equal([6, 'sparse', 6, 11]);
       expect(detected(), 'the same pattern object (not detected again)').to.equal(pat);

@@ -12,7 +12,8 @@ import {
   hessianDiagonal, mul, prepare, setCodegen, slice, sparseHessian, sum, tensor, transpose, reshape, type Num, type Tensor,
 } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
-import { BLOCK, type Tape } from '../lib/tape/tape.js';
+import type { Tape } from '../lib/tape/tape.js';
+import { BLOCK } from '../lib/tape/node.js';
 import { poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { nodesOnly } from '../lib/tape/block.js';

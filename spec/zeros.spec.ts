@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { add, hessianDiagonal, prepare, setCodegen, sin, type Num } from '../lib/index.js';
 import { runSecond } from '../lib/tape/kernels.js';
 import { secondOrderZeros } from '../lib/tape/zeros.js';
-import type { SweepTape } from '../lib/tape/fuse.js';
+import type { SweepTape } from '../lib/tape/node.js';
 import { mulberry32, randomVector } from './support/random.js';
 import { logisticChain } from './support/chains.js';
 
@@ -17,7 +17,7 @@ type F = (x: Num[]) => Num;
 /** Σᵢ softplus(±Σⱼ cᵢⱼ wⱼ) over 5 samples: a linear layer (zero second coefficients) under a nonlinear one. */
 const logistic: F = logisticChain(5);
 
-/** The tapes a prepared recording sweeps: the recording itself and its compacted copy. */
+/** The tapes a prepared recording sweeps: the recording itself and its compacted recording. */
 function tapes(f: F, x: number[]): SweepTape[] {
   const P = prepare(f, x) as unknown as { rec: { tape: SweepTape }; sweeper(): { w: { tape: SweepTape } } };
   return [P.rec.tape, P.sweeper().w.tape];

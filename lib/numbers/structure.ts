@@ -9,16 +9,16 @@
  *
  * The arithmetic is IEEE on the fast path, skipping only the components that
  * are structural zeros; a component that comes out NaN or exactly 0 is worked
- * out again with the op's structure bits (lib/sparsity/structure.ts: which
+ * out again with the op's structure bits (lib/tape/structure.ts: which
  * partials vanish identically, such as mul's h_aa or the g of x·0), which
  * decide whether a product with a zero partial is a structural zero too.
  */
-import { CONST_LEFT, CONST_RIGHT, NOPS } from '../tape/tape.js';
-import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, partialPattern } from '../sparsity/structure.js';
+import { CONST_LEFT, CONST_RIGHT, NOPS } from '../tape/node.js';
+import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, partialPattern } from '../tape/structure.js';
 import { P } from '../rules/index.js';
 import type { Num } from '../value.js';
 
-export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../sparsity/structure.js';
+export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../tape/structure.js';
 
 /** The structure bits of a unary op with parameter p, plus those of its partials in P that are not 0 here (a NaN where the rule gives no derivative). */
 export const unaryPattern = (code: number, p: number): number =>

@@ -8,7 +8,7 @@ import { Value, type Num } from '../value.js';
 import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { Var } from '../tape/var.js';
-import { constNode } from '../tape/tape.js';
+import { constNode } from '../tape/node.js';
 import { recorder } from '../tape/codegen/record.js';
 
 /** A unary op: number → number, any hyperad value → a value of the same kind. */

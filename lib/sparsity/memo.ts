@@ -18,8 +18,9 @@
  * structure each time, and the pattern depends on nothing else.
  */
 import type { Block } from '../tape/block.js';
-import { BLOCK, type Tape } from '../tape/tape.js';
-import { secondOrderPattern } from './structure.js';
+import type { Tape } from '../tape/tape.js';
+import { BLOCK } from '../tape/node.js';
+import { secondOrderPattern } from '../tape/structure.js';
 
 interface Snapshot<S> {
   readonly n: number;

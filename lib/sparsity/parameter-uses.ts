@@ -22,8 +22,8 @@ import type { ArrayBlock } from '../tape/block.js';
 import { forwardOrder } from '../tape/order.js';
 import type { Tape } from '../tape/tape.js';
 import { OP_NAMES } from '../rules/index.js';
-import { NOPS, NPAR } from '../tape/tape.js';
-import { AB, secondOrderPattern } from './structure.js';
+import { NOPS, NPAR } from '../tape/node.js';
+import { AB, secondOrderPattern } from '../tape/structure.js';
 import { dependsOn, type Pattern } from './pattern.js';
 
 /** A parameter: the inputs [start, start + size) (0-based input coordinates), named for reports. */

@@ -1,7 +1,7 @@
 /**
  * Hessian sparsity detection on a recording. Each slot's dependency set D
  * (the inputs it depends on) is propagated forward; a node whose second
- * partial ∂²y/∂u∂w can be non-zero (lib/sparsity/structure.ts) makes every
+ * partial ∂²y/∂u∂w can be non-zero (lib/tape/structure.ts) makes every
  * input of D(u) interact with every input of D(w). Linear nodes create no
  * interactions (sin(x + y) does, through sin; x + y alone does not). Only
  * nodes that reach the output count. The result is a superset of the true
@@ -10,7 +10,7 @@
  */
 import type { Tape } from '../tape/tape.js';
 import { forwardRuns, reverseRuns } from '../tape/order.js';
-import { AA, AB, BB, secondOrderPattern } from './structure.js';
+import { AA, AB, BB, secondOrderPattern } from '../tape/structure.js';
 
 /** A symmetric sparsity pattern in CSR form (both triangles; diagonal entries where they can be non-zero). */
 export interface Pattern {

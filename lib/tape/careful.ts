@@ -4,7 +4,7 @@
  *
  * A lane's entry at a slot is a structural zero when the slot does not
  * depend on that lane's seeds: no path from a seeded input (a non-zero seed)
- * through partials that are not identically zero (lib/sparsity/structure.ts:
+ * through partials that are not identically zero (lib/tape/structure.ts:
  * the node's structure bits). Likewise an adjoint is a structural zero where
  * the slot does not reach a seeded output, and a second-order coefficient
  * where no nonlinear node lies between the seeds and the slot (the inputs'
@@ -21,21 +21,20 @@
  * arithmetic.
  */
 import type { ArrayBlock } from './block.js';
-import type { SweepTape } from './fuse.js';
-import { NPAR, hyperAdjointLive, live, liveBits } from './kernels.js';
-import { CONST } from './tape.js';
+import { CONST, NPAR, type SweepTape } from './node.js';
+import { hyperAdjointLive, live } from './kernels.js';
 import { forwardRuns, reverseRuns } from './order.js';
-import { ALL, GA, GB, HAA, HAB, HBB, nodePattern } from '../sparsity/structure.js';
+import { ALL, GA, GB, HAA, HAB, HBB, liveBits, nodePattern } from './structure.js';
 
-/** A recording's own nodes: op codes and parameters (a compacted copy has its folded bits in `pat` instead). */
+/** A recording's own nodes: op codes and parameters (a compacted recording has its folded bits in `pat` instead). */
 interface WithOps { readonly op: Int32Array; readonly prm: Float64Array; readonly val: Float64Array }
 
 const patterns = new WeakMap<object, { n: number; blocks: number; version: number; pat: Uint16Array }>();
 
 /**
  * Each slot's structure bits (GA … TBBB): from the op codes and constant
- * arguments (lib/sparsity/structure.ts `nodePattern`), or the compacted
- * copy's folded bits. Cached per recording and version (a replay may change
+ * arguments (lib/tape/structure.ts `nodePattern`), or the compacted
+ * recording's folded bits. Cached per recording and version (a replay may change
  * a stop-gradient's value).
  */
 export function patternsOf(t: SweepTape): Uint16Array {

@@ -36,14 +36,15 @@
  * it has run for a while: tens of milliseconds the first time a loop is met).
  * What it buys is measured by `npm run bench` (docs/bench.json), not quoted
  * here. The same loops also give a recording's generated replay
- * (codegen/replay.ts) and its compacted copy's generated refresh
+ * (codegen/replay.ts) and its compacted recording's generated refresh
  * (codegen/refresh.ts); per-op code, not per recording, records and replays
  * single nodes (codegen/record.ts).
  */
 import { nodesOnly } from './block.js';
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { anyMarked, secondOrderZeros } from './zeros.js';
-import { finishRefresh, refresh, type Fused, type SweepTape } from './fuse.js';
+import { finishRefresh, refresh, type Compacted } from './compact.js';
+import type { SweepTape } from './node.js';
 import { refreshPlan, runRefresh, type RefreshPlan } from './codegen/refresh.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';
@@ -168,8 +169,8 @@ interface Entry {
   mode: CodegenMode; n: number; segs?: Segment[];
   sweeps: number; gen: Generated | null | undefined;
   replays: number; replay: ReplayPlan | null | undefined;
-  /** the compacted copy whose refreshes are counted, and its refresh plan */
-  copy?: Fused; refreshes?: number; refresh?: RefreshPlan | null;
+  /** the compaction whose refreshes are counted, and its refresh plan */
+  compacted?: Compacted; refreshes?: number; refresh?: RefreshPlan | null;
 }
 const cache = new WeakMap<SweepTape, Entry>();
 
@@ -217,15 +218,15 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
 }
 
 /**
- * The generated refresh of t's compacted copy f (lib/tape/codegen/refresh.ts),
+ * The generated refresh of t's compaction f (lib/tape/codegen/refresh.ts),
  * or null: the interpreter refreshes (mode 'off', too small or no loop whose
  * plan repeats, `new Function` refused, or the first refresh under 'auto').
  */
-export function generatedRefresh(t: Tape, f: Fused): RefreshPlan | null {
+export function generatedRefresh(t: Tape, f: Compacted): RefreshPlan | null {
   const mode = codegenMode();
   if (mode === 'off' || !nodesOnly(t)) return null;
   const e = entry(t);
-  if (e.copy !== f) { e.copy = f; e.refreshes = 0; e.refresh = undefined; }
+  if (e.compacted !== f) { e.compacted = f; e.refreshes = 0; e.refresh = undefined; }
   if (e.refresh === undefined && (mode === 'always' || ++e.refreshes! >= 2)) {
     const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
     const segs = small || !canCompile() ? null : segments(t, e);
@@ -234,8 +235,8 @@ export function generatedRefresh(t: Tape, f: Fused): RefreshPlan | null {
   return e.refresh ?? null;
 }
 
-/** Refills compacted copy f of recording t from t's partials: generated where it can be (see {@link generatedRefresh}). */
-export function refreshCopy(t: Tape, f: Fused): void {
+/** Refills t's compaction f from t's partials: generated where it can be (see {@link generatedRefresh}). */
+export function refreshCompacted(t: Tape, f: Compacted): void {
   const plan = generatedRefresh(t, f);
   if (plan) finishRefresh(f, runRefresh(f, plan, t.par));
   else refresh(f, t.par);

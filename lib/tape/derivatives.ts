@@ -13,7 +13,7 @@
  */
 import { nodesOnly } from './block.js';
 import type { Tape } from './tape.js';
-import type { SweepTape } from './fuse.js';
+import type { SweepTape } from './node.js';
 import { giveFloats, takeFloats } from './pool.js';
 import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse, reverseHyper, reverseTangent } from './sweeps.js';
 
@@ -21,7 +21,7 @@ import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse,
 export class Workspace<T extends SweepTape = SweepTape> {
   private arrays: Float64Array[] = [];
   constructor(public tape: T) {}
-  /** the same work arrays for another tape of the same size (a rebuilt compacted copy) */
+  /** the same work arrays for another tape of the same size (a rebuilt compacted recording) */
   rebind(tape: T): this {
     this.tape = tape;
     return this;

@@ -1,7 +1,7 @@
 /**
  * The sweep kernels for runs of elementary nodes: node i (lo ≤ i < hi) has
  * arguments a[i], b[i] and partials par[5i …] — the tape's scalar nodes, the
- * nodes of its elementwise blocks (the same arrays), or a compacted copy's.
+ * nodes of its elementwise blocks (the same arrays), or a compacted recording's.
  *
  * With (g_a, g_b, h_aa, h_ab, h_bb) the partials of y = op(a, b):
  *   tangent            ẏ  = g_a ȧ + g_b ḃ
@@ -12,39 +12,12 @@
  *   adjoint            ā += g_a ȳ,  b̄ += g_b ȳ
  *   adjoint's tangent  ā̇ += g_a ẏ̄ + ȳ (h_aa ȧ + h_ab ḃ),  b̄̇ += g_b ẏ̄ + ȳ (h_ab ȧ + h_bb ḃ)
  */
-import { evalThird } from './tape.js';
-
-/** Partials stored per node. */
-export const NPAR = 5;
-
-/**
- * Structure bits of a node's partials (lib/sparsity/structure.ts samples them
- * from the rule table): the five stored partials (g_a, g_b, h_aa, h_ab, h_bb)
- * and the four third partials. A clear bit: that partial vanishes for every
- * argument (the node does not depend on that argument, or is linear in it),
- * so a product with it is a structural zero, even against ±∞.
- */
-export const GA = 1, GB = 2, HAA = 4, HAB = 8, HBB = 16, TAAA = 32, TAAB = 64, TABB = 128, TBBB = 256;
-/** every bit: a node whose structure is not known (conservative) */
-export const ALL = 511;
-
-/** The structure bits s of the node whose partials start at par[q], plus any partial that is not 0 here (a NaN where the rule gives no derivative). */
-export function liveBits(s: number, par: Float64Array, q: number): number {
-  return s | (par[q] !== 0 ? GA : 0) | (par[q + 1] !== 0 ? GB : 0) | (par[q + 2] !== 0 ? HAA : 0) | (par[q + 3] !== 0 ? HAB : 0) | (par[q + 4] !== 0 ? HBB : 0);
-}
-
-/** One run of elementary nodes, as the kernels read it. */
-export interface Run {
-  readonly a: Int32Array;
-  readonly b: Int32Array;
-  readonly par: Float64Array;
-  /** some partial is ±∞ or NaN: sweep with the careful kernels (a structural zero then contributes exactly 0; see lib/tape/careful.ts) */
-  readonly nonFinite?: boolean;
-}
+import { NPAR, evalThird, type Run } from './node.js';
+import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, liveBits } from './structure.js';
 
 /**
  * What the careful kernels read besides the partials (set by lib/tape/careful.ts
- * for the sweep in progress): each slot's structure bits (lib/sparsity/structure.ts:
+ * for the sweep in progress): each slot's structure bits (lib/tape/structure.ts:
  * which partials are not identically zero) and, per slot and lane, whether a
  * lane array's entry is live — 1 where the slot depends on the seeds through
  * partials that are not identically zero, 0 where its entry is a structural
@@ -67,12 +40,6 @@ export const live: {
   /** the adjoint's tangent lanes (AT) */
   at: new Uint8Array(0),
 };
-
-/** Are the five partials at par[q …] all finite? (A sum of finite numbers that overflows only errs on the careful side.) */
-export function finitePartials(par: Float64Array, q: number): boolean {
-  const s = par[q]! + par[q + 1]! + par[q + 2]! + par[q + 3]! + par[q + 4]!;
-  return s - s === 0;
-}
 
 export function runTangent(r: Run, lo: number, hi: number, K: number, T: Float64Array): void {
   if (r.nonFinite) return careful.tangent(r, lo, hi, K, T);

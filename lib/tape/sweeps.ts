@@ -9,11 +9,10 @@
  * formulas, specialised to the recording's structure. None of this names an op.
  */
 import {
-  NPAR, finitePartials, runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent,
-  type HyperAdjoints, type HyperLanes,
+  runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent, type HyperAdjoints, type HyperLanes,
 } from './kernels.js';
-import { evalNode, type Tape } from './tape.js';
-import type { SweepTape } from './fuse.js';
+import { NPAR, evalNode, finitePartials, type SweepTape } from './node.js';
+import type { Tape } from './tape.js';
 import { generated, generatedReplay } from './codegen.js';
 import { runReplay } from './codegen/replay.js';
 import { replayer } from './codegen/record.js';
@@ -23,7 +22,7 @@ import {
   carefulHyper, carefulLaplacian, carefulReverse, carefulReverseHyper, carefulReverseTangent, carefulSecond, carefulTangent,
 } from './careful.js';
 
-// A SweepTape with block nodes is always a recording itself (a compacted copy has none), hence `t as Tape` for blocks.
+// A SweepTape with block nodes is always a recording itself (a compacted recording has none), hence `t as Tape` for blocks.
 
 /** Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ everywhere. */
 export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {

@@ -1,87 +1,22 @@
 /**
- * The tape: the record of one evaluation of f, in flat typed arrays.
- *
- * Node i stores its op code, its argument nodes a[i] and b[i], its primal
- * value val[i], and its local partials at that point, five per node:
- * par[5i..5i+4] = (g_a, g_b, h_aa, h_ab, h_bb). Every sweep is written in
- * terms of these numbers alone, so no sweep ever names an op.
+ * The tape: the record of one evaluation of f, in flat typed arrays, one
+ * entry per node (what a node stores: lib/tape/node.ts): op codes, argument
+ * nodes, primal values and the local partials at that point.
  *
  * Node 0 is the zero node: its value, tangent and adjoint are zero, and a
  * missing argument points at it (a unary node has b = 0 and g_b = 0; a
  * constant has a = b = 0), so sweeps run without branches. Inputs occupy
  * nodes 1 … nIn; constants and computed nodes follow in recording order.
  */
-import { evalBinary, evalUnary, NU, OP_NAMES, P } from '../rules/index.js';
 import type { Trace } from '../trace.js';
 import type { Block } from './block.js';
-import { NPAR, finitePartials } from './kernels.js';
+import type { SweepTape } from './node.js';
+import { BLOCK, CONST, INPUT, NPAR, constNode, evalNode, finitePartials } from './node.js';
 import { giveFloats, giveInts, takeFloats, takeInts } from './pool.js';
-
-export { NPAR };
-
-/** Op code of an input node. */
-export const INPUT = -1;
-/** Op code of a constant node. */
-export const CONST = -2;
-/** Op code of a slot written by a block node (a tensor op). */
-export const BLOCK = -3;
-
-/** Number of op codes; a binary op with one constant operand is stored as code + NOPS·side. */
-export const NOPS = OP_NAMES.length;
-/** side: the constant is the second operand (y = op(x, p)) */
-export const CONST_RIGHT = 1;
-/** side: the constant is the first operand (y = op(p, x)) */
-export const CONST_LEFT = 2;
-/** The node code of binary op `code` with a constant operand first (`constFirst`) or second. */
-export const constNode = (code: number, constFirst: boolean): number => code + NOPS * (constFirst ? CONST_LEFT : CONST_RIGHT);
-
-/**
- * Evaluates node op `code` at (x, y) (y unused by unary ops; p their
- * parameter, or the constant operand of a binary op with one), stores its
- * partials (g_a, g_b, h_aa, h_ab, h_bb) at par[q …] and returns its value.
- * A binary op with a constant operand is stored as a one-argument node: only
- * the partials in its traced operand are kept.
- */
-export function evalNode(code: number, x: number, y: number, p: number, par: Float64Array, q: number): number {
-  if (code < NU) {
-    evalUnary(code, x, p);
-    par[q] = P[1]!; par[q + 1] = 0; par[q + 2] = P[2]!; par[q + 3] = 0; par[q + 4] = 0;
-  } else if (code < NOPS) {
-    evalBinary(code, x, y);
-    par[q] = P[1]!; par[q + 1] = P[2]!; par[q + 2] = P[3]!; par[q + 3] = P[4]!; par[q + 4] = P[5]!;
-  } else {
-    const left = code >= CONST_LEFT * NOPS, base = code % NOPS;
-    if (left) evalBinary(base, p, x);
-    else evalBinary(base, x, p);
-    par[q] = left ? P[2]! : P[1]!; par[q + 1] = 0; par[q + 2] = left ? P[5]! : P[3]!; par[q + 3] = 0; par[q + 4] = 0;
-  }
-  return P[0]!;
-}
-
-/**
- * The third partials of node op `code` at (x, y) (parameter p) into t4 as
- * (t_aaa, t_aab, t_abb, t_bbb), oriented like the node's stored partials
- * (a one-argument node has only t_aaa). Used by third-order sweeps, which
- * recompute them rather than store them.
- */
-export function evalThird(code: number, x: number, y: number, p: number, t4: Float64Array): void {
-  t4.fill(0);
-  if (code < NU) {
-    evalUnary(code, x, p);
-    t4[0] = P[3]!;
-  } else if (code < NOPS) {
-    evalBinary(code, x, y);
-    t4[0] = P[6]!; t4[1] = P[7]!; t4[2] = P[8]!; t4[3] = P[9]!;
-  } else {
-    const left = code >= CONST_LEFT * NOPS, base = code % NOPS;
-    if (left) evalBinary(base, p, x);
-    else evalBinary(base, x, p);
-    t4[0] = left ? P[9]! : P[6]!;
-  }
-}
 
 const EMPTY_INTS = new Int32Array(0), EMPTY_FLOATS = new Float64Array(0);
 
+/** The recording of one evaluation: the node arrays the sweeps read (a {@link SweepTape}) and the methods that append nodes. */
 export class Tape {
   /** number of nodes, the zero node included */
   n = 1;

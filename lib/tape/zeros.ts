@@ -10,10 +10,10 @@
  * from the nonlinear nodes downstream into every one of these nodes.
  *
  * The mask depends on the stored partials, so it is recomputed when they
- * change (a replay bumps the recording's version; a compacted copy is rebuilt).
+ * change (a replay bumps the recording's version; a compacted recording is rebuilt).
  */
-import { NPAR } from './kernels.js';
-import type { SweepTape } from './fuse.js';
+import { NPAR } from './node.js';
+import type { SweepTape } from './node.js';
 import { forwardRuns } from './order.js';
 
 const cache = new WeakMap<SweepTape, { version: number; n: number; mask: Uint8Array | null }>();

@@ -17,8 +17,9 @@
  * implement every sweep.
  */
 import type { ArrayBlock, NodeBlock } from '../tape/block.js';
-import { CONST, evalNode, type Tape } from '../tape/tape.js';
-import { NPAR, finitePartials, type HyperAdjoints, type HyperLanes } from '../tape/kernels.js';
+import type { Tape } from '../tape/tape.js';
+import { CONST, NPAR, evalNode, finitePartials } from '../tape/node.js';
+import type { HyperAdjoints, HyperLanes } from '../tape/kernels.js';
 import { elementLoop } from '../tape/codegen/record.js';
 import { gemm, type Operand } from './gemm.js';
 

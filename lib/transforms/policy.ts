@@ -1,6 +1,6 @@
 /**
  * The measured policies: which method 'auto' runs, and when a sweep runs on
- * the compacted copy of a recording instead of the recording itself. Each
+ * the compacted recording of a recording instead of the recording itself. Each
  * choice is a few lines here, apart from the methods it chooses between;
  * scripts/bench.ts and scripts/compare.ts measure what they choose.
  */
@@ -11,18 +11,18 @@ import { structuredDirections, type StructuredPlan } from './structured.js';
 import type { DiagonalMethod } from './method-options.js';
 
 /**
- * A one-shot call sweeps the recording itself, not a compacted copy, when it
+ * A one-shot call sweeps the recording itself, not a compacted recording, when it
  * needs fewer directions than this: compacting costs about as much as this
  * many lanes over the nodes it removes (measured: scripts/bench.ts, one-shot
  * rows). A prepared recording always compacts (it is swept again and again).
  */
 export const COMPACT_MIN_DIRECTIONS = 24;
 
-/** One-direction sweeps after recording or `.at()` that run over the recording itself, before the compacted copy is used. */
+/** One-direction sweeps after recording or `.at()` that run over the recording itself, before the compacted recording is used. */
 export const RECORDING_SWEEPS = 2;
 
 /**
- * Does work over `directions` directions run on the compacted copy? Yes for
+ * Does work over `directions` directions run on the compacted recording? Yes for
  * a `prepared` recording (it is swept again and again) or once the copy
  * exists; in a one-shot call only from {@link COMPACT_MIN_DIRECTIONS}.
  */
@@ -32,7 +32,7 @@ export function compactForMany(prepared: boolean, built: boolean, directions: nu
 
 /**
  * Does the one-direction sweep number `k` (from 0, counted since the
- * recording was made or moved) run on the compacted copy? Never in a
+ * recording was made or moved) run on the compacted recording? Never in a
  * one-shot call; in a prepared recording from sweep {@link RECORDING_SWEEPS}
  * on, so an optimiser step `at(x).grad()` never pays for compacting.
  */

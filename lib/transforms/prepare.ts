@@ -24,9 +24,10 @@ import {
   gaussNewtonOf, gradHyperdualOf, hvpsOf, jacobianOf, laplacianOf, quadraticForms, tangentOf,
 } from '../tape/derivatives.js';
 import type { Pattern } from '../sparsity/pattern.js';
-import { fuse, type Fused } from '../tape/fuse.js';
-import { codegenInfo, refreshCopy, type CodegenInfo } from '../tape/codegen.js';
-import { NPAR, type Tape } from '../tape/tape.js';
+import { compact, type Compacted } from '../tape/compact.js';
+import { codegenInfo, refreshCompacted, type CodegenInfo } from '../tape/codegen.js';
+import type { Tape } from '../tape/tape.js';
+import { NPAR } from '../tape/node.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { callable, options } from '../check.js';
 import { nest } from './nested.js';
@@ -48,16 +49,16 @@ export class Prepared<X extends Point = Point> {
   private w!: Workspace<Tape>;
   /** what sparsity analysis found for this recording (looked up, per structure, when first needed) */
   private analysis!: Analysis;
-  /** the compacted copy for repeated sweeps (lib/tape/fuse.ts): undefined until built, null when nothing folds */
-  private compacted: { w: Workspace; outputs: Int32Array; copy: Fused } | null | undefined;
-  /** does the compacted copy hold the partials of the current point (false after `.at()` until it is next needed) */
+  /** the compacted recording for repeated sweeps (lib/tape/compact.ts): undefined until built, null when nothing folds */
+  private compacted: { w: Workspace; outputs: Int32Array; recording: Compacted } | null | undefined;
+  /** does the compacted recording hold the partials of the current point (false after `.at()` until it is next needed) */
   private current = true;
   /**
    * One-direction sweeps since the recording was made or moved. The first
    * {@link RECORDING_SWEEPS} run over the recording itself: building or
-   * refreshing the compacted copy costs about as much as a sweep over the
+   * refreshing the compacted recording costs about as much as a sweep over the
    * recording, so an optimiser step `at(x).grad()` never pays for it; a
-   * further sweep, or any work over many directions, brings the copy up to
+   * further sweep, or any work over many directions, brings it up to
    * date. (Fresh and moved recordings follow the same rule, so a moved
    * recording answers exactly as a fresh one at its point.)
    */
@@ -73,7 +74,7 @@ export class Prepared<X extends Point = Point> {
     private readonly vectorValued: boolean,
     /**
      * true (what `prepare` asks for): every sweep, one direction or many, runs
-     * on the compacted copy; false (a one-shot transform): only work over at
+     * on the compacted recording; false (a one-shot transform): only work over at
      * least {@link COMPACT_MIN_DIRECTIONS} directions does.
      */
     private readonly compactAll = false,
@@ -95,15 +96,15 @@ export class Prepared<X extends Point = Point> {
     this.sweeps = 0;
   }
 
-  /** Where sweeps over many directions run: the compacted copy (built on first use, its plan rerun after a move). */
-  private sweeper(): { w: Workspace; out: number; outputs: Int32Array } {
+  /** Where sweeps over many directions run: the compacted recording (built on first use, its plan rerun after a move). */
+  private compactedSweeps(): { w: Workspace; out: number; outputs: Int32Array } {
     if (!this.current) {
-      if (this.compacted) refreshCopy(this.rec.tape, this.compacted.copy);
+      if (this.compacted) refreshCompacted(this.rec.tape, this.compacted.recording);
       this.current = true;
     }
     if (this.compacted === undefined) {
-      const f = fuse(this.rec.tape, this.rec.outputs);
-      this.compacted = f && { w: new Workspace(f.tape), outputs: f.outputs, copy: f };
+      const f = compact(this.rec.tape, this.rec.outputs);
+      this.compacted = f && { w: new Workspace(f.tape), outputs: f.outputs, recording: f };
     }
     const s = this.compacted ?? { w: this.w, outputs: this.rec.outputs };
     return { w: s.w, out: s.outputs[0]!, outputs: s.outputs };
@@ -111,20 +112,20 @@ export class Prepared<X extends Point = Point> {
 
   /**
    * (workspace, output slot) for work over `directions` directions: on the
-   * compacted copy, except in a one-shot call with too few directions for
+   * compacted recording, except in a one-shot call with too few directions for
    * the compaction to pay for itself ({@link COMPACT_MIN_DIRECTIONS}).
    */
-  private many(directions: number): [Workspace, number] {
+  private sweepsFor(directions: number): [Workspace, number] {
     const out = this.out; // a vector-valued recording has no scalar output: the getter says so
     if (!compactForMany(this.compactAll, this.compacted !== undefined, directions)) return [this.w, out];
-    const s = this.sweeper();
+    const s = this.compactedSweeps();
     return [s.w, s.out];
   }
-  /** (workspace, output slot) for one direction: the recording for a one-shot call and a recording's first sweeps, else the compacted copy */
-  private one(): [Workspace, number] {
+  /** (workspace, output slot) for one direction: the recording for a one-shot call and a recording's first sweeps, else the compacted recording */
+  private sweepsForOne(): [Workspace, number] {
     const out = this.out;
     if (!compactForOne(this.compactAll, this.sweeps++)) return [this.w, out];
-    const s = this.sweeper();
+    const s = this.compactedSweeps();
     return [s.w, s.out];
   }
 
@@ -143,7 +144,7 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
-      // the compacted copy's partials follow the recording's when it is next used: its plan reruns
+      // the compacted recording's partials follow the recording's when it is next used: its plan reruns
       // (same structure, same arrays, so its generated sweeps and work arrays stay)
       this.current = false;
       this.sweeps = 0;
@@ -176,10 +177,10 @@ export class Prepared<X extends Point = Point> {
    * allows.
    */
   codegen(): CodegenInfo | null {
-    return codegenInfo(this.sweeper().w.tape);
+    return codegenInfo(this.compactedSweeps().w.tape);
   }
 
-  /** bytes of the compacted copy used for repeated sweeps (0 until built; lib/tape/fuse.ts) */
+  /** bytes of the compacted recording used for repeated sweeps (0 until built; lib/tape/compact.ts) */
   get compactBytes(): number {
     const f = this.compacted?.w.tape;
     return f ? f.n * (2 * 4 + NPAR * 8) : 0;
@@ -190,17 +191,17 @@ export class Prepared<X extends Point = Point> {
   get nodes(): number { return this.rec.tape.n; }
 
   /** ∇f by one reverse sweep. */
-  grad(): Shaped<X> { return this.packed.shape(gradientOf(...this.one())) as Shaped<X>; }
+  grad(): Shaped<X> { return this.packed.shape(gradientOf(...this.sweepsForOne())) as Shaped<X>; }
 
   /** H·v by forward-over-reverse (one tangent sweep, one reverse sweep). */
   hvp(v: Shaped<X> | readonly number[]): Shaped<X> {
     const d = this.packed.direction(this.fn, 'v', v);
-    return this.packed.shape(hvpOf(...this.one(), d)) as Shaped<X>;
+    return this.packed.shape(hvpOf(...this.sweepsForOne(), d)) as Shaped<X>;
   }
 
   /** The Hessian over x flattened (rows), `lanes` columns per sweep, exactly symmetric. */
   hessian(opts?: LaneOptions): Float64Array[] {
-    return hessianOf(...this.many(this.size), laneOptions(this.fn, opts).lanes);
+    return hessianOf(...this.sweepsFor(this.size), laneOptions(this.fn, opts).lanes);
   }
 
   /** The exact Hessian diagonal, shaped like x; the result also says which method ran ({@link DiagonalInfo}). */
@@ -210,15 +211,15 @@ export class Prepared<X extends Point = Point> {
     let d: Float64Array, directions = n, sweeps = Math.ceil(n / K), parameters: Record<string, ParameterReport> | undefined;
     if (method === 'sparse') {
       const c = this.analysis.colouring();
-      d = sparseDiagonal(...this.many(c.count), c, K);
+      d = sparseDiagonal(...this.sweepsFor(c.count), c, K);
       directions = c.count;
       sweeps = Math.ceil(directions / K);
     } else if (method === 'structured') {
-      const r = structuredDiagonal(this.w, this.out, groups, this.analysis.structured(), K, (from, to) => diagonalByHyperdual(...this.many(to - from), K, from, to));
+      const r = structuredDiagonal(this.w, this.out, groups, this.analysis.structured(), K, (from, to) => diagonalByHyperdual(...this.sweepsFor(to - from), K, from, to));
       ({ d, sweeps, directions } = r);
       parameters = Object.fromEntries(groups.map((g, k) => [g.name, r.reports[k]!]));
     } else {
-      d = method === 'hvp' ? diagonalByHvp(...this.many(n), K) : diagonalByHyperdual(...this.many(n), K);
+      d = method === 'hvp' ? diagonalByHvp(...this.sweepsFor(n), K) : diagonalByHyperdual(...this.sweepsFor(n), K);
     }
     return described<Shaped<X>, DiagonalInfo>(this.packed.shape(d) as Shaped<X>, { method, sweeps, directions, parameters });
   }
@@ -236,7 +237,7 @@ export class Prepared<X extends Point = Point> {
    */
   sparseHessian(opts?: LaneOptions): SparseHessian & { readonly colours: number } {
     const K = laneOptions(this.fn, opts).lanes, p = this.analysis.pattern(), c = this.analysis.starColouring();
-    const values = sparseEntries(...this.many(c.count), p, c, K);
+    const values = sparseEntries(...this.sweepsFor(c.count), p, c, K);
     return { n: p.n, rowPtr: p.rowPtr.slice(), colIdx: p.colIdx.slice(), values, colours: c.count };
   }
 
@@ -260,7 +261,7 @@ export class Prepared<X extends Point = Point> {
     const c = o.method === 'dense' ? null : laplacianColouring(this.analysis, n, K);
     const groups = c ? c.count : n;
     return {
-      laplacian: laplacianOf(...this.many(groups), K, c ? c.colours : null, groups),
+      laplacian: laplacianOf(...this.sweepsFor(groups), K, c ? c.colours : null, groups),
       method: c ? 'sparse' : 'dense',
       sweeps: Math.ceil(groups / K),
     };
@@ -269,19 +270,19 @@ export class Prepared<X extends Point = Point> {
   /** f, vᵀ∇f by one forward tangent sweep. */
   jvp(v: Shaped<X> | readonly number[]): { value: number; tangent: number } {
     const d = this.packed.direction(this.fn, 'v', v);
-    return { value: this.value as number, tangent: tangentOf(...this.one(), d) };
+    return { value: this.value as number, tangent: tangentOf(...this.sweepsForOne(), d) };
   }
 
   /** f, aᵀ∇f and aᵀHa by one forward order-2 Taylor sweep. */
   directional(a: Shaped<X> | readonly number[]): { value: number; first: number; second: number } {
     const d = this.packed.direction(this.fn, 'a', a);
-    return { value: this.value as number, ...directionalOf(...this.one(), d) };
+    return { value: this.value as number, ...directionalOf(...this.sweepsForOne(), d) };
   }
 
   /** f, aᵀ∇f, bᵀ∇f and aᵀHb by one forward hyper-dual sweep. */
   hyperdual(a: Shaped<X> | readonly number[], b: Shaped<X> | readonly number[]): { value: number; da: number; db: number; dab: number } {
     const da = this.packed.direction(this.fn, 'a', a), db = this.packed.direction(this.fn, 'b', b);
-    return { value: this.value as number, ...hyperdualOf(...this.one(), da, db) };
+    return { value: this.value as number, ...hyperdualOf(...this.sweepsForOne(), da, db) };
   }
 
   /**
@@ -306,12 +307,12 @@ export class Prepared<X extends Point = Point> {
   /** aᵀHa for each direction a (x flattened): forward Taylor-2 lanes, no reverse sweep */
   quadraticForms(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array {
     const ds = this.directions('quadraticForms', directions, lanes);
-    return quadraticForms(...this.many(ds.length), ds, lanes);
+    return quadraticForms(...this.sweepsFor(ds.length), ds, lanes);
   }
   /** H·v for each direction v (x flattened): forward-over-reverse lanes */
   hvps(directions: readonly Float64Array[], lanes = DEFAULT_LANES): Float64Array[] {
     const ds = this.directions('hvps', directions, lanes);
-    return hvpsOf(...this.many(ds.length), ds, lanes);
+    return hvpsOf(...this.sweepsFor(ds.length), ds, lanes);
   }
   /** checks a list of flat directions and a lane count */
   private directions(method: string, ds: unknown, lanes: unknown): Float64Array[] {
@@ -331,7 +332,7 @@ export class Prepared<X extends Point = Point> {
 
   /** The Jacobian of a vector-valued F (rows: outputs; columns: x flattened). */
   jacobian(opts?: LaneOptions): Float64Array[] {
-    const K = laneOptions(this.fn, opts).lanes, s = this.sweeper();
+    const K = laneOptions(this.fn, opts).lanes, s = this.compactedSweeps();
     return jacobianOf(s.w, s.outputs, K);
   }
 

@@ -23,7 +23,8 @@ import { colour, type Colouring } from '../sparsity/colouring.js';
 import { cliquePattern, detectPattern, outputDependencies } from '../sparsity/pattern.js';
 import { chainGains, interactingUses, parameterUses, type ParameterUses, type ParamGroup } from '../sparsity/parameter-uses.js';
 import { probeReverse, probeReverseTangent, probeSecond, probeTangent } from '../tape/probes.js';
-import { NPAR, type Tape } from '../tape/tape.js';
+import type { Tape } from '../tape/tape.js';
+import { NPAR } from '../tape/node.js';
 import type { Workspace } from '../tape/derivatives.js';
 
 /** What the structured method found for one recording structure (kept with its sparsity, lib/sparsity/memo.ts). */

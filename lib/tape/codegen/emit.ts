@@ -13,7 +13,7 @@
  *
  * A generated function takes (par, …work arrays, …numbers), see PARAMS.
  */
-import { NPAR } from '../kernels.js';
+import { NPAR } from '../node.js';
 import { readsInput, targets, type Loop, type Operand } from './loops.js';
 
 /** Reads and writes of one loop's operands. */

@@ -7,7 +7,7 @@
  * them. Used by the generated replay and the generated recorders.
  */
 import { NU } from '../../rules/index.js';
-import { CONST_LEFT, NOPS, NPAR } from '../tape.js';
+import { CONST_LEFT, NOPS, NPAR } from '../node.js';
 
 /**
  * Node code `code` reading x (its traced operand), z (the second one, for a

@@ -5,7 +5,7 @@
  * where its value lives (see {@link Operand}). What lib/tape/codegen.ts
  * generates code for.
  */
-import type { SweepTape } from '../fuse.js';
+import type { SweepTape } from '../node.js';
 
 /** Longest pattern looked for. */
 const MAX_PERIOD = 32;

@@ -12,7 +12,8 @@
  * {@link GENERATE_AFTER} nodes under 'auto').
  */
 import { BINARY, NU, P, UNARY } from '../../rules/index.js';
-import { CONST_LEFT, NOPS, type Tape } from '../tape.js';
+import type { Tape } from '../tape.js';
+import { CONST_LEFT, NOPS } from '../node.js';
 import { evalSource, ruleDeclarations } from './evaluate.js';
 import { canCompile, compileShared } from './compile.js';
 import { codegenMode } from './mode.js';

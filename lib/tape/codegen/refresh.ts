@@ -1,6 +1,6 @@
 /**
- * Generated refresh: after a move (`Prepared#at`) the compacted copy's
- * partials are refilled by running the compaction plan (lib/tape/fuse.ts
+ * Generated refresh: after a move (`Prepared#at`) the compacted recording's
+ * partials are refilled by running the compaction plan (lib/tape/compact.ts
  * `refreshRange`). Interpreted, every folded node costs a dozen branches on
  * the plan's words (which argument it replaces, where each argument lands).
  * Over a loop of the recording (lib/tape/codegen/loops.ts) the plan repeats:
@@ -11,15 +11,15 @@
  * careful fold where a partial is not finite). Entries outside such loops
  * are refreshed by the interpreter.
  */
-import { NORM_ONE, NORM_SAME, NORM_SWAP, entryEnd, refreshCareful, refreshRange, type Fused } from '../fuse.js';
-import { NPAR } from '../tape.js';
+import { NORM_ONE, NORM_SAME, NORM_SWAP, entryEnd, refreshCareful, refreshRange, type Compacted } from '../compact.js';
+import { NPAR } from '../node.js';
 import { isLoop, type Segment } from './loops.js';
 import { compileShared } from './compile.js';
 
 /** One loop's refresh: returns true if a kept node's partials are not all finite. */
 type RefreshFn = (par: Float64Array, EP: Float64Array, PAR: Float64Array, careful: (pc: number) => boolean) => boolean;
 
-/** A compacted copy's refresh plan: loops to run generated, and plan ranges left to the interpreter. */
+/** A compaction's refresh plan: loops to run generated, and plan ranges left to the interpreter. */
 export interface RefreshPlan {
   readonly parts: readonly ({ fn: RefreshFn } | { lo: number; hi: number })[];
 }
@@ -118,11 +118,11 @@ function loopSource(prog: Int32Array, rep: Repetition, p: number, R: number): st
 }
 
 /**
- * The refresh plan of compacted copy f of a recording of `n` nodes, over
+ * The refresh plan of compaction f of a recording of `n` nodes, over
  * the recording's segments; null when no loop of the
  * plan repeats (or `new Function` is refused).
  */
-export function refreshPlan(f: Fused, n: number, segments: readonly Segment[]): RefreshPlan | null {
+export function refreshPlan(f: Compacted, n: number, segments: readonly Segment[]): RefreshPlan | null {
   const prog = f.plan.prog, at = new Int32Array(n).fill(-1);
   for (let pc = 0; pc < prog.length; pc = entryEnd(prog, pc)) at[prog[pc]!] = pc;
   const parts: RefreshPlan['parts'][number][] = [];
@@ -143,7 +143,7 @@ export function refreshPlan(f: Fused, n: number, segments: readonly Segment[]): 
 }
 
 /** Refreshes f from the recording's partials `par` by the plan; returns true if a kept node's partials are not all finite. */
-export function runRefresh(f: Fused, plan: RefreshPlan, par: Float64Array): boolean {
+export function runRefresh(f: Compacted, plan: RefreshPlan, par: Float64Array): boolean {
   const EP = f.plan.scratch, PAR = f.tape.par as Float64Array, careful = (pc: number) => refreshCareful(f, pc, par);
   let nf = false;
   for (const part of plan.parts) {

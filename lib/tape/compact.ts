@@ -1,5 +1,6 @@
 /**
- * Preaccumulation: a compact copy of a recording for repeated sweeps. A node
+ * Compaction: a smaller recording with the same derivatives, for repeated
+ * sweeps (the literature calls it preaccumulation). A node
  * whose value feeds exactly one other node is folded into that consumer by
  * the chain rule on their stored partials, as long as the consumer still
  * has at most two arguments: for y = F(u₁, u₂) and uₖ = G(v),
@@ -16,41 +17,25 @@
  * (argument slots and use counts), never on the numbers, so it is worked out
  * once, as a *plan*: for each computed node, how its arguments are normalised
  * and which nodes fold into it, in what order, with where each argument lands.
- * Running the plan over the recording's partials fills the compacted copy's
+ * Running the plan over the recording's partials fills the compacted recording's
  * partials in one allocation-free pass; after a replay (`Prepared#at`) only
  * that pass runs again, on the same arrays.
  */
-import { CONST, NPAR, type Tape } from './tape.js';
-import { nodesOnly, type Block } from './block.js';
-import { GA, GB, HAA, HAB, HBB } from './kernels.js';
-import { nodePattern } from '../sparsity/structure.js';
-
-/** What the sweeps read of a recording. */
-export interface SweepTape {
-  readonly n: number;
-  readonly nIn: number;
-  readonly a: Int32Array;
-  readonly b: Int32Array;
-  readonly par: Float64Array;
-  readonly blocks: readonly Block[];
-  /** some partial is not finite: sweep with the careful kernels */
-  readonly nonFinite?: boolean;
-  /** changes when the partials change in place (a replayed recording, a refreshed compacted copy) */
-  readonly version?: number;
-  /** each slot's structure bits (lib/sparsity/structure.ts), where they are not read off op codes: the compacted copy's folded nodes */
-  readonly pat?: Uint16Array;
-}
+import type { Tape } from './tape.js';
+import { CONST, NPAR, type SweepTape } from './node.js';
+import { nodesOnly } from './block.js';
+import { GA, GB, HAA, HAB, HBB, nodePattern } from './structure.js';
 
 /** A compacted recording, where its outputs went, and the plan that refills its partials. */
-export interface Fused {
-  readonly tape: CompactTape;
+export interface Compacted {
+  readonly tape: CompactedTape;
   readonly outputs: Int32Array;
   /** the plan (see {@link refresh}) */
   readonly plan: Plan;
 }
 
-/** The compacted copy: a SweepTape whose partials are refilled in place by {@link refresh}. */
-export interface CompactTape extends SweepTape {
+/** The compacted recording: a SweepTape whose partials are refilled in place by {@link refresh}. */
+export interface CompactedTape extends SweepTape {
   nonFinite: boolean;
   version: number;
   /** each kept node's structure bits: which folded partials are not identically zero (worked out when first needed: a non-finite partial) */
@@ -59,8 +44,8 @@ export interface CompactTape extends SweepTape {
 
 /**
  * The structural part of a compaction. `prog` holds, for each computed node
- * i of the recording in order: i, where its partials go (its slot in the copy
- * if kept, −1 if it folds into its consumer), how its arguments are
+ * i of the recording in order: i, where its partials go (its slot in the compacted
+ * recording if kept, −1 if it folds into its consumer), how its arguments are
  * normalised (NORM_*), the number of folds, then per fold the folded node u,
  * which argument k it replaces, and where (0, 1, or −1: absent) the other
  * argument and u's two arguments land among the new arguments.
@@ -69,11 +54,11 @@ export interface Plan {
   readonly prog: Int32Array;
   /** scratch: the folded nodes' partials, by recording slot */
   readonly scratch: Float64Array;
-  /** the recording's nodes' structure bits (lib/sparsity/structure.ts), worked out with `folded` */
+  /** the recording's nodes' structure bits (lib/tape/structure.ts), worked out with `folded` */
   readonly bits: Uint16Array;
   /** the recording's structure, read for `bits` (its op codes and constants do not change at a replay) */
   readonly src: Pick<Tape, 'op' | 'prm' | 'a' | 'b' | 'val' | 'nIn'>;
-  /** a folded node's structure bits after folding, by recording slot (with the copy's `pat`, worked out when first needed) */
+  /** a folded node's structure bits after folding, by recording slot (with the compacted recording's `pat`, worked out when first needed) */
   folded: Uint16Array | null;
 }
 
@@ -84,10 +69,10 @@ export const NORM_TWO = 0, NORM_SAME = 1, NORM_SWAP = 2, NORM_ONE = 3;
 export const entryEnd = (prog: Int32Array, pc: number): number => pc + 4 + 5 * prog[pc + 3]!;
 
 /**
- * The compacted copy of t (outputs pinned), or null when t holds blocks
+ * The compaction of t (outputs pinned), or null when t holds blocks
  * other than runs of elementary nodes, or nothing folds.
  */
-export function fuse(t: Tape, outputs: Int32Array): Fused | null {
+export function compact(t: Tape, outputs: Int32Array): Compacted | null {
   if (!nodesOnly(t)) return null;
   const { n, nIn, op, a, b } = t;
   const uses = new Int32Array(n), pinned = new Uint8Array(n);
@@ -161,14 +146,14 @@ export function fuse(t: Tape, outputs: Int32Array): Fused | null {
     prog: prog.slice(0, pc), scratch: new Float64Array(n * NPAR), bits: new Uint16Array(n), folded: null,
     src: { op: t.op, prm: t.prm, a: t.a, b: t.b, val: t.val, nIn },
   };
-  const tape: CompactTape = { n: m, nIn, a: A, b: B, par: new Float64Array(m * NPAR), blocks: [], nonFinite: false, version: 0 };
+  const tape: CompactedTape = { n: m, nIn, a: A, b: B, par: new Float64Array(m * NPAR), blocks: [], nonFinite: false, version: 0 };
   const f = { tape, outputs: Int32Array.from(outputs, (o) => slot[o]!), plan };
   refresh(f, t.par);
   return f;
 }
 
 /** The folded structure bits (they depend on the plan alone), worked out once, when a non-finite partial first needs them. */
-function foldedBits(f: Fused): Uint16Array {
+function foldedBits(f: Compacted): Uint16Array {
   const { plan, tape } = f;
   if (plan.folded) return plan.folded;
   const folded = new Uint16Array(plan.bits.length), pat = new Uint16Array(tape.n), { prog, bits } = plan;
@@ -193,19 +178,19 @@ function grown(p: Int32Array): Int32Array {
 }
 
 /**
- * Runs the plan over the recording's partials `par`: fills the copy's
+ * Runs the plan over the recording's partials `par`: fills the compacted recording's
  * partials in place, bumps its version (caches derived from the partials,
  * such as the zero mask, check it) and recomputes its non-finite flag.
  * For y = F(u₁, u₂) with argument k replaced by u = G(v, w), over the new
  * arguments V: ∂y/∂V = Σᵢ Fᵢ Jᵢ, ∂²y/∂V² = Σᵢⱼ Fᵢⱼ Jᵢ Jⱼ + F_k ∂²u/∂V², with J
  * the Jacobian of (u₁, u₂) in V (the kept argument's row a unit vector).
  */
-export function refresh(f: Fused, par: Float64Array): void {
+export function refresh(f: Compacted, par: Float64Array): void {
   finishRefresh(f, refreshRange(f, par, 0, f.plan.prog.length));
 }
 
-/** After a refresh: the copy's non-finite flag, and a new version (caches derived from the partials check it). */
-export function finishRefresh(f: Fused, nonFinite: boolean): void {
+/** After a refresh: the compacted recording's non-finite flag, and a new version (caches derived from the partials check it). */
+export function finishRefresh(f: Compacted, nonFinite: boolean): void {
   f.tape.nonFinite = nonFinite;
   f.tape.version++;
 }
@@ -216,7 +201,7 @@ export function finishRefresh(f: Fused, nonFinite: boolean): void {
  * finite. (The generated refresh, lib/tape/codegen/refresh.ts, runs loops of
  * entries the same way, term for term.)
  */
-export function refreshRange(f: Fused, par: Float64Array, lo: number, hi: number): boolean {
+export function refreshRange(f: Compacted, par: Float64Array, lo: number, hi: number): boolean {
   const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array;
   let nonFinite = false;
   for (let pc = lo; pc < hi; ) {
@@ -273,7 +258,7 @@ export function refreshRange(f: Fused, par: Float64Array, lo: number, hi: number
  * or NaN: folded with a product with a structural zero taken as 0 (as the
  * careful sweeps do), written to its place; true if it is a kept node.
  */
-export function refreshCareful(f: Fused, pc: number, par: Float64Array): boolean {
+export function refreshCareful(f: Compacted, pc: number, par: Float64Array): boolean {
   const { prog, scratch: EP } = f.plan, PAR = f.tape.par as Float64Array, dest = prog[pc + 1]!;
   foldedBits(f);
   foldCareful(f.plan, pc, par, true);

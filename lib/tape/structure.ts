@@ -1,13 +1,29 @@
 /**
- * Which second partials of a node can be non-zero: read from the rule table
- * by evaluating the node's rule at a few fixed points of the op's domain (a
- * partial that vanishes at all of them vanishes identically for every op in
- * the table: add, sub, neg, abs, relu, max, min, mul's h_aa, x·c, x^1 …).
- * Cached per (op code, parameter).
+ * A node's structure: which of its partials can be non-zero. Read from the
+ * rule table by evaluating the node's rule at a few fixed points of the op's
+ * domain (a partial that vanishes at all of them vanishes identically for
+ * every op in the table: add, sub, neg, abs, relu, max, min, mul's h_aa, x·c,
+ * x^1 …). Cached per (op code, parameter). The careful sweeps, the compaction
+ * of a recording with non-finite partials, the sparsity passes and the number
+ * types all read these bits.
  */
 import { BINARY, NU, P, UNARY, type Interval } from '../rules/index.js';
-import { CONST_LEFT, CONST_RIGHT, NOPS, evalNode, evalThird } from '../tape/tape.js';
-import { GA, GB, HAA, HAB, HBB, NPAR, TAAA, TAAB, TABB, TBBB } from '../tape/kernels.js';
+import { CONST_LEFT, CONST_RIGHT, NOPS, NPAR, evalNode, evalThird } from './node.js';
+
+/**
+ * Structure bits of a node's partials: the five stored partials (g_a, g_b,
+ * h_aa, h_ab, h_bb) and the four third partials. A clear bit: that partial
+ * vanishes for every argument (the node does not depend on that argument, or
+ * is linear in it), so a product with it is a structural zero, even against ±∞.
+ */
+export const GA = 1, GB = 2, HAA = 4, HAB = 8, HBB = 16, TAAA = 32, TAAB = 64, TABB = 128, TBBB = 256;
+/** every bit: a node whose structure is not known (conservative) */
+export const ALL = 511;
+
+/** The structure bits s of the node whose partials start at par[q], plus any partial that is not 0 here (a NaN where the rule gives no derivative). */
+export function liveBits(s: number, par: Float64Array, q: number): number {
+  return s | (par[q] !== 0 ? GA : 0) | (par[q + 1] !== 0 ? GB : 0) | (par[q + 2] !== 0 ? HAA : 0) | (par[q + 3] !== 0 ? HAB : 0) | (par[q + 4] !== 0 ? HBB : 0);
+}
 
 /** Bits of the second partials that can be non-zero. */
 export const AA = 1, AB = 2, BB = 4;
@@ -63,8 +79,6 @@ function sample(code: number, p: number): number {
   }
   return mask;
 }
-
-export { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, ALL } from '../tape/kernels.js';
 
 /** per parameter class (0, 1, −1, 2, generic), by code: the bits, −1 until sampled (a number type asks on its fast path) */
 const fullTables: Int16Array[] = Array.from({ length: 5 }, () => new Int16Array(1024).fill(-1)); // codes stay below 3·NOPS
