@@ -127,11 +127,6 @@ function clearlyDense(t: Tape, limit: number): boolean {
 /** Most entries the dependency sets of one analysis with sources may copy (beyond: dense, the caller's safe answer); specs lower it. */
 export const SET_BUDGET = { entries: 2 ** 23 };
 
-/** A pass over runs [lo, hi) restricted to slots from `from` on. */
-const clipped = (from: number) => (run: (lo: number, hi: number) => void) => (lo: number, hi: number): void => {
-  if (hi > from) run(Math.max(lo, from), hi);
-};
-
 /**
  * The Hessian pattern of the recorded f (output slot `out`), or null when some
  * nonlinear node mixes more than `limit` inputs (then at least limit + 1
@@ -146,7 +141,6 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
   if (!sources && limit < t.nIn && clearlyDense(t, limit)) return null;
   // with sources, every set before the first one is empty: the passes start (or stop) there
   const from = sources && sources.length ? sources[0]! : 0;
-  const clipRuns = clipped(from);
   // each reached node's mask of structurally non-zero second partials (structure.ts), read once
   const n = t.nIn, reach = new Uint8Array(t.n), need = new Uint8Array(t.n), masks = new Uint8Array(t.n);
   reach[out] = 1;
@@ -165,11 +159,10 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
       if (need[i] || mask & (AB | BB)) need[bi] = 1;
     }
   };
-  reverseRuns(t, clipRuns(back), (blk) => {
-    if (blk.out + blk.size <= from) return;
+  reverseRuns(t, back, (blk) => {
     blk.structure(() => {}, (y, x1, x2) => { if (reach[y]) need[x1] = need[x2] = 1; });
     blk.structure((y, x) => { if (reach[y]) reach[x] = 1; if (need[y]) need[x] = 1; }, () => {});
-  });
+  }, from);
   // 2. dependency sets (forward) and 3. interactions of the reached nonlinear nodes
   const D = new Sets(t.n, limit, sources ? SET_BUDGET.entries : Infinity);
   // the variable each source slot adds (−1: none)
@@ -200,11 +193,11 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
         if (mask & BB) interact(bi, bi);
       }
     };
-    forwardRuns(t, clipRuns(run), (blk) => {
-      if (dense || blk.out + blk.size <= from) return;
+    forwardRuns(t, run, (blk) => {
+      if (dense) return;
       blk.structure((y, x) => { if (need[y]) D.union(y, x); }, (y, x1, x2) => { if (reach[y]) interact(x1, x2); });
       if (own) for (let y = blk.out; y < blk.out + blk.size; y++) if (need[y] && own[y]! >= 0) D.insert(y, own[y]!);
-    });
+    }, from);
   }
   if (dense) return null;
   // 4. CSR, sorted and deduplicated
@@ -219,27 +212,26 @@ export function detectPattern(t: Tape, out: number, limit = Infinity, sources?: 
  * passes start at the first source).
  */
 function dependencySets(t: Tape, targets: Int32Array, limit: number, sources: Int32Array | null): Sets {
-  const need = new Uint8Array(t.n), from = sources?.length ? sources[0]! : 0, clip = clipped(from);
+  const need = new Uint8Array(t.n), from = sources?.length ? sources[0]! : 0;
   for (const u of targets) need[u] = 1;
-  reverseRuns(t, clip((lo, hi) => {
+  reverseRuns(t, (lo, hi) => {
     const { a, b } = t;
     for (let i = hi - 1; i >= lo; i--) if (need[i]) { need[a[i]!] = 1; need[b[i]!] = 1; }
-  }), (blk) => { if (blk.out + blk.size > from) blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}); });
+  }, (blk) => blk.structure((y, x) => { if (need[y]) need[x] = 1; }, () => {}), from);
   const D = new Sets(t.n, limit, SET_BUDGET.entries), own = new Int32Array(t.n).fill(-1);
   if (sources) sources.forEach((s, v) => { own[s] = v; });
   else for (let j = 0; j < t.nIn; j++) if (need[j + 1]) D.single(j + 1, j);
-  forwardRuns(t, clip((lo, hi) => {
+  forwardRuns(t, (lo, hi) => {
     const { op, a, b } = t;
     for (let i = lo; i < hi; i++) {
       if (op[i]! < 0 || !need[i]) continue;
       D.union(i, a[i]!); D.union(i, b[i]!);
       if (own[i]! >= 0) D.insert(i, own[i]!);
     }
-  }), (blk) => {
-    if (blk.out + blk.size <= from) return;
+  }, (blk) => {
     blk.structure((y, x) => { if (need[y]) D.union(y, x); }, () => {});
     for (let y = blk.out; y < blk.out + blk.size; y++) if (need[y] && own[y]! >= 0) D.insert(y, own[y]!);
-  });
+  }, from);
   return D;
 }
 

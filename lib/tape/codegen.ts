@@ -190,7 +190,8 @@ function build(t: SweepTape, e: Entry): Generated | null {
 /**
  * The generated sweeps for t, or null: the interpreted kernels run (mode
  * 'off', blocks other than runs of elementary nodes, non-finite partials,
- * too small or not loop-like, or the first sweep under 'auto').
+ * too small or not loop-like, or, under 'auto', the recording's first two
+ * sweeps: generation starts with its third).
  */
 export function generated(t: SweepTape): Generated | null {
   if (!eligible(t)) return null;
@@ -270,8 +271,8 @@ export interface CodegenInfo {
 
 /**
  * The generated sweeps of t as {@link CodegenInfo}, generating them now if
- * the mode allows (without waiting for its third sweep); null when t's sweeps
- * run interpreted.
+ * the mode allows (under 'auto' a sweep generates them only from t's third
+ * sweep on; asking does not wait for it); null when t's sweeps run interpreted.
  */
 export function codegenInfo(t: SweepTape): CodegenInfo | null {
   if (!eligible(t)) return null;

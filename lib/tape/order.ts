@@ -36,21 +36,28 @@ export function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void
  * forwardOrder for passes over nodes: a block of elementary nodes
  * (a NodeBlock) is visited as a run of scalar nodes — in order, since its
  * nodes may read the block's own earlier slots (a running sum) — and only
- * the other blocks are handed to `block`.
+ * the other blocks are handed to `block`. With `from`, only slots from
+ * `from` on are visited (a run is cut there; a block ending before it is skipped).
  */
-export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
-  forwardOrder(t, run, (k) => { const blk = t.blocks[k]!; if (blk.nodes) run(blk.out, blk.out + blk.size); else block(blk); });
+export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void, from = 0): void {
+  const r = clip(run, from);
+  forwardOrder(t, r, (k) => { const blk = t.blocks[k]!; if (blk.nodes) r(blk.out, blk.out + blk.size); else if (blk.out + blk.size > from) block(blk); });
 }
+
+/** `run` restricted to slots from `from` on. */
+const clip = (run: (lo: number, hi: number) => void, from: number) =>
+  from <= 0 ? run : (lo: number, hi: number): void => { if (hi > from) run(Math.max(lo, from), hi); };
 
 /**
  * reverseOrder for passes over nodes, as {@link forwardRuns}; a block of
  * constant nodes (`NodeBlock#constant`: a weight matrix given as data) is
  * skipped, since nothing flows back through a constant.
  */
-export function reverseRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
-  reverseOrder(t, run, (k) => {
+export function reverseRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void, from = 0): void {
+  const r = clip(run, from);
+  reverseOrder(t, r, (k) => {
     const blk = t.blocks[k]!;
-    if (!blk.nodes) block(blk);
-    else if (!blk.constant) run(blk.out, blk.out + blk.size);
+    if (!blk.nodes) { if (blk.out + blk.size > from) block(blk); }
+    else if (!blk.constant) r(blk.out, blk.out + blk.size);
   });
 }
