@@ -17,8 +17,8 @@
  * (forward: its value; reverse: the adjoint it is collecting), so the chains
  * stay in registers; other arguments are read at a fixed slot or a slot that
  * moves by a constant stride. Nodes between loops run through the interpreted
- * kernels (lib/tape/kernels.ts). The formulas are those of the kernels, term
- * for term; only where a value lives changes. None of it names an op.
+ * kernels (lib/tape/kernels.ts). The formulas are those of lib/tape/formulas.ts
+ * (codegen/emit.ts renders them); only where a value lives changes. None of it names an op.
  *
  * With K lanes, each repetition reads its partials and slots once. Forward
  * loops then run blocks of four lanes (loops of up to 8 nodes per repetition),

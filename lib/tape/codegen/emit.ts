@@ -1,7 +1,8 @@
 /**
  * The source of one loop's sweep (lib/tape/codegen/loops.ts), for each
- * kernel of lib/tape/kernels.ts: the same formulas, term for term; only where
- * a value lives changes.
+ * generated kernel: the terms of lib/tape/formulas.ts rendered as source
+ * ({@link render}), the formulas of the interpreted kernels (kernels.ts);
+ * only where a value lives changes.
  *
  * One lane: an argument that is a node of the same repetition ('local') or of
  * the previous one ('carried') is a variable — its value going forward, the
@@ -15,6 +16,7 @@
  */
 import { NPAR } from '../node.js';
 import { readsInput, targets, type Loop, type Operand } from './loops.js';
+import { AT_A, AT_Y, FORMULAS, PARTIALS, degree, type Formula, type Term, type Update } from '../formulas.js';
 
 /** Reads and writes of one loop's operands. */
 class Emit {
@@ -144,8 +146,6 @@ function chainLast(...terms: [Operand, string | null][]): (string | null)[] {
 
 /** Σ of the non-null terms, or 0. */
 const sum = (...terms: (string | null)[]): string => terms.filter((x): x is string => x !== null).join(' + ') || '0';
-/** g·v, or null when v is. */
-const times = (g: string, v: string | null): string | null => (v === null ? null : `${g} * ${v}`);
 
 /**
  * The partials of offset o, as constants: all five, or (g_a, h_aa) when there
@@ -310,41 +310,67 @@ function reverseLoop(L: Loop, arrs: readonly string[], node: (o: number, w: stri
   ].join('\n');
 }
 
-// ẏ = g_a ȧ + g_b ḃ
-const tangent: ForwardSpec = {
-  arrs: ['T'], used: [0, 1], zeroAtInputs: [], fewerStores: false,
-  rule: (o, [x], [y], opA, opB) => [sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)]))],
-};
+/**
+ * Update u of a formula (lib/tape/formulas.ts) as source, for offset o:
+ * each term is its partial (`haa3`; 2·h_ab is `h2ab3`) times its factors'
+ * values, `value(ch, at)` (null: a zero operand, and the term drops out).
+ * Terms of two factors come first, grouped by their first factor
+ * ((h_aa ȧ + 2h_ab ḃ)·ȧ: one multiply fewer); terms of one factor follow,
+ * ordered by {@link chainLast}. `linearOnly`: the terms of one factor alone
+ * (the update at a linear node).
+ */
+function render(u: Update, o: number, value: (ch: number, at: number) => string | null, ops: readonly Operand[], linearOnly = false): string {
+  const name = (t: Term) => (t.c === 2 && t.p === 3 ? `h2ab${o}` : `${t.c === 1 ? '' : `${t.c} * `}${PARTIALS[t.p]}${o}`);
+  const groups = new Map<string, string[]>(), linear: [Operand, string | null][] = [];
+  for (const t of u.terms) {
+    if (t.f.length > 1) throw new Error('emit: a bracket of products is not generated (no generated sweep uses one)');
+    const f = t.f[0]!, vs = f.map((x) => value(x.ch, x.at));
+    if (vs.some((v) => v === null)) continue;
+    if (f.length === 1) linear.push([f[0]!.at === AT_Y ? ZERO : ops[f[0]!.at]!, `${name(t)} * ${vs[0]}`]);
+    else if (!linearOnly) groups.set(vs[0]!, [...(groups.get(vs[0]!) ?? []), `${name(t)} * ${vs[1]}`]);
+  }
+  const quadratic = [...groups].map(([first, rest]) => (rest.length === 1 ? `${rest[0]} * ${first}` : `(${rest.join(' + ')}) * ${first}`));
+  return sum(...quadratic, ...chainLast(...linear));
+}
+const ZERO: Operand = { kind: 'zero' };
 
-// ÿ = g_a ä + g_b b̈ + (h_aa ȧ + 2 h_ab ḃ) ȧ + h_bb ḃ²; ä = 0 at an input (the sweep's contract: the path is x + t·a)
-const second: ForwardSpec = {
-  arrs: ['T1', 'T2'], used: [0, 1, 2, 3, 4], zeroAtInputs: ['T2'], fewerStores: true, zeroMask: 'T2', twiceHab: true,
-  rule: (o, [x, x2], [y, y2], opA, opB) => [
-    sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
-    sum(x === null ? null : y === null ? `haa${o} * ${x} * ${x}` : `(haa${o} * ${x} + h2ab${o} * ${y}) * ${x}`,
-      y === null ? null : `hbb${o} * ${y} * ${y}`, ...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
-  ],
-  // a linear node: ÿ = g_a ä + g_b b̈
-  linearRule: (o, [x, x2], [y, y2], opA, opB) => [
-    sum(...chainLast([opA, times(`ga${o}`, x!)], [opB, times(`gb${o}`, y!)])),
-    sum(...chainLast([opA, times(`ga${o}`, x2!)], [opB, times(`gb${o}`, y2!)])),
-  ],
-};
+/** The forward spec of a formula: its channels, the partials it reads, its rule (and the rule at a linear node). */
+function forwardSpec(F: Formula, spec: Pick<ForwardSpec, 'zeroAtInputs' | 'fewerStores' | 'zeroMask'>): ForwardSpec {
+  const terms = F.updates.flatMap((u) => u.terms);
+  const rule = (linearOnly: boolean): NodeRule => (o, a, b, opA, opB) =>
+    F.updates.map((u) => render(u, o, (ch, at) => (at === AT_A ? a : b)[ch]!, [opA, opB], linearOnly));
+  const nonlinear = terms.some((t) => degree(t) > 1);
+  return {
+    ...spec, arrs: F.channels, used: [...new Set(terms.map((t) => t.p))].sort(), rule: rule(false),
+    linearRule: nonlinear ? rule(true) : undefined, twiceHab: terms.some((t) => t.c === 2 && t.p === 3),
+  };
+}
+
+const tangent = forwardSpec(FORMULAS.tangent, { zeroAtInputs: [], fewerStores: false });
+// ä = 0 at an input (the sweep's contract: the path is x + t·a)
+const second = forwardSpec(FORMULAS.second, { zeroAtInputs: ['T2'], fewerStores: true, zeroMask: 'T2' });
 
 /** The same without the mask: for loops where it marks no node. */
 const secondUnmasked: ForwardSpec = { ...second, zeroMask: undefined };
 
-/** ā += g_a ȳ, b̄ += g_b ȳ (one lane, the adjoints A) */
-function adjoint(L: Loop, o: number, w: string, e: Emit, only?: number[]): string[] {
-  const [opA, opB] = L.ops[o]!;
-  return [partials(o, opB, only), e.add('A', opA, o, 0, `ga${o} * ${w}`), e.add('A', opB, o, 1, `gb${o} * ${w}`)];
+/**
+ * The statements of a reverse formula's updates `which` at offset o (K lanes
+ * with `lanes`): its values named by `value`, each contribution added to the
+ * argument's adjoint in its channel.
+ */
+function adjoints(
+  F: Formula, L: Loop, o: number, e: Emit, value: (ch: number, at: number) => string | null, which: (u: Update) => boolean,
+  lanes = false, linearOnly = false,
+): string[] {
+  const ops = L.ops[o]!;
+  return F.updates.filter(which).map((u) => {
+    const expr = render(u, o, value, ops, linearOnly), ch = F.channels[u.ch]!, op = ops[u.at]!;
+    return lanes ? e.addK(ch, op, o, u.at, expr) : e.add(ch, op, o, u.at, expr);
+  });
 }
 
-/** ā̇ += ȳ (h_aa ȧ + h_ab ḃ) + g_a ẏ̄, b̄̇ += ȳ (h_ab ȧ + h_bb ḃ) + g_b ẏ̄ (ȧ, ḃ named x, y; null: a zero operand) */
-const adjointTangent = (o: number, w: string, wt: string, x: string | null, y: string | null) => [
-  `${w} * (${sum(times(`haa${o}`, x), times(`hab${o}`, y))}) + ga${o} * ${wt}`,
-  `${w} * (${sum(times(`hab${o}`, x), times(`hbb${o}`, y))}) + gb${o} * ${wt}`,
-];
+const REVERSE = FORMULAS.reverse, FOR = FORMULAS.reverseTangent;
+const isA = (u: Update) => FOR.channels[u.ch] === 'A', isAT = (u: Update) => !isA(u);
 
 /** The emitters, by kernel; the `…K` forms sweep K lanes. */
 export const emitters = {
@@ -354,34 +380,39 @@ export const emitters = {
   tangentK: (L: Loop) => forwardLoop(L, tangent, true),
   secondK: (L: Loop) => forwardLoop(L, secondUnmasked, true),
   secondZK: (L: Loop) => forwardLoop(L, second, true),
-  reverse: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => adjoint(L, o, w!, e, [0, 1])),
+  // ā += g_a ȳ, b̄ += g_b ȳ
+  reverse: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => [
+    partials(o, L.ops[o]![1], [0, 1]), ...adjoints(REVERSE, L, o, e, () => w!, () => true),
+  ]),
+  // the adjoint A and its tangent AT, one lane (the tangents ȧ, ḃ read into xa, yb)
   reverseTangent: (L: Loop) => reverseLoop(L, ['A', 'AT'], (o, [w, wt], e) => {
-    const [opA, opB] = L.ops[o]!;
-    const sa = e.slot(opA, o, 0), sb = e.slot(opB, o, 1);
+    const [opA, opB] = L.ops[o]!, sa = e.slot(opA, o, 0), sb = e.slot(opB, o, 1);
     const x = sa === null ? null : `xa${o}`, y = sb === null ? null : `yb${o}`;
-    const [ea, eb] = adjointTangent(o, w!, wt!, x, y);
+    const value = (ch: number, at: number) => [at === AT_A ? x : y, w!, wt!][ch]!;
     return [
-      ...adjoint(L, o, w!, e),
+      partials(o, opB), ...adjoints(FOR, L, o, e, value, isA),
       ...(x ? [`const ${x} = T[${sa}];`] : []), ...(y ? [`const ${y} = T[${sb}];`] : []),
-      e.add('AT', opA, o, 0, ea!), e.add('AT', opB, o, 1, eb!),
+      ...adjoints(FOR, L, o, e, value, isAT),
     ];
   }),
   // the adjoint A (one lane) as in reverseTangent; then per lane the adjoint's tangents AT
   // (at a linear node they flow back like adjoints: ā̇ += g_a ẏ̄, and the tangents are not read)
-  reverseTangentK: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => [...adjoint(L, o, w!, e), linear(o, L.ops[o]![1])], (e) => {
+  reverseTangentK: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => [
+    partials(o, L.ops[o]![1]), ...adjoints(FOR, L, o, e, () => w!, isA), linear(o, L.ops[o]![1]),
+  ], (e) => {
     const local = targets(L, 'local'), body: string[] = [];
     for (const o of local) body.push(`let AT_l${o};`);
     for (let o = L.p - 1; o >= 0; o--) {
       const [opA, opB] = L.ops[o]!;
       const wt = `AT_w${o}`, la = e.lane(opA, o, 0), lb = e.lane(opB, o, 1);
       const x = la === null ? null : `xa${o}`, y = lb === null ? null : `yb${o}`;
+      const value = (ch: number, at: number) => [at === AT_A ? x : y, `A_w${o}`, wt][ch]!;
       body.push(`const ${wt} = ${sum(`AT[${e.out(o)} + k]`, local.includes(o) ? `AT_l${o}` : null)};`);
       const before = e.snapshot();
-      const lin = [e.addK('AT', opA, o, 0, `ga${o} * ${wt}`), e.addK('AT', opB, o, 1, `gb${o} * ${wt}`)];
+      const lin = adjoints(FOR, L, o, e, value, isAT, true, true);
       e.restore(before);
-      const [ea, eb] = adjointTangent(o, `A_w${o}`, wt, x, y);
       const full = [...(x ? [`const ${x} = T[${la}];`] : []), ...(y ? [`const ${y} = T[${lb}];`] : []),
-        e.addK('AT', opA, o, 0, ea!), e.addK('AT', opB, o, 1, eb!)];
+        ...adjoints(FOR, L, o, e, value, isAT, true)];
       body.push(`if (lin${o}) { ${lin.join(' ')} } else { ${full.join(' ')} }`);
     }
     return body;
