@@ -184,6 +184,11 @@ function grown(p: Int32Array): Int32Array {
  * For y = F(u₁, u₂) with argument k replaced by u = G(v, w), over the new
  * arguments V: ∂y/∂V = Σᵢ Fᵢ Jᵢ, ∂²y/∂V² = Σᵢⱼ Fᵢⱼ Jᵢ Jⱼ + F_k ∂²u/∂V², with J
  * the Jacobian of (u₁, u₂) in V (the kept argument's row a unit vector).
+ * These are the sweeps' own formulas (lib/tape/formulas.ts) with the columns
+ * of J as directions: g_v is the tangent formula along column v, h_vw the
+ * hyper-dual one along columns v and w, whose second coefficient of u is
+ * ∂²u/∂v∂w (0 for the kept argument). They are written out below, once for
+ * the plain fold and once for the careful one, as the kernels are.
  */
 export function refresh(f: Compacted, par: Float64Array): void {
   finishRefresh(f, refreshRange(f, par, 0, f.plan.prog.length));
