@@ -40,7 +40,7 @@ function compacted(P: object): Compacted {
   (P as unknown as { compactedSweeps(): unknown }).compactedSweeps();
   const f = (P as unknown as { compacted: { recording: Compacted } | null }).compacted;
   expect(f, 'the recording compacts').to.not.equal(null);
-  return f!.copy;
+  return f!.recording;
 }
 const recording = (P: object): { tape: Tape; outputs: Int32Array } => (P as unknown as { rec: { tape: Tape; outputs: Int32Array } }).rec;
 

@@ -19,8 +19,8 @@ const logistic: F = logisticChain(5);
 
 /** The tapes a prepared recording sweeps: the recording itself and its compacted recording. */
 function tapes(f: F, x: number[]): SweepTape[] {
-  const P = prepare(f, x) as unknown as { rec: { tape: SweepTape }; sweeper(): { w: { tape: SweepTape } } };
-  return [P.rec.tape, P.sweeper().w.tape];
+  const P = prepare(f, x) as unknown as { rec: { tape: SweepTape }; compactedSweeps(): { w: { tape: SweepTape } } };
+  return [P.rec.tape, P.compactedSweeps().w.tape];
 }
 
 describe('second-order zeros (lib/tape/zeros.ts)', () => {

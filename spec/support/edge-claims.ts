@@ -214,7 +214,7 @@ export const CLAIMS: readonly Claim[] = [
   {
     id: 'separable-sqrt', section: 'chain', expr: 'add(sqrt(x₀), mul(x₁, x₁)) at (0, 1)', f: (x) => add(sqrt(x[0]!), mul(x[1]!, x[1]!)), x: [0, 1], d: [0, 1], from: [1, 1],
     want: { value: 1, first: 2, second: 2, grad: [I, 2], hvp: [0, 2], hessian: [[-I, 0], [0, 2]], diag: [-I, 2], laplacian: -I },
-    why: 'one infinite partial stays in its own entries: lanes seeded with e₁ carry sqrt′(0)·0 = 0, so ∂f/∂x₁ = 2, H₀₁ = 0 and H₁₁ = 2 are exact, and H₀₀ = sqrt″(0) = −∞ (the limit from the right), so tr H = −∞. The compacted copy of a prepared recording (lib/tape/fuse.ts) agrees',
+    why: 'one infinite partial stays in its own entries: lanes seeded with e₁ carry sqrt′(0)·0 = 0, so ∂f/∂x₁ = 2, H₀₁ = 0 and H₁₁ = 2 are exact, and H₀₀ = sqrt″(0) = −∞ (the limit from the right), so tr H = −∞. The compacted recording of a prepared recording (lib/tape/compact.ts) agrees',
   },
 ];
 
