@@ -51,7 +51,7 @@ export type { Tape } from './tape/tape.js';
 /** The op name of each op code a tape records (`tape.op[i]`): unary ops, then binary ops, in the rule table's order. */
 export { OP_NAMES } from './rules/index.js';
 export type { Block } from './tape/block.js';
-export type { HyperLanes, HyperAdjoints } from './tape/kernels.js';
+export type { HyperLanes, HyperAdjoints } from './tape/node.js';
 export {
   valueAndGrad, grad, hvp, hessian, hessianSparsity, sparseHessian, jacobian, gaussNewtonDiagonal, gradDirectional, gradHyperdual,
 } from './transforms/reverse.js';

@@ -10,7 +10,7 @@
  * numbers, the tensors.
  */
 import { currentName, mixedTraces, type Trace } from './trace.js';
-import { OP_NAMES } from './rules/index.js';
+import { OP_NAMES, type BinaryName, type UnaryName } from './rules/index.js';
 import { describe } from './describe.js';
 import { COPY, COPY_KEY } from './copy.js';
 
@@ -75,3 +75,13 @@ export abstract class Value {
 export function checkComponent(kind: string, name: string, x: unknown): void {
   if (typeof x !== 'number') throw new TypeError(`${currentName()}: ${kind}: ${name} must be a number, got ${describe(x)}`);
 }
+
+/** The public unary ops (the table's `powc` is reached through `pow`). */
+export type UnaryMethodName = Exclude<UnaryName, 'powc'>;
+
+/**
+ * The op methods of a value of type T (x.sin(), x.mul(y)): each value class
+ * declares them by merging this into its interface; lib/ops/methods.ts
+ * installs them on Value.prototype from the free functions.
+ */
+export type Methods<T> = { [K in UnaryMethodName]: () => T } & { [K in BinaryName]: (y: Num) => T };

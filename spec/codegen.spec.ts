@@ -34,7 +34,7 @@ import { Generated, codegenMode, generated } from '../lib/tape/codegen.js';
 import { findSegments, isLoop, type Loop, type Operand, type Segment } from '../lib/tape/codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from '../lib/tape/codegen/emit.js';
 import { compact } from '../lib/tape/compact.js';
-import type { SweepTape } from '../lib/tape/node.js';
+import type { SweepTape } from '../lib/tape/block.js';
 import { forwardSecond, forwardTangent, reverse, reverseTangent } from '../lib/tape/sweeps.js';
 import { rosenbrock, trigonometric } from '../scripts/workloads/index.js';
 import { mulberry32, randomVector } from './support/random.js';

@@ -13,7 +13,7 @@
 import { expect } from 'chai';
 import { setCodegen } from '../lib/index.js';
 import { AT_Y, FORMULAS, degree, type Formula, type Mode } from '../lib/tape/formulas.js';
-import type { SweepTape } from '../lib/tape/node.js';
+import type { SweepTape } from '../lib/tape/block.js';
 import { GA, GB, HAA, HAB, HBB } from '../lib/tape/structure.js';
 import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse, reverseTangent } from '../lib/tape/sweeps.js';
 import { generated } from '../lib/tape/codegen.js';

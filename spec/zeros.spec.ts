@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { add, hessianDiagonal, prepare, setCodegen, sin, type Num } from '../lib/index.js';
 import { runSecond } from '../lib/tape/kernels.js';
 import { secondOrderZeros } from '../lib/tape/zeros.js';
-import type { SweepTape } from '../lib/tape/node.js';
+import type { SweepTape } from '../lib/tape/block.js';
 import { mulberry32, randomVector } from './support/random.js';
 import { logisticChain } from './support/chains.js';
 

@@ -14,8 +14,7 @@
 import { evalBinary, evalUnary, P } from '../rules/index.js';
 import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, binaryPattern, unaryPattern } from './structure.js';
 import { currentName, type Trace } from '../trace.js';
-import { Value, type Num } from '../value.js';
-import type { Methods } from '../ops/methods.js';
+import { Value, type Methods, type Num } from '../value.js';
 
 /** Most tags a jet can carry: the rule table's third derivatives bound the nesting depth. */
 export const MAX_TAGS = 3;

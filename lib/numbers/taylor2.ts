@@ -8,8 +8,7 @@
 import { evalBinary, evalUnary, P } from '../rules/index.js';
 import { GA, GB, HAA, HAB, HBB, binaryBits, binaryPattern, unaryBits, unaryPattern } from './structure.js';
 import type { Trace } from '../trace.js';
-import { Value, checkComponent, type Num } from '../value.js';
-import type { Methods } from '../ops/methods.js';
+import { Value, checkComponent, type Methods, type Num } from '../value.js';
 
 export class Taylor2 extends Value {
   /**

@@ -2,20 +2,16 @@
  * Method forms of the ops (x.sin(), x.mul(y)), installed once on every
  * hyperad value from the same functions the free forms use.
  */
-import { BINARY_NAMES, UNARY_NAMES, type BinaryName, type UnaryName } from '../rules/index.js';
-import { Value, type Num } from '../value.js';
+import { BINARY_NAMES, UNARY_NAMES, type BinaryName } from '../rules/index.js';
+import { Value, type Num, type UnaryMethodName } from '../value.js';
 import * as scalar from './scalar.js';
 import type { BinaryFn, UnaryFn } from './scalar.js';
 
-/** The public unary ops (the table's `powc` is reached through `pow`). */
-export type UnaryMethodName = Exclude<UnaryName, 'powc'>;
 /** Names of the public unary ops, in the table's order. */
 export const UNARY_OP_NAMES: readonly UnaryMethodName[] = UNARY_NAMES.filter((n): n is UnaryMethodName => n !== 'powc');
 /** Names of the public binary ops (every binary rule). */
 export const BINARY_OP_NAMES: readonly BinaryName[] = BINARY_NAMES;
 
-/** The op methods of a value of type T. */
-export type Methods<T> = { [K in UnaryMethodName]: () => T } & { [K in BinaryName]: (y: Num) => T };
 
 /**
  * One public function per op of the rule table, keyed by its name. Typed as

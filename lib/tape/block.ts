@@ -11,8 +11,7 @@
  *
  * Lane k of slot s is at index s·K + k, as everywhere.
  */
-import type { Tape } from './tape.js';
-import type { HyperAdjoints, HyperLanes } from './kernels.js';
+import type { HyperAdjoints, HyperLanes, Run, Slots } from './node.js';
 
 /**
  * Does every block of t write its slots as elementary nodes (NodeBlock)?
@@ -30,7 +29,7 @@ interface BlockBase {
   /** bytes of stored partials and index maps beyond the tape's own arrays (for the memory reports) */
   readonly bytes: number;
   /** recomputes the output values (and stored partials) from the argument values in t.val */
-  replay(t: Tape): void;
+  replay(t: Slots): void;
   /**
    * What determines the block's structure beyond the tape's own node arrays
    * (numbers, flags, objects compared by identity, typed arrays compared by
@@ -60,19 +59,19 @@ export interface NodeBlock extends BlockBase {
 export interface ArrayBlock extends BlockBase {
   readonly nodes?: false;
   /** T at the outputs from T at the arguments (tangent lanes) */
-  tangent(t: Tape, K: number, T: Float64Array): void;
+  tangent(t: Slots, K: number, T: Float64Array): void;
   /** order-2 Taylor lanes: T1 (first) and T2 (second derivative along each lane's direction) */
-  second(t: Tape, K: number, T1: Float64Array, T2: Float64Array): void;
+  second(t: Slots, K: number, T1: Float64Array, T2: Float64Array): void;
   /** hyper-dual lanes: T1, T2 (two directions) and T12 (mixed second derivative) */
-  hyper(t: Tape, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void;
+  hyper(t: Slots, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void;
   /** forward Laplacian: K tangent lanes in T, and L = Σ over lanes of each lane's second derivative (one value per slot) */
-  laplacian(t: Tape, K: number, T: Float64Array, L: Float64Array): void;
+  laplacian(t: Slots, K: number, T: Float64Array, L: Float64Array): void;
   /** adjoint lanes: A at the arguments += (∂out/∂arg)ᵀ A at the outputs */
-  reverse(t: Tape, K: number, A: Float64Array): void;
+  reverse(t: Slots, K: number, A: Float64Array): void;
   /** forward-over-reverse: A (one lane, the primal adjoint) and its tangents AT along the lanes of T */
-  reverseTangent(t: Tape, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
+  reverseTangent(t: Slots, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
   /** third order: the reverse of a hyper-dual forward sweep (one lane), see runReverseHyper */
-  reverseHyper(t: Tape, H: HyperLanes, A: HyperAdjoints): void;
+  reverseHyper(t: Slots, H: HyperLanes, A: HyperAdjoints): void;
   /**
    * The structure, for sparsity detection: calls dep(y, x) for every output
    * slot y that depends on argument slot x, and pair(y, x1, x2) for every
@@ -98,3 +97,18 @@ export interface ArrayBlock extends BlockBase {
 }
 
 export type Block = NodeBlock | ArrayBlock;
+
+/**
+ * What the sweeps read of a recording: a Tape, or a compacted recording
+ * (lib/tape/compact.ts). Node 0 is the zero node (value, tangent and adjoint
+ * zero; a missing argument points at it); inputs are nodes 1 … nIn.
+ */
+export interface SweepTape extends Run {
+  readonly n: number;
+  readonly nIn: number;
+  readonly blocks: readonly Block[];
+  /** changes when the partials change in place (a replayed recording, a refreshed compaction) */
+  readonly version?: number;
+  /** each slot's structure bits (lib/tape/structure.ts), where they are not read off op codes: a compacted recording's folded nodes */
+  readonly pat?: Uint16Array;
+}

@@ -21,7 +21,8 @@
  * arithmetic.
  */
 import type { ArrayBlock } from './block.js';
-import { CONST, NPAR, type SweepTape } from './node.js';
+import { CONST, NPAR } from './node.js';
+import type { SweepTape } from './block.js';
 import { hyperAdjointLive, live } from './kernels.js';
 import { forwardRuns, reverseRuns } from './order.js';
 import { ALL, GA, GB, HAA, HAB, HBB, liveBits, nodePattern } from './structure.js';

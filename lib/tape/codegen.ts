@@ -44,7 +44,7 @@ import { nodesOnly } from './block.js';
 import { runReverse, runReverseTangent, runSecond, runTangent } from './kernels.js';
 import { anyMarked, secondOrderZeros } from './zeros.js';
 import { finishRefresh, refresh, type Compacted } from './compact.js';
-import type { SweepTape } from './node.js';
+import type { SweepTape } from './block.js';
 import { refreshPlan, runRefresh, type RefreshPlan } from './codegen/refresh.js';
 import { findSegments, isLoop, type Gap, type Loop, type Segment } from './codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from './codegen/emit.js';

@@ -22,7 +22,8 @@
  * that pass runs again, on the same arrays.
  */
 import type { Tape } from './tape.js';
-import { CONST, NPAR, type SweepTape } from './node.js';
+import { CONST, NPAR } from './node.js';
+import type { SweepTape } from './block.js';
 import { nodesOnly } from './block.js';
 import { GA, GB, HAA, HAB, HBB, nodePattern } from './structure.js';
 

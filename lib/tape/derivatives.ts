@@ -13,7 +13,7 @@
  */
 import { nodesOnly } from './block.js';
 import type { Tape } from './tape.js';
-import type { SweepTape } from './node.js';
+import type { SweepTape } from './block.js';
 import { giveFloats, takeFloats } from './pool.js';
 import { forwardHyper, forwardLaplacian, forwardSecond, forwardTangent, reverse, reverseHyper, reverseTangent } from './sweeps.js';
 

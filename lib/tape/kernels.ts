@@ -15,7 +15,7 @@
  *   adjoint            ā += g_a ȳ,  b̄ += g_b ȳ
  *   adjoint's tangent  ā̇ += g_a ẏ̄ + ȳ (h_aa ȧ + h_ab ḃ),  b̄̇ += g_b ẏ̄ + ȳ (h_ab ȧ + h_bb ḃ)
  */
-import { NPAR, evalThird, type Run } from './node.js';
+import { NPAR, evalThird, type HyperAdjoints, type HyperLanes, type Run } from './node.js';
 import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, liveBits } from './structure.js';
 
 /**
@@ -323,10 +323,6 @@ const careful = {
   },
 };
 
-/** The four hyper-dual components of every slot: value (the tape's val), ε₁, ε₂, ε₁ε₂. */
-export interface HyperLanes { readonly T1: Float64Array; readonly T2: Float64Array; readonly T12: Float64Array }
-/** Their adjoints. */
-export interface HyperAdjoints { readonly A0: Float64Array; readonly A1: Float64Array; readonly A2: Float64Array; readonly A12: Float64Array }
 
 const T4 = new Float64Array(4);
 

@@ -13,7 +13,6 @@
  * codes INPUT, CONST, BLOCK.
  */
 import { evalBinary, evalUnary, NU, OP_NAMES, P } from '../rules/index.js';
-import type { Block } from './block.js';
 
 /** Partials stored per node: (g_a, g_b, h_aa, h_ab, h_bb). */
 export const NPAR = 5;
@@ -95,16 +94,18 @@ export interface Run {
 }
 
 /**
- * What the sweeps read of a recording: a Tape, or a compacted recording
- * (lib/tape/compact.ts). Node 0 is the zero node (value, tangent and adjoint
- * zero; a missing argument points at it); inputs are nodes 1 … nIn.
+ * The arrays of a recording that its blocks read and write at a point
+ * (lib/tape/block.ts): the nodes' arguments and partials, the values, the
+ * number of inputs, and the flag a replay raises when a partial is not
+ * finite. A Tape is one.
  */
-export interface SweepTape extends Run {
-  readonly n: number;
+export interface Slots extends Run {
   readonly nIn: number;
-  readonly blocks: readonly Block[];
-  /** changes when the partials change in place (a replayed recording, a refreshed compaction) */
-  readonly version?: number;
-  /** each slot's structure bits (lib/tape/structure.ts), where they are not read off op codes: a compacted recording's folded nodes */
-  readonly pat?: Uint16Array;
+  readonly val: Float64Array;
+  nonFinite: boolean;
 }
+
+/** The four hyper-dual components of every slot: value (the tape's val), ε₁, ε₂, ε₁ε₂. */
+export interface HyperLanes { readonly T1: Float64Array; readonly T2: Float64Array; readonly T12: Float64Array }
+/** Their adjoints. */
+export interface HyperAdjoints { readonly A0: Float64Array; readonly A1: Float64Array; readonly A2: Float64Array; readonly A12: Float64Array }

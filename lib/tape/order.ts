@@ -6,7 +6,7 @@
  * visited as runs (forwardRuns, reverseRuns).
  */
 import type { ArrayBlock } from './block.js';
-import type { SweepTape } from './node.js';
+import type { SweepTape } from './block.js';
 
 /** Calls `run(lo, hi)` for each run of scalar nodes and `block(i)` for each block, in recording order. */
 export function forwardOrder(t: SweepTape, run: (lo: number, hi: number) => void, block: (k: number) => void): void {

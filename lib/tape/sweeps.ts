@@ -8,10 +8,9 @@
  * elementary nodes (`nodesOnly`) may run generated code instead (lib/tape/codegen.ts): the same
  * formulas, specialised to the recording's structure. None of this names an op.
  */
-import {
-  runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent, type HyperAdjoints, type HyperLanes,
-} from './kernels.js';
-import { NPAR, evalNode, finitePartials, type SweepTape } from './node.js';
+import { runHyper, runLaplacian, runReverse, runReverseHyper, runReverseTangent, runSecond, runTangent } from './kernels.js';
+import { NPAR, evalNode, finitePartials, type HyperAdjoints, type HyperLanes } from './node.js';
+import type { SweepTape } from './block.js';
 import type { Tape } from './tape.js';
 import { generated, generatedReplay } from './codegen.js';
 import { runReplay } from './codegen/replay.js';

@@ -10,7 +10,7 @@
  */
 import type { Trace } from '../trace.js';
 import type { Block } from './block.js';
-import type { SweepTape } from './node.js';
+import type { SweepTape } from './block.js';
 import { BLOCK, CONST, INPUT, NPAR, constNode, evalNode, finitePartials } from './node.js';
 import { giveFloats, giveInts, takeFloats, takeInts } from './pool.js';
 

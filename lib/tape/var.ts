@@ -2,11 +2,10 @@
  * Tape variables: the values f computes with when a transform records it.
  * A Var is a handle (tape, node index); each op on it appends one node.
  */
-import { Value, type Num } from '../value.js';
+import { Value, type Methods, type Num } from '../value.js';
 import { mixedTraces, type Trace } from '../trace.js';
 import { OP_NAMES } from '../rules/index.js';
 import type { Tape } from './tape.js';
-import type { Methods } from '../ops/methods.js';
 
 export class Var extends Value {
   constructor(

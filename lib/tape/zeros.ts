@@ -13,7 +13,7 @@
  * change (a replay bumps the recording's version; a compacted recording is rebuilt).
  */
 import { NPAR } from './node.js';
-import type { SweepTape } from './node.js';
+import type { SweepTape } from './block.js';
 import { forwardRuns } from './order.js';
 
 const cache = new WeakMap<SweepTape, { version: number; n: number; mask: Uint8Array | null }>();

@@ -19,7 +19,7 @@
 import type { ArrayBlock, NodeBlock } from '../tape/block.js';
 import type { Tape } from '../tape/tape.js';
 import { CONST, NPAR, evalNode, finitePartials } from '../tape/node.js';
-import type { HyperAdjoints, HyperLanes } from '../tape/kernels.js';
+import type { HyperAdjoints, HyperLanes } from '../tape/node.js';
 import { elementLoop } from '../tape/codegen/record.js';
 import { gemm, type Operand } from './gemm.js';
 

@@ -19,7 +19,7 @@
  * row-major; a constant argument (not live) has no perturbation and no adjoint.
  */
 import type { ArrayBlock } from '../tape/block.js';
-import type { HyperAdjoints, HyperLanes } from '../tape/kernels.js';
+import type { HyperAdjoints, HyperLanes } from '../tape/node.js';
 import type { Tape } from '../tape/tape.js';
 import { HD, type Component, type Components } from './hyperdual-matrix.js';
 import type { MatrixRule } from './linalg-rules.js';

@@ -3,8 +3,7 @@
  * data) or traced: it names a run of slots on a tape, written by one block
  * node. Elementwise ops read the rule table (lib/tensor/blocks.ts).
  */
-import { Value, type Num } from '../value.js';
-import type { Methods } from '../ops/methods.js';
+import { Value, type Methods, type Num } from '../value.js';
 import { BINARY, UNARY, NU, OP_NAMES } from '../rules/index.js';
 import type { Tape } from '../tape/tape.js';
 import { Var } from '../tape/var.js';

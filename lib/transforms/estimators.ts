@@ -10,7 +10,7 @@
  *
  * f is recorded once at x (as `prepare` does); every probe is a lane of a
  * sweep over that recording, `lanes` probes per sweep. This file computes
- * the estimates on a recording (a {@link Prepared}); the one-shot
+ * the estimates on a recording (a {@link Curvature}: a `Prepared`); the one-shot
  * `hessianTraceEstimate(f, x)` and `hessianDiagonalEstimate(f, x)` are in
  * diagonal.ts.
  *
@@ -28,7 +28,6 @@ import { describe } from '../describe.js';
 import { options } from '../check.js';
 import type { Point, Shaped } from './point.js';
 import { DEFAULT_LANES } from './method-options.js';
-import type { Prepared } from './prepare.js';
 
 /** Probes when none are asked for. */
 export const DEFAULT_SAMPLES = 64;
@@ -102,9 +101,23 @@ function settings<T extends { samples?: number; seed?: number; method?: string; 
   return { ...o, samples, seed: (seed as number | undefined) ?? 0, lanes: o.lanes ?? DEFAULT_LANES };
 }
 
+/**
+ * What the estimators read of a recording of f (a `Prepared`, which depends
+ * on this file, not the other way round): its size n, aᵀHa and H·v for a
+ * batch of directions, and a flat vector shaped like f's point.
+ */
+export interface Curvature<X extends Point = Point> {
+  readonly size: number;
+  /** aᵀHa per direction a (forward Taylor-2 lanes) */
+  quadraticForms(directions: readonly Float64Array[], lanes?: number): Float64Array;
+  /** H·v per direction v (forward-over-reverse lanes) */
+  hvps(directions: readonly Float64Array[], lanes?: number): Float64Array[];
+  shape(v: Float64Array): Shaped<X>;
+}
+
 /** A recording of f, with H applied to probe directions as sweep lanes over it. */
 class Recorded {
-  constructor(private readonly p: Prepared, readonly lanes: number) {}
+  constructor(private readonly p: Curvature, readonly lanes: number) {}
   get n(): number { return this.p.size; }
   get packed(): { shape(v: Float64Array): unknown } { return this.p; }
   /** aᵀHa per direction a: forward Taylor-2 lanes, or a·(Ha) from HVP lanes */
@@ -201,7 +214,7 @@ function sketch(r: Recorded, next: (count: number) => Float64Array[], samples: n
 }
 
 /** tr H ≈ mean of zᵀHz over Rademacher probes z (or Hutch++), on a recording: the work of `hessianTraceEstimate` (diagonal.ts) and `Prepared#hessianTraceEstimate`. */
-export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimate<number> {
+export function traceEstimate(p: Curvature, opts?: TraceEstimateOptions): Estimate<number> {
   const fn = 'hessianTraceEstimate';
   const o = settings<TraceEstimateOptions>(fn, opts, traceSpec), path = o.path ?? 'forward';
   const r = new Recorded(p, o.lanes), next = rademacher(o.seed, r.n), terms = new Moments(1);
@@ -217,7 +230,7 @@ export function traceEstimate(p: Prepared, opts?: TraceEstimateOptions): Estimat
 }
 
 /** diag H ≈ mean of z ⊙ Hz over Rademacher probes z (or Diag++), on a recording: the work of `hessianDiagonalEstimate` (diagonal.ts) and `Prepared#hessianDiagonalEstimate`. */
-export function diagonalEstimate<X extends Point>(p: Prepared<X>, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
+export function diagonalEstimate<X extends Point>(p: Curvature<X>, opts?: DiagonalEstimateOptions): Estimate<Shaped<X>> {
   const fn = 'hessianDiagonalEstimate';
   const o = settings<DiagonalEstimateOptions>(fn, opts, diagSpec);
   const r = new Recorded(p, o.lanes), n = r.n, next = rademacher(o.seed, n), terms = new Moments(n);

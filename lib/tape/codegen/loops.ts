@@ -5,7 +5,7 @@
  * where its value lives (see {@link Operand}). What lib/tape/codegen.ts
  * generates code for.
  */
-import type { SweepTape } from '../node.js';
+import type { SweepTape } from '../block.js';
 
 /** Longest pattern looked for. */
 const MAX_PERIOD = 32;
