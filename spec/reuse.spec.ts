@@ -319,12 +319,14 @@ describe('reuse: the generated recorders are the interpreted recorder', () => {
 });
 
 describe('reuse: sparsity remembered for the next recording of the same f (sparsity/memo.ts)', () => {
-  const patternOf = (P: object) => (P as unknown as { sparsity: { pattern?: unknown } }).sparsity.pattern;
+  // what the prepared recording's analysis finds remembered for its structure (lib/transforms/analysis.ts)
+  const patternOf = (P: object) => (P as unknown as { analysis: { found: { pattern?: unknown } } }).analysis.found.pattern;
 
   it('a structurally identical recording takes the pattern found before; the answers equal a never-seen f\'s, bit for bit', () => {
     const f = (x: Num[]) => rosen(x), x = point(40, 0.3), x2 = point(40, 0.7);
     const P = prepare(f, x);
     P.hessianDiagonal();
+    expect(patternOf(P), 'found by the first recording').to.not.equal(undefined);
     const Q = prepare(f, x2);
     expect(patternOf(Q), 'taken from the first recording').to.equal(patternOf(P));
     const mine = Q.hessianDiagonal(), once = hessianDiagonal(f, x2);
