@@ -9,15 +9,16 @@ import {
   add, atan2, cos, div, dot, exp, grad, hessian, hessianDiagonal, hvp, hyperdual, hypot, log1p, logsumexp, mul,
   pow, sigmoid, sin, softplus, sqrt, sub, sum, tanh, type Num,
 } from '../lib/index.js';
-import { PATH_TOL, checkDerivatives, note, relErr } from './support/check.js';
+import { checkDerivatives } from './support/check.js';
+import { TOL, note, relErr } from './support/agreement.js';
 import { mulberry32, randomVector } from './support/random.js';
 
 /** Entrywise comparison with the closed form, at the tolerance between AD paths (both are exact up to rounding). */
-function expectClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol = PATH_TOL): void {
+function expectClose(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol = TOL.path): void {
   expect(got.length, `${what} length`).to.equal(want.length);
   for (let i = 0; i < want.length; i++) {
     const e = relErr(got[i]!, want[i]!);
-    note('paths', e, `${what} vs closed form [${i}]`);
+    note('path', e, `${what} vs closed form [${i}]`);
     expect(e, `${what}[${i}] = ${got[i]}, closed form ${want[i]}`).to.be.at.most(tol);
   }
 }
@@ -166,7 +167,7 @@ describe('closed forms', () => {
       const x = randomVector(mulberry32(5), 5, -1, 1);
       const r = checkDerivatives(f, x, { label: 'seed problem (MLP)' });
       const c = closed(x);
-      expect(relErr(r.value, c.value)).to.be.at.most(PATH_TOL);
+      expect(relErr(r.value, c.value)).to.be.at.most(TOL.path);
       expectClose('∇f', r.grad, c.g);
       expectMatrix('H', r.hessian, c.H);
       for (const method of ['hyperdual', 'hvp'] as const) {
@@ -247,14 +248,14 @@ describe('properties on random points (fast-check)', () => {
         for (let i = 0; i < n; i++) {
           for (let j = 0; j < i; j++) {
             const e = relErr(cols[j]![i]!, cols[i]![j]!);
-            note('paths', e, 'mixed: H·eⱼ symmetry');
-            expect(e, `H[${i}][${j}] = ${cols[j]![i]} vs H[${j}][${i}] = ${cols[i]![j]}`).to.be.at.most(PATH_TOL);
+            note('path', e, 'mixed: H·eⱼ symmetry');
+            expect(e, `H[${i}][${j}] = ${cols[j]![i]} vs H[${j}][${i}] = ${cols[i]![j]}`).to.be.at.most(TOL.path);
           }
         }
         const rand = mulberry32(n * 7919);
         const a = randomVector(rand, n), b = randomVector(rand, n);
         const ab = hyperdual(mixed, x, a, b).dab, ba = hyperdual(mixed, x, b, a).dab;
-        expect(relErr(ab, ba)).to.be.at.most(PATH_TOL);
+        expect(relErr(ab, ba)).to.be.at.most(TOL.path);
       }),
       settings,
     );

@@ -1,7 +1,7 @@
 /**
  * Matrix ops in every mode. Each case is y = op(x) composed with the head of
  * spec/tensor-ops.spec.ts, h(y) = Σ W ⊙ sin(y) + ½(Σ V ⊙ y)², and checked by
- * checkTensorDerivatives (every transform against each other, against
+ * checkDerivatives (every transform against each other, against
  * finite differences, and against a scalar-op form written here with a
  * different algorithm: cofactors for det and inv, substitution for the
  * solves, the textbook Cholesky loop), then third order (gradHyperdual) and
@@ -14,13 +14,11 @@ import {
   inv, jacobian, laplacian, log, matmul, outer, mul, norm, prepare, prod, reshape, sin, sparseHessian, slogdet, solve, sqrt, sub, sum, tensor,
   trace, transpose, triangularSolve, valueAndGrad, type Num, type TensorRecord,
 } from '../lib/index.js';
-import {
-  expectErr, flat, normErr, reportTensorAgreement, shapedLike, uniformArray, type TensorPoint,
-} from './support/tensor-check.js';
+import { expectErr, normErr } from './support/agreement.js';
+import { flat, shapedLike, uniformArray, type TensorPoint } from './support/points.js';
 import { opCases, type OpCase as Case } from './support/op-cases.js';
 import { readFileSync } from 'node:fs';
 
-after(() => reportTensorAgreement());
 
 // ---------------------------------------------------------------- scalar-op references
 
@@ -96,10 +94,10 @@ function more(c: Case, f: (x: TensorPoint) => Num, s: (xs: Num[]) => Num, seed: 
   const x0 = Array.from(flat(c.x)), n = x0.length, a = uniformArray(seed + 1, n), b = uniformArray(seed + 2, n);
   const F = f as (x: any) => Num;
   const g3 = gradHyperdual(F, c.x, shapedLike(c.x, a) as never, shapedLike(c.x, b) as never), g3s = gradHyperdual(s, x0, a, b);
-  expectErr('scalar', `${c.name}: gradHyperdual vs the scalar form`, normErr(flat(g3.grad as TensorPoint), g3s.grad), 1e-9);
+  expectErr('path', `${c.name}: gradHyperdual vs the scalar form`, normErr(flat(g3.grad as TensorPoint), g3s.grad), 1e-9);
   const lap = laplacian(s, x0);
-  expectErr('scalar', `${c.name}: laplacian vs the scalar form`, normErr([laplacian(F, c.x)], [lap]), 1e-10);
-  expectErr('scalar', `${c.name}: laplacian (dense, 2 lanes) vs the scalar form`, normErr([laplacian(F, c.x, { method: 'dense', lanes: 2 })], [lap]), 1e-10);
+  expectErr('path', `${c.name}: laplacian vs the scalar form`, normErr([laplacian(F, c.x)], [lap]), 1e-10);
+  expectErr('path', `${c.name}: laplacian (dense, 2 lanes) vs the scalar form`, normErr([laplacian(F, c.x, { method: 'dense', lanes: 2 })], [lap]), 1e-10);
   // the detected pattern covers every non-zero of the Hessian
   const P = hessianSparsity(F, c.x), H = hessian(F, c.x);
   for (let i = 0; i < n; i++) {
@@ -207,27 +205,27 @@ describe('linalg: closed forms', () => {
   const Ai = matRows(inv(A).data, 3), Vm = matRows(V.data, 3), Wm = matRows(W.data, 3);
   const logdet = (x: Tensor) => slogdet(x).logabsdet;
   it('∇ log|det A| = A⁻ᵀ and ∇ det A = det A · A⁻ᵀ', () => {
-    expectErr('paths', '∇ log|det A|', normErr(grad(logdet, A).data, tp(Ai).flat()), 1e-14);
+    expectErr('path', '∇ log|det A|', normErr(grad(logdet, A).data, tp(Ai).flat()), 1e-14);
     const d = det(A).item();
-    expectErr('paths', '∇ det A', normErr(grad(det, A).data, tp(Ai).flat().map((v) => d * v)), 1e-13);
+    expectErr('path', '∇ det A', normErr(grad(det, A).data, tp(Ai).flat().map((v) => d * v)), 1e-13);
   });
   it('the Hessian of log|det A| along V is −tr(A⁻¹VA⁻¹V), and along V, W −tr(A⁻¹VA⁻¹W), every path', () => {
     const AV = mm(Ai, Vm), AW = mm(Ai, Wm), vv = -tr(mm(AV, AV)), vw = -tr(mm(AV, AW));
-    expectErr('paths', 'directional.second', Math.abs(directional(logdet, A, V).second - vv) / Math.abs(vv), 1e-13);
-    expectErr('paths', 'hyperdual.dab', Math.abs(hyperdual(logdet, A, V, W).dab - vw) / Math.abs(vw), 1e-13);
+    expectErr('path', 'directional.second', Math.abs(directional(logdet, A, V).second - vv) / Math.abs(vv), 1e-13);
+    expectErr('path', 'hyperdual.dab', Math.abs(hyperdual(logdet, A, V, W).dab - vw) / Math.abs(vw), 1e-13);
     // H·V as a matrix: the derivative of A⁻ᵀ along V, −(A⁻¹VA⁻¹)ᵀ
     const hv = tp(mm(AV, Ai)).flat().map((v) => -v);
-    expectErr('paths', 'hvp', normErr(hvp(logdet, A, V).data, hv), 1e-13);
-    expectErr('paths', 'prepared hvp', normErr(prepare(logdet, A).hvp(V).data, hv), 1e-13);
+    expectErr('path', 'hvp', normErr(hvp(logdet, A, V).data, hv), 1e-13);
+    expectErr('path', 'prepared hvp', normErr(prepare(logdet, A).hvp(V).data, hv), 1e-13);
     // diagonal: ∂²/∂Aᵢⱼ² = −((A⁻¹)ⱼᵢ)²
     const diag = tp(Ai).flat().map((v) => -v * v);
-    for (const method of ['hyperdual', 'hvp'] as const) expectErr('paths', `hessianDiagonal(${method})`, normErr(hessianDiagonal(logdet, A, { method }).data, diag), 1e-13);
-    expectErr('paths', 'laplacian = tr H', Math.abs(laplacian(logdet, A) - diag.reduce((s, v) => s + v, 0)) / 1, 1e-13);
+    for (const method of ['hyperdual', 'hvp'] as const) expectErr('path', `hessianDiagonal(${method})`, normErr(hessianDiagonal(logdet, A, { method }).data, diag), 1e-13);
+    expectErr('path', 'laplacian = tr H', Math.abs(laplacian(logdet, A) - diag.reduce((s, v) => s + v, 0)) / 1, 1e-13);
   });
   it('third order: ∇_A(−tr(A⁻¹VA⁻¹W)) = (A⁻¹VA⁻¹WA⁻¹ + A⁻¹WA⁻¹VA⁻¹)ᵀ', () => {
     const AV = mm(Ai, Vm), AW = mm(Ai, Wm);
     const ref = tp(mm(mm(AV, AW), Ai)).flat().map((v, k) => v + tp(mm(mm(AW, AV), Ai)).flat()[k]!);
-    expectErr('paths', 'gradHyperdual(logdet)', normErr(gradHyperdual(logdet, A, V, W).grad.data, ref), 1e-12);
+    expectErr('path', 'gradHyperdual(logdet)', normErr(gradHyperdual(logdet, A, V, W).grad.data, ref), 1e-12);
   });
   it('inverses, determinants and Cholesky factors of known matrices', () => {
     expect(Array.from(inv(tensor([[2, 1], [1, 1]])).data)).to.deep.equal([1, -1, -1, 2]);
@@ -249,11 +247,11 @@ describe('linalg: closed forms', () => {
   });
   it('∇‖x‖ = x/‖x‖, ∇²‖x‖ = (I − uuᵀ)/‖x‖; ∇ prod x = prod/xᵢ with the Hessian prod/(xᵢxⱼ) off the diagonal', () => {
     const x = mat(53, [4]), v = Array.from(x.data), r = Math.hypot(...v), u = v.map((e) => e / r);
-    expectErr('paths', '∇‖x‖', normErr(grad(norm, x).data, u), 1e-15);
-    expectErr('paths', '∇²‖x‖', normErr(hessian(norm, x).flatMap((row) => Array.from(row)), u.flatMap((ui, i) => u.map((uj, j) => ((i === j ? 1 : 0) - ui * uj) / r))), 1e-14);
+    expectErr('path', '∇‖x‖', normErr(grad(norm, x).data, u), 1e-15);
+    expectErr('path', '∇²‖x‖', normErr(hessian(norm, x).flatMap((row) => Array.from(row)), u.flatMap((ui, i) => u.map((uj, j) => ((i === j ? 1 : 0) - ui * uj) / r))), 1e-14);
     const p = v.reduce((a, b) => a * b);
-    expectErr('paths', '∇ prod', normErr(grad((t: Tensor) => prod(t), x).data, v.map((e) => p / e)), 1e-14);
-    expectErr('paths', '∇² prod', normErr(hessian((t: Tensor) => prod(t), x).flatMap((row) => Array.from(row)), v.flatMap((a, i) => v.map((b, j) => (i === j ? 0 : p / (a * b))))), 1e-14);
+    expectErr('path', '∇ prod', normErr(grad((t: Tensor) => prod(t), x).data, v.map((e) => p / e)), 1e-14);
+    expectErr('path', '∇² prod', normErr(hessian((t: Tensor) => prod(t), x).flatMap((row) => Array.from(row)), v.flatMap((a, i) => v.map((b, j) => (i === j ? 0 : p / (a * b))))), 1e-14);
   });
 });
 
@@ -261,12 +259,12 @@ describe('linalg: Jacobians by tangent lanes and by adjoint lanes', () => {
   const A = wellConditioned(60, [3, 3]), Ai = matRows(inv(A).data, 3), d = det(A).item();
   it('∂(A⁻¹)ᵢⱼ/∂Aₖₗ = −(A⁻¹)ᵢₖ(A⁻¹)ₗⱼ, with every lane count', () => {
     const J = Array.from({ length: 9 }, (_, r) => Array.from({ length: 9 }, (_, c) => -Ai[Math.floor(r / 3)]![Math.floor(c / 3)]! * Ai[c % 3]![r % 3]!));
-    for (const lanes of [1, 2, 9]) expectErr('paths', `jacobian(inv), lanes ${lanes}`, normErr(jacobian((x: Tensor) => inv(x), A, { lanes }).flatMap((r) => Array.from(r)), J.flat()), 1e-14);
+    for (const lanes of [1, 2, 9]) expectErr('path', `jacobian(inv), lanes ${lanes}`, normErr(jacobian((x: Tensor) => inv(x), A, { lanes }).flatMap((r) => Array.from(r)), J.flat()), 1e-14);
   });
   it('the Jacobian of [det A, log|det A|, tr A] (3 outputs, 9 inputs: adjoint lanes) is [det A·A⁻ᵀ, A⁻ᵀ, I]', () => {
     const F = (x: Tensor) => concat([reshape(det(x), [1]), reshape(slogdet(x).logabsdet, [1]), reshape(trace(x), [1])]);
     const AiT = tp(Ai).flat(), J = [AiT.map((v) => d * v), AiT, [1, 0, 0, 0, 1, 0, 0, 0, 1]];
-    for (const lanes of [1, 3]) expectErr('paths', `jacobian([det, logdet, tr]), lanes ${lanes}`, normErr(jacobian(F, A, { lanes }).flatMap((r) => Array.from(r)), J.flat()), 1e-13);
+    for (const lanes of [1, 3]) expectErr('path', `jacobian([det, logdet, tr]), lanes ${lanes}`, normErr(jacobian(F, A, { lanes }).flatMap((r) => Array.from(r)), J.flat()), 1e-13);
   });
 });
 

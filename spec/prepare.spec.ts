@@ -15,9 +15,8 @@ import {
   logSoftmax, logsumexp, matmul, max, min, mul, pow, prepare, relu, sin, softmax, stack, sub, sum, tanh, tensor, valueAndGrad, where,
   type Num, type TensorRecord,
 } from '../lib/index.js';
-import { expectErr, flat, normErr, reportTensorAgreement, rowsFlat, shapedLike, uniformArray, uniformTensor, type TensorPoint } from './support/tensor-check.js';
-
-after(() => reportTensorAgreement());
+import { expectErr, normErr } from './support/agreement.js';
+import { flat, rowsFlat, shapedLike, uniformArray, uniformTensor, type TensorPoint } from './support/points.js';
 
 type AnyPoint = TensorPoint | number[];
 type AnyFn = (x: any) => Num;
@@ -56,7 +55,7 @@ function readFresh(f: AnyFn, x: AnyPoint, [a, b, v]: AnyPoint[]): Readings {
 }
 
 function expectSame(label: string, got: Readings, ref: Readings, tol = 1e-13): void {
-  for (const k of Object.keys(ref)) expectErr('paths', `${label}: ${k}`, normErr(got[k]!, ref[k]!), tol);
+  for (const k of Object.keys(ref)) expectErr('path', `${label}: ${k}`, normErr(got[k]!, ref[k]!), tol);
 }
 
 // ---------------------------------------------------------------- the functions
@@ -216,8 +215,8 @@ describe('prepare: .jacobian() of a vector-valued F', () => {
       for (const [pt, label] of [[x, 'x'], [x2, 'x2']] as const) {
         if (pt === x2) P.at(x2);
         const Jp = rowsFlat(P.jacobian()), Jt = rowsFlat(jacobian(F, pt));
-        expectErr('paths', `prepared jacobian ${name} at ${label} vs jacobian()`, normErr(Jp, Jt), 0);
-        expectErr('paths', `prepared jacobian ${name} at ${label} vs closed form`, normErr(Jp, J(pt).flat()), 1e-15);
+        expectErr('path', `prepared jacobian ${name} at ${label} vs jacobian()`, normErr(Jp, Jt), 0);
+        expectErr('path', `prepared jacobian ${name} at ${label} vs closed form`, normErr(Jp, J(pt).flat()), 1e-15);
         expect(normErr(rowsFlat(P.jacobian({ lanes: 1 })), Jp)).to.equal(0);
       }
       expect(P.rerecords).to.equal(0);
@@ -229,7 +228,7 @@ describe('prepare: .jacobian() of a vector-valued F', () => {
       if (pt === x2) P.at(x2);
       const e = pt.data.map(Math.exp), z = e.reduce((s, v) => s + v, 0), p = e.map((v) => v / z);
       const Jc = Array.from({ length: 16 }, (_, k) => { const i = Math.floor(k / 4), j = k % 4; return (i === j ? p[i]! : 0) - p[i]! * p[j]!; });
-      expectErr('paths', 'prepared softmax Jacobian vs closed form', normErr(rowsFlat(P.jacobian()), Jc), 1e-15);
+      expectErr('path', 'prepared softmax Jacobian vs closed form', normErr(rowsFlat(P.jacobian()), Jc), 1e-15);
       expect(normErr(P.value as Float64Array, p)).to.be.at.most(1e-15);
     }
   });
@@ -240,7 +239,7 @@ describe('prepare: .jacobian() of a vector-valued F', () => {
     const t = x.a.data.map(Math.tanh), s = 0.7, Mt = M.data;
     const Jc = [0, 1].flatMap((i) => [...[0, 1, 2, 3].map((j) => Mt[4 * i + j]! * (1 - t[j]! ** 2) * s), [0, 1, 2, 3].reduce((acc, j) => acc + Mt[4 * i + j]! * t[j]!, 0)]);
     expect(J.length).to.equal(2);
-    expectErr('paths', 'prepared record Jacobian vs closed form', normErr(rowsFlat(J), Jc), 1e-15);
+    expectErr('path', 'prepared record Jacobian vs closed form', normErr(rowsFlat(J), Jc), 1e-15);
     const G = (p: TensorRecord) => stack([sum(p.a!), mul(p.a!.index(0), p.s!.index(0)), 2]);
     const Jg = rowsFlat(prepare(G, x, { vector: true }).jacobian());
     expect(Array.from(Jg)).to.deep.equal([1, 1, 1, 1, 0, 0.7, 0, 0, 0, x.a.data[0]!, 0, 0, 0, 0, 0]);

@@ -12,7 +12,8 @@ import { add, grad, gradHyperdual, hessian, hyperdual, jvp, mul, pow, Value, typ
 import {
   BINARY_NAMES, UNARY_NAMES, binaryRules, unaryRules, type BinaryRule, type Interval, type UnaryRule,
 } from '../lib/rules/index.js';
-import { FD_STEP, PATH_TOL, checkDerivatives, note, relErr } from './support/check.js';
+import { FD_STEP, checkDerivatives } from './support/check.js';
+import { TOL, note, relErr } from './support/agreement.js';
 import { derivative, ridders } from './support/fd.js';
 import { interiorPoint, mulberry32, uniform } from './support/random.js';
 
@@ -87,7 +88,7 @@ function method(x: Num, name: string, ...args: Num[]): Num {
 
 /**
  * Nested transforms (jets) against the tape: ∇(∇f·v) = H·v and ∇(aᵀHb) by a
- * nested hyperdual against gradHyperdual (third order), to PATH_TOL.
+ * nested hyperdual against gradHyperdual (third order), to TOL.path.
  */
 function checkNested(f: (xs: Num[]) => Num, x: number[], label: string): void {
   const n = x.length, v = x.map((_, i) => 1 - 0.3 * i), a = x.map((_, i) => 0.5 + 0.2 * i), b = x.map((_, i) => (i % 2 ? -1 : 1));
@@ -96,9 +97,9 @@ function checkNested(f: (xs: Num[]) => Num, x: number[], label: string): void {
   const g3 = gradHyperdual(f, x, a, b).grad, nested3 = grad((xs) => hyperdual(f, xs, a, b).dab as Num, x);
   for (let i = 0; i < n; i++) {
     const e1 = relErr(nestedHv[i]!, Hv[i]!), e3 = relErr(nested3[i]!, g3[i]!);
-    note('paths', Math.max(e1, e3), `${label}: nested`);
-    expect(e1, `${label}: grad(jvp) [${i}] = ${nestedHv[i]}, H·v = ${Hv[i]}`).to.be.at.most(PATH_TOL);
-    expect(e3, `${label}: grad(hyperdual.dab) [${i}] = ${nested3[i]}, gradHyperdual = ${g3[i]}`).to.be.at.most(PATH_TOL);
+    note('path', Math.max(e1, e3), `${label}: nested`);
+    expect(e1, `${label}: grad(jvp) [${i}] = ${nestedHv[i]}, H·v = ${Hv[i]}`).to.be.at.most(TOL.path);
+    expect(e3, `${label}: grad(hyperdual.dab) [${i}] = ${nested3[i]}, gradHyperdual = ${g3[i]}`).to.be.at.most(TOL.path);
   }
 }
 

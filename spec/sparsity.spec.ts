@@ -25,7 +25,7 @@
  * consecutive inputs; a chain: 3).
  *
  * Errors: normwise relative, max |got − ref| / max(‖ref‖∞, 10⁻⁶)
- * (spec/support/tensor-check.ts `normErr`), at most 1e-12; the closed forms
+ * (spec/support/agreement.ts `normErr`), at most 1e-12; the closed forms
  * at n = 100000: Σ sin bit for bit, Rosenbrock entrywise
  * |got − ref| / max(1, |ref|) ≤ 1e-12.
  */
@@ -37,9 +37,8 @@ import {
 } from '../lib/index.js';
 import { colour, type Colouring } from '../lib/sparsity/colouring.js';
 import { rosenbrock, trigonometric } from '../scripts/workloads/index.js';
-import { expectErr, flat, normErr, reportTensorAgreement, shapedLike, uniformArray, type TensorPoint } from './support/tensor-check.js';
-
-after(() => reportTensorAgreement());
+import { expectErr, normErr } from './support/agreement.js';
+import { flat, shapedLike, uniformArray, type TensorPoint } from './support/points.js';
 
 /** Sparse against dense: the same exact derivative, summed in a different order at most. */
 const TOL = 1e-12;
@@ -258,7 +257,7 @@ function expectSparseHessian(S: ReturnType<typeof sparseHessian>, H: readonly Fl
     ref.set(H[i]!, i * n);
     for (let e = S.rowPtr[i]!; e < S.rowPtr[i + 1]!; e++) dense[i * n + S.colIdx[e]!] = S.values[e]!;
   }
-  expectErr('paths', `${label}: sparseHessian vs hessian`, normErr(dense, ref), TOL);
+  expectErr('path', `${label}: sparseHessian vs hessian`, normErr(dense, ref), TOL);
 }
 
 // ---------------------------------------------------------------- pattern
@@ -325,14 +324,14 @@ describe('sparsity: sparse results equal the dense paths (n ≤ 1000)', () => {
     for (const n of [7, 100, 1000]) {
       it(`${name}, n = ${n}: the diagonal ('sparse', 'auto', lanes 1, 3, default) and sparseHessian`, () => {
         const x = arr(n), H = hessian(f, x), ref = diagOf(H);
-        expectErr('paths', `${name} n=${n}: hyperdual vs hessian`, normErr(hessianDiagonal(f, x, { method: 'hyperdual' }), ref), TOL);
+        expectErr('path', `${name} n=${n}: hyperdual vs hessian`, normErr(hessianDiagonal(f, x, { method: 'hyperdual' }), ref), TOL);
         const P = prepare(f, x);
         for (const opts of [{ method: 'sparse' }, { method: 'sparse', lanes: 1 }, { method: 'sparse', lanes: 3 }, {}] as const) {
           const d = P.hessianDiagonal(opts);
-          expectErr('paths', `${name} n=${n}: diagonal ${JSON.stringify(opts)}`, normErr(d, ref), TOL);
+          expectErr('path', `${name} n=${n}: diagonal ${JSON.stringify(opts)}`, normErr(d, ref), TOL);
           if (d.method === 'sparse') expect(d.sweeps, 'sweeps').to.equal(Math.ceil(d.directions / (opts.lanes ?? DEFAULT_LANES)));
         }
-        expectErr('paths', `${name} n=${n}: fresh sparse diagonal`, normErr(hessianDiagonal(f, x, { method: 'sparse' }), ref), TOL);
+        expectErr('path', `${name} n=${n}: fresh sparse diagonal`, normErr(hessianDiagonal(f, x, { method: 'sparse' }), ref), TOL);
         expectSparseHessian(P.sparseHessian(), H, `${name} n=${n}`);
         expectSparseHessian(P.sparseHessian({ lanes: 2 }), H, `${name} n=${n} (lanes 2)`);
       });
@@ -342,8 +341,8 @@ describe('sparsity: sparse results equal the dense paths (n ≤ 1000)', () => {
   it('every pattern case: the sparse diagonal and sparseHessian equal the dense paths', () => {
     for (const c of CASES) {
       const x = pointLike(c.x, 21, c.range) as never, H = hessian(c.f, x), ref = diagOf(H);
-      expectErr('paths', `${c.name}: sparse diagonal`, normErr(flat(hessianDiagonal(c.f, x, { method: 'sparse' }) as never), ref), TOL);
-      expectErr('paths', `${c.name}: auto diagonal`, normErr(flat(hessianDiagonal(c.f, x) as never), ref), TOL);
+      expectErr('path', `${c.name}: sparse diagonal`, normErr(flat(hessianDiagonal(c.f, x, { method: 'sparse' }) as never), ref), TOL);
+      expectErr('path', `${c.name}: auto diagonal`, normErr(flat(hessianDiagonal(c.f, x) as never), ref), TOL);
       expectSparseHessian(sparseHessian(c.f, x), H, c.name);
     }
   });
@@ -361,7 +360,7 @@ describe('sparsity: the closed forms at n = 100000', () => {
   it('Rosenbrock chain: H_ii = 1200xᵢ² − 400xᵢ₊₁ + 2 + 200[i > 0], two colours; sparseHessian (three colours) H_i,i+1 = −400xᵢ', () => {
     const w = rosenbrock(n), X = Float64Array.from(x), P = prepare(w.f, X), d = P.hessianDiagonal();
     expect([d.method, d.directions, d.sweeps]).to.deep.equal(['sparse', 2, 1]);
-    expectErr('paths', 'Rosenbrock n=1e5 diagonal vs closed form', normErr(d, w.hessianDiagonal!(X)), TOL);
+    expectErr('path', 'Rosenbrock n=1e5 diagonal vs closed form', normErr(d, w.hessianDiagonal!(X)), TOL);
     const S = P.sparseHessian();
     expect(S.colours).to.equal(3);
     let worst = 0, outside = 0;
@@ -373,7 +372,7 @@ describe('sparsity: the closed forms at n = 100000', () => {
       }
     }
     expect([outside, S.colIdx.length], 'entries off the three diagonals, stored entries').to.deep.equal([0, 3 * n - 2]);
-    expectErr('paths', 'Rosenbrock n=1e5 sparseHessian vs closed form (entrywise, scale max(1, |ref|))', worst, TOL);
+    expectErr('path', 'Rosenbrock n=1e5 sparseHessian vs closed form (entrywise, scale max(1, |ref|))', worst, TOL);
   });
 });
 
@@ -405,7 +404,7 @@ describe("sparsity: 'auto' picks the method and reports it", () => {
     it(`${name} (dense): ${linear ? "'structured', one direction" : "'hyperdual', n directions"}, equal to 'hvp'`, () => {
       const d = hessianDiagonal(f, x as never);
       expect(info(d)).to.deep.equal(linear ? { method: 'structured', sweeps: 1, directions: 1 } : { method: 'hyperdual', sweeps: Math.ceil(100 / DEFAULT_LANES), directions: 100 });
-      expectErr('paths', `${name}: auto vs hvp`, normErr(flat(d as never), flat(hessianDiagonal(f, x as never, { method: 'hvp' }) as never)), TOL);
+      expectErr('path', `${name}: auto vs hvp`, normErr(flat(d as never), flat(hessianDiagonal(f, x as never, { method: 'hvp' }) as never)), TOL);
     });
   }
   it('explicit methods report themselves; the report is non-enumerable and the result is still an array of n', () => {
@@ -437,21 +436,21 @@ describe('sparsity: a prepared recording keeps its pattern and colouring', () =>
     const f = (x: Num[]) => { calls++; return g(x); };
     const n = 60, P = prepare(f, arr(n)), d0 = P.hessianDiagonal({ method: 'sparse' }), S0 = P.sparseHessian();
     // the detected pattern itself (hessianSparsity hands out copies)
-    const detected = () => (P as unknown as { analysis: { pattern(): Pattern } }).analysis.pattern(), pat = detected();
+    const detected = () => (P as unknown as { pattern(): Pattern }).pattern(), pat = detected();
     expect([d0.directions, S0.colours]).to.deep.equal([6, 11]);
     for (const seed of [31, 32, 33]) {
       const x2 = Array.from(uniformArray(seed, n, -2, 2));
       P.at(x2);
       const d = P.hessianDiagonal({ method: 'sparse' }), a = P.hessianDiagonal(), S = P.sparseHessian();
       const H = hessian(g, x2), ref = diagOf(H);
-      expectErr('paths', `at point ${seed}: sparse diagonal vs fresh hessian`, normErr(d, ref), TOL);
-      expectErr('paths', `at point ${seed}: sparse diagonal vs fresh hyperdual`, normErr(d, hessianDiagonal(g, x2, { method: 'hyperdual' })), TOL);
-      expectErr('paths', `at point ${seed}: auto diagonal vs fresh hessian`, normErr(a, ref), TOL);
+      expectErr('path', `at point ${seed}: sparse diagonal vs fresh hessian`, normErr(d, ref), TOL);
+      expectErr('path', `at point ${seed}: sparse diagonal vs fresh hyperdual`, normErr(d, hessianDiagonal(g, x2, { method: 'hyperdual' })), TOL);
+      expectErr('path', `at point ${seed}: auto diagonal vs fresh hessian`, normErr(a, ref), TOL);
       expectSparseHessian(S, H, `at point ${seed}`);
       // a recording moved by .at (its compaction plan rerun in place) equals one recorded at x2, bit for bit
-      expectErr('paths', `at point ${seed}: moved vs freshly prepared sparse`, normErr(d, prepare(g, x2).hessianDiagonal({ method: 'sparse' })), 0);
+      expectErr('path', `at point ${seed}: moved vs freshly prepared sparse`, normErr(d, prepare(g, x2).hessianDiagonal({ method: 'sparse' })), 0);
       // a one-shot call with few directions sweeps the recording itself, not a compacted recording: equal to rounding
-      expectErr('paths', `at point ${seed}: prepared vs one-shot sparse`, normErr(d, hessianDiagonal(g, x2, { method: 'sparse' })), TOL);
+      expectErr('path', `at point ${seed}: prepared vs one-shot sparse`, normErr(d, hessianDiagonal(g, x2, { method: 'sparse' })), TOL);
       expect([d.directions, a.method, a.directions, S.colours], 'the same colouring').to.deep.equal([6, 'sparse', 6, 11]);
       expect(detected(), 'the same pattern object (not detected again)').to.equal(pat);
       const copy = P.hessianSparsity();
@@ -472,7 +471,7 @@ describe('sparsity: a prepared recording keeps its pattern and colouring', () =>
       P.at([...x]);
       expect([...entries(P.hessianSparsity())].sort((a, b) => a - b), `pattern at x₀ = ${x[0]}`).to.deep.equal(want);
       const H = hessian(f, [...x]);
-      expectErr('paths', `branch x₀ = ${x[0]}: sparse diagonal`, normErr(P.hessianDiagonal({ method: 'sparse' }), diagOf(H)), TOL);
+      expectErr('path', `branch x₀ = ${x[0]}: sparse diagonal`, normErr(P.hessianDiagonal({ method: 'sparse' }), diagOf(H)), TOL);
       expectSparseHessian(P.sparseHessian(), H, `branch x₀ = ${x[0]}`);
     }
     expect(P.rerecords).to.equal(3);
@@ -487,8 +486,8 @@ describe('sparsity: tensor losses and parameter records', () => {
     expect(d.shape).to.deep.equal([40, 25]);
     expect(d.directions).to.equal(1);
     const ref = flat(hessianDiagonal(f, x, { method: 'hyperdual' }) as Tensor);
-    expectErr('paths', 'tensor Σ sin: sparse vs hyperdual', normErr(d.data, ref), TOL);
-    expectErr('paths', 'tensor Σ sin: closed form', normErr(d.data, x.data.map((v) => -Math.sin(v))), TOL);
+    expectErr('path', 'tensor Σ sin: sparse vs hyperdual', normErr(d.data, ref), TOL);
+    expectErr('path', 'tensor Σ sin: closed form', normErr(d.data, x.data.map((v) => -Math.sin(v))), TOL);
   });
 
   it('a separable record loss Σ sin(wᵢbᵢ) + Σ exp(wᵢ): two colours; sparse = auto = dense, as a record', () => {
@@ -497,8 +496,8 @@ describe('sparsity: tensor losses and parameter records', () => {
     expect(Object.keys(s)).to.deep.equal(['w', 'b']);
     expect([s.directions, a.method]).to.deep.equal([2, 'sparse']);
     const ref = flat(hessianDiagonal(f, x, { method: 'hyperdual' }) as never);
-    expectErr('paths', 'record: sparse vs hyperdual', normErr(flat(s as never), ref), TOL);
-    expectErr('paths', 'record: auto vs hyperdual', normErr(flat(a as never), ref), TOL);
+    expectErr('path', 'record: sparse vs hyperdual', normErr(flat(s as never), ref), TOL);
+    expectErr('path', 'record: auto vs hyperdual', normErr(flat(a as never), ref), TOL);
   });
 
   it("an MLP's parameter record [3, 4, 2]: 'sparse' equals the dense path; 'auto' takes 'structured' (4 + 2 lanes)", () => {
@@ -508,8 +507,8 @@ describe('sparsity: tensor losses and parameter records', () => {
     const a = hessianDiagonal(loss, model.params as TensorRecord) as TensorRecord & { method: string; directions: number };
     const H = hessian(loss, model.params as TensorRecord), ref = diagOf(H), n = ref.length;
     expect(n).to.equal(26);
-    expectErr('paths', 'mlp [3,4,2]: sparse vs hessian', normErr(flat(s), ref), TOL);
-    expectErr('paths', 'mlp [3,4,2]: auto vs hessian', normErr(flat(a), ref), TOL);
+    expectErr('path', 'mlp [3,4,2]: sparse vs hessian', normErr(flat(s), ref), TOL);
+    expectErr('path', 'mlp [3,4,2]: auto vs hessian', normErr(flat(a), ref), TOL);
     expect([a.method, a.directions]).to.deep.equal(['structured', 6]);
     expect(s.directions, 'colours').to.be.above(n * 0.25);
     expectSparseHessian(sparseHessian(loss, model.params as TensorRecord), H, 'mlp [3,4,2]');
@@ -520,6 +519,6 @@ describe('sparsity: tensor losses and parameter records', () => {
     const loss = (p: TensorRecord) => crossEntropy(model.apply(p, x0), 0);
     const a = hessianDiagonal(loss, model.params as TensorRecord) as TensorRecord & { method: string; directions: number };
     expect([a.method, a.directions]).to.deep.equal(['structured', 110]);
-    expectErr('paths', 'mlp 1610: auto vs hvp', normErr(flat(a), flat(hessianDiagonal(loss, model.params as TensorRecord, { method: 'hvp' }) as TensorRecord)), TOL);
+    expectErr('path', 'mlp 1610: auto vs hvp', normErr(flat(a), flat(hessianDiagonal(loss, model.params as TensorRecord, { method: 'hvp' }) as TensorRecord)), TOL);
   });
 });

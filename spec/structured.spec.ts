@@ -17,7 +17,7 @@ import {
 import { poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { SET_BUDGET } from '../lib/sparsity/pattern.js';
-import { flat } from './support/tensor-check.js';
+import { flat } from './support/points.js';
 import { tensorCases } from './support/tensor-programs.js';
 
 const TOL = 1e-12;

@@ -14,11 +14,10 @@ import {
   Tensor, add, crossEntropy, grad, hessian, hessianDiagonal, hvp, log, logSoftmax, logsumexp, matmul, mean, mlp, mul,
   mulberry32, neg, nllLoss, prepare, randn, sigmoid, softplus, sub, tanh, tensor, valueAndGrad, type Num, type TensorRecord,
 } from '../lib/index.js';
-import {
-  checkTensorDerivatives, derivAlong, expectErr, flat, normErr, numErr, oneHot, reportTensorAgreement, rowsFlat, shapedLike,
-} from './support/tensor-check.js';
-
-after(() => reportTensorAgreement());
+import { checkDerivatives } from './support/check.js';
+import { expectErr, normErr, numErr } from './support/agreement.js';
+import { derivAlong } from './support/fd.js';
+import { flat, oneHot, rowsFlat, shapedLike } from './support/points.js';
 
 /** The largest entrywise relative error, entries below floor·‖ref‖∞ compared against that. */
 function entryErr(got: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-3): number {
@@ -104,8 +103,8 @@ describe('tensor models: the seed MLP, Hessian with respect to the input', () =>
 
   it('input Hessian: tensor form = scalar form to 1e-12 relative (and = the closed form)', () => {
     const H = rowsFlat(hessian(f, x0)), Hs = rowsFlat(hessian(fs, Array.from(D.x)));
-    expectErr('scalar', 'seed MLP input Hessian, tensor vs scalar form (normwise)', normErr(H, Hs), 1e-12);
-    expectErr('scalar', 'seed MLP input Hessian, tensor vs scalar form (entrywise)', entryErr(H, Hs, 1e-6), 1e-12);
+    expectErr('path', 'seed MLP input Hessian, tensor vs scalar form (normwise)', normErr(H, Hs), 1e-12);
+    expectErr('path', 'seed MLP input Hessian, tensor vs scalar form (entrywise)', entryErr(H, Hs, 1e-6), 1e-12);
     // closed form: H = Mᵀ(diag p − ppᵀ)M + W1ᵀ diag(g_t ⊙ tanh″(a)) W1, M = W2 diag(1 − t²) W1, tanh″ = −2t(1 − t²)
     const { t, p, gt } = forward(D.x), M = new Float64Array(OUT * IN), Hc = new Float64Array(IN * IN);
     for (let k = 0; k < OUT; k++) for (let j = 0; j < HIDDEN; j++) for (let i = 0; i < IN; i++) M[k * IN + i] += D.W2[k * HIDDEN + j]! * (1 - t[j]! ** 2) * D.W1[j * IN + i]!;
@@ -118,11 +117,11 @@ describe('tensor models: the seed MLP, Hessian with respect to the input', () =>
         Hc[i * IN + l] = s;
       }
     }
-    expectErr('paths', 'seed MLP input Hessian vs closed form', normErr(H, Hc), 1e-12);
+    expectErr('path', 'seed MLP input Hessian vs closed form', normErr(H, Hc), 1e-12);
   });
 
   it('every transform agrees with the scalar form and with finite differences', () => {
-    checkTensorDerivatives(f, x0, { label: 'seed MLP (input)', scalar: fs, pathTol: 1e-12 });
+    checkDerivatives(f, x0, { label: 'seed MLP (input)', reference: fs, pathTol: 1e-12 });
   });
 });
 
@@ -143,8 +142,8 @@ describe('tensor models: the seed MLP, Hessian diagonal over all 1610 weights', 
 
   it('has 1610 entries; both methods agree to 1e-10 relative, entry by entry', () => {
     expect(dHyper.length).to.equal(N);
-    expectErr('paths', 'weight diagonal, hyperdual vs hvp (entrywise)', entryErr(dHyper, dHvp, 1e-9), 1e-10);
-    expectErr('paths', 'weight diagonal, hyperdual vs hvp (normwise)', normErr(dHyper, dHvp), 1e-12);
+    expectErr('path', 'weight diagonal, hyperdual vs hvp (entrywise)', entryErr(dHyper, dHvp, 1e-9), 1e-10);
+    expectErr('path', 'weight diagonal, hyperdual vs hvp (normwise)', normErr(dHyper, dHvp), 1e-12);
   });
 
   it('equals the closed form for every weight and bias', () => {
@@ -163,9 +162,9 @@ describe('tensor models: the seed MLP, Hessian diagonal over all 1610 weights', 
       c[offsets.b1 + j] = db;
       for (let i = 0; i < IN; i++) c[offsets.W1 + j * IN + i] = D.x[i]! ** 2 * db;
     }
-    expectErr('paths', 'weight diagonal (hyperdual) vs closed form', normErr(dHyper, c), 1e-12);
-    expectErr('paths', 'weight diagonal (hvp) vs closed form', normErr(dHvp, c), 1e-12);
-    expectErr('paths', 'weight diagonal (hyperdual) vs closed form (entrywise)', entryErr(dHyper, c, 1e-6), 1e-10);
+    expectErr('path', 'weight diagonal (hyperdual) vs closed form', normErr(dHyper, c), 1e-12);
+    expectErr('path', 'weight diagonal (hvp) vs closed form', normErr(dHvp, c), 1e-12);
+    expectErr('path', 'weight diagonal (hyperdual) vs closed form (entrywise)', entryErr(dHyper, c, 1e-6), 1e-10);
   });
 
   const picks = [0, 4, 137, 499, 500, 573, 599, 600, 1234, 1599, 1600, 1609];
@@ -174,7 +173,7 @@ describe('tensor models: the seed MLP, Hessian diagonal over all 1610 weights', 
     for (const j of picks) {
       const col = flat(P.hvp(shapedLike(params, oneHot(N, j))));
       expect(col.length).to.equal(N);
-      expectErr('paths', `weight Hessian column ${j} by hvp vs diagonal`, numErr(col[j]!, dHyper[j]!), 1e-10);
+      expectErr('path', `weight Hessian column ${j} by hvp vs diagonal`, numErr(col[j]!, dHyper[j]!), 1e-10);
       // the plain transform gives the same column
       expect(normErr(flat(hvp(f, params, shapedLike(params, oneHot(N, j)))), col), `hvp column ${j}`).to.be.at.most(1e-15);
       cols.set(j, col);
@@ -227,14 +226,14 @@ describe('tensor models: logistic regression on 1000 × 20 seeded samples', () =
   for (const [name, fn] of [['softplus form', L], ['binary cross-entropy form', BCE]] as const) {
     it(`${name}: the full 20 × 20 Hessian equals XᵀSX/N to 1e-10 relative`, () => {
       const H = rowsFlat(hessian(fn, w));
-      expectErr('paths', `logistic ${name}: Hessian vs XᵀSX/N (normwise)`, normErr(H, Hc), 1e-10);
-      expectErr('paths', `logistic ${name}: Hessian vs XᵀSX/N (entrywise)`, entryErr(H, Hc, 1e-6), 1e-10);
+      expectErr('path', `logistic ${name}: Hessian vs XᵀSX/N (normwise)`, normErr(H, Hc), 1e-10);
+      expectErr('path', `logistic ${name}: Hessian vs XᵀSX/N (entrywise)`, entryErr(H, Hc, 1e-6), 1e-10);
       const diag = Float64Array.from({ length: d }, (_, i) => Hc[i * d + i]!);
       for (const method of ['hyperdual', 'hvp'] as const) {
-        expectErr('paths', `logistic ${name}: hessianDiagonal(${method}) vs closed form`, entryErr(hessianDiagonal(fn, w, { method }).data, diag), 1e-10);
+        expectErr('path', `logistic ${name}: hessianDiagonal(${method}) vs closed form`, entryErr(hessianDiagonal(fn, w, { method }).data, diag), 1e-10);
       }
       const v = randn([d], 11), Hv = Float64Array.from({ length: d }, (_, i) => Array.from(v.data).reduce((s, vj, j) => s + Hc[i * d + j]! * vj, 0));
-      expectErr('paths', `logistic ${name}: hvp vs closed form`, normErr(hvp(fn, w, v).data, Hv), 1e-10);
+      expectErr('path', `logistic ${name}: hvp vs closed form`, normErr(hvp(fn, w, v).data, Hv), 1e-10);
     });
   }
   it('the gradient is Xᵀ(p − y)/N', () => {
@@ -276,11 +275,11 @@ describe('tensor models: mlp([5, 100, 10], { seed })', () => {
   it('its parameter diagonal, by both methods, matches hvp columns', () => {
     const a = flat(hessianDiagonal(f, model.params)), b = flat(hessianDiagonal(f, model.params, { method: 'hvp' }));
     expect(a.length).to.equal(1610);
-    expectErr('paths', 'mlp() weight diagonal, hyperdual vs hvp (entrywise)', entryErr(a, b, 1e-9), 1e-10);
+    expectErr('path', 'mlp() weight diagonal, hyperdual vs hvp (entrywise)', entryErr(a, b, 1e-9), 1e-10);
     const P = prepare(f, model.params);
     for (const j of [1, 250, 520, 640, 1111, 1603]) {
       const col = flat(P.hvp(shapedLike(model.params, oneHot(1610, j))));
-      expectErr('paths', `mlp() weight Hessian column ${j} vs diagonal`, numErr(col[j]!, a[j]!), 1e-10);
+      expectErr('path', `mlp() weight Hessian column ${j} vs diagonal`, numErr(col[j]!, a[j]!), 1e-10);
     }
   });
 
@@ -291,6 +290,6 @@ describe('tensor models: mlp([5, 100, 10], { seed })', () => {
       const rows = targets.map((c, r) => lossScalar(q.W1!.data, q.b1!.data, q.W2!.data, q.b2!.data, xs.slice(5 * r, 5 * r + 5), c));
       return mul(rows.reduce((s, v) => add(s, v)), 1 / 4);
     };
-    checkTensorDerivatives(fb, xb, { label: 'mlp batch (input)', scalar: fs, pathTol: 1e-12 });
+    checkDerivatives(fb, xb, { label: 'mlp batch (input)', reference: fs, pathTol: 1e-12 });
   });
 });

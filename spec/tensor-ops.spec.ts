@@ -5,7 +5,7 @@
  *   h(y) = Σ W ⊙ sin(y) + ½ (Σ V ⊙ y)²
  * (W, V seeded), so that f = h ∘ op has a dense Hessian in which the op's
  * first and second derivatives both appear: ∇²f = Jᵀ(diag(−W sin y) + VVᵀ)J
- * + Σ (W cos y + V·(Σ V y))ₖ ∇²yₖ. checkTensorDerivatives compares every
+ * + Σ (W cos y + V·(Σ V y))ₖ ∇²yₖ. checkDerivatives compares every
  * transform with each other, with the scalar form, and each second-order
  * path (Hessian, both diagonals, hvp, directional, hyperdual) with finite
  * differences of the gradient, so a wrong tangent, second, hyper or
@@ -19,13 +19,11 @@ import {
   slice, softmax, stack, sub, sum, take, tanh, tensor, transpose, where, type Num, type UnaryFn, type BinaryFn, type TensorRecord,
 } from '../lib/index.js';
 import { BINARY_NAMES, UNARY_NAMES, binaryRules, unaryRules, type Interval } from '../lib/rules/index.js';
-import {
-  checkTensorDerivatives, expectErr, flat, normErr, oneHot, reportTensorAgreement, rowsFlat, shapedLike, uniformArray, uniformTensor,
-  type TensorPoint,
-} from './support/tensor-check.js';
+import { checkDerivatives } from './support/check.js';
+import { expectErr, normErr } from './support/agreement.js';
+import { flat, oneHot, rowsFlat, shapedLike, uniformArray, uniformTensor, type TensorPoint } from './support/points.js';
 import { opCases, seedOf, type OpCase as Case } from './support/op-cases.js';
 
-after(() => reportTensorAgreement());
 
 // ---------------------------------------------------------------- shapes, by hand
 
@@ -346,7 +344,7 @@ function expectHessian(label: string, f: (x: Tensor) => Num, x: Tensor, Hc: Floa
   const aHb = Hc.reduce((s, r, i) => s + r.reduce((t, h, j) => t + a[i]! * h * b[j]!, 0), 0);
   errs.directional = Math.abs(directional(f, x, tensor(a, x.shape)).second - aHa) / Math.max(1e-6, Math.abs(aHa));
   errs.hyperdual = Math.abs(hyperdual(f, x, tensor(a, x.shape), tensor(b, x.shape)).dab - aHb) / Math.max(1e-6, Math.abs(aHb));
-  for (const [k, e] of Object.entries(errs)) expectErr('paths', `${label}: ${k} vs closed form`, e, tol);
+  for (const [k, e] of Object.entries(errs)) expectErr('path', `${label}: ${k} vs closed form`, e, tol);
 }
 
 describe('tensor ops: second derivatives peer libraries get wrong', () => {
@@ -428,9 +426,9 @@ describe('tensor ops: the derivative of slice scatters back', () => {
   it('a slice of a slice, and a slice feeding a matmul', () => {
     const x = mat(85, [4, 5]), M = mat(86, [3, 2]);
     const g = (t: Tensor) => sum(sin(matmul(slice(slice(t, [[1, 4]]), [null, [2, 4]]), transpose(M))));
-    checkTensorDerivatives(g, x, {
+    checkDerivatives(g, x, {
       label: 'slice(slice(x)) · Mᵀ',
-      scalar: (xs) => {
+      reference: (xs) => {
         const s = [1, 2, 3].flatMap((r) => [xs[5 * r + 2]!, xs[5 * r + 3]!]);
         return addAll(mm(s, [3, 2], permute(Array.from(M.data), [3, 2], [1, 0]), [2, 3]).map((v) => sin(v)));
       },

@@ -1,294 +1,232 @@
 /**
- * The one generic checker: `checkDerivatives(f, x)` runs f through every
- * transform, compares the paths with each other, and compares the gradient
- * and the Hessian with finite differences. Every other spec leans on it.
+ * The one generic derivative checker. `checkDerivatives(f, x)` takes f and
+ * any point the transforms accept (an array of numbers, a Tensor, a record
+ * of Tensors), flattens it, and compares, with random directions a, b, v, c:
+ *   paths     every transform with every other (spec/support/paths.ts):
+ *             values, ∇f, vᵀ∇f, H (several lane counts, raw columns H·eⱼ,
+ *             symmetric), H·v, aᵀHa, aᵀHb, every diagonal method, the
+ *             sparsity pattern and the sparse Hessian, the Laplacian,
+ *             third order, the estimators, Jacobians, the generated
+ *             sweeps (array points) and, with `nested`, nested transforms;
+ *   forms     other forms of the same f (`forms`, e.g. the same function
+ *             written with scalar ops on the flat point): value, ∇f and H,
+ *             or every path when `every` is set;
+ *   replay    prepare(f, x).at(x1) against a fresh recording at x1, then
+ *             back at x, without recording f again;
+ *   fd        AD against Ridders-extrapolated central differences: ∇f of f,
+ *             H of ∇f, aᵀHa and bᵀHa of (aᵀ∇f, bᵀ∇f) along a, cᵀ∇(aᵀHb) of
+ *             hyperdual(a, b).dab and cᵀ∇(aᵀHa) of directional(a).second
+ *             along c (vᵀ∇f, H·v and the diagonals equal ∇f and H to the
+ *             path tolerance, so they need no differences of their own). An entry is
+ *             compared only where Ridders' own error estimate is below a
+ *             tenth of the tolerance (checkDerivatives fails when any entry
+ *             is unreliable: choose a smoother point or a smaller fdStep).
+ * Errors and tolerances: spec/support/agreement.ts (one rule, normwise
+ * relative with Σ|terms| as the scale of derived sums).
  *
- * Scale of a comparison: |got − ref| / max(1, scale), where scale is |ref|
- * for a single entry and Σ|terms| for a derived sum such as vᵀ∇f or aᵀHb (so
- * cancellation in the sum does not turn rounding into a large relative error).
+ * `runCheck` does the same and returns every disagreement instead of
+ * throwing (the fuzzer's differential check, spec/support/differential.ts).
  */
 import { expect } from 'chai';
-import {
-  DEFAULT_LANES, directional, grad, gradDirectional, gradHyperdual, hessian, hessianDiagonal, hessianSparsity, hvp, hyperdual,
-  jacobian, jvp, laplacian, prepare, setCodegen, sparseHessian, valueAndGrad, type Num,
-} from '../../lib/index.js';
-import { partial } from './fd.js';
-import { mulberry32, randomVector } from './random.js';
+import { directional, grad, hessian, hyperdual, mulberry32, valueAndGrad, type Num } from '../../lib/index.js';
+import { Collector, TOL, agreement, bilinear, describeFailures, dotScaled, type Failure } from './agreement.js';
+import { ridders } from './fd.js';
+import { everyPath, generatedPaths, readingsOf, replayPaths, at, type Dirs, type Form, type Reading } from './paths.js';
+import { flat, flatResult, oneHot, rowsFlat, scalarOf, type Point } from './points.js';
 
-/**
- * AD paths against each other. Every path computes the same exact derivative,
- * only with the floating-point operations in a different order, so they may
- * differ by rounding alone: a few ulps times the size of the intermediate
- * terms. 1e-10 relative leaves room for long sums; a wrong rule or sweep is
- * off by O(1).
- */
-export const PATH_TOL = 1e-10;
+export { TOL } from './agreement.js';
+export type { Dirs } from './paths.js';
 
-/**
- * AD against Ridders-extrapolated central differences (spec/support/fd.ts),
- * which reach ~1e-10 on smooth functions; 1e-6 relative is tight enough to
- * catch a wrong term and loose enough for functions with large curvature.
- */
-export const FD_TOL = 1e-6;
-
-/** Initial finite-difference step (Ridders shrinks it tenfold or so). */
+/** Initial finite-difference step (Ridders shrinks it to about a twentieth); keep x ± step inside f's domain. */
 export const FD_STEP = 0.05;
 
-/** Hessian lane counts exercised besides the default (1: one column per sweep; 3: a ragged last block). */
-export const LANES = [1, 3] as const;
-
-/** The worst disagreement of one kind seen so far, and where. */
-export interface Worst { max: number; where: string }
-
-/**
- * Module-level record over the whole run: the largest disagreement between
- * AD paths, between AD and finite differences, and between the rule table's
- * derivatives and finite differences of the rule's own f. The summary hook
- * (spec/summary.spec.ts) prints it; the closing note quotes it.
- */
-export const agreement = {
-  paths: { max: 0, where: '' } as Worst,
-  fd: { max: 0, where: '' } as Worst,
-  rules: { max: 0, where: '' } as Worst,
-  checks: 0,
-};
-
-/** Records a disagreement of the given kind. */
-export function note(kind: 'paths' | 'fd' | 'rules', err: number, where: string): void {
-  const w = agreement[kind];
-  if (err > w.max || w.where === '') { w.max = Math.max(w.max, err); w.where = where; }
-}
-
-/**
- * |got − ref| / max(1, scale). Identical numbers (matching infinities, or NaN
- * against NaN) give 0; a non-finite number against anything else gives ∞.
- */
-export function relErr(got: number, ref: number, scale = Math.abs(ref)): number {
-  if (Object.is(got, ref) || got === ref) return 0;
-  if (!Number.isFinite(got) || !Number.isFinite(ref)) return Infinity;
-  return Math.abs(got - ref) / Math.max(1, scale);
-}
-
-/** Σ uᵢvᵢ and its scale Σ|uᵢvᵢ|. */
-export function dotScaled(u: ArrayLike<number>, v: ArrayLike<number>): { value: number; scale: number } {
-  let value = 0, scale = 0;
-  for (let i = 0; i < u.length; i++) { value += u[i]! * v[i]!; scale += Math.abs(u[i]! * v[i]!); }
-  return { value, scale };
-}
-
-/** H·v (rows of H) with a per-entry scale. */
-function matVec(H: readonly Float64Array[], v: ArrayLike<number>): { value: number; scale: number }[] {
-  return H.map((row) => dotScaled(row, v));
-}
-
-/** aᵀHb and its scale Σ|aᵢHᵢⱼbⱼ|. */
-function bilinear(H: readonly Float64Array[], a: ArrayLike<number>, b: ArrayLike<number>): { value: number; scale: number } {
-  let value = 0, scale = 0;
-  for (let i = 0; i < H.length; i++) {
-    for (let j = 0; j < H.length; j++) {
-      const t = a[i]! * H[i]![j]! * b[j]!;
-      value += t; scale += Math.abs(t);
-    }
-  }
-  return { value, scale };
-}
-
-/** Collects comparisons of one check; fails once at the end with every disagreement listed. */
-class Tally {
-  paths = 0;
-  fd = 0;
-  private readonly failures: string[] = [];
-  constructor(readonly label: string, readonly pathTol: number, readonly fdTol: number) {}
-
-  private add(kind: 'paths' | 'fd', what: string, got: number, ref: number, scale: number): void {
-    const e = relErr(got, ref, scale), tol = kind === 'paths' ? this.pathTol : this.fdTol;
-    if (kind === 'paths') this.paths = Math.max(this.paths, e); else this.fd = Math.max(this.fd, e);
-    note(kind, e, `${this.label}: ${what}`);
-    if (!(e <= tol)) this.failures.push(`${what}: got ${got}, expected ${ref} (relative error ${e.toExponential(2)} > ${tol})`);
-  }
-  path(what: string, got: number, ref: number, scale = Math.abs(ref)): void { this.add('paths', what, got, ref, scale); }
-  fdiff(what: string, got: number, ref: number, scale = Math.abs(ref)): void { this.add('fd', what, got, ref, scale); }
-
-  pathVec(what: string, got: ArrayLike<number>, ref: ArrayLike<number>): void {
-    expect(got.length, `${this.label}: ${what} length`).to.equal(ref.length);
-    for (let i = 0; i < ref.length; i++) this.path(`${what}[${i}]`, got[i]!, ref[i]!);
-  }
-  finite(what: string, x: number): void {
-    if (!Number.isFinite(x)) this.failures.push(`${what} is ${x}: checkDerivatives needs a point where f is smooth`);
-  }
-  done(): void {
-    if (this.failures.length) {
-      const shown = this.failures.slice(0, 12).join('\n  ');
-      const more = this.failures.length > 12 ? `\n  … and ${this.failures.length - 12} more` : '';
-      expect.fail(`checkDerivatives(${this.label}): ${this.failures.length} disagreement(s)\n  ${shown}${more}`);
-    }
-  }
+/** Another form of f, at the same flat point. */
+export interface OtherForm {
+  f: (x: any) => Num;
+  /** a point of this form (default: the flat point as an array of numbers) */
+  x?: Point;
+  /** its name in messages (default 'reference form') */
+  name?: string;
+  /** run every path on it, not only value, ∇f and H (default false) */
+  every?: boolean;
 }
 
 export interface CheckOptions {
-  /** name in messages and in the agreement record (default: f.name) */
+  /** name in messages and in the run-wide record (default f.name) */
   label?: string;
-  /** seed of the random directions a, b, v (default 1) */
+  /** seed of the directions a, b, v, c (default 1) */
   seed?: number;
-  /** initial finite-difference step (default FD_STEP); keep x ± step inside f's domain */
-  fdStep?: number;
+  /** the same function in other forms, compared with f */
+  forms?: OtherForm[];
+  /** shorthand for forms: [{ f: reference }]: f written with scalar ops on the flat point (a record in key order) */
+  reference?: (xs: Num[]) => Num;
   /** compare with finite differences (default true) */
   fd?: boolean;
+  /** initial finite-difference step (default FD_STEP) */
+  fdStep?: number;
+  /** a finite-difference evaluation point is usable (default: all are); one that is not abandons the differences */
+  fdGuard?: (x: number[]) => boolean;
+  /** check prepare(f, x).at(x1) (default true) */
+  replay?: boolean;
+  /** where to move the recording (default x + fdStep·a) */
+  replayAt?: Point | readonly number[];
+  /** f branches on its arguments' values, so a move may record it again (default false: a new recording means a library op read a primal) */
+  readsPrimals?: boolean;
+  /** also the nested transforms, grad(jvp), grad(hyperdual), directional(grad) (default false: slow, a tape per evaluation; the fuzzer runs them) */
+  nested?: boolean;
+  /** scale of third-order results (default 1): their rounding grows with the magnitude of every intermediate value */
+  thirdOrderScale?: number;
   pathTol?: number;
+  replayTol?: number;
   fdTol?: number;
+  /** add the errors to the run-wide record (default true; false for a planted failure) */
+  record?: boolean;
+  /** compare only the comparison with this signature (the fuzzer's shrinking) */
+  only?: string;
   /** print the largest disagreements */
   verbose?: boolean;
 }
 
+/** What one check found. */
+export interface Outcome {
+  readonly failures: Failure[];
+  readonly comparisons: number;
+  readonly worst: Collector['worst'];
+  /** the readings of f at x (missing if valueAndGrad or hessian threw) */
+  readonly reading?: Reading;
+  /** finite-difference entries compared, and skipped for an unreliable estimate; crossed: an evaluation point failed fdGuard */
+  readonly fd: { made: number; skipped: number; ran: boolean; crossed: boolean };
+  readonly dirs: Dirs;
+}
+
+/** The directions of a check from its seed, rounded to 4 digits (so a reproducer can print them). */
+export function directions(seed: number, n: number): Dirs {
+  const r = mulberry32(seed), vec = () => Array.from({ length: n }, () => Number((2 * r() - 1).toPrecision(4)));
+  return { a: vec(), b: vec(), v: vec(), c: vec() };
+}
+
+/** Every comparison of the file comment; disagreements are returned, not thrown. */
+export function runCheck(f: (x: any) => Num, x: Point, opts: CheckOptions = {}): Outcome {
+  const label = opts.label ?? (f.name || 'f');
+  const ch = new Collector(label, { path: opts.pathTol ?? TOL.path, replay: opts.replayTol ?? TOL.replay, fd: opts.fdTol ?? TOL.fd }, opts.only, opts.record);
+  if (opts.record !== false) agreement.checks++;
+  const x0 = flat(x), n = x0.length, d = directions(opts.seed ?? 1, n), s3 = opts.thirdOrderScale ?? 1, step = opts.fdStep ?? FD_STEP;
+  const fd = { made: 0, skipped: 0, ran: false, crossed: false };
+  const form: Form = { f, like: x, tag: '' };
+  const outcome = (reading?: Reading): Outcome => ({ failures: ch.failures, comparisons: ch.comparisons, worst: ch.worst, ...(reading && { reading }), fd, dirs: d });
+  const r0 = readingsOf(ch, form, x0);
+  if (!r0) return outcome();
+  const own = everyPath(ch, form, x0, d, r0, s3, opts.nested);
+  const x1 = opts.replay === false ? undefined : opts.replayAt ? flat(opts.replayAt) : Float64Array.from(x0, (xi, i) => xi + step * d.a[i]!);
+  const r1 = x1 && readingsOf(ch, form, x1, 'x1', d);
+  const rerecord = opts.readsPrimals ?? false;
+  replayPaths(ch, form, x0, x1, d, own, r1, s3, rerecord);
+  if (Array.isArray(x)) generatedPaths(ch, form, x0, x1, d, own, r1);
+
+  const others: OtherForm[] = [...(opts.reference ? [{ f: opts.reference }] : []), ...(opts.forms ?? [])];
+  if (!opts.only?.startsWith('fd')) {
+    for (const o of others) {
+      const other: Form = { f: o.f, like: o.x ?? Array.from(x0), tag: ` [${o.name ?? 'reference form'}]` };
+      if (o.every) {
+        everyPath(ch, other, x0, d, own, s3, opts.nested);
+        replayPaths(ch, other, x0, x1, d, own, r1, s3, rerecord);
+      } else {
+        sameReadings(ch, other, x0, own);
+      }
+    }
+  }
+  if (opts.fd !== false && (!opts.only || opts.only.startsWith('fd'))) differences(ch, form, x0, d, own, step, opts.fdGuard, fd);
+  if (opts.verbose) console.log(`  ${label}: ${ch.comparisons} comparisons; worst: paths ${ch.worst.path.err.toExponential(2)}, replay ${ch.worst.replay.err.toExponential(2)}, fd ${ch.worst.fd.err.toExponential(2)}`);
+  return outcome(own);
+}
+
+/** Another form's value (on plain numbers and on the tape), ∇f and H against f's. */
+function sameReadings(ch: Collector, form: Form, x0: ArrayLike<number>, r: Reading): void {
+  const X = at(form, x0), T = (s: string) => s + form.tag;
+  ch.cmp('path', T('f(x) on plain numbers'), 'valueAndGrad(f, x).value', ch.run(T('f(x) on plain numbers'), () => scalarOf(form.f(X))), r.value);
+  const vg = ch.run(T('valueAndGrad(f, x)'), () => valueAndGrad(form.f, X));
+  ch.cmp('path', T('valueAndGrad(f, x).value'), 'valueAndGrad(f, x).value', vg?.value, r.value);
+  ch.cmp('path', T('valueAndGrad(f, x).grad'), 'valueAndGrad(f, x).grad', vg && flatResult(vg.grad), r.grad);
+  ch.cmp('path', T('hessian(f, x)'), 'hessian(f, x)', ch.run(T('hessian(f, x)'), () => rowsFlat(hessian(form.f, X))), rowsFlat(r.H));
+}
+
+/** An evaluation point of the finite differences failed the guard. */
+class Crossed extends Error {}
+
+/**
+ * AD against Ridders differences at x0, each entry only where Ridders' error
+ * estimate is below a tenth of the tolerance (else counted as skipped).
+ */
+function differences(ch: Collector, form: Form, x0: Float64Array, d: Dirs, r: Reading, h: number,
+  guard: ((x: number[]) => boolean) | undefined, counts: Outcome['fd']): void {
+  const n = x0.length, f = form.f, { a, b, c } = d;
+  const along = (g: (x: Float64Array) => ArrayLike<number>, dir: ArrayLike<number>) => ridders((t) => {
+    const y = Float64Array.from(x0, (xi, i) => xi + t * dir[i]!);
+    if (guard && !guard(Array.from(y))) throw new Crossed();
+    return g(y);
+  }, 0, h);
+  const plain = (y: Float64Array) => [scalarOf(f(at(form, y)))], gradAt = (y: Float64Array) => flatResult(grad(f, at(form, y)));
+  // (a·∇f, b·∇f) along a: aᵀHa and bᵀHa = aᵀHb in one run
+  const abGrad = (y: Float64Array) => { const g = gradAt(y); return [dotScaled(a, g).value, dotScaled(b, g).value]; };
+  /** compares the reliable entries of got with a Ridders result */
+  const cmp = (what: string, of: string, got: ArrayLike<number> | number | undefined, fd: { d: ArrayLike<number>; err: ArrayLike<number> }, scale = 0) => {
+    if (got === undefined) return;
+    const g = typeof got === 'number' ? [got] : got, keepG: number[] = [], keepR: number[] = [];
+    for (let i = 0; i < fd.d.length; i++) {
+      if (fd.err[i]! <= (TOL.fd / 10) * Math.max(1, Math.abs(fd.d[i]!), scale)) { keepG.push(g[i]!); keepR.push(fd.d[i]!); } else counts.skipped++;
+    }
+    counts.made += keepG.length;
+    if (keepG.length) ch.cmp('fd', what, `Ridders difference of ${of}`, keepG, keepR, scale);
+  };
+  const gradient = (): void => {
+    const rows = Array.from({ length: n }, (_, i) => along(plain, oneHot(n, i)));
+    cmp('valueAndGrad(f, x).grad', 'f along each eᵢ', r.grad, { d: rows.map((q) => q.d[0]!), err: rows.map((q) => q.err[0]!) });
+  };
+  try {
+    gradient();
+    const cols = Array.from({ length: n }, (_, j) => along(gradAt, oneHot(n, j)));
+    // H[i][j] against column j of the differences, entry i
+    const entry = (pick: (q: { d: Float64Array; err: Float64Array }) => Float64Array) => Float64Array.from({ length: n * n }, (_, k) => pick(cols[k % n]!)[Math.floor(k / n)]!);
+    cmp('hessian(f, x)', 'grad(f, x) along each eⱼ', rowsFlat(r.H), { d: entry((q) => q.d), err: entry((q) => q.err) });
+    const aHa = bilinear(r.H, a, a), aHb = bilinear(r.H, a, b);
+    const second = along(abGrad, a), pick = (k: number) => ({ d: [second.d[k]!], err: [second.err[k]!] });
+    cmp('directional(f, x, a).second', 'a · grad(f, x) along a', r.dir?.second, pick(0), aHa.scale);
+    cmp('hyperdual(f, x, a, b).dab', 'b · grad(f, x) along a', r.hd?.dab, pick(1), aHb.scale);
+    const g3c = r.g3 && dotScaled(r.g3, c), g3dc = r.g3d && dotScaled(r.g3d, c);
+    const [A, B] = [a, b].map((u) => at(form, u));
+    if (g3c) cmp('gradHyperdual(f, x, a, b).grad · c', 'hyperdual(f, x, a, b).dab along c', g3c.value, along((y) => [hyperdual(f, at(form, y), A, B).dab], c), g3c.scale);
+    if (g3dc) cmp('gradDirectional(f, x, a).grad · c', 'directional(f, x, a).second along c', g3dc.value, along((y) => [directional(f, at(form, y), A).second], c), g3dc.scale);
+    counts.ran = true;
+  } catch (e) {
+    if (!(e instanceof Crossed)) ch.fail('throw', 'finite differences (f, grad, hyperdual, directional at the stencil points)', '(no exception)', ` threw ${e instanceof Error ? e.message : String(e)}`);
+    else counts.crossed = true;
+  }
+}
+
+/** What checkDerivatives returns. */
 export interface CheckReport {
   value: number;
   grad: Float64Array;
   hessian: Float64Array[];
-  /** largest relative disagreement between AD paths */
+  /** largest relative disagreement between AD paths (and forms) */
   maxPath: number;
   /** largest relative disagreement between AD and finite differences */
   maxFd: number;
 }
 
-type ScalarFn = (x: Num[]) => Num;
-
 /**
- * Runs every transform on f at x and checks, with random directions a, b, v:
- *   values: f on plain numbers = valueAndGrad = jvp = directional = hyperdual
- *   first order: grad = valueAndGrad.grad = jacobian rows (one output, and n
- *     copies of the output: both Jacobian sweeps); jvp.tangent = ∇f·v;
- *     directional.first = hyperdual.da = ∇f·a; hyperdual.db = ∇f·b
- *   second order: hessian with lanes 1, 3 and default agree and are symmetric;
- *     hvp = H·v; directional.second = aᵀHa; hyperdual.dab = aᵀHb;
- *     hessianDiagonal (default, 'hyperdual' and 'hvp', lanes 1, 3 and default)
- *     = diag H
- *   sparsity: the detected pattern covers every non-zero of H; the sparse
- *     diagonal and sparseHessian's values equal H's
- *   Laplacian: laplacian (colour groups, dense lanes, terms) = Σ diag H
- *   generated sweeps: a prepared recording under setCodegen('always') gives
- *     the same gradient, H·v, aᵀHa, Hessian and diagonals (lanes 1, 3, default)
- *   third order: gradHyperdual.value = aᵀHb; gradDirectional = gradHyperdual(a, a)
- *   finite differences: ∇f against Ridders differences of f on plain
- *     numbers; H against Ridders differences of the gradient; ∇(aᵀHb)
- *     against Ridders differences of aᵀ·hvp(b)
- * Throws (a chai AssertionError listing every disagreement) if a comparison
- * exceeds its tolerance; returns the results and the largest disagreements.
+ * Every comparison of the file comment, at a point where f is smooth: throws
+ * one assertion listing every disagreement (a non-finite value, gradient or
+ * Hessian, or an unreliable finite difference, counts as one).
  */
-export function checkDerivatives(f: ScalarFn, x: readonly number[], opts: CheckOptions = {}): CheckReport {
-  const n = x.length;
-  const label = opts.label ?? (f.name || 'f');
-  const t = new Tally(label, opts.pathTol ?? PATH_TOL, opts.fdTol ?? FD_TOL);
-  const rand = mulberry32(opts.seed ?? 1);
-  const a = randomVector(rand, n), b = randomVector(rand, n), v = randomVector(rand, n);
-  agreement.checks++;
-
-  // values
-  const plain = f(x.slice());
-  expect(typeof plain, `${label}: f on plain numbers returns a number`).to.equal('number');
-  const vg = valueAndGrad(f, x);
-  const value = vg.value;
-  t.finite('f(x)', value);
-  t.path('f on numbers', plain as number, value);
-  const jv = jvp(f, x, v), dir = directional(f, x, a), hd = hyperdual(f, x, a, b);
-  t.path('jvp.value', jv.value, value);
-  t.path('directional.value', dir.value, value);
-  t.path('hyperdual.value', hd.value, value);
-
-  // first order
-  const g = vg.grad;
-  g.forEach((gi, i) => t.finite(`∇f[${i}]`, gi));
-  t.pathVec('grad', grad(f, x), g);
-  t.pathVec('jacobian(x ↦ [f]) row 0', jacobian((xs) => [f(xs)], x)[0]!, g);
-  const Jn = jacobian((xs) => { const y = f(xs); return xs.map(() => y); }, x);
-  Jn.forEach((row, i) => t.pathVec(`jacobian(x ↦ [f, …, f]) row ${i}`, row, g));
-  const gv = dotScaled(g, v), ga = dotScaled(g, a), gb = dotScaled(g, b);
-  t.path('jvp.tangent vs ∇f·v', jv.tangent, gv.value, gv.scale);
-  t.path('directional.first vs ∇f·a', dir.first, ga.value, ga.scale);
-  t.path('hyperdual.da vs ∇f·a', hd.da, ga.value, ga.scale);
-  t.path('hyperdual.db vs ∇f·b', hd.db, gb.value, gb.scale);
-
-  // second order
-  const H = hessian(f, x);
-  expect(H.length, `${label}: hessian rows`).to.equal(n);
-  H.forEach((row, i) => {
-    row.forEach((h, j) => {
-      t.finite(`H[${i}][${j}]`, h);
-      t.path(`H symmetric [${i}][${j}]`, h, H[j]![i]!);
-    });
-  });
-  for (const lanes of LANES) {
-    hessian(f, x, { lanes }).forEach((row, i) => t.pathVec(`hessian(lanes ${lanes}) row ${i}`, row, H[i]!));
-  }
-  const Hv = matVec(H, v), hv = hvp(f, x, v);
-  Hv.forEach((r, i) => t.path(`hvp[${i}] vs (H·v)[${i}]`, hv[i]!, r.value, r.scale));
-  const aHa = bilinear(H, a, a), aHb = bilinear(H, a, b);
-  t.path('directional.second vs aᵀHa', dir.second, aHa.value, aHa.scale);
-  t.path('hyperdual.dab vs aᵀHb', hd.dab, aHb.value, aHb.scale);
-  const diag = H.map((row, i) => row[i]!);
-  t.pathVec('hessianDiagonal()', hessianDiagonal(f, x), diag);
-  for (const method of ['hyperdual', 'hvp'] as const) {
-    t.pathVec(`hessianDiagonal(${method})`, hessianDiagonal(f, x, { method }), diag);
-    for (const lanes of LANES) {
-      t.pathVec(`hessianDiagonal(${method}, lanes ${lanes})`, hessianDiagonal(f, x, { method, lanes }), diag);
-    }
-  }
-  t.pathVec(`hessianDiagonal(lanes ${DEFAULT_LANES})`, hessianDiagonal(f, x, { lanes: DEFAULT_LANES }), diag);
-
-  // sparsity: the pattern covers every non-zero; the sparse diagonal and the sparse Hessian equal the dense ones
-  const pat = hessianSparsity(f, x);
-  const inPattern = (i: number, j: number) => { for (let e = pat.rowPtr[i]!; e < pat.rowPtr[i + 1]!; e++) if (pat.colIdx[e] === j) return true; return false; };
-  H.forEach((row, i) => row.forEach((h, j) => { if (h !== 0 && !inPattern(i, j)) t.path(`pattern lacks non-zero H[${i}][${j}]`, h, 0); }));
-  t.pathVec('hessianDiagonal(sparse)', hessianDiagonal(f, x, { method: 'sparse' }), diag);
-  const S = sparseHessian(f, x, { lanes: 2 });
-  for (let i = 0; i < n; i++) for (let e = S.rowPtr[i]!; e < S.rowPtr[i + 1]!; e++) t.path(`sparseHessian[${i}][${S.colIdx[e]}]`, S.values[e]!, H[i]![S.colIdx[e]!]!);
-
-  // the Laplacian: tr H, summed in one forward pass (dense lanes, fewer lanes, and colour groups)
-  const tr = dotScaled(diag, diag.map(() => 1));
-  t.path('laplacian', laplacian(f, x), tr.value, tr.scale);
-  t.path('laplacian(dense, lanes 2)', laplacian(f, x, { method: 'dense', lanes: 2 }), tr.value, tr.scale);
-  t.pathVec('laplacian(terms)', laplacian(f, x, { terms: true }).terms, diag);
-
-  // generated sweeps (lib/tape/codegen.ts): the recording's loops compiled, however short, one lane and several
-  const old = setCodegen('always');
-  try {
-    const P = prepare(f, x);
-    t.pathVec("prepare(f, x).grad() [codegen 'always']", P.grad(), g);
-    const hvG = P.hvp(v);
-    Hv.forEach((r, i) => t.path(`prepare(f, x).hvp(v)[${i}] [codegen 'always']`, hvG[i]!, r.value, r.scale));
-    t.path("prepare(f, x).directional(a).second [codegen 'always']", P.directional(a).second, aHa.value, aHa.scale);
-    for (const lanes of [1, ...LANES, DEFAULT_LANES]) {
-      P.hessian({ lanes }).forEach((row, i) => t.pathVec(`prepare(f, x).hessian(lanes ${lanes}) row ${i} [codegen 'always']`, row, H[i]!));
-      for (const method of ['hyperdual', 'hvp'] as const) {
-        t.pathVec(`prepare(f, x).hessianDiagonal(${method}, lanes ${lanes}) [codegen 'always']`, P.hessianDiagonal({ method, lanes }), diag);
-      }
-    }
-  } finally {
-    setCodegen(old);
-  }
-
-  // third order: ∇ₓ(aᵀHb) by the reverse of a hyper-dual sweep; its value is aᵀHb; the directional form agrees
-  const g3 = gradHyperdual(f, x, a, b);
-  t.path('gradHyperdual.value vs aᵀHb', g3.value, aHb.value, aHb.scale);
-  const g3a = gradDirectional(f, x, a), g3aa = gradHyperdual(f, x, a, a);
-  t.path('gradDirectional.value vs aᵀHa', g3a.value, aHa.value, aHa.scale);
-  t.pathVec('gradDirectional vs gradHyperdual(a, a)', g3a.grad, g3aa.grad);
-
-  // finite differences
-  if (opts.fd !== false) {
-    const h = opts.fdStep ?? FD_STEP;
-    const fPlain = (xs: number[]): number[] => [f(xs) as number];
-    for (let i = 0; i < n; i++) t.fdiff(`∇f[${i}] vs FD`, g[i]!, partial(fPlain, x, i, h)[0]!);
-    for (let j = 0; j < n; j++) {
-      const col = partial((xs) => grad(f, xs), x, j, h);
-      for (let i = 0; i < n; i++) t.fdiff(`H[${i}][${j}] vs FD of ∇f`, H[i]![j]!, col[i]!);
-    }
-    const aHbAt = (xs: number[]): number[] => { const hb = hvp(f, xs, b); let s = 0; for (let i = 0; i < n; i++) s += a[i]! * hb[i]!; return [s]; };
-    for (let j = 0; j < n; j++) t.fdiff(`∇(aᵀHb)[${j}] vs FD of aᵀH·b`, g3.grad[j]!, partial(aHbAt, x, j, h)[0]!);
-  }
-
-  if (opts.verbose) {
-    console.log(`  checkDerivatives(${label}): paths ${t.paths.toExponential(2)}, vs FD ${t.fd.toExponential(2)}`);
-  }
-  t.done();
-  return { value, grad: g, hessian: H, maxPath: t.paths, maxFd: t.fd };
+export function checkDerivatives<X extends Point>(f: (x: any) => Num, x: X, opts: CheckOptions = {}): CheckReport {
+  const label = opts.label ?? (f.name || 'f'), o = runCheck(f, x, { ...opts, label }), r = o.reading;
+  const problems = [...o.failures];
+  const smooth = (what: string, v: ArrayLike<number>) => {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) { problems.push({ kind: 'path', a: what, b: 'a finite number', err: Infinity, detail: ` is ${v[i]} at [${i}]: checkDerivatives needs a point where f is smooth` }); return; }
+  };
+  if (r) { smooth('f(x)', [r.value]); smooth('∇f', r.grad); smooth('H', rowsFlat(r.H)); }
+  if (o.fd.skipped) problems.push({ kind: 'fd', a: 'finite differences', b: 'their error estimates', err: Infinity, detail: ` unreliable for ${o.fd.skipped} entries: choose a smoother point or a smaller fdStep` });
+  if (problems.length) expect.fail(`checkDerivatives(${label}): ${problems.length} disagreement(s)\n  ${describeFailures(problems)}`);
+  return { value: r!.value, grad: r!.grad, hessian: r!.H, maxPath: Math.max(o.worst.path.err, o.worst.replay.err), maxFd: o.worst.fd.err };
 }

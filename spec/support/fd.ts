@@ -62,3 +62,10 @@ export function partial(
     return g(y);
   }, x[j]!, h).d;
 }
+
+/** d/dt g(x + t·dir) at t = 0 for a vector-valued g. */
+export function derivAlong(
+  g: (x: Float64Array) => ArrayLike<number>, x: ArrayLike<number>, dir: ArrayLike<number>, h: number,
+): Float64Array {
+  return ridders((t) => g(Float64Array.from(x, (xi, i) => xi + t * dir[i]!)), 0, h).d;
+}

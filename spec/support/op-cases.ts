@@ -5,12 +5,14 @@
  * (W, V seeded), so that f = h ∘ op has a dense Hessian in which the op's
  * first and second derivatives both appear. `checkOp` checks the op's value
  * and shape on constants, then every derivative of h ∘ op with
- * checkTensorDerivatives (every transform against each other, the scalar
+ * checkDerivatives (every transform against each other, the scalar
  * form and finite differences).
  */
 import { expect } from 'chai';
 import { Tensor, add, mul, pow, sin, sum, tensor, type Num } from '../../lib/index.js';
-import { checkTensorDerivatives, flat, normErr, uniformArray, type TensorPoint } from './tensor-check.js';
+import { normErr } from './agreement.js';
+import { checkDerivatives } from './check.js';
+import { flat, uniformArray, type TensorPoint } from './points.js';
 
 export interface OpCase {
   name: string;
@@ -66,7 +68,7 @@ export function checkOp(c: OpCase, how: OpCheck): void {
   const h = head(c.shape, seed);
   const f = (x: TensorPoint): Num => { const y = op(x); return h.t(y instanceof Tensor ? y : tensor(y as number)); };
   const s = (xs: Num[]) => h.s(c.ref(xs));
-  checkTensorDerivatives(f, c.x, { label: c.name, scalar: s, fdStep: c.fdStep ?? how.fdStep, seed });
+  checkDerivatives(f, c.x, { label: c.name, reference: s, fdStep: c.fdStep ?? how.fdStep, seed });
   how.more?.(c, f, s, seed);
 }
 
