@@ -7,10 +7,11 @@
  * to another point and back, and the generated (compiled) sweeps.
  *
  * A form is f written for one kind of point (numbers, a Tensor, a record of
- * Tensors). Paths that only exist for arrays of numbers (Jacobians of copies,
- * nested transforms, estimators, generated code, vector recordings) run on
- * array forms only. Path names are calls; a form other than the first is
- * named in brackets after each call.
+ * Tensors). Some paths run on array forms only: Jacobians of copies, nested
+ * transforms, the estimators, generated code, vector recordings and a few
+ * prepared methods (jvp, directional, quadraticForms, hvps, laplacian,
+ * sparseHessian after a move). Path names are calls; a form other than the
+ * one under test is named in brackets after each call.
  */
 import {
   DEFAULT_LANES, directional, dot, grad, gradDirectional, gradHyperdual, hessian, hessianDiagonal, hessianDiagonalEstimate, hessianSparsity,
@@ -28,7 +29,6 @@ export interface Reading {
   grad: Float64Array;
   H: Float64Array[];
   diag: Float64Array;
-  hvp?: Float64Array;
   dir?: { value: number; first: number; second: number };
   hd?: { value: number; da: number; db: number; dab: number };
   g3?: Float64Array;
@@ -184,7 +184,7 @@ export function everyPath(ch: Collector, form: Form, x0: ArrayLike<number>, d: D
 
   if (numbers) estimatorPaths(ch, form, x0, r);
   if (numbers && nested) nestedPaths(ch, form, x0, d, r, { ...(hv && { hv }), ...(own3 && { g3: own3 }), ...(own3d && { g3d: own3d }) }, s3);
-  return { ...r, ...(hv && { hvp: hv }), ...(dir && { dir }), ...(hd && { hd }), ...(own3 && { g3: own3 }), ...(own3d && { g3d: own3d }) };
+  return { ...r, ...(dir && { dir }), ...(hd && { hd }), ...(own3 && { g3: own3 }), ...(own3d && { g3d: own3d }) };
 }
 
 /** Nested transforms (jets), on an array form: a transform inside another differentiates the inner one's result. */
