@@ -436,7 +436,7 @@ describe('sparsity: a prepared recording keeps its pattern and colouring', () =>
     const f = (x: Num[]) => { calls++; return g(x); };
     const n = 60, P = prepare(f, arr(n)), d0 = P.hessianDiagonal({ method: 'sparse' }), S0 = P.sparseHessian();
     // the detected pattern itself (hessianSparsity hands out copies)
-    const detected = () => (P as unknown as { pattern(): Pattern }).pattern(), pat = detected();
+    const detected = () => (P as unknown as { analysis: { pattern(): Pattern } }).analysis.pattern(), pat = detected();
     expect([d0.directions, S0.colours]).to.deep.equal([6, 11]);
     for (const seed of [31, 32, 33]) {
       const x2 = Array.from(uniformArray(seed, n, -2, 2));
