@@ -91,7 +91,7 @@ export class Generated {
   }
 
   private compiled(k: Kernel): (LoopFn | null)[] {
-    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? compile(k, loopSource(s, k)) : null)));
+    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? loopFn(k, s) : null)));
   }
 
   /** {@link runTangent} over the whole recording */
@@ -160,6 +160,23 @@ function compile(k: Kernel, source: string): LoopFn {
   // (build() checked that code can be compiled; a refusal from here on would throw, as any bug would)
   return compileShared(k, ['par', ...PARAMS[k]], source) as LoopFn;
 }
+
+/**
+ * Kernel k's function for loop L. A loop's source is a function of the loop
+ * alone (its slots, period, repetitions and operands), so the function is
+ * remembered by that description: a one-shot call records afresh each time,
+ * and a recording of the same structure skips writing the source again.
+ */
+function loopFn(k: Kernel, L: Loop): LoopFn {
+  const key = `${k} ${JSON.stringify(L)}`;
+  let f = byLoop.get(key);
+  if (!f) {
+    if (byLoop.size >= 4096) byLoop.clear();
+    byLoop.set(key, (f = compile(k, loopSource(L, k))));
+  }
+  return f;
+}
+const byLoop = new Map<string, LoopFn>();
 
 /**
  * Per recording: the mode and size it was seen with, its loops (found once),
