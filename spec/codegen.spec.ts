@@ -28,9 +28,11 @@
  */
 import { expect } from 'chai';
 import {
-  CODEGEN_MIN_NODES, add, cos, exp, log, mul, prepare, setCodegen, sin, sqrt, tanh, type CodegenMode, type Num, type Prepared,
+  CODEGEN_MIN_NODES, add, cos, exp, grad, hessianDiagonal, hvp, log, mul, prepare, setCodegen, sin, sqrt, tanh, type CodegenMode, type Num,
+  type Prepared,
 } from '../lib/index.js';
-import { Generated, codegenMode, generated } from '../lib/tape/codegen.js';
+import { poisonPool } from '../lib/tape/pool.js';
+import { Generated, codegenMode, forgetStructures, generated } from '../lib/tape/codegen.js';
 import { findSegments, isLoop, type Loop, type Operand, type Segment } from '../lib/tape/codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from '../lib/tape/codegen/emit.js';
 import { compact } from '../lib/tape/compact.js';
@@ -406,6 +408,33 @@ describe('codegen: when generated code runs', () => {
     return Infinity;
   };
   const LATER = [3];
+  // (sweeps are counted over every recording of a structure: each spec counts from a clean slate)
+  beforeEach(() => forgetStructures());
+
+  it("'auto': one-shot calls (a fresh recording each) generate on the third sweep over recordings of one structure, and share its sweeps", () => {
+    const at = (s: number) => randomVector(mulberry32(s), 300);
+    under('auto', () => {
+      expect(generated(freshTape(chain, at(1))), 'first recording, first sweep').to.equal(null);
+      expect(generated(freshTape(chain, at(2))), 'second recording').to.equal(null);
+      const g = generated(freshTape(chain, at(3)));
+      expect(g, 'the third sweep over this structure').to.be.instanceOf(Generated);
+      expect(generated(freshTape(chain, at(4))), 'the next recording shares them').to.equal(g);
+      expect(generated(freshTape(chain, at(5).slice(1))), 'another structure counts on its own').to.equal(null);
+    });
+    // one-shot calls at moving points, with the pool poisoned between uses: the shared generated sweeps over each
+    // new recording's partials answer as the interpreter does
+    poisonPool(true);
+    try {
+      for (let s = 10; s < 16; s++) {
+        const y = at(s), v = at(s + 100);
+        const mine = under('auto', () => ({ grad: vec(grad(chain, y)), hvp: vec(hvp(chain, y, v)), diag: vec(hessianDiagonal(chain, y, { method: 'hyperdual' })) }));
+        const ref = under('off', () => ({ grad: vec(grad(chain, y)), hvp: vec(hvp(chain, y, v)), diag: vec(hessianDiagonal(chain, y, { method: 'hyperdual' })) }));
+        expectAgree(mine, ref, `one-shot calls at point ${s}`);
+      }
+    } finally {
+      poisonPool(false);
+    }
+  });
 
   it(`'auto': a recording smaller than CODEGEN_MIN_NODES (${CODEGEN_MIN_NODES}) computed nodes stays interpreted`, () => {
     const t = freshTape(chain, x(10));

@@ -94,19 +94,28 @@ describe('stochastic estimators: exact cases', () => {
 });
 
 describe('stochastic estimators: reproducibility and paths', () => {
-  it('the same seed gives the same numbers; another seed other numbers', () => {
+  // Equal to rounding: a later call may run generated sweeps (from the third sweep over recordings of one structure),
+  // which sum some terms in another order; another seed moves the estimate by far more.
+  const same = (got: { estimate: number | ArrayLike<number>; standardError: number | ArrayLike<number>; samples: number }, ref: typeof got, what: string) => {
+    const arr = (v: number | ArrayLike<number>) => (typeof v === 'number' ? [v] : Array.from(v));
+    expect(got.samples, what).to.equal(ref.samples);
+    arr(got.estimate).forEach((v, i) => expect(relErr(v, arr(ref.estimate)[i]!), `${what}: estimate[${i}]`).to.be.below(1e-12));
+    arr(got.standardError).forEach((v, i) => expect(relErr(v, arr(ref.standardError)[i]!), `${what}: standardError[${i}]`).to.be.below(1e-10));
+  };
+
+  it('the same seed gives the same numbers (to rounding); another seed other numbers', () => {
     for (const method of ['hutchinson', 'hutch++'] as const) {
       const a = hessianTraceEstimate(rosenbrock, xr, { samples: 40, seed: 8, method });
-      expect(hessianTraceEstimate(rosenbrock, xr, { samples: 40, seed: 8, method })).to.deep.equal(a);
+      same(hessianTraceEstimate(rosenbrock, xr, { samples: 40, seed: 8, method }), a, method);
       expect(hessianTraceEstimate(rosenbrock, xr, { samples: 40, seed: 9, method }).estimate).to.not.equal(a.estimate);
     }
     for (const method of ['hutchinson', 'diag++'] as const) {
       const a = hessianDiagonalEstimate(rosenbrock, xr, { samples: 40, seed: 8, method });
-      expect(hessianDiagonalEstimate(rosenbrock, xr, { samples: 40, seed: 8, method })).to.deep.equal(a);
+      same(hessianDiagonalEstimate(rosenbrock, xr, { samples: 40, seed: 8, method }), a, method);
       expect(hessianDiagonalEstimate(rosenbrock, xr, { samples: 40, seed: 9, method }).estimate).to.not.deep.equal(a.estimate);
     }
     // the seed defaults to 0; the probes do not depend on the lanes per sweep
-    expect(hessianTraceEstimate(quad, x20, { samples: 33 })).to.deep.equal(hessianTraceEstimate(quad, x20, { samples: 33, seed: 0, lanes: 5 }));
+    same(hessianTraceEstimate(quad, x20, { samples: 33 }), hessianTraceEstimate(quad, x20, { samples: 33, seed: 0, lanes: 5 }), 'default seed');
   });
 
   it("'forward' (zᵀHz by Taylor-2 lanes) and 'hvp' (z·Hz) give the same estimate for the same seed", () => {

@@ -5,8 +5,9 @@
  * depends on a parameter only through a few special values), and the output
  * slot. A one-shot `hessianDiagonal(f, x)` called again with the same f
  * records a structurally identical tape (unless f branched differently);
- * comparing the structure is one pass over three integer arrays and a mask
- * lookup per node, where detection and colouring cost many passes. Any
+ * comparing the structure is one pass over the op codes, arguments and
+ * parameters (a mask lookup only where a parameter differs), where detection
+ * and colouring cost many passes. Any
  * difference, and the detection runs again. Block nodes (tensor ops) are
  * compared by their signatures (Block#signature); an elementwise block's
  * nodes are the tape's own. What is remembered is shared: callers hand out
@@ -30,6 +31,7 @@ interface Snapshot<S> {
   readonly op: Int32Array;
   readonly a: Int32Array;
   readonly b: Int32Array;
+  readonly prm: Float64Array;
   readonly masks: Uint8Array;
   readonly blocks: readonly (readonly unknown[])[];
   /** what was found for this structure (shared by every recording that has it) */
@@ -66,7 +68,10 @@ function matches<S>(s: Snapshot<S>, t: Tape, outs: Int32Array): boolean {
     const c = op[i]!;
     if (c !== s.op[i]) return false;
     if (c === BLOCK) continue; // (a block's slots: its signature says it all)
-    if (a[i] !== s.a[i] || b[i] !== s.b[i] || (c >= 0 && secondOrderPattern(c, prm[i]!) !== s.masks[i])) return false;
+    if (a[i] !== s.a[i] || b[i] !== s.b[i]) return false;
+    // the same parameter gives the same mask; another one may too (x^p: every p but a few special values)
+    const p = prm[i]!;
+    if (p !== s.prm[i] && c >= 0 && secondOrderPattern(c, p) !== s.masks[i]) return false;
   }
   return true;
 }
@@ -86,7 +91,7 @@ export function remember<S>(f: object, t: Tape, outs: Int32Array, found: S): voi
   if (memo.get(f)?.found === found) return;
   const n = t.n, masks = new Uint8Array(n), blocks = t.blocks.map((blk: Block) => blk.signature());
   for (let i = t.nIn + 1; i < n; i++) if (t.op[i]! >= 0) masks[i] = secondOrderPattern(t.op[i]!, t.prm[i]!);
-  const snap = { n, nIn: t.nIn, outs: outs.slice(), op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), masks, blocks, found };
+  const snap = { n, nIn: t.nIn, outs: outs.slice(), op: t.op.slice(0, n), a: t.a.slice(0, n), b: t.b.slice(0, n), prm: t.prm.slice(0, n), masks, blocks, found };
   memo.set(f, snap);
   recent = [snap, ...recent.filter((r) => r.found !== found)].slice(0, RECENT);
 }

@@ -32,8 +32,11 @@
  * partials needs the careful kernels), and only where `setCodegen` allows
  * it. `new Function` may be refused (a strict Content Security Policy): the
  * interpreted kernels then run, as they do with codegen 'off'. Loop functions
- * are shared by source across recordings (V8 optimises a function only after
- * it has run for a while: tens of milliseconds the first time a loop is met).
+ * are shared across recordings, remembered by the loop's description (V8
+ * optimises a function only after it has run for a while: tens of
+ * milliseconds the first time a loop is met), and the sweeps counted towards
+ * generating them are those over every recording of the same loops, so
+ * one-shot calls, a fresh recording each, get them too.
  * What it buys is measured by `npm run bench` (docs/bench.json), not quoted
  * here. The same loops also give a recording's generated replay
  * (codegen/replay.ts) and its compacted recording's generated refresh
@@ -178,13 +181,14 @@ function loopFn(k: Kernel, L: Loop): LoopFn {
 }
 const byLoop = new Map<string, LoopFn>();
 
+
 /**
  * Per recording: the mode and size it was seen with, its loops (found once),
  * sweeps and replays seen, and the generated sweeps and replay (null: not worth it).
  */
 interface Entry {
-  mode: CodegenMode; n: number; segs?: Segment[];
-  sweeps: number; gen: Generated | null | undefined;
+  mode: CodegenMode; n: number; loops?: Loops;
+  gen: Generated | null | undefined;
   replays: number; replay: ReplayPlan | null | undefined;
   /** the compaction whose refreshes are counted, and its refresh plan */
   compacted?: Compacted; refreshes?: number; refresh?: RefreshPlan | null;
@@ -192,28 +196,75 @@ interface Entry {
 const cache = new WeakMap<SweepTape, Entry>();
 
 // (three repetitions at least: two only define the strides, the third confirms them)
-const segments = (t: SweepTape, e: Entry): Segment[] => (e.segs ??= findSegments(t, e.mode === 'always' ? 3 : 4));
+/**
+ * The loops of a recording structure (findSegments reads only the argument
+ * arrays and nIn), the sweeps seen over recordings of it, and its generated
+ * sweeps once built (null: not worth it). Recordings with the same arguments
+ * share one: the next one-shot call on f, a fresh recording, finds the loops
+ * and the generated sweeps of the last one by comparing two arrays (the last
+ * few structures are kept).
+ */
+interface Loops {
+  readonly nIn: number; readonly minReps: number; readonly a: Int32Array; readonly b: Int32Array;
+  readonly segs: Segment[]; sweeps: number;
+  /** the generated sweeps the structure is worth (null: none) */
+  gen?: Generated | null;
+}
+/** the structures met last (a one-shot call sweeps a recording and its compacted recording: two) */
+let recentLoops: Loops[] = [];
 
-function build(t: SweepTape, e: Entry): Generated | null {
+/** Forgets the structures met so far and their sweep counts (specs: counting from a clean slate). */
+export function forgetStructures(): void { recentLoops = []; }
+
+const segments = (t: SweepTape, e: Entry): Segment[] => loopsOf(t, e).segs;
+
+function loopsOf(t: SweepTape, e: Entry): Loops {
+  if (e.loops) return e.loops;
+  const n = t.n, minReps = e.mode === 'always' ? 3 : 4;
+  let L = recentLoops.find((r) => r.nIn === t.nIn && r.minReps === minReps && r.a.length === n && sameInts(r.a, t.a) && sameInts(r.b, t.b));
+  L ??= { nIn: t.nIn, minReps, a: t.a.slice(0, n), b: t.b.slice(0, n), segs: findSegments(t, minReps), sweeps: 0 };
+  recentLoops = [L, ...recentLoops.filter((r) => r !== L)].slice(0, 4);
+  return (e.loops = L);
+}
+
+/** x[0 … m) = y[0 … m), m = x.length */
+function sameInts(x: Int32Array, y: Int32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** The generated sweeps t's structure is worth (null: too small or not loop-like), whether or not code can be compiled here. */
+function plan(t: SweepTape, e: Entry): Generated | null {
   const computed = t.n - t.nIn - 1, m = e.mode;
   if (m === 'auto' && computed < CODEGEN_MIN_NODES) return null;
   const g = new Generated(t.n, segments(t, e));
   if (g.loops === 0 || g.loops > MAX_LOOPS) return null;
   if (m === 'auto' && g.covered < computed / 2) return null;
-  if (!canCompile()) return null; // refused under a strict Content Security Policy: stay interpreted
   return g;
+}
+
+/** The generated sweeps for t now: its plan, when code can be compiled (refused under a strict Content Security Policy: stay interpreted). */
+function build(t: SweepTape, e: Entry, L?: Loops): Generated | null {
+  const g = L ? (L.gen === undefined ? (L.gen = plan(t, e)) : L.gen) : plan(t, e);
+  return g && canCompile() ? g : null;
 }
 
 /**
  * The generated sweeps for t, or null: the interpreted kernels run (mode
  * 'off', blocks other than runs of elementary nodes, non-finite partials,
  * too small or not loop-like, or, under 'auto', the recording's first two
- * sweeps: generation starts with its third).
+ * sweeps: generation starts with the third sweep over recordings of its
+ * structure, see {@link Loops}).
  */
 export function generated(t: SweepTape): Generated | null {
   if (!eligible(t)) return null;
   const e = entry(t);
-  if (e.gen === undefined && (codegenMode() === 'always' || ++e.sweeps >= 3)) e.gen = build(t, e);
+  if (e.gen === undefined) {
+    // the third sweep over recordings of this structure (a small one stays interpreted without looking for loops)
+    const L = t.n - t.nIn - 1 < CODEGEN_MIN_NODES && e.mode === 'auto' ? null : loopsOf(t, e);
+    if (!L) e.gen = null;
+    else if (e.mode === 'always' || ++L.sweeps >= 3) e.gen = build(t, e, L);
+  }
   return e.gen ?? null;
 }
 
@@ -266,7 +317,7 @@ const eligible = (t: SweepTape): boolean => codegenMode() !== 'off' && !t.nonFin
 function entry(t: SweepTape): Entry {
   const mode = codegenMode();
   let e = cache.get(t);
-  if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, sweeps: 0, gen: undefined, replays: 0, replay: undefined }));
+  if (!e || e.mode !== mode || e.n !== t.n) cache.set(t, (e = { mode, n: t.n, gen: undefined, replays: 0, replay: undefined }));
   return e;
 }
 
@@ -289,7 +340,8 @@ export interface CodegenInfo {
 /**
  * The generated sweeps of t as {@link CodegenInfo}, generating them now if
  * the mode allows (under 'auto' a sweep generates them only from t's third
- * sweep on; asking does not wait for it); null when t's sweeps run interpreted.
+ * sweep over recordings of its structure, see {@link Loops}; asking does
+ * not wait for it); null when t's sweeps run interpreted.
  */
 export function codegenInfo(t: SweepTape): CodegenInfo | null {
   if (!eligible(t)) return null;

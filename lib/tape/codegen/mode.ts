@@ -5,8 +5,9 @@
 
 /**
  * 'auto' (default): generate sweeps for recordings of at least
- * `CODEGEN_MIN_NODES` computed nodes, on their third sweep, when loops cover
- * at least half of the nodes; a recording's loop replay on its second move
+ * `CODEGEN_MIN_NODES` computed nodes, on the third sweep over recordings of
+ * one structure (one recording swept three times, or three one-shot calls),
+ * when loops cover at least half of the nodes; a recording's loop replay on its second move
  * and its compacted recording's loop refresh on the second refresh (same size
  * rule); an op's recorder and node replayer after `GENERATE_AFTER` nodes of
  * it in the process. 'always': all of them at once, for every recording of
