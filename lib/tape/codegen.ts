@@ -210,7 +210,7 @@ interface Loops {
   /** the generated sweeps the structure is worth (null: none) */
   gen?: Generated | null;
 }
-/** the structures met last (a one-shot call sweeps a recording and its compacted recording: two) */
+/** the structures met last (a one-shot call sweeps a recording and its compacted recording: two); each keeps a copy of its argument arrays, 8 bytes per node */
 let recentLoops: Loops[] = [];
 
 /** Forgets the structures met so far and their sweep counts (specs: counting from a clean slate). */
@@ -221,14 +221,14 @@ const segments = (t: SweepTape, e: Entry): Segment[] => loopsOf(t, e).segs;
 function loopsOf(t: SweepTape, e: Entry): Loops {
   if (e.loops) return e.loops;
   const n = t.n, minReps = e.mode === 'always' ? 3 : 4;
-  let L = recentLoops.find((r) => r.nIn === t.nIn && r.minReps === minReps && r.a.length === n && sameInts(r.a, t.a) && sameInts(r.b, t.b));
+  let L = recentLoops.find((r) => r.nIn === t.nIn && r.minReps === minReps && r.a.length === n && samePrefix(r.a, t.a) && samePrefix(r.b, t.b));
   L ??= { nIn: t.nIn, minReps, a: t.a.slice(0, n), b: t.b.slice(0, n), segs: findSegments(t, minReps), sweeps: 0 };
   recentLoops = [L, ...recentLoops.filter((r) => r !== L)].slice(0, 4);
   return (e.loops = L);
 }
 
 /** x[0 … m) = y[0 … m), m = x.length */
-function sameInts(x: Int32Array, y: Int32Array): boolean {
+function samePrefix(x: Int32Array, y: Int32Array): boolean {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
