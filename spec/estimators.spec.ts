@@ -18,6 +18,7 @@ import {
   Tensor, add, dot, hessian, hessianDiagonalEstimate, hessianTraceEstimate, mul, sin, sub, sum, tensor, type Num,
 } from '../lib/index.js';
 import { mulberry32, randomVector } from './support/random.js';
+import { relErr } from './support/agreement.js';
 
 type Fn = (x: Num[]) => Num;
 
@@ -54,7 +55,6 @@ const diag = (H: ArrayLike<number>[]) => Array.from(H, (row, i) => row[i]!);
 /** Hutchinson's per-probe variances: 2Σ_{i≠j}H_ij² for the trace, Σ_{j≠i}H_ij² for entry i of the diagonal. */
 const offDiagonal = (H: ArrayLike<number>[]) => Array.from(H, (row, i) => Array.from(row).reduce((s, h, j) => s + (i === j ? 0 : h * h), 0));
 const traceVariance = (H: ArrayLike<number>[]) => 2 * offDiagonal(H).reduce((a, b) => a + b, 0);
-const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const seeds = (count: number, from = 1) => Array.from({ length: count }, (_, s) => from + s);
 

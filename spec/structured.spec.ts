@@ -18,25 +18,10 @@ import { poisonPool } from '../lib/tape/pool.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { SET_BUDGET } from '../lib/sparsity/pattern.js';
 import { flat } from './support/points.js';
+import { entryErr } from './support/agreement.js';
 import { tensorCases } from './support/tensor-programs.js';
 
 const TOL = 1e-12;
-
-/**
- * Largest relative error, entries below floor·‖ref‖∞ compared against that
- * (both sides are exact up to rounding, which on an entry far below the
- * largest is relative to the sums it came from).
- */
-function relErr(got: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-8): number {
-  let norm = 0, worst = 0;
-  for (let i = 0; i < ref.length; i++) norm = Math.max(norm, Math.abs(ref[i]!));
-  for (let i = 0; i < ref.length; i++) {
-    const d = got[i]! - ref[i]!;
-    if (Number.isNaN(ref[i]!) !== Number.isNaN(got[i]!)) return Infinity;
-    if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d) / Math.max(Math.abs(ref[i]!), floor * norm));
-  }
-  return worst;
-}
 
 type F = (p: { [k: string]: Tensor }) => Num;
 
@@ -58,7 +43,7 @@ describe('structured Hessian diagonal', () => {
   it('seed-size MLP 5 → 100 → 10 (one sample, cross-entropy): equals the dense lanes with 110 lanes instead of 1610', () => {
     const m = mlp([5, 100, 10], { seed: 1 }), x = randn([5], 3);
     const { s, d, info } = both((p) => crossEntropy(m.apply(p, x), 0), m.params);
-    expect(relErr(s, d)).to.be.below(TOL);
+    expect(entryErr(s, d)).to.be.below(TOL);
     expect(info.method).to.equal('structured');
     expect(info.directions).to.equal(110); // the hidden pre-activation (100) and the logits (10)
     expect(methods(info)).to.deep.equal({ W1: 'structured', b1: 'structured', W2: 'structured', b2: 'structured' });
@@ -67,7 +52,7 @@ describe('structured Hessian diagonal', () => {
   it('batch MLP 20 → 16 → 5, batch 6, cross-entropy: samples share lanes (16 + 5 lanes for 421 parameters)', () => {
     const m = mlp([20, 16, 5], { seed: 3 }), X = randn([6, 20], 4);
     const { s, d, info } = both((p) => crossEntropy(m.apply(p, X), [0, 1, 2, 3, 4, 0]), m.params);
-    expect(relErr(s, d)).to.be.below(TOL);
+    expect(entryErr(s, d)).to.be.below(TOL);
     expect(info.directions).to.equal(21);
   });
 
@@ -80,7 +65,7 @@ describe('structured Hessian diagonal', () => {
     try {
       const r = hessianDiagonal(f, P, { method: 'structured' }), s = flat(r);
       const q = prepare(f, P).quadraticForms(dirs);
-      return { err: relErr(idx.map((i) => s[i]!), q, floor), info: r };
+      return { err: entryErr(idx.map((i) => s[i]!), q, floor), info: r };
     } finally {
       poisonPool(false);
     }
@@ -111,20 +96,20 @@ describe('structured Hessian diagonal', () => {
     };
     const P = { w: randn([4], 1), b: tensor([0.1]) };
     const { s, d } = both(f, P);
-    expect(relErr(s, d)).to.be.below(TOL);
+    expect(entryErr(s, d)).to.be.below(TOL);
     const z = add(matmul(X, P.w), P.b).values(), xs = X.values(), closed = new Float64Array(5);
     for (let b = 0; b < 10; b++) {
       const sg = sigmoid(tensor([z[b]!])).values()[0]!, c = sg * (1 - sg);
       for (let k = 0; k < 4; k++) closed[k] += xs[b * 4 + k]! ** 2 * c;
       closed[4] += c;
     }
-    expect(relErr(s, closed)).to.be.below(1e-10);
+    expect(entryErr(s, closed)).to.be.below(1e-10);
   });
 
   it('an L2 penalty on W1 is a curved use of W1 alone: structured too, with the adjoint term Ḡ·∂²y/∂θ² (exact)', () => {
     const m = mlp([5, 8, 3], { seed: 1 }), x = randn([5], 3);
     const { s, d, info } = both((p) => add(crossEntropy(m.apply(p, x), 0), mul(0.1, sum(pow(p.W1!, 2)))), m.params);
-    expect(relErr(s, d)).to.be.below(TOL);
+    expect(entryErr(s, d)).to.be.below(TOL);
     expect(methods(info)).to.deep.equal({ W1: 'structured', b1: 'structured', W2: 'structured', b2: 'structured' });
     // the penalty's 40 terms end their chains at its sum, which enters f linearly: it interacts with nothing
     expect(info.directions).to.equal(11);
@@ -133,7 +118,7 @@ describe('structured Hessian diagonal', () => {
   it('a parameter times a value that depends on it (θ ⊙ tanh(θ)) is not separable: dense, with the reason; exact', () => {
     const P = { w: randn([4], 21), v: randn([3], 22) };
     const r = both((p) => add(sum(mul(p.w!, tanh(p.w!))), sum(sin(p.v!))), P);
-    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(entryErr(r.s, r.d)).to.be.below(TOL);
     expect(r.info.parameters!.w!.method).to.equal('dense');
     expect(r.info.parameters!.w!.reason).to.match(/together with a value that depends on it/);
     expect(r.info.parameters!.v!.method).to.equal('structured');
@@ -142,10 +127,10 @@ describe('structured Hessian diagonal', () => {
   it('weight tying: W shared by two samples that do not interact combines its uses; W and Wᵀ in one autoencoder falls back', () => {
     const W = randn([4, 3], 8), x1 = randn([3], 9), x2 = randn([3], 10);
     const tied = both((p) => add(sum(sin(matmul(p.W!, x1))), sum(tanh(matmul(p.W!, x2)))), { W });
-    expect(relErr(tied.s, tied.d)).to.be.below(TOL);
+    expect(entryErr(tied.s, tied.d)).to.be.below(TOL);
     expect(methods(tied.info)).to.deep.equal({ W: 'structured' });
     const ae = both((p) => sum(pow(sub(matmul(transpose(p.W!), tanh(matmul(p.W!, x1))), x1), 2)), { W });
-    expect(relErr(ae.s, ae.d)).to.be.below(TOL);
+    expect(entryErr(ae.s, ae.d)).to.be.below(TOL);
     expect(ae.info.parameters!.W!.method).to.equal('dense');
     expect(ae.info.parameters!.W!.reason).to.match(/interact/);
   });
@@ -153,7 +138,7 @@ describe('structured Hessian diagonal', () => {
   it('a weight used bilinearly with itself (W·Wᵀ) falls back; exact', () => {
     const W = randn([3, 3], 13);
     const r = both((p) => sum(sin(matmul(p.W!, transpose(p.W!)))), { W });
-    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(entryErr(r.s, r.d)).to.be.below(TOL);
     expect(r.info.parameters!.W!.method).to.equal('dense');
   });
 
@@ -168,7 +153,7 @@ describe('structured Hessian diagonal', () => {
       return sub(log(o.reduce((s: Num, ok) => add(s, pow(2.718281828459045, ok)), 0)), o[0]!);
     };
     const r = hessianDiagonal(f, w, { method: 'structured' }), d = hessianDiagonal(f, w, { method: 'hyperdual' });
-    expect(relErr(r, d)).to.be.below(TOL);
+    expect(entryErr(r, d)).to.be.below(TOL);
     expect(r.directions).to.equal(H + O);
     expect(r.parameters!.x!.denseEntries).to.equal(undefined);
   });
@@ -177,7 +162,7 @@ describe('structured Hessian diagonal', () => {
     const f = (x: Num[]) => add(add(mul(x[0]!, tanh(x[0]!)), mul(x[1]!, sin(x[0]!))), sin(add(mul(2, x[2]!), mul(3, x[3]!))));
     const x = [0.4, -0.3, 0.2, 0.7];
     const r = hessianDiagonal(f, x, { method: 'structured' }), d = hessianDiagonal(f, x, { method: 'hyperdual' });
-    expect(relErr(r, d)).to.be.below(TOL);
+    expect(entryErr(r, d)).to.be.below(TOL);
     // x₀ enters mul with tanh(x₀): dense; x₁·sin(x₀) is separable in x₁; x₂, x₃ are linear
     expect(r.parameters!.x).to.deep.include({ method: 'structured', denseEntries: 1 });
     expect(r.parameters!.x!.reason).to.match(/together with a value that depends on it/);
@@ -188,14 +173,14 @@ describe('structured Hessian diagonal', () => {
     const f = (x: Num[]) => { let s: Num = 0; x.forEach((xi, i) => { s = add(s, mul(c[i]!, xi)); }); return sin(s); };
     const x = [0.1, 0.2, -0.3, 0.4];
     const r = hessianDiagonal(f, x, { method: 'structured' }), d = hessianDiagonal(f, x, { method: 'hyperdual' });
-    expect(relErr(r, d)).to.be.below(TOL);
+    expect(entryErr(r, d)).to.be.below(TOL);
     expect(r.directions).to.equal(1);
   });
 
   it('a chain through a node that reads its argument twice (y + y) carries the factor 2', () => {
     const W = randn([3, 2], 14), x = randn([2], 15);
     const r = both((p) => { const y = matmul(p.W!, x); return sum(sin(add(y, y))); }, { W });
-    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(entryErr(r.s, r.d)).to.be.below(TOL);
     expect(methods(r.info)).to.deep.equal({ W: 'structured' });
   });
 
@@ -206,7 +191,7 @@ describe('structured Hessian diagonal', () => {
       return sum(x.map((v, i) => pow(sub(add(n, mul(i + 1, sub(1, hyCos(v)))), add(c, sin(v))), 2)));
     };
     const r = hessianDiagonal(f, x, { method: 'structured' }), d = hessianDiagonal(f, x, { method: 'hyperdual' });
-    expect(relErr(r, d)).to.be.below(TOL);
+    expect(entryErr(r, d)).to.be.below(TOL);
     expect(r.parameters!.x!.method).to.equal('dense');
     expect(r.parameters!.x!.reason).to.match(/interact/);
     expect(hessianDiagonal(f, x).method, "'auto'").to.equal('hyperdual');
@@ -251,8 +236,8 @@ describe('structured Hessian diagonal', () => {
     expect(methods(r)).to.deep.equal({ a: 'structured', b: 'structured' });
     const x = tensor([0.3, -0.7, 1.1, 0.4]), t = hessianDiagonal(byTensor, x, { method: 'structured' });
     expect(t.parameters!.x!.method).to.equal('structured'); // xᵢ·xᵢ₊₂: bilinear in x, but separable entry by entry
-    expect(relErr(flat(t as never), flat(hessianDiagonal(byTensor, x, { method: 'hyperdual' }) as never))).to.be.below(TOL);
-    expect(relErr(flat(r as never), flat(t as never))).to.be.below(TOL);
+    expect(entryErr(flat(t as never), flat(hessianDiagonal(byTensor, x, { method: 'hyperdual' }) as never))).to.be.below(TOL);
+    expect(entryErr(flat(r as never), flat(t as never))).to.be.below(TOL);
   });
 
   it("'auto' takes it for a network's parameters and reports it; a prepared recording moved by .at() agrees with a fresh one", () => {
@@ -266,7 +251,7 @@ describe('structured Hessian diagonal', () => {
     try {
       const moved = flat(p.at(P2).hessianDiagonal({ method: 'structured' }));
       const fresh = flat(hessianDiagonal(f, P2, { method: 'hyperdual' }));
-      expect(relErr(moved, fresh)).to.be.below(TOL);
+      expect(entryErr(moved, fresh)).to.be.below(TOL);
     } finally {
       poisonPool(false);
     }
@@ -287,8 +272,8 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     try {
       const s = gaussNewtonDiagonal(F, P, { method: 'structured' }), d = gaussNewtonDiagonal(F, P, { method: 'dense' });
       const ref = jtjDiagonal(jacobian(F, P));
-      expect(relErr(flat(s as never), ref, floor), 'structured vs JᵀJ').to.be.below(TOL);
-      expect(relErr(flat(d as never), ref, floor), 'dense vs JᵀJ').to.be.below(TOL);
+      expect(entryErr(flat(s as never), ref, floor), 'structured vs JᵀJ').to.be.below(TOL);
+      expect(entryErr(flat(d as never), ref, floor), 'dense vs JᵀJ').to.be.below(TOL);
       return s;
     } finally {
       poisonPool(false);
@@ -319,7 +304,7 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
       for (let k = 0; k < 4; k++) closed[k] += xs[b * 4 + k]! ** 2 * r;
       closed[4] += r;
     }
-    expect(relErr(s, closed)).to.be.below(1e-10);
+    expect(entryErr(s, closed)).to.be.below(1e-10);
   });
 
   it('a parameter that enters a residual nonlinearly is fine (first order); W and Wᵀ in one autoencoder is dense (its outputs meet); exact', () => {
@@ -342,7 +327,7 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
       const s = gaussNewtonDiagonal(F, m.params), d = gaussNewtonDiagonal(F, m.params, { method: 'dense' });
       expect(s.method).to.equal('structured');
       expect(s.directions).to.equal(10);
-      expect(relErr(flat(s as never), flat(d as never), 1e-4)).to.be.below(TOL);
+      expect(entryErr(flat(s as never), flat(d as never), 1e-4)).to.be.below(TOL);
     } finally {
       poisonPool(false);
     }
@@ -366,7 +351,7 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     // scalar ops: m = 2·x₀ is F₀ and also read once more, by a linear node
     const F = (x: Num[]) => { const m = mul(2, x[0]!); return [m, sin(add(m, 3))]; };
     const x = [0.3], d = gaussNewtonDiagonal(F, x, { method: 'structured' });
-    expect(relErr(d, jtjDiagonal(jacobian(F, x)))).to.be.below(TOL);
+    expect(entryErr(d, jtjDiagonal(jacobian(F, x)))).to.be.below(TOL);
   });
 
   it('a prepared recording moved by .at() agrees with a fresh one; errors name the function and the problem', () => {
@@ -374,7 +359,7 @@ describe('gaussNewtonDiagonal: diag(JᵀJ) of residuals and per-sample losses', 
     const P2 = Object.fromEntries(Object.entries(m.params).map(([k, t]) => [k, Tensor.constant(t.values().map((v) => 0.9 * v + 0.01), t.shape)]));
     const p = prepare(F, m.params, { vector: true });
     p.gaussNewtonDiagonal();
-    expect(relErr(flat(p.at(P2).gaussNewtonDiagonal() as never), jtjDiagonal(jacobian(F, P2)))).to.be.below(TOL);
+    expect(entryErr(flat(p.at(P2).gaussNewtonDiagonal() as never), jtjDiagonal(jacobian(F, P2)))).to.be.below(TOL);
     expect(() => gaussNewtonDiagonal(F, m.params, { method: 'exact' as never })).to.throw(/gaussNewtonDiagonal.*method/);
     expect(() => hessianDiagonal((x: Num[]) => sum(gaussNewtonDiagonal((y: Num[]) => [mul(y[0]!, y[1]!)], x) as never), [1, 2])).to.throw(/gaussNewtonDiagonal: inside another transform/);
   });
@@ -391,7 +376,7 @@ describe('structured: review', () => {
     try {
       forgetRecent();
       const r = both(f, P);
-      expect(relErr(r.s, r.d)).to.be.below(TOL);
+      expect(entryErr(r.s, r.d)).to.be.below(TOL);
       expect(Object.values(r.info.parameters!).every((q) => q.method === 'dense')).to.equal(true);
     } finally {
       SET_BUDGET.entries = saved;
@@ -402,7 +387,7 @@ describe('structured: review', () => {
   it('outputs of one parameter that meet in a probe the loss is linear in (Σ of W·u, summed) do not interact: structured, 0', () => {
     const X = randn([2, 3], 23), P = { W: randn([3], 24), c: tensor([0.4]) }; // each W_k touches both outputs of X·W
     const r = both((p) => add(sum(matmul(X, p.W!)), sum(sin(p.c!))), P);
-    expect(relErr(r.s, r.d)).to.be.below(TOL);
+    expect(entryErr(r.s, r.d)).to.be.below(TOL);
     expect(methods(r.info)).to.deep.equal({ W: 'structured', c: 'structured' });
   });
 

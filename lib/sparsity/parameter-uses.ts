@@ -12,14 +12,15 @@
  * move with θᵢ along another path). A group meeting that is *separable*: a
  * use may be linear in θᵢ (W·u, u + b: ∂²y/∂θᵢ² = 0) or curved in it alone
  * (an L2 penalty θᵢ²). Where no two outputs of one S(i) interact in H_G
- * (detected on the recording: lib/sparsity/pattern.ts with the use outputs
- * as sources), only the diagonal of H_G is needed:
+ * (detected on the recording: lib/sparsity/pattern.ts with the probes, the
+ * ends of the use outputs' linear chains, as sources), only the diagonal of
+ * H_G is needed:
  * ∂²f/∂θᵢ² = Σ_c J_ci² (H_G)_cc + Ḡ_c ∂²y_c/∂θᵢ².
  * lib/transforms/structured.ts computes it, and diag(JᵀJ) the same way,
  * where the first-order formula alone matters (so a use may be anything).
  */
 import type { ArrayBlock } from '../tape/block.js';
-import { forwardOrder } from '../tape/order.js';
+import { forwardRuns } from '../tape/order.js';
 import type { Tape } from '../tape/tape.js';
 import { OP_NAMES } from '../rules/index.js';
 import { NOPS, NPAR } from '../tape/node.js';
@@ -104,9 +105,7 @@ export function parameterUses(t: Tape, groups: readonly ParamGroup[], outputs: I
       nodes.push(i);
     }
   };
-  forwardOrder(t, run, (k) => {
-    const blk = t.blocks[k]!;
-    if (blk.nodes) return run(blk.out, blk.out + blk.size);
+  forwardRuns(t, run, (blk, k) => {
     let hit = 0;
     const seen = new Set<number>();
     blk.structure((y, x) => {

@@ -81,10 +81,11 @@ export interface ArrayBlock extends BlockBase {
   /**
    * Squared adjoints, for an argument the block is linear in: A at the
    * arguments += Σ_y (∂y/∂x)² A_y, where sq holds the squares of the values
-   * (a bilinear block's partials are its other operand). Returns false when
-   * some output reads an argument slot through more than one term, so that
-   * squaring term by term would be wrong. Absent: the block has no such form
-   * (lib/transforms/structured.ts then takes the dense lanes).
+   * (a bilinear block's partials are its other operand). Returns false, and
+   * adds nothing, when some output reads an argument slot through more than
+   * one term, so that squaring term by term would be wrong. Absent: the
+   * block has no such form (lib/transforms/structured.ts then takes the
+   * dense lanes).
    */
   squaredReverse?(sq: Float64Array, A: Float64Array): boolean;
   /**

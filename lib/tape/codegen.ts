@@ -32,11 +32,11 @@
  * partials needs the careful kernels), and only where `setCodegen` allows
  * it. `new Function` may be refused (a strict Content Security Policy): the
  * interpreted kernels then run, as they do with codegen 'off'. Loop functions
- * are shared across recordings, remembered by the loop's description (V8
- * optimises a function only after it has run for a while: tens of
- * milliseconds the first time a loop is met), and the sweeps counted towards
- * generating them are those over every recording of the same loops, so
- * one-shot calls, a fresh recording each, get them too.
+ * are shared by source across recordings (V8 optimises a function only after
+ * it has run for a while: tens of milliseconds the first time a loop is met),
+ * and recordings with the same arguments share their generated sweeps and
+ * count their sweeps together, so one-shot calls, a fresh recording each,
+ * get them too.
  * What it buys is measured by `npm run bench` (docs/bench.json), not quoted
  * here. The same loops also give a recording's generated replay
  * (codegen/replay.ts) and its compacted recording's generated refresh
@@ -94,7 +94,7 @@ export class Generated {
   }
 
   private compiled(k: Kernel): (LoopFn | null)[] {
-    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? loopFn(k, s) : null)));
+    return (this.fns[k] ??= this.segments.map((s) => (isLoop(s) ? compile(k, loopSource(s, k)) : null)));
   }
 
   /** {@link runTangent} over the whole recording */
@@ -165,26 +165,9 @@ function compile(k: Kernel, source: string): LoopFn {
 }
 
 /**
- * Kernel k's function for loop L. A loop's source is a function of the loop
- * alone (its slots, period, repetitions and operands), so the function is
- * remembered by that description: a one-shot call records afresh each time,
- * and a recording of the same structure skips writing the source again.
- */
-function loopFn(k: Kernel, L: Loop): LoopFn {
-  const key = `${k} ${JSON.stringify(L)}`;
-  let f = byLoop.get(key);
-  if (!f) {
-    if (byLoop.size >= 4096) byLoop.clear();
-    byLoop.set(key, (f = compile(k, loopSource(L, k))));
-  }
-  return f;
-}
-const byLoop = new Map<string, LoopFn>();
-
-
-/**
- * Per recording: the mode and size it was seen with, its loops (found once),
- * sweeps and replays seen, and the generated sweeps and replay (null: not worth it).
+ * Per recording: the mode and size it was seen with, its loops (shared by
+ * every recording of its structure, with their sweep count), the replays
+ * seen, and the generated sweeps and replay (null: not worth it).
  */
 interface Entry {
   mode: CodegenMode; n: number; loops?: Loops;
@@ -195,7 +178,6 @@ interface Entry {
 }
 const cache = new WeakMap<SweepTape, Entry>();
 
-// (three repetitions at least: two only define the strides, the third confirms them)
 /**
  * The loops of a recording structure (findSegments reads only the argument
  * arrays and nIn), the sweeps seen over recordings of it, and its generated
@@ -220,6 +202,7 @@ const segments = (t: SweepTape, e: Entry): Segment[] => loopsOf(t, e).segs;
 
 function loopsOf(t: SweepTape, e: Entry): Loops {
   if (e.loops) return e.loops;
+  // (three repetitions at least: two only define the strides, the third confirms them)
   const n = t.n, minReps = e.mode === 'always' ? 3 : 4;
   let L = recentLoops.find((r) => r.nIn === t.nIn && r.minReps === minReps && r.a.length === n && samePrefix(r.a, t.a) && samePrefix(r.b, t.b));
   L ??= { nIn: t.nIn, minReps, a: t.a.slice(0, n), b: t.b.slice(0, n), segs: findSegments(t, minReps), sweeps: 0 };
@@ -233,13 +216,15 @@ function samePrefix(x: Int32Array, y: Int32Array): boolean {
   return true;
 }
 
+/** Under 'auto', a recording of fewer than CODEGEN_MIN_NODES computed nodes stays interpreted. */
+const tooSmall = (t: SweepTape, mode: CodegenMode): boolean => mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
+
 /** The generated sweeps t's structure is worth (null: too small or not loop-like), whether or not code can be compiled here. */
 function plan(t: SweepTape, e: Entry): Generated | null {
-  const computed = t.n - t.nIn - 1, m = e.mode;
-  if (m === 'auto' && computed < CODEGEN_MIN_NODES) return null;
+  if (tooSmall(t, e.mode)) return null;
   const g = new Generated(t.n, segments(t, e));
   if (g.loops === 0 || g.loops > MAX_LOOPS) return null;
-  if (m === 'auto' && g.covered < computed / 2) return null;
+  if (e.mode === 'auto' && g.covered < (t.n - t.nIn - 1) / 2) return null;
   return g;
 }
 
@@ -261,9 +246,11 @@ export function generated(t: SweepTape): Generated | null {
   const e = entry(t);
   if (e.gen === undefined) {
     // the third sweep over recordings of this structure (a small one stays interpreted without looking for loops)
-    const L = t.n - t.nIn - 1 < CODEGEN_MIN_NODES && e.mode === 'auto' ? null : loopsOf(t, e);
-    if (!L) e.gen = null;
-    else if (e.mode === 'always' || ++L.sweeps >= 3) e.gen = build(t, e, L);
+    if (tooSmall(t, e.mode)) e.gen = null;
+    else {
+      const L = loopsOf(t, e);
+      if (e.mode === 'always' || ++L.sweeps >= 3) e.gen = build(t, e, L);
+    }
   }
   return e.gen ?? null;
 }
@@ -279,8 +266,7 @@ export function generatedReplay(t: Tape): ReplayPlan | null {
   if (mode === 'off' || !nodesOnly(t)) return null;
   const e = entry(t);
   if (e.replay === undefined && (mode === 'always' || ++e.replays >= 2)) {
-    const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
-    const segs = small || !canCompile() ? null : segments(t, e);
+    const segs = tooSmall(t, mode) || !canCompile() ? null : segments(t, e);
     e.replay = segs && segs.filter(isLoop).length <= MAX_LOOPS ? replayPlan(t, segs) : null;
   }
   return e.replay ?? null;
@@ -297,8 +283,7 @@ export function generatedRefresh(t: Tape, f: Compacted): RefreshPlan | null {
   const e = entry(t);
   if (e.compacted !== f) { e.compacted = f; e.refreshes = 0; e.refresh = undefined; }
   if (e.refresh === undefined && (mode === 'always' || ++e.refreshes! >= 2)) {
-    const small = mode === 'auto' && t.n - t.nIn - 1 < CODEGEN_MIN_NODES;
-    const segs = small || !canCompile() ? null : segments(t, e);
+    const segs = tooSmall(t, mode) || !canCompile() ? null : segments(t, e);
     e.refresh = segs && segs.filter(isLoop).length <= MAX_LOOPS ? refreshPlan(f, t.n, segs) : null;
   }
   return e.refresh ?? null;

@@ -7,13 +7,8 @@
  * loop that read the table would cost several times more per node), in up
  * to three forms: K lanes, one lane, and careful (partials with ±∞ or NaN;
  * see careful.ts). spec/formulas.spec.ts checks each form against the table.
- * With (g_a, g_b, h_aa, h_ab, h_bb) the partials of y = op(a, b):
- *   tangent            ẏ  = g_a ȧ + g_b ḃ
- *   second tangent     ÿ  = g_a ä + g_b b̈ + h_aa ȧ² + 2 h_ab ȧḃ + h_bb ḃ²
- *   mixed (hyper-dual) y₁₂ = g_a a₁₂ + g_b b₁₂ + h_aa a₁a₂ + h_ab (a₁b₂ + a₂b₁) + h_bb b₁b₂
- *   summed second      L_y = g_a L_a + g_b L_b + Σ_k (h_aa ȧ_k² + 2 h_ab ȧ_k ḃ_k + h_bb ḃ_k²)
- *   adjoint            ā += g_a ȳ,  b̄ += g_b ȳ
- *   adjoint's tangent  ā̇ += g_a ẏ̄ + ȳ (h_aa ȧ + h_ab ḃ),  b̄̇ += g_b ẏ̄ + ȳ (h_ab ȧ + h_bb ḃ)
+ * The third-order reverse (runReverseHyper) is the one kernel the table does
+ * not hold; its formula is written where it is.
  */
 import { NPAR, evalThird, type HyperAdjoints, type HyperLanes, type Run } from './node.js';
 import { GA, GB, HAA, HAB, HBB, TAAA, TAAB, TABB, TBBB, liveBits } from './structure.js';

@@ -38,10 +38,11 @@ export function reverseOrder(t: SweepTape, run: (lo: number, hi: number) => void
  * nodes may read the block's own earlier slots (a running sum) — and only
  * the other blocks are handed to `block`. With `from`, only slots from
  * `from` on are visited (a run is cut there; a block ending before it is skipped).
+ * `block` also gets the block's index in t.blocks.
  */
-export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void, from = 0): void {
+export function forwardRuns(t: SweepTape, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock, k: number) => void, from = 0): void {
   const r = clip(run, from);
-  forwardOrder(t, r, (k) => { const blk = t.blocks[k]!; if (blk.nodes) r(blk.out, blk.out + blk.size); else if (blk.out + blk.size > from) block(blk); });
+  forwardOrder(t, r, (k) => { const blk = t.blocks[k]!; if (blk.nodes) r(blk.out, blk.out + blk.size); else if (blk.out + blk.size > from) block(blk, k); });
 }
 
 /** `run` restricted to slots from `from` on. */

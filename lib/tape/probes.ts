@@ -34,9 +34,8 @@ function probeForward(
   if (probes.length === 0) return;
   let p = 0;
   const first = probes[0]!;
-  // nodes [lo, hi) of a run: up to each probe slot, then the seed
+  // nodes [lo, hi) of a run (from the first probe on): up to each probe slot, then the seed
   const nodes = (lo: number, hi: number) => {
-    lo = Math.max(lo, first);
     while (lo < hi) {
       while (p < probes.length && probes[p]! < lo) p++;
       const s = p < probes.length && probes[p]! < hi ? probes[p]! : hi;
@@ -49,11 +48,10 @@ function probeForward(
   };
   forwardRuns(t, nodes, (blk) => {
     const end = blk.out + blk.size;
-    if (end <= first) return;
     block(view(t, blk));
     while (p < probes.length && probes[p]! < blk.out) p++;
     for (; p < probes.length && probes[p]! < end; p++) seed(probes[p]!);
-  });
+  }, first);
 }
 
 /**
@@ -62,7 +60,7 @@ function probeForward(
  * probe only writes upstream of every probe, and is skipped.
  */
 function probeBackward(t: Tape, first: number, run: (lo: number, hi: number) => void, block: (blk: ArrayBlock) => void): void {
-  reverseRuns(t, (lo, hi) => { if (hi > first) run(Math.max(lo, first), hi); }, (blk) => { if (blk.out > first) block(view(t, blk)); });
+  reverseRuns(t, run, (blk) => { if (blk.out > first) block(view(t, blk)); }, first);
 }
 
 /** Forward tangent lanes from probes: `seed(s, T)` adds the lane tangents of the probe at s to T at s. T is zero on entry. */

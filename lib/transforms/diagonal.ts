@@ -17,10 +17,13 @@ import { nest, nested } from './nested.js';
 /**
  * The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, shaped like x. Default method
  * 'auto': 'sparse' (one compressed HVP per colour of the detected pattern)
- * when that takes far fewer sweeps, else 'hyperdual' (forward order-2 Taylor
- * lanes seeded with eⱼ: no reverse sweep, no adjoints). 'hvp': entry j of
- * H·eⱼ by forward-over-reverse. The result's non-enumerable `method`,
- * `sweeps` and `directions` say what ran.
+ * when that takes far fewer sweeps, else 'structured' (per parameter,
+ * Σ_c J_ci² (H_y)_cc from lanes seeded at its linear maps' outputs) when
+ * that takes fewer than half the lanes, else 'hyperdual' (forward order-2
+ * Taylor lanes seeded with eⱼ: no reverse sweep, no adjoints). 'hvp': entry
+ * j of H·eⱼ by forward-over-reverse. The result's non-enumerable `method`,
+ * `sweeps`, `directions` (and, for 'structured', `parameters`) say what ran
+ * (see {@link DiagonalOptions}).
  */
 export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
   return nest('hessianDiagonal', (fn) => once(fn, f, x, (p) => p.hessianDiagonal(opts)), (fn) => nested.hessianDiagonal(fn, f as never, x));

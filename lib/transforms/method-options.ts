@@ -23,8 +23,10 @@ export interface LaneOptions {
 /** Options of the Hessian-diagonal methods. */
 export interface DiagonalOptions extends LaneOptions {
   /**
-   * 'auto' (default): 'sparse' when the detected pattern colours with at most
-   * n/4 colours, else 'hyperdual'.
+   * 'auto' (default): 'hyperdual' when one sweep holds every input (n ≤
+   * lanes); else 'sparse' when the detected pattern colours with at most n/4
+   * colours; else 'structured' when it needs fewer than half the dense
+   * lanes; else 'hyperdual' (lib/transforms/policy.ts, diagonalMethod).
    * 'hyperdual': H_jj is the second-order coefficient of a forward sweep
    * seeded with eⱼ — no reverse sweep, no adjoints, no Hessian row; n lanes.
    * 'hvp': H_jj is entry j of H·eⱼ by forward-over-reverse; n lanes.
@@ -34,9 +36,7 @@ export interface DiagonalOptions extends LaneOptions {
    * only through maps linear in it (W·u, u + b, θ ⊙ u), ∂²f/∂θᵢ² =
    * Σ_c J_ci² (H_y)_cc over the map outputs y it touches, with (H_y)_cc
    * from lanes seeded at y (as many as y's entries that interact, e.g. a
-   * layer's width); other parameters take the 'hyperdual' lanes. 'auto'
-   * takes it when the inputs are not sparse and it needs fewer than half
-   * the dense lanes.
+   * layer's width); other parameters take the 'hyperdual' lanes.
    */
   method?: 'auto' | DiagonalMethod;
 }
@@ -50,7 +50,7 @@ export interface DiagonalInfo {
   readonly method: DiagonalMethod;
   /** sweeps over the recording (each carrying up to `lanes` directions) */
   readonly sweeps: number;
-  /** directions swept: n for the dense methods, the number of colours for 'sparse' */
+  /** directions swept: n for the dense methods, the number of colours for 'sparse', the probe lanes plus the dense entries for 'structured' */
   readonly directions: number;
   /** 'structured' only: per parameter (a record's key, or 'x'), how its entries were computed and, if densely, why */
   readonly parameters?: Readonly<Record<string, ParameterReport>>;

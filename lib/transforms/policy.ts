@@ -5,7 +5,6 @@
  * scripts/bench.ts and scripts/compare.ts measure what they choose.
  */
 import type { Colouring } from '../sparsity/colouring.js';
-import type { ParamGroup } from '../sparsity/parameter-uses.js';
 import type { Analysis } from './analysis.js';
 import { structuredDirections, type StructuredPlan } from './structured.js';
 import type { DiagonalMethod } from './method-options.js';
@@ -49,10 +48,10 @@ export const SPARSE_RATIO = 0.25;
  * save); else 'sparse' when the inputs colour with at most n·{@link SPARSE_RATIO}
  * colours; else 'structured' when it pays; else 'hyperdual'.
  */
-export function diagonalMethod(a: Analysis, groups: readonly ParamGroup[], n: number, K: number): Exclude<DiagonalMethod, 'hvp'> {
+export function diagonalMethod(a: Analysis, n: number, K: number): Exclude<DiagonalMethod, 'hvp'> {
   if (n <= K) return 'hyperdual';
   if (sparseColouring(a, n)) return 'sparse';
-  return structuredPays(a, groups, n) ? 'structured' : 'hyperdual';
+  return structuredPays(a, n) ? 'structured' : 'hyperdual';
 }
 
 /** The colouring 'auto' sweeps for n inputs, or null when the pattern is too dense to pay (more than n·{@link SPARSE_RATIO} colours). */
@@ -76,12 +75,12 @@ export function laplacianColouring(a: Analysis, n: number, K: number): Colouring
  * sweeps forward and back, a dense lane forward only.) Its detection stops
  * once the answer is no.
  */
-function structuredPays(a: Analysis, groups: readonly ParamGroup[], n: number): boolean {
+function structuredPays(a: Analysis, n: number): boolean {
   const plan = a.structured(Math.floor(n / 2));
-  return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan, groups) < n;
+  return plan.uses.why.some((w) => w === null) && 2 * structuredDirections(plan) < n;
 }
 
 /** 'auto' for the Gauss–Newton diagonal: 'structured' when it sweeps fewer lanes than the dense method's `denseLanes`. */
-export function gaussNewtonMethod(plan: StructuredPlan, groups: readonly ParamGroup[], denseLanes: number): 'structured' | 'dense' {
-  return plan.uses.why.some((w) => w === null) && structuredDirections(plan, groups) < denseLanes ? 'structured' : 'dense';
+export function gaussNewtonMethod(plan: StructuredPlan, denseLanes: number): 'structured' | 'dense' {
+  return plan.uses.why.some((w) => w === null) && structuredDirections(plan) < denseLanes ? 'structured' : 'dense';
 }

@@ -207,7 +207,7 @@ export class Prepared<X extends Point = Point> {
   /** The exact Hessian diagonal, shaped like x; the result also says which method ran ({@link DiagonalInfo}). */
   hessianDiagonal(opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
     const o = diagonalOptions(this.fn, opts), K = o.lanes, n = this.size, { groups } = this.packed;
-    const method = o.method === 'auto' ? diagonalMethod(this.analysis, groups, n, K) : o.method;
+    const method = o.method === 'auto' ? diagonalMethod(this.analysis, n, K) : o.method;
     let d: Float64Array, directions = n, sweeps = Math.ceil(n / K), parameters: Record<string, ParameterReport> | undefined;
     if (method === 'sparse') {
       const c = this.analysis.colouring();
@@ -215,7 +215,7 @@ export class Prepared<X extends Point = Point> {
       directions = c.count;
       sweeps = Math.ceil(directions / K);
     } else if (method === 'structured') {
-      const r = structuredDiagonal(this.w, this.out, groups, this.analysis.structured(), K, (from, to) => diagonalByHyperdual(...this.sweepsFor(to - from), K, from, to));
+      const r = structuredDiagonal(this.w, this.out, this.analysis.structured(), K, (from, to) => diagonalByHyperdual(...this.sweepsFor(to - from), K, from, to));
       ({ d, sweeps, directions } = r);
       parameters = Object.fromEntries(groups.map((g, k) => [g.name, r.reports[k]!]));
     } else {
@@ -346,10 +346,10 @@ export class Prepared<X extends Point = Point> {
     const { groups, flat } = this.packed, n = flat.length, outputs = this.rec.outputs;
     const denseLanes = Math.min(n, outputs.length);
     const plan = o.method === 'dense' ? undefined : this.analysis.gaussNewton();
-    const method = o.method === 'auto' ? gaussNewtonMethod(plan!, groups, denseLanes) : o.method;
+    const method = o.method === 'auto' ? gaussNewtonMethod(plan!, denseLanes) : o.method;
     let d: Float64Array, sweeps = Math.ceil(denseLanes / K), directions = denseLanes, parameters: Record<string, ParameterReport> | undefined;
     if (method === 'structured') {
-      const r = gaussNewtonDiagonal(this.w, outputs, groups, plan!, K, (from, to) => gaussNewtonOf(this.w, outputs, K, from, to));
+      const r = gaussNewtonDiagonal(this.w, outputs, plan!, K, (from, to) => gaussNewtonOf(this.w, outputs, K, from, to));
       ({ d, sweeps, directions } = r);
       parameters = Object.fromEntries(groups.map((g, k) => [g.name, r.reports[k]!]));
     } else {

@@ -77,9 +77,9 @@ export function planFits(plan: StructuredPlan | undefined, groups: readonly Para
 }
 
 /** Number of lanes the structured method sweeps (shared colours plus each dense parameter's size). */
-export function structuredDirections(plan: StructuredPlan, groups: readonly ParamGroup[]): number {
+export function structuredDirections(plan: StructuredPlan): number {
   let d = plan.uses.why.some((w) => w === null) ? plan.colouring.count : 0;
-  groups.forEach((g, k) => {
+  plan.groups.forEach((g, k) => {
     if (plan.uses.why[k] !== null) d += g.size;
     else for (let s = g.start + 1; s <= g.start + g.size; s++) d += plan.uses.dense[s]!;
   });
@@ -92,10 +92,10 @@ export function structuredDirections(plan: StructuredPlan, groups: readonly Para
  * the diagonal over all inputs and a report per parameter.
  */
 export function structuredDiagonal(
-  w: Workspace<Tape>, out: number, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
+  w: Workspace<Tape>, out: number, plan: StructuredPlan, lanes: number,
   dense: (start: number, end: number) => Float64Array,
 ): StructuredResult {
-  return assemble(w.tape, groups, plan, lanes, () => probeCurvature(w, out, plan.uses.probes, plan.colouring, lanes), dense);
+  return assemble(w.tape, plan, lanes, () => probeCurvature(w, out, plan.uses.probes, plan.colouring, lanes), dense);
 }
 
 /** What the probe sweeps give, slot-indexed at the probes: q (H_cc, or Σ_m G_mc²) and, for the Hessian, the adjoint Ḡ_c. */
@@ -110,10 +110,10 @@ export interface StructuredResult { d: Float64Array; sweeps: number; directions:
  * `atProbes`; the others by `dense`.
  */
 function assemble(
-  t: Tape, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
+  t: Tape, plan: StructuredPlan, lanes: number,
   atProbes: () => AtProbes, dense: (start: number, end: number) => Float64Array,
 ): StructuredResult {
-  const { uses, colouring } = plan;
+  const { groups, uses, colouring } = plan;
   // the probe sweeps run the plain kernels: where a partial is infinite the dense (careful) lanes answer
   const why = uses.why.map((r) => (r === null && t.nonFinite ? 'the recording has non-finite partials at this point' : r));
   const d = new Float64Array(t.nIn);
@@ -206,11 +206,11 @@ function colourOutputs(deps: { ptr: Int32Array; idx: Int32Array }, nProbes: numb
 
 /** The structured Gauss–Newton diagonal; `dense(start, end)` for the parameters it does not cover. */
 export function gaussNewtonDiagonal(
-  w: Workspace<Tape>, outputs: Int32Array, groups: readonly ParamGroup[], plan: StructuredPlan, lanes: number,
+  w: Workspace<Tape>, outputs: Int32Array, plan: StructuredPlan, lanes: number,
   dense: (start: number, end: number) => Float64Array,
 ): StructuredResult {
-  const t = w.tape, { probes } = plan.uses, c = plan.colouring;
-  const r = assemble(t, groups, plan, lanes, () => {
+  const t = w.tape, { groups } = plan, { probes } = plan.uses, c = plan.colouring;
+  const r = assemble(t, plan, lanes, () => {
     const q = new Float64Array(t.n), first = probes[0]!, K = Math.min(lanes, c.count), A = w.get(0, K);
     for (let c0 = 0; c0 < c.count; c0 += K) {
       if (c0 > 0) A.fill(0, first * K, t.n * K);
@@ -319,16 +319,16 @@ function contract(
   if (uses.blocks.length === 0) return;
   const sq = new Float64Array(t.n), S = new Float64Array(t.n), val = t.val;
   for (let s = 0; s < t.n; s++) sq[s] = val[s]! * val[s]!;
+  // each block sets S at its outputs before it reads them and adds into its arguments (a block that cannot square
+  // adds nothing), so the inputs' S sums every block's step, read once at the end
   for (const k of uses.blocks) {
     const blk = t.blocks[k] as ArrayBlock;
     S.set(h.subarray(blk.out, blk.out + blk.size), blk.out);
     if (!blk.squaredReverse!(sq, S)) {
       blk.structure((_y, x) => { if (at(x)) why[groupIndex(groups, x - 1)] ??= 'an output reads it through two terms of one block'; }, () => {});
-    } else {
-      for (let s = 1; s <= nIn; s++) if (structured[s]) d[s - 1] += S[s]!;
     }
-    S.fill(0);
   }
+  for (let s = 1; s <= nIn; s++) if (structured[s]) d[s - 1] += S[s]!;
 }
 
 function groupIndex(groups: readonly ParamGroup[], j: number): number {

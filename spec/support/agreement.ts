@@ -53,6 +53,23 @@ export const normErr = (got: ArrayLike<number>, ref: ArrayLike<number>, floor = 
 /** normErr of one number, with an optional scale. */
 export const numErr = (got: number, ref: number, scale = 0, floor = 1e-6): number => relErr(got, ref, scale, floor);
 
+/**
+ * The largest entrywise relative error, entries below floor·‖ref‖∞ compared
+ * against that (both sides exact up to rounding, which on an entry far below
+ * the largest is relative to the sums it came from); ∞ where one side is NaN
+ * and the other is not.
+ */
+export function entryErr(got: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-8): number {
+  let norm = 0, worst = 0;
+  for (let i = 0; i < ref.length; i++) norm = Math.max(norm, Math.abs(ref[i]!));
+  for (let i = 0; i < ref.length; i++) {
+    const d = got[i]! - ref[i]!;
+    if (Number.isNaN(ref[i]!) !== Number.isNaN(got[i]!)) return Infinity;
+    if (!Number.isNaN(d)) worst = Math.max(worst, Math.abs(d) / Math.max(Math.abs(ref[i]!), floor * norm));
+  }
+  return worst;
+}
+
 // ---------------------------------------------------------------- sums with their scales
 
 /** Σ uᵢvᵢ and its scale Σ|uᵢvᵢ|. */

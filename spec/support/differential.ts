@@ -22,8 +22,8 @@ import { inputSize, type Program, type Sample } from './programs.js';
 export { directions, TOL };
 export { signature, type Failure, type Kind } from './agreement.js';
 
-/** Initial Ridders step (it shrinks to about a twentieth): small, so that fewer stencils cross a kink. */
-export const FD_STEP = 0.02;
+/** Initial Ridders step for the fuzzer's programs (it shrinks to about a twentieth): smaller than check.ts's FD_STEP, so that fewer stencils cross a kink. */
+export const PROGRAM_FD_STEP = 0.02;
 /** How often a point is redrawn when a finite difference crosses a kink. */
 const REDRAWS = 4;
 
@@ -106,7 +106,7 @@ export function runSample(s: Sample, opts: RunOptions = {}, only?: string): Outc
     : q.kind === 'scalar' ? { f: liftedFunction(q), x: tensor(Float64Array.from(x0), [n]), name: 'lifted onto rank-0 tensors', every: true } : undefined;
   // a branch reads its argument's primal: a prepared recording moved across it is recorded again
   const readsPrimals = p.lets.some((l) => l.k === 'branch');
-  const common = { seed, fdStep: FD_STEP, replayAt: x1, readsPrimals, nested: true, record: !opts.tamper, ...(only !== undefined && { only }) };
+  const common = { seed, fdStep: PROGRAM_FD_STEP, replayAt: x1, readsPrimals, nested: true, record: !opts.tamper, ...(only !== undefined && { only }) };
   // every path at x0 (kinks and ties may sit exactly on it: all paths must follow the same conventions)
   const first = runCheck(f, x0, { ...common, label: 'program', forms: other ? [other] : [], thirdOrderScale: magnitude(p, [x0, x1]), fd: opts.fd !== false, fdGuard: guardOf(p, x0) });
   const failures = [...first.failures], worst = first.worst, fd = { made: first.fd.made, skipped: first.fd.skipped, redraws: 0, ran: first.fd.ran };

@@ -149,7 +149,7 @@ export function everyPath(ch: Collector, form: Form, x0: ArrayLike<number>, d: D
   cmp('hyperdual(f, x, a, b).dab', 'aᵀHb', hd?.dab, aHb.value, aHb.scale);
   cmp('hyperdual(f, x, b, a).dab', 'aᵀHb', run('hyperdual(f, x, b, a)', () => hyperdual(f, X, B, A).dab), aHb.value, aHb.scale);
   const diagCalls: [string, object | undefined][] = [['', undefined], [`{ lanes: ${DEFAULT_LANES} }`, { lanes: DEFAULT_LANES }]];
-  for (const method of ['auto', 'sparse', 'hyperdual', 'hvp'] as const) diagCalls.push([`{ method: '${method}' }`, { method }]);
+  for (const method of ['auto', 'sparse', 'structured', 'hyperdual', 'hvp'] as const) diagCalls.push([`{ method: '${method}' }`, { method }]);
   for (const method of ['hyperdual', 'hvp'] as const) for (const lanes of [1, 3]) diagCalls.push([`{ method: '${method}', lanes: ${lanes} }`, { method, lanes }]);
   for (const [o, opts] of diagCalls) {
     const call = `hessianDiagonal(f, x${o ? `, ${o}` : ''})`;
@@ -235,12 +235,12 @@ export function replayPaths(ch: Collector, form: Form, x0: ArrayLike<number>, x1
   cmp('prepare(f, x).grad()', 'valueAndGrad(f, x).grad', ch.run(T('prepare(f, x).grad()'), () => flatResult(P.grad())), r0.grad);
   cmp('prepare(f, x).hyperdual(a, b).dab', 'aᵀHb', ch.run(T('prepare(f, x).hyperdual(a, b)'), () => P.hyperdual(A, B).dab), aHb.value, aHb.scale);
   if (numbers) {
-    cmp('prepare(f, x).jvp(v).tangent', '∇f · v', ch.run('prepare(f, x).jvp(v)', () => P.jvp(v).tangent), gv.value, gv.scale);
-    cmp('prepare(f, x).directional(a).second', 'aᵀHa', ch.run('prepare(f, x).directional(a)', () => P.directional(a).second), aHa.value, aHa.scale);
-    const q = ch.run('prepare(f, x).quadraticForms([a, b, v])', () => P.quadraticForms([a, b, v].map((u) => Float64Array.from(u))));
+    cmp('prepare(f, x).jvp(v).tangent', '∇f · v', ch.run(T('prepare(f, x).jvp(v)'), () => P.jvp(v).tangent), gv.value, gv.scale);
+    cmp('prepare(f, x).directional(a).second', 'aᵀHa', ch.run(T('prepare(f, x).directional(a)'), () => P.directional(a).second), aHa.value, aHa.scale);
+    const q = ch.run(T('prepare(f, x).quadraticForms([a, b, v])'), () => P.quadraticForms([a, b, v].map((u) => Float64Array.from(u))));
     const qRef = [a, b, v].map((u) => bilinear(H, u, u));
     cmp('prepare(f, x).quadraticForms([a, b, v])', '[aᵀHa, bᵀHb, vᵀHv]', q, qRef.map((r) => r.value), Math.max(...qRef.map((r) => r.scale)));
-    const hvs = ch.run('prepare(f, x).hvps([v, a])', () => P.hvps([v, a].map((u) => Float64Array.from(u))));
+    const hvs = ch.run(T('prepare(f, x).hvps([v, a])'), () => P.hvps([v, a].map((u) => Float64Array.from(u))));
     const Hv = matVec(H, v), Ha = matVec(H, a);
     cmp('prepare(f, x).hvps([v, a])', '[H·v, H·a]', hvs && rowsFlat(hvs), [...Hv.value, ...Ha.value], Math.max(Hv.scale, Ha.scale));
   }
@@ -257,6 +257,7 @@ export function replayPaths(ch: Collector, form: Form, x0: ArrayLike<number>, x1
     rep('hessian()', 'hessian', () => rowsFlat(P.hessian()), rowsFlat(r.H));
     rep('hvp(v)', 'H·v', () => flatResult(P.hvp(V)), matVec(r.H, v).value, matVec(r.H, v).scale);
     rep('hessianDiagonal()', 'diag H', () => flatResult(P.hessianDiagonal()), r.diag);
+    rep("hessianDiagonal({ method: 'structured' })", 'diag H', () => flatResult(P.hessianDiagonal({ method: 'structured' })), r.diag);
     rep('hyperdual(a, b).dab', 'aᵀHb', () => P.hyperdual(A, B).dab, rb.value, rb.scale);
     rep('gradHyperdual(a, b).grad', 'gradHyperdual(a, b).grad', () => flatResult(P.gradHyperdual(A, B).grad), r.g3, s3);
     if (numbers) {
