@@ -145,3 +145,51 @@ export function nodePattern(code: number, p: number, aConst: boolean, bConst: bo
   const c = partialPattern(code + NOPS * CONST_LEFT, va);
   return (c & GA ? GB : 0) | (c & HAA ? HBB : 0) | (c & TAAA ? TBBB : 0);
 }
+
+const constants = new Map<string, Float64Array | null>();
+
+/**
+ * The partials of node op `code` with parameter p when none of them depends
+ * on the point (an affine op: x + y, x − y, −x, c·x, x + c, …): the five
+ * stored ones and the four third ones (as evalThird orients them), equal at
+ * every sample point of the op's domain; null otherwise. Sampled like the
+ * structure bits (a partial equal at all of them is constant for every op in
+ * the table: spec/structure-bits.spec.ts checks it at random points) and
+ * cached per (code, p). Generated code then writes them as literals and
+ * calls only the op's value.
+ */
+export function constantPartials(code: number, p: number): Float64Array | null {
+  const key = `${code},${p}`;
+  let c = constants.get(key);
+  if (c !== undefined) return c;
+  const base = code % NOPS, rule = base < NU ? UNARY[base]! : BINARY[base - NU]!;
+  // a rule with a stated convention has a kink or an edge (max, abs, relu, x^p, x/c, …): its sample domain avoids
+  // them, so equal samples would not show that a partial jumps
+  if (rule.convention !== undefined) return remember(key, null);
+  const saved = Float64Array.from(P), seen: Float64Array[] = [];
+  try {
+    const at = (x: number, y: number) => {
+      const q = new Float64Array(2 * NPAR - 1);
+      evalNode(code, x, y, p, q, 0);
+      evalThird(code, x, y, p, third);
+      q.set(third, NPAR);
+      seen.push(q);
+    };
+    if (base < NU) for (const x of points(UNARY[base]!.domain)) at(x, 0);
+    else {
+      const [da, db] = BINARY[base - NU]!.domain;
+      if (code >= NOPS) for (const x of points([code >= CONST_LEFT * NOPS ? db : da])) at(x, 0);
+      else for (const a of points([da])) for (const b of points([db])) at(a, b);
+    }
+  } finally {
+    P.set(saved);
+  }
+  const first = seen[0]!;
+  return remember(key, seen.every((q) => q.every((v, k) => Object.is(v, first[k]!))) && first.every(Number.isFinite) ? first : null);
+}
+
+function remember(key: string, c: Float64Array | null): Float64Array | null {
+  if (constants.size >= 4096) constants.clear(); // (one entry per constant operand value: kept bounded)
+  constants.set(key, c);
+  return c;
+}

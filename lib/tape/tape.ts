@@ -37,6 +37,8 @@ export class Tape {
   version = 0;
   /** true once user code read a primal (`.value`): f may have branched on it */
   primalRead = false;
+  /** a replay reached a point where some block cannot sweep (a fused block meeting a partial that is not finite): record afresh */
+  stale = false;
 
   constructor(readonly trace: Trace, capacity = 256) {
     // op, a, b, prm and par come from the pool (see pool.ts): every slot is written before it is read
@@ -56,9 +58,14 @@ export class Tape {
   /** slots the arrays hold (read by the generated recorders, codegen/record.ts) */
   cap: number;
 
-  /** bytes held by the recording (what the memory columns of the benchmarks report) */
+  /**
+   * bytes the recording uses (what the memory columns of the benchmarks
+   * report): a node's arrays, a value for each slot of a block that keeps
+   * its own (an ArrayBlock), and what the blocks hold
+   */
   get bytes(): number {
-    return this.n * (3 * 4 + 2 * 8 + NPAR * 8) + this.blocks.reduce((s, b) => s + b.bytes, 0);
+    const own = this.blocks.reduce((s, b) => s + (b.nodes ? 0 : b.size), 0);
+    return (this.n - own) * (3 * 4 + 2 * 8 + NPAR * 8) + own * 8 + this.blocks.reduce((s, b) => s + b.bytes, 0);
   }
 
   /**
@@ -105,6 +112,11 @@ export class Tape {
     this.op.fill(BLOCK, out, out + size);
     this.n += size;
     return out;
+  }
+
+  /** gives back the last `size` slots reserved, nothing having been recorded since */
+  unreserve(size: number): void {
+    this.n -= size;
   }
 
   /** appends a block node whose output slots were reserved last */

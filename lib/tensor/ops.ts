@@ -16,6 +16,7 @@ import { broadcastIndex as bIndex, iota, stridedIndex, zerosIndex } from './inde
 import { asTensor, liveTape, nodeRun, slotOn, Tensor } from './tensor.js';
 import { binaryCode } from '../rules/index.js';
 import { matmulNums } from './nested.js';
+import { recordFused } from './fused.js';
 
 /** Nested arrays of numbers, any depth. */
 export type NestedArray = number | readonly NestedArray[];
@@ -150,7 +151,11 @@ function reduction(shape: Shape, axis: number | undefined, op: string): { out: n
 /** Σ over `axis` (all axes when absent, giving a rank-0 tensor). */
 export function sumTensor(x: Tensor, axis?: number): Tensor {
   tensorArg('sum', 'x', x);
-  if (axis === undefined && x.tape && x.size > 0) return runningSum(x);
+  if (axis === undefined && x.tape && x.size > 0) {
+    // the sum of a lazy tensor is fused with it: one block, one output slot
+    const e = x.lazy, blk = e && recordFused(x.tape, e, x.size, true);
+    return blk ? new Tensor([], x.tape, blk.out, null) : runningSum(x);
+  }
   const { out, to } = reduction(x.shape, axis, 'sum');
   return applyLinear('sum', [x], { from: iota(to.length), to }, out);
 }
@@ -164,8 +169,9 @@ export function sumTensor(x: Tensor, axis?: number): Tensor {
  * `nodesOnly`).
  */
 function runningSum(x: Tensor): Tensor {
-  const t = liveTape('sum', [x])!, m = x.size, out = t.reserve(m), { a, b } = t;
-  for (let k = 0; k < m; k++) { a[out + k] = k === 0 ? 0 : out + k - 1; b[out + k] = x.slot + k; }
+  // (x's slot first: a lazy x is recorded before the sum's slots)
+  const t = liveTape('sum', [x])!, m = x.size, xs = x.slot, out = t.reserve(m), { a, b } = t;
+  for (let k = 0; k < m; k++) { a[out + k] = k === 0 ? 0 : out + k - 1; b[out + k] = xs + k; }
   nodeRun(t, out, m, ADD, 0);
   return new Tensor([], t, out + m - 1, null);
 }

@@ -10,6 +10,8 @@ import { Var } from '../tape/var.js';
 import { currentName, mixedTraces, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
 import { Constant, Elementwise } from './blocks.js';
+import { fusing, isLeaf, opExpr, recordFused, type Expr, type OpExpr } from './fused.js';
+import { constNode } from '../tape/node.js';
 import { broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
 import { broadcastIndex } from './index-maps.js';
 import { binaryNum, unaryNum } from './nested.js';
@@ -23,17 +25,39 @@ export class Tensor extends Value {
    * @param slot its first slot on that tape
    * @param own its data, for a constant
    * @param jets its elements, for a tensor inside a nested transform (lib/tensor/nested.ts)
+   * @param expr a lazy tensor's expression (lib/tensor/fused.ts): its slots are recorded when first asked for
    */
   constructor(
     readonly shape: Shape,
     readonly tape: Tape | null,
-    readonly slot: number,
+    private first: number,
     private readonly own: Float64Array | null,
     readonly jets: readonly Num[] | null = null,
+    private expr: Expr | null = null,
   ) {
     super();
     this.size = sizeOf(shape);
   }
+  /** Its first slot on its tape (a lazy tensor is recorded now: its expression fused into one block, or as nodes). */
+  get slot(): number {
+    if (this.expr) {
+      const e = this.expr, t = this.tape!;
+      if (!t.trace.active) {
+        throw new Error(`${currentName()}: this tensor was computed inside an evaluation that has ended and was not used there, so its values were not recorded (read them inside f)`);
+      }
+      this.expr = null;
+      this.first = recordFused(t, e, this.size, false)?.out ?? recordNodes(t, e, this.size);
+    }
+    return this.first;
+  }
+  /** The expression of this tensor broadcast to `shape` (m elements), for an op being fused: its own when lazy and of that shape, else a leaf reading its slots. */
+  exprAt(t: Tape, shape: Shape): Expr {
+    if (this.expr && sameShape(this.shape, shape)) return this.expr;
+    const slot = slotOn(t, this), n = this.size, m = sizeOf(shape);
+    return { leaf: n === 1 ? { base: slot, step: 0, idx: null } : n === m ? { base: slot, step: 1, idx: null } : { base: slot, step: 0, idx: broadcastIndex(shape, this.shape) }, count: 0 };
+  }
+  /** The expression of a lazy tensor (null: recorded, or not traced). */
+  get lazy(): Expr | null { return this.expr; }
   /** A constant tensor owning `data`. */
   static constant(data: Float64Array, shape: Shape): Tensor {
     return new Tensor(shape, null, 0, data);
@@ -111,7 +135,12 @@ export class Tensor extends Value {
       for (let j = 0; j < x.length; j++) y[j] = f(x[j]!, p);
       return Tensor.constant(y, this.shape);
     }
-    const t = liveTape(OP_NAMES[code]!, [this])!, m = this.size, out = t.reserve(m), { a, b } = t, d = this.slot - out;
+    const t = liveTape(OP_NAMES[code]!, [this])!, m = this.size;
+    if (fusing(m)) {
+      const e = opExpr(code, p, this.exprAt(t, this.shape), null) ?? opExpr(code, p, leafOf(t, this, this.shape), null)!;
+      return new Tensor(this.shape, t, 0, null, null, e);
+    }
+    const x = this.slot, out = t.reserve(m), { a, b } = t, d = x - out;
     for (let i = out; i < out + m; i++) { a[i] = i + d; b[i] = 0; }
     return elementwise(t, this.shape, out, code, p);
   }
@@ -131,7 +160,9 @@ export class Tensor extends Value {
       for (let j = 0; j < z.length; j++) z[j] = f(xs[ia[j]!]!, ys[ib[j]!]!);
       return Tensor.constant(z, shape);
     }
-    const sx = slotOn(t, x), sy = slotOn(t, y), m = sizeOf(shape), out = t.reserve(m);
+    const m = sizeOf(shape);
+    if (fusing(m)) return fused(t, code, x, y, shape);
+    const sx = slotOn(t, x), sy = slotOn(t, y), out = t.reserve(m);
     argumentSlots(t.a, out, m, sx, x.shape, shape);
     argumentSlots(t.b, out, m, sy, y.shape, shape);
     return elementwise(t, shape, out, code, 0);
@@ -139,6 +170,47 @@ export class Tensor extends Value {
 }
 
 export interface Tensor extends Methods<Tensor> {}
+
+/** x op y as a lazy tensor of shape `shape`; a one-element constant operand is the node's parameter (x·c, c − x), as in scalar code. */
+function fused(t: Tape, code: number, x: Tensor, y: Tensor, shape: Shape): Tensor {
+  const xc = !x.tape && x.size === 1, yc = !y.tape && y.size === 1;
+  let e: Expr | null;
+  if (xc !== yc) {
+    const c = (xc ? x : y).values()[0]!, z = xc ? y : x, node = constNode(code, xc);
+    e = opExpr(node, c, z.exprAt(t, shape), null) ?? opExpr(node, c, leafOf(t, z, shape), null);
+  } else {
+    e = opExpr(code, 0, x.exprAt(t, shape), y.exprAt(t, shape)) ?? opExpr(code, 0, leafOf(t, x, shape), leafOf(t, y, shape));
+  }
+  return new Tensor(shape, t, 0, null, null, e);
+}
+
+/** x as a leaf of an expression of shape `shape` (recorded first if lazy: a chain grown past the limits is cut here). */
+function leafOf(t: Tape, x: Tensor, shape: Shape): Expr {
+  void slotOn(t, x);
+  return x.exprAt(t, shape);
+}
+
+/** Records expression e over m elements as elementary nodes (an Elementwise block per op); returns the root's first slot. */
+export function recordNodes(t: Tape, e: Expr, m: number): number {
+  const done = new Map<Expr, number>();
+  const slotOf = (x: Expr): ((i: number) => number) => {
+    if (isLeaf(x)) { const l = x.leaf; return l.idx ? (i) => l.base + l.idx![i]! : (i) => l.base + l.step * i; }
+    const s = record(x);
+    return (i) => s + i;
+  };
+  const record = (x: OpExpr): number => {
+    const hit = done.get(x);
+    if (hit !== undefined) return hit;
+    const sa = slotOf(x.a), sb = x.b ? slotOf(x.b) : null, out = t.reserve(m), { a, b } = t;
+    for (let i = 0; i < m; i++) { a[out + i] = sa(i); b[out + i] = sb ? sb(i) : 0; }
+    nodeRun(t, out, m, x.code, x.p);
+    done.set(x, out);
+    return out;
+  };
+  return record(e as OpExpr);
+}
+
+const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Writes arg[out + j] = the slot of the element of a tensor of shape `src`

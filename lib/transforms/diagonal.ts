@@ -8,11 +8,15 @@
  * transform, the exact ones take their jet form (lib/transforms/nested.ts).
  */
 import type { Num } from '../value.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { Arg, Point, Shaped } from './point.js';
 import { once } from './prepare.js';
 import type { DiagonalInfo, DiagonalOptions, LaplacianOptions } from './method-options.js';
 import type { DiagonalEstimateOptions, Estimate, TraceEstimateOptions } from './estimators.js';
 import { nest, nested } from './nested.js';
+
+/** Is x a record of parameters (not an array, a typed array or a Tensor)? */
+const isRecord = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof Tensor);
 
 /**
  * The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, shaped like x. Default method
@@ -26,7 +30,10 @@ import { nest, nested } from './nested.js';
  * (see {@link DiagonalOptions}).
  */
 export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
-  return nest('hessianDiagonal', (fn) => once(fn, f, x, (p) => p.hessianDiagonal(opts)), (fn) => nested.hessianDiagonal(fn, f as never, x));
+  // a structured diagonal (asked for, or 'auto' over a record of parameters) reads parameter uses off nodes: no fusion
+  const method = (opts as { method?: unknown } | undefined)?.method ?? 'auto';
+  const fuse = method !== 'structured' && !(method === 'auto' && isRecord(x));
+  return nest('hessianDiagonal', (fn) => once(fn, f, x, (p) => p.hessianDiagonal(opts), false, fuse), (fn) => nested.hessianDiagonal(fn, f as never, x));
 }
 
 /**

@@ -29,6 +29,7 @@ import { codegenInfo, refreshCompacted, type CodegenInfo } from '../tape/codegen
 import type { Tape } from '../tape/tape.js';
 import { NPAR } from '../tape/node.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { sweptOnce } from '../tensor/fused.js';
 import { callable, options } from '../check.js';
 import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
@@ -144,6 +145,12 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
+      // a fused block met a partial that is not finite: that part is recorded as nodes at this point
+      if (t.stale) {
+        this.rerecords++;
+        this.record(flat);
+        return this;
+      }
       // the compacted recording's partials follow the recording's when it is next used: its plan reruns
       // (same structure, same arrays, so its generated sweeps and work arrays stay)
       this.current = false;
@@ -364,8 +371,13 @@ export class Prepared<X extends Point = Point> {
  * A one-shot transform: records f at x, reads one result with `use`, and
  * gives the recording's arrays back to the pool for the next call.
  */
-export function once<X extends Point, R>(fn: string, f: unknown, x: X, use: (p: Prepared<X>) => R, vectorValued = false): R {
-  const p = new Prepared<X>(fn, f as (x: never) => unknown, x, vectorValued);
+export function once<X extends Point, R>(
+  fn: string, f: unknown, x: X, use: (p: Prepared<X>) => R, vectorValued = false, fuse = true,
+): R {
+  // swept a few times and dropped: long elementwise chains are fused (lib/tensor/fused.ts), unless the caller
+  // reads parameter uses off nodes (structured diagonals)
+  const make = () => new Prepared<X>(fn, f as (x: never) => unknown, x, vectorValued);
+  const p = fuse ? sweptOnce(make) : make();
   try {
     return use(p);
   } finally {

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { pack, type Arg, type Point, type Shaped } from './point.js';
 import { callable } from '../check.js';
 import { recordScalar } from './record.js';
+import { sweptOnce } from '../tensor/fused.js';
 import { Workspace, gradientOf } from '../tape/derivatives.js';
 import { once } from './prepare.js';
 import type { GaussNewtonInfo, GaussNewtonOptions, LaneOptions, SparseHessian } from './method-options.js';
@@ -25,7 +26,7 @@ import { nest, nested } from './nested.js';
  */
 function gradOnce<X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
   callable(fn, f);
-  const packed = pack(fn, x), rec = recordScalar(fn, f as (x: never) => Num, packed), w = new Workspace(rec.tape);
+  const packed = pack(fn, x), rec = sweptOnce(() => recordScalar(fn, f as (x: never) => Num, packed)), w = new Workspace(rec.tape);
   try {
     const out = rec.outputs[0]!;
     return { value: rec.tape.val[out]!, grad: packed.shape(gradientOf(w, out)) as Shaped<X> };
@@ -101,7 +102,7 @@ export function jacobian<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X
  * {@link hessianDiagonal}.
  */
 export function gaussNewtonDiagonal<X extends Point>(F: (x: Arg<X>) => Num[] | Tensor, x: X, opts?: GaussNewtonOptions): Shaped<X> & GaussNewtonInfo {
-  return nest('gaussNewtonDiagonal', (fn) => once(fn, F, x, (p) => p.gaussNewtonDiagonal(opts), true), (fn) => {
+  return nest('gaussNewtonDiagonal', (fn) => once(fn, F, x, (p) => p.gaussNewtonDiagonal(opts), true, false), (fn) => {
     throw new TypeError(`${fn}: inside another transform it is not available; call it at the top level (or nest jacobian and square)`);
   });
 }

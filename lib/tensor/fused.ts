@@ -1,0 +1,233 @@
+/**
+ * Fusion of elementwise tensor ops. On a long traced tensor an elementwise op
+ * is not recorded at once: it returns a lazy tensor holding the expression
+ * (op, arguments), and further elementwise ops of the same shape extend it.
+ * When something needs its slots (a non-elementwise op, an element, the
+ * values, the output of f) the expression becomes one Fused block, and a
+ * full sum of a lazy tensor becomes one Fused block with one output slot.
+ * The block stores no partials: every sweep is one generated loop over the
+ * elements that recomputes them in locals (lib/tape/codegen/fused.ts), so
+ * `100·(b − a²)² + (1 − a)²` summed is one pass per sweep, as a plain loop is.
+ *
+ * A block runs in IEEE arithmetic, so it is made only where every partial
+ * (to third order) is finite; elsewhere the expression is recorded as
+ * elementary nodes (careful sweeps: lib/tape/careful.ts), and a replay that
+ * meets one marks the recording to be made afresh (Tape#stale). With
+ * generated code off or refused, nothing is fused.
+ */
+import type { ArrayBlock } from '../tape/block.js';
+import type { HyperAdjoints, HyperLanes, Slots } from '../tape/node.js';
+import type { Tape } from '../tape/tape.js';
+import { constantsOf, fusedLoop, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
+import { codegenMode } from '../tape/codegen/mode.js';
+import { AA, AB, BB, secondOrderPattern } from '../tape/structure.js';
+
+/** At most this many instructions in one fused block (a longer chain is cut: its head becomes a block of its own). */
+export const MAX_INSTRS = 24;
+
+/**
+ * When elementwise ops are fused: over at least `from` elements, in a
+ * recording that is swept a few times and dropped (a one-shot transform),
+ * and in every recording when `prepared` is set. A recording kept by
+ * `prepare` keeps its partials instead (elementary nodes): swept many times,
+ * reading stored partials (compacted, in generated loops) costs less than
+ * recomputing them in every sweep (measured: scripts/bench.ts). Specs lower
+ * `from` and set `prepared` to run every case fused.
+ */
+export const fusion = { from: 2048, prepared: false, maxInstrs: MAX_INSTRS };
+
+let oneShot = false;
+/** Runs `record` (a recording made for a one-shot transform) with fusion on. */
+export function sweptOnce<R>(record: () => R): R {
+  const old = oneShot;
+  oneShot = true;
+  try {
+    return record();
+  } finally {
+    oneShot = old;
+  }
+}
+
+/** At most this many leaves (arrays read) in one block. */
+const MAX_LEAVES = 24;
+
+/** A lazy tensor's expression: a leaf (an array on the tape, read as `leaf` says) or an op of expressions. */
+export type Expr = LeafExpr | OpExpr;
+export interface LeafExpr { readonly leaf: Leaf; readonly count: 0 }
+/** op `code` (parameter p) of a and b; `count`: instructions below it, shared ones counted again (a bound) */
+export interface OpExpr { readonly code: number; readonly p: number; readonly a: Expr; readonly b: Expr | null; readonly count: number }
+
+export const isLeaf = (e: Expr): e is LeafExpr => 'leaf' in e;
+
+/** Is fusion on for an op over m elements here (see {@link fusion}; generated code allowed)? */
+export const fusing = (m: number): boolean => (oneShot || fusion.prepared) && m >= fusion.from && codegenMode() !== 'off';
+
+/** The expression of op `code` (parameter p) of a and b, or null when it would grow past the limits (then the caller records a and b first). */
+export function opExpr(code: number, p: number, a: Expr, b: Expr | null): Expr | null {
+  const count = 1 + a.count + (b ? b.count : 0);
+  return count > fusion.maxInstrs ? null : { code, p, a, b, count };
+}
+
+/** The program of expression e: its leaves (each once) and instructions (each once, arguments first). */
+export function programOf(e: Expr, reduce: boolean): { program: Program; prm: Float64Array } | null {
+  const leaves: Leaf[] = [], leafIndex = new Map<string, number>(), ops: Expr[] = [], opIndex = new Map<Expr, number>();
+  const leafKey = (l: Leaf) => `${l.base},${l.step},${l.idx ? leafId(l.idx) : ''}`;
+  const visit = (x: Expr): void => {
+    if (isLeaf(x)) {
+      const k = leafKey(x.leaf);
+      if (!leafIndex.has(k)) { leafIndex.set(k, leaves.length); leaves.push(x.leaf); }
+      return;
+    }
+    if (opIndex.has(x)) return;
+    visit(x.a);
+    if (x.b) visit(x.b);
+    opIndex.set(x, ops.length);
+    ops.push(x);
+  };
+  visit(e);
+  if (leaves.length > MAX_LEAVES || isLeaf(e)) return null;
+  const L = leaves.length;
+  const ref = (x: Expr): number => (isLeaf(x) ? leafIndex.get(leafKey(x.leaf))! : L + opIndex.get(x)!);
+  const instrs: Instr[] = ops.map((x) => {
+    const o = x as OpExpr;
+    return { code: o.code, p: o.p, a: ref(o.a), b: o.b ? ref(o.b) : -1 };
+  });
+  return { program: { leaves, instrs, reduce }, prm: Float64Array.from(instrs, (s) => s.p) };
+}
+
+const ids = new WeakMap<Int32Array, number>();
+let nextId = 0;
+/** an index array's identity (leaves that read through the same map are one leaf) */
+function leafId(idx: Int32Array): number {
+  let k = ids.get(idx);
+  if (k === undefined) ids.set(idx, (k = nextId++));
+  return k;
+}
+
+/**
+ * A fused chain of elementwise ops over m elements: outputs at out … out + m − 1,
+ * or one output at out (reduce: their sum). Every sweep is one generated loop
+ * (lib/tape/codegen/fused.ts); nothing per element is stored.
+ */
+export class Fused implements ArrayBlock {
+  private readonly LB: Int32Array;
+  private readonly LX: (Int32Array | null)[];
+  private readonly CP: Float64Array;
+  private readonly fns = new Map<FusedMode, FusedFn>();
+  constructor(
+    readonly out: number,
+    /** elements */
+    readonly m: number,
+    readonly program: Program,
+    private readonly prm: Float64Array,
+    /** leaves held constant (a bitmask: probe sweeps, {@link withInputsFixed}) */
+    private readonly fixed = 0,
+  ) {
+    this.LB = Int32Array.from(program.leaves, (l) => l.base);
+    this.LX = program.leaves.map((l) => l.idx);
+    this.CP = constantsOf(program);
+  }
+  get size(): number { return this.program.reduce ? 1 : this.m; }
+  /** (nothing stored per element) */
+  get bytes(): number { return 0; }
+  signature(): readonly unknown[] {
+    const { out, m, program: { leaves, instrs, reduce } } = this;
+    return ['fused', out, m, reduce, ...leaves.flatMap((l) => [l.base, l.step, l.idx]), ...instrs.flatMap((s) => [s.code, s.p, s.a, s.b])];
+  }
+
+  /** mode's generated loop (made once per block; the source is cached across blocks by lib/tape/codegen/compile.ts) */
+  private fn(mode: FusedMode): FusedFn {
+    let f = this.fns.get(mode);
+    if (!f) {
+      f = fusedLoop(this.program, mode, this.fixed)!;
+      if (!f) throw new Error(`hyperad: a fused block's ${mode} loop could not be compiled`); // (made only where values compiled)
+      this.fns.set(mode, f);
+    }
+    return f;
+  }
+  private run(mode: FusedMode, t: Slots, K: number, ...lanes: Float64Array[]): boolean | void {
+    return (this.fn(mode) as (...a: unknown[]) => boolean | void)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, ...lanes);
+  }
+
+  /** Values (and the finiteness of every partial): false when some partial is not finite. */
+  evaluate(t: Slots): boolean {
+    return !this.run('values', t, 1);
+  }
+  replay(t: Slots): void {
+    // a partial that is not finite: this block cannot sweep here; the recording is made afresh (lib/transforms/prepare.ts)
+    if (!this.evaluate(t)) (t as { stale?: boolean }).stale = true;
+  }
+  tangent(t: Slots, K: number, T: Float64Array): void { this.run('tangent', t, K, T); }
+  second(t: Slots, K: number, T1: Float64Array, T2: Float64Array): void { this.run('second', t, K, T1, T2); }
+  hyper(t: Slots, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void { this.run('hyper', t, K, T1, T2, T12); }
+  laplacian(t: Slots, K: number, T: Float64Array, L: Float64Array): void { this.run('laplacian', t, K, T, L); }
+  reverse(t: Slots, K: number, A: Float64Array): void { this.run('reverse', t, K, A); }
+  reverseTangent(t: Slots, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void { this.run('reverseTangent', t, K, T, A, AT); }
+  reverseHyper(t: Slots, H: HyperLanes, A: HyperAdjoints): void {
+    this.run('reverseHyper', t, 1, H.T1, H.T2, H.T12, A.A0, A.A1, A.A2, A.A12);
+  }
+
+  /** which leaves each element's output depends on, and which leaf pairs meet in a second partial (found once) */
+  private deps: { leaves: number[]; pairs: [number, number][] } | undefined;
+  structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
+    const { leaves, pairs } = (this.deps ??= dependencies(this.program, this.fixed));
+    const { out, m, program } = this, slot = (l: number, i: number) => {
+      const lf = program.leaves[l]!;
+      return lf.idx ? lf.base + lf.idx[i]! : lf.base + lf.step * i;
+    };
+    for (let i = 0; i < m; i++) {
+      const y = program.reduce ? out : out + i;
+      for (const l of leaves) dep(y, slot(l, i));
+      for (const [u, v] of pairs) pair(y, slot(u, i), slot(v, i));
+    }
+  }
+
+  withInputsFixed(nIn: number): Fused {
+    let fixed = 0;
+    this.program.leaves.forEach((l, k) => { if (l.base <= nIn) fixed |= 1 << k; });
+    return fixed === this.fixed ? this : new Fused(this.out, this.m, this.program, this.prm, fixed);
+  }
+}
+
+/**
+ * The root's dependencies on the leaves and its second-order pairs, from the
+ * instructions' structure bits: y = op(a, b) depends on what a and b depend
+ * on, and pairs what they pair plus deps(a)×deps(a) (h_aa can be non-zero),
+ * deps(a)×deps(b) (h_ab) and deps(b)×deps(b) (h_bb).
+ */
+function dependencies(pr: Program, fixed: number): { leaves: number[]; pairs: [number, number][] } {
+  const L = pr.leaves.length, deps: Set<number>[] = [], pairs: Set<string>[] = [];
+  for (let l = 0; l < L; l++) { deps.push(new Set((fixed & (1 << l)) === 0 ? [l] : [])); pairs.push(new Set()); }
+  const cross = (out: Set<string>, x: Set<number>, y: Set<number>) => {
+    for (const u of x) for (const v of y) out.add(u <= v ? `${u},${v}` : `${v},${u}`);
+  };
+  for (const s of pr.instrs) {
+    const bits = secondOrderPattern(s.code, s.p), da = deps[s.a]!, db = s.b >= 0 ? deps[s.b]! : new Set<number>();
+    const d = new Set([...da, ...db]), p = new Set([...pairs[s.a]!, ...(s.b >= 0 ? pairs[s.b]! : [])]);
+    if (bits & AA) cross(p, da, da);
+    if (s.b >= 0 && bits & AB) cross(p, da, db);
+    if (s.b >= 0 && bits & BB) cross(p, db, db);
+    deps.push(d);
+    pairs.push(p);
+  }
+  const root = deps.length - 1;
+  return {
+    leaves: [...deps[root]!].sort((u, v) => u - v),
+    pairs: [...pairs[root]!].map((k) => k.split(',').map(Number) as [number, number]),
+  };
+}
+
+/**
+ * Records expression e over m elements on t as a Fused block (reduce: its
+ * sum, one slot), or returns null when it cannot be (a partial that is not
+ * finite at this point, or code that cannot be compiled): the caller then
+ * records it as nodes.
+ */
+export function recordFused(t: Tape, e: Expr, m: number, reduce: boolean): Fused | null {
+  const pp = programOf(e, reduce);
+  if (!pp || !fusedLoop(pp.program, 'values')) return null;
+  const out = t.reserve(reduce ? 1 : m), blk = new Fused(out, m, pp.program, pp.prm);
+  if (!blk.evaluate(t)) { t.unreserve(reduce ? 1 : m); return null; }
+  t.addBlock(blk);
+  return blk;
+}
