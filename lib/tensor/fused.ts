@@ -34,7 +34,7 @@ export const MAX_INSTRS = 24;
  * recomputing them in every sweep (measured: scripts/bench.ts). Specs lower
  * `from` and set `prepared` to run every case fused.
  */
-export const fusion = { from: 2048, prepared: false, maxInstrs: MAX_INSTRS };
+export const fusion = { from: 256, prepared: false, maxInstrs: MAX_INSTRS };
 
 let oneShot = false;
 /** Runs `record` (a recording made for a one-shot transform) with fusion on. */

@@ -58,7 +58,6 @@ function key(pr: Program, fixed: number): string {
   const leaves = pr.leaves.map((l) => (l.idx ? 'x' : String(l.step))).join('');
   return `${leaves}|${pr.instrs.map((s) => `${s.code},${s.a},${s.b}`).join(';')}|${pr.reduce ? 1 : 0}|${fixed}`;
 }
-// (the source itself is the cache key: it also says which partials are constant, and which of those are zero)
 
 /** The source of mode `mode`'s loop over program pr (leaves in `fixed`, a bitmask, held constant). */
 function source(pr: Program, mode: FusedMode, fixed: number): string {
@@ -262,9 +261,20 @@ export function constantsOf(pr: Program): Float64Array {
   return cp;
 }
 
+/** loops made, by mode and program structure (the same f at the same shapes asks again at every one-shot call) */
+const made = new Map<string, FusedFn | null>();
+
 /** Mode `mode`'s generated loop for program pr (leaves in `fixed` held constant), or null when code cannot be compiled. */
 export function fusedLoop(pr: Program, mode: FusedMode, fixed = 0): FusedFn | null {
-  const make = compileShared(`fused-${mode}`, ['P', 'U', 'B'], `// ${key(pr, fixed)}\n${source(pr, mode, fixed)}`) as
-    ((...a: unknown[]) => FusedFn) | null;
-  return make && make(P, UNARY, BINARY);
+  // which partials are constant, and which of those zero, is part of the structure (the constants' values are read from CP)
+  const consts = pr.instrs.map((s) => { const c = constantPartials(s.code, s.p); return c ? Array.from(c, (v) => (v === 0 ? 0 : 1)).join('') : '-'; });
+  const k = `${mode}|${key(pr, fixed)}|${consts.join(',')}`;
+  let fn = made.get(k);
+  if (fn === undefined) {
+    const make = compileShared(`fused-${mode}`, ['P', 'U', 'B'], source(pr, mode, fixed)) as ((...a: unknown[]) => FusedFn) | null;
+    fn = make && make(P, UNARY, BINARY);
+    if (made.size >= 1024) made.clear();
+    made.set(k, fn);
+  }
+  return fn;
 }
