@@ -50,3 +50,24 @@ export function ruleDeclarations(need: ReadonlySet<string>): string[] {
     return `const ${k}f = ${table}[${c}].f, ${k}d = ${table}[${c}].d;`;
   });
 }
+
+/**
+ * The source of a replay of node code `code` whose partials do not depend on
+ * the point (see `pointFree`, replay.ts): the value into val[j], and the
+ * partials only where evalSource would write NaN ones (a NaN value; for a
+ * unary op also an infinite argument), with `nf = true`. Elsewhere the
+ * stored partials are kept: they are the rule's constants, provided the
+ * last evaluation left them finite.
+ */
+export function valueSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>): string {
+  const nan = (g: readonly string[]) => `const q = (${j}) * ${NPAR}; ${g.map((e, k) => `par[q + ${k}] = ${e};`).join(' ')} nf = true;`;
+  if (code < NU) {
+    need.add(`u${code}`);
+    return `{ const x = ${x}, y = u${code}f(x, ${p}); val[${j}] = y; if (y !== y || x - x !== 0) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
+  }
+  const base = code % NOPS, b = base - NU;
+  need.add(`b${b}`);
+  if (code < NOPS) return `{ const y = b${b}f(${x}, ${z}); val[${j}] = y; if (y !== y) { ${nan(['NaN', 'NaN', 'NaN', 'NaN', 'NaN'])} } }`;
+  const args = code >= CONST_LEFT * NOPS ? `${p}, ${x}` : `${x}, ${p}`;
+  return `{ const y = b${b}f(${args}); val[${j}] = y; if (y !== y) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
+}

@@ -10,19 +10,75 @@
  * (lib/tape/tape.ts), term for term: the same rule calls, the same NaN
  * conventions, the same partials layout; only the dispatch is gone. Nodes
  * outside such loops are replayed by the interpreter.
+ *
+ * A node whose partials do not depend on the point (x + y, c·x, x − c: see
+ * {@link pointFree}) keeps them: each loop also has a form that computes
+ * only such a node's value, and writes its partials only where they turn NaN.
+ * It runs when the last evaluation left every partial finite (the recording's
+ * `nonFinite` is clear), since a finite partial of such a node is its
+ * constant; otherwise the full form rewrites them all.
  */
-import { BINARY, P, UNARY } from '../../rules/index.js';
+import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import type { Tape } from '../tape.js';
-import { evalSource, ruleDeclarations } from './evaluate.js';
+import { CONST_LEFT, NOPS, NPAR, evalNode } from '../node.js';
+import { evalSource, ruleDeclarations, valueSource } from './evaluate.js';
 import { isLoop, type Loop, type Operand, type Segment } from './loops.js';
 import { compileShared } from './compile.js';
 
 /** One loop's replay: writes values and partials of its nodes, returns true if some partial is not finite. */
 type ReplayFn = (val: Float64Array, prm: Float64Array, par: Float64Array, P: Float64Array, U: typeof UNARY, B: typeof BINARY) => boolean;
 
-/** A recording's replay plan: loops to run generated, and the node ranges left to the interpreter. */
+/** A recording's replay plan: loops to run generated (`fast`: the form that keeps point-free partials), and the node ranges left to the interpreter. */
 export interface ReplayPlan {
-  readonly parts: readonly ({ fn: ReplayFn } | { lo: number; hi: number })[];
+  readonly parts: readonly ({ fn: ReplayFn; fast: ReplayFn } | { lo: number; hi: number })[];
+}
+
+/** per node code: 1 if its partials do not depend on the point, 0 if they do, −1 not sampled yet */
+const pointFreeCodes = new Int8Array(NOPS * (CONST_LEFT + 1)).fill(-1);
+
+/**
+ * Are node code `code`'s five partials the same wherever its value is not
+ * NaN (and, unary, its argument finite), for every parameter? Sampled, as
+ * the structure bits are (lib/tape/structure.ts): the op's domain, points
+ * far out on both sides, and for a constant operand c the points around c,
+ * where a kink in x such as max(x, c)'s would be; each parameter separately
+ * (c·x has ∂/∂x = c). True for add, sub, neg, x ± c, c ± x, c·x, x·c, x/c;
+ * spec/reuse.spec.ts lists them, so a new rule is looked at.
+ */
+export function pointFree(code: number): boolean {
+  let k = pointFreeCodes[code]!;
+  if (k < 0) k = pointFreeCodes[code] = samplePointFree(code) ? 1 : 0;
+  return k === 1;
+}
+
+const FAR = [-1e6, -50, -1, -0.5, 0, 0.5, 1, 50, 1e6];
+const PARAMS_TRIED = [0, 1, -1, 2, 0.5, 1.7319, -2.5, 1e3, -1e3];
+
+function samplePointFree(code: number): boolean {
+  const base = code % NOPS, got = new Float64Array(NPAR), first = new Float64Array(NPAR);
+  const inner = (dom: readonly (readonly [number, number])[]) => dom.flatMap(([lo, hi]) => [0.137, 0.5317, 0.8713].map((f) => lo + f * (hi - lo)));
+  // at every sample point where the fast form would not write NaN partials, they equal the first one's (bit for bit, never NaN)
+  const constant = (pts: readonly (readonly [number, number])[], p: number): boolean => {
+    let seen = false;
+    for (const [x, y] of pts) {
+      const v = evalNode(code, x, y, p, got, 0);
+      if (v !== v || (base < NU && x - x !== 0)) continue;
+      for (let k = 0; k < NPAR; k++) if (got[k] !== got[k] || (seen && !Object.is(got[k], first[k]))) return false;
+      if (!seen) { first.set(got); seen = true; }
+    }
+    return true;
+  };
+  if (base < NU) {
+    const xs = [...inner(UNARY[base]!.domain), ...FAR];
+    return PARAMS_TRIED.every((p) => constant([...xs, p - 1, p + 1].map((x) => [x, 0]), p));
+  }
+  const [da, db] = BINARY[base - NU]!.domain;
+  if (code < NOPS) {
+    const xs = [...inner([da]), ...inner([db]), ...FAR];
+    return constant(xs.flatMap((a) => xs.map((b) => [a, b] as const)), 0);
+  }
+  const xs = [...inner([code >= CONST_LEFT * NOPS ? db : da]), ...FAR];
+  return PARAMS_TRIED.every((c) => constant([...xs, c - 1, c + 1, c * (1 - 1e-3), c * (1 + 1e-3)].map((x) => [x, 0]), c));
 }
 
 /** Can every repetition of L be replayed by one function: does each offset keep its op code? */
@@ -46,17 +102,17 @@ function slotOf(L: Loop, op: Operand): string {
   }
 }
 
-/** The source of the node at offset o (op code `code`) of loop L, in repetition i (see evalSource). */
-function nodeSource(L: Loop, o: number, code: number, need: Set<string>): string {
+/** The source of the node at offset o (op code `code`) of loop L, in repetition i (see evalSource); `fast`: a point-free node's value only. */
+function nodeSource(L: Loop, o: number, code: number, need: Set<string>, fast: boolean): string {
   if (code < 0) return ''; // a constant keeps its value
   const [oa, ob] = L.ops[o]!;
-  return evalSource(code, `val[${slotOf(L, oa)}]`, `val[${slotOf(L, ob)}]`, `prm[i + ${o}]`, `i + ${o}`, need);
+  return (fast && pointFree(code) ? valueSource : evalSource)(code, `val[${slotOf(L, oa)}]`, `val[${slotOf(L, ob)}]`, `prm[i + ${o}]`, `i + ${o}`, need);
 }
 
-/** The source of loop L's replay. */
-function replaySource(t: Tape, L: Loop): string {
+/** The source of loop L's replay (`fast`: keeping the partials of point-free nodes). */
+function replaySource(t: Tape, L: Loop, fast: boolean): string {
   const need = new Set<string>(), body: string[] = [];
-  for (let o = 0; o < L.p; o++) body.push(nodeSource(L, o, t.op[L.lo + o]!, need));
+  for (let o = 0; o < L.p; o++) body.push(nodeSource(L, o, t.op[L.lo + o]!, need, fast));
   return [
     ...ruleDeclarations(need),
     'let nf = false, s = 0;',
@@ -73,9 +129,10 @@ export function replayPlan(t: Tape, segments: readonly Segment[]): ReplayPlan | 
   let any = false;
   for (const s of segments) {
     if (isLoop(s) && periodicOps(t, s)) {
-      const fn = compileShared('replay', ['val', 'prm', 'par', 'P', 'U', 'B'], replaySource(t, s)) as ReplayFn | null;
-      if (!fn) return null;
-      parts.push({ fn });
+      const compile = (fast: boolean) => compileShared('replay', ['val', 'prm', 'par', 'P', 'U', 'B'], replaySource(t, s, fast)) as ReplayFn | null;
+      const fn = compile(false), fast = anyPointFree(t, s) ? compile(true) : fn;
+      if (!fn || !fast) return null;
+      parts.push({ fn, fast });
       any = true;
     } else {
       parts.push({ lo: s.lo, hi: isLoop(s) ? s.lo + s.p * s.R : s.hi });
@@ -84,14 +141,22 @@ export function replayPlan(t: Tape, segments: readonly Segment[]): ReplayPlan | 
   return any ? { parts } : null;
 }
 
+/** Does some node of loop L have point-free partials? */
+function anyPointFree(t: Tape, L: Loop): boolean {
+  for (let o = 0; o < L.p; o++) if (t.op[L.lo + o]! >= 0 && pointFree(t.op[L.lo + o]!)) return true;
+  return false;
+}
+
 /**
  * Replays t's nodes by the plan; `interpret(lo, hi)` replays a range the
  * generated code does not cover. Returns true if some partial is not finite.
+ * Point-free partials are kept when t's last evaluation left them all finite.
  */
 export function runReplay(t: Tape, plan: ReplayPlan, interpret: (lo: number, hi: number) => boolean): boolean {
   let nf = false;
+  const keep = !t.nonFinite;
   for (const part of plan.parts) {
-    if ('fn' in part) { if (part.fn(t.val, t.prm, t.par, P, UNARY, BINARY)) nf = true; }
+    if ('fn' in part) { if ((keep ? part.fast : part.fn)(t.val, t.prm, t.par, P, UNARY, BINARY)) nf = true; }
     else if (interpret(part.lo, part.hi)) nf = true;
   }
   return nf;
