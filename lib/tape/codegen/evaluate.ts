@@ -17,6 +17,12 @@ import { CONST_LEFT, NOPS, NPAR } from '../node.js';
  * `par`, `P` and `let nf, s`.
  */
 export function evalSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>): string {
+  return evalTo(code, x, z, p, j, need, '');
+}
+
+/** {@link evalSource}, the value also assigned to the variable `to` (declared by the enclosing code) unless `to` is ''. */
+export function evalTo(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string): string {
+  const keep = to ? ` ${to} = y;` : '';
   // the partials go to par from locals, and their sum (finitePartials' test) is taken from the same locals
   const store = (g: readonly string[]) =>
     `const q = (${j}) * ${NPAR}; par[q] = ${g[0]}; par[q + 1] = ${g[1]}; par[q + 2] = ${g[2]}; par[q + 3] = ${g[3]}; par[q + 4] = ${g[4]};
@@ -24,7 +30,7 @@ export function evalSource(code: number, x: string, z: string, p: string, j: str
   if (code < NU) {
     need.add(`u${code}`);
     // evalUnary: outside the domain (NaN value) or at an infinite argument, every derivative is NaN
-    return `{ const x = ${x}, p = ${p}, y = u${code}f(x, p); val[${j}] = y; let g = NaN, h = NaN;
+    return `{ const x = ${x}, p = ${p}, y = u${code}f(x, p); val[${j}] = y;${keep} let g = NaN, h = NaN;
     if (y === y && x - x === 0) { u${code}d(x, y, P, p); g = P[1]; h = P[2]; }
     ${store(['g', '0', 'h', '0', '0'])} }`;
   }
@@ -32,13 +38,13 @@ export function evalSource(code: number, x: string, z: string, p: string, j: str
   need.add(`b${b}`);
   if (code < NOPS) {
     // evalBinary: a NaN value has NaN partials
-    return `{ const x = ${x}, z = ${z}, y = b${b}f(x, z); val[${j}] = y; let ga = NaN, gb = NaN, haa = NaN, hab = NaN, hbb = NaN;
+    return `{ const x = ${x}, z = ${z}, y = b${b}f(x, z); val[${j}] = y;${keep} let ga = NaN, gb = NaN, haa = NaN, hab = NaN, hbb = NaN;
     if (y === y) { b${b}d(x, z, y, P); ga = P[1]; gb = P[2]; haa = P[3]; hab = P[4]; hbb = P[5]; }
     ${store(['ga', 'gb', 'haa', 'hab', 'hbb'])} }`;
   }
   // a binary op with a constant operand p: only the partials in its traced operand are kept
   const left = code >= CONST_LEFT * NOPS, args = left ? 'p, x' : 'x, p', gi = left ? 2 : 1, hi = left ? 5 : 3;
-  return `{ const x = ${x}, p = ${p}, y = b${b}f(${args}); val[${j}] = y; let g = NaN, h = NaN;
+  return `{ const x = ${x}, p = ${p}, y = b${b}f(${args}); val[${j}] = y;${keep} let g = NaN, h = NaN;
     if (y === y) { b${b}d(${args}, y, P); g = P[${gi}]; h = P[${hi}]; }
     ${store(['g', '0', 'h', '0', '0'])} }`;
 }
@@ -57,17 +63,18 @@ export function ruleDeclarations(need: ReadonlySet<string>): string[] {
  * partials only where evalSource would write NaN ones (a NaN value; for a
  * unary op also an infinite argument), with `nf = true`. Elsewhere the
  * stored partials are kept: they are the rule's constants, provided the
- * last evaluation left them finite.
+ * last evaluation left them finite. `to` as in {@link evalTo}.
  */
-export function valueSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>): string {
+export function valueSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to = ''): string {
+  const keep = to ? ` ${to} = y;` : '';
   const nan = (g: readonly string[]) => `const q = (${j}) * ${NPAR}; ${g.map((e, k) => `par[q + ${k}] = ${e};`).join(' ')} nf = true;`;
   if (code < NU) {
     need.add(`u${code}`);
-    return `{ const x = ${x}, y = u${code}f(x, ${p}); val[${j}] = y; if (y !== y || x - x !== 0) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
+    return `{ const x = ${x}, y = u${code}f(x, ${p}); val[${j}] = y;${keep} if (y !== y || x - x !== 0) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
   }
   const base = code % NOPS, b = base - NU;
   need.add(`b${b}`);
-  if (code < NOPS) return `{ const y = b${b}f(${x}, ${z}); val[${j}] = y; if (y !== y) { ${nan(['NaN', 'NaN', 'NaN', 'NaN', 'NaN'])} } }`;
+  if (code < NOPS) return `{ const y = b${b}f(${x}, ${z}); val[${j}] = y;${keep} if (y !== y) { ${nan(['NaN', 'NaN', 'NaN', 'NaN', 'NaN'])} } }`;
   const args = code >= CONST_LEFT * NOPS ? `${p}, ${x}` : `${x}, ${p}`;
-  return `{ const y = b${b}f(${args}); val[${j}] = y; if (y !== y) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
+  return `{ const y = b${b}f(${args}); val[${j}] = y;${keep} if (y !== y) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
 }

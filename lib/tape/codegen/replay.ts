@@ -21,8 +21,8 @@
 import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import type { Tape } from '../tape.js';
 import { CONST_LEFT, NOPS, NPAR, evalNode } from '../node.js';
-import { evalSource, ruleDeclarations, valueSource } from './evaluate.js';
-import { isLoop, type Loop, type Operand, type Segment } from './loops.js';
+import { evalTo, ruleDeclarations, valueSource } from './evaluate.js';
+import { isLoop, targets, type Loop, type Operand, type Segment } from './loops.js';
 import { compileShared } from './compile.js';
 
 /** One loop's replay: writes values and partials of its nodes, returns true if some partial is not finite. */
@@ -91,33 +91,44 @@ function periodicOps(t: Tape, L: Loop): boolean {
   return true;
 }
 
-/** The slot an operand reads in repetition r (node i = lo + r·p), as an expression. */
-function slotOf(L: Loop, op: Operand): string {
+/**
+ * The value an operand reads in repetition r (node i = lo + r·p), as an
+ * expression: a node of this repetition or of the previous one is in a
+ * variable (v_o, c_o: no round trip through memory on the chain), any other
+ * from val.
+ */
+function operandOf(L: Loop, op: Operand): string {
   switch (op.kind) {
-    case 'zero': return '0';
-    case 'fixed': return String(op.slot);
-    case 'local': return `i + ${op.o}`;
-    case 'carried': return `i - ${L.p - op.o}`;
-    case 'strided': return `${op.slot} + r * ${op.d}`;
+    case 'zero': return 'val[0]';
+    case 'fixed': return `val[${op.slot}]`;
+    case 'local': return `v${op.o}`;
+    case 'carried': return `c${op.o}`;
+    case 'strided': return `val[${op.slot} + r * ${op.d}]`;
   }
 }
 
-/** The source of the node at offset o (op code `code`) of loop L, in repetition i (see evalSource); `fast`: a point-free node's value only. */
-function nodeSource(L: Loop, o: number, code: number, need: Set<string>, fast: boolean): string {
-  if (code < 0) return ''; // a constant keeps its value
+/** The source of the node at offset o (op code `code`) of loop L, in repetition i (see evalSource), its value kept in `to` ('' for none); `fast`: a point-free node's value only. */
+function nodeSource(L: Loop, o: number, code: number, need: Set<string>, fast: boolean, to: string): string {
+  if (code < 0) return to ? `${to} = val[i + ${o}];` : ''; // a constant keeps its value
   const [oa, ob] = L.ops[o]!;
-  return (fast && pointFree(code) ? valueSource : evalSource)(code, `val[${slotOf(L, oa)}]`, `val[${slotOf(L, ob)}]`, `prm[i + ${o}]`, `i + ${o}`, need);
+  return (fast && pointFree(code) ? valueSource : evalTo)(code, operandOf(L, oa), operandOf(L, ob), `prm[i + ${o}]`, `i + ${o}`, need, to);
 }
 
 /** The source of loop L's replay (`fast`: keeping the partials of point-free nodes). */
 function replaySource(t: Tape, L: Loop, fast: boolean): string {
   const need = new Set<string>(), body: string[] = [];
-  for (let o = 0; o < L.p; o++) body.push(nodeSource(L, o, t.op[L.lo + o]!, need, fast));
+  const local = new Set(targets(L, 'local')), carried = targets(L, 'carried');
+  for (const o of carried) local.add(o);
+  for (let o = 0; o < L.p; o++) body.push(nodeSource(L, o, t.op[L.lo + o]!, need, fast, local.has(o) ? `v${o}` : ''));
   return [
     ...ruleDeclarations(need),
     'let nf = false, s = 0;',
+    // a carried value's first reader, in repetition 0, reads the slot before the loop
+    ...carried.map((o) => `let c${o} = val[${L.lo - L.p + o}];`),
     `for (let r = 0, i = ${L.lo}; r < ${L.R}; r++, i += ${L.p}) {`,
+    ...[...local].map((o) => `let v${o};`),
     ...body,
+    ...carried.map((o) => `c${o} = v${o};`),
     '}',
     'return nf;',
   ].join('\n');
