@@ -384,16 +384,19 @@ export const emitters = {
   reverse: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => [
     partials(o, L.ops[o]![1], [0, 1]), ...adjoints(REVERSE, L, o, e, () => w!, () => true),
   ]),
-  // the adjoint A and its tangent AT, one lane (the tangents ȧ, ḃ read into xa, yb)
+  // the adjoint A and its tangent AT, one lane (the tangents ȧ, ḃ read into xa, yb); at a linear node
+  // the tangent flows back like the adjoint and the tangents are not read, as in the K-lane form
   reverseTangent: (L: Loop) => reverseLoop(L, ['A', 'AT'], (o, [w, wt], e) => {
     const [opA, opB] = L.ops[o]!, sa = e.slot(opA, o, 0), sb = e.slot(opB, o, 1);
     const x = sa === null ? null : `xa${o}`, y = sb === null ? null : `yb${o}`;
     const value = (ch: number, at: number) => [at === AT_A ? x : y, w!, wt!][ch]!;
-    return [
-      partials(o, opB), ...adjoints(FOR, L, o, e, value, isA),
-      ...(x ? [`const ${x} = T[${sa}];`] : []), ...(y ? [`const ${y} = T[${sb}];`] : []),
-      ...adjoints(FOR, L, o, e, value, isAT),
-    ];
+    const head = [partials(o, opB), ...adjoints(FOR, L, o, e, value, isA), linear(o, opB)];
+    const before = e.snapshot();
+    const lin = adjoints(FOR, L, o, e, value, isAT, false, true);
+    e.restore(before);
+    const full = [...(x ? [`const ${x} = T[${sa}];`] : []), ...(y ? [`const ${y} = T[${sb}];`] : []), ...adjoints(FOR, L, o, e, value, isAT)];
+    // (both branches assign the same accumulators, which reverseLoop declares)
+    return [...head, `if (lin${o}) { ${lin.join(' ')} } else { ${full.join(' ')} }`];
   }),
   // the adjoint A (one lane) as in reverseTangent; then per lane the adjoint's tangents AT
   // (at a linear node they flow back like adjoints: ā̇ += g_a ẏ̄, and the tangents are not read)
