@@ -58,23 +58,41 @@ export function ruleDeclarations(need: ReadonlySet<string>): string[] {
 }
 
 /**
- * The source of a replay of node code `code` whose partials do not depend on
- * the point (see `pointFree`, replay.ts): the value into val[j], and the
- * partials only where evalSource would write NaN ones (a NaN value; for a
- * unary op also an infinite argument), with `nf = true`. Elsewhere the
- * stored partials are kept: they are the rule's constants, provided the
- * last evaluation left them finite. `to` as in {@link evalTo}.
+ * The source of a replay of node code `code` that keeps the stored partials
+ * in the mask `kept` (bit k: partial k, in the order g_a, g_b, h_aa, h_ab,
+ * h_bb), those that are the same wherever the value is not NaN (see
+ * `keptPartials`, replay.ts): the value into val[j], the other partials as
+ * evalSource writes them, and where evalSource would write NaN partials (a
+ * NaN value; for a unary op also an infinite argument) all of them NaN, with
+ * `nf = true`. A kept partial is right only if the last evaluation left it
+ * finite (then it is its constant). `to` as in {@link evalTo}.
  */
-export function valueSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to = ''): string {
-  const keep = to ? ` ${to} = y;` : '';
-  const nan = (g: readonly string[]) => `const q = (${j}) * ${NPAR}; ${g.map((e, k) => `par[q + ${k}] = ${e};`).join(' ')} nf = true;`;
+export function evalKeeping(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string, kept: number): string {
+  const keep = to ? ` ${to} = y;` : '', q = `const q = (${j}) * ${NPAR};`;
+  // the rule's partials by stored slot (null: always 0, a one-argument node's missing ones)
+  let from: (number | null)[], head: string, call: string, ok: string;
   if (code < NU) {
     need.add(`u${code}`);
-    return `{ const x = ${x}, y = u${code}f(x, ${p}); val[${j}] = y;${keep} if (y !== y || x - x !== 0) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
+    from = [1, null, 2, null, null];
+    head = `const x = ${x}, p = ${p}, y = u${code}f(x, p);`;
+    call = `u${code}d(x, y, P, p);`;
+    ok = 'y === y && x - x === 0';
+  } else {
+    const base = code % NOPS, b = base - NU, left = code >= CONST_LEFT * NOPS;
+    need.add(`b${b}`);
+    const args = code < NOPS ? 'x, z' : left ? 'p, x' : 'x, p';
+    from = code < NOPS ? [1, 2, 3, 4, 5] : left ? [2, null, 5, null, null] : [1, null, 3, null, null];
+    head = code < NOPS ? `const x = ${x}, z = ${z}, y = b${b}f(x, z);` : `const x = ${x}, p = ${p}, y = b${b}f(${args});`;
+    call = `b${b}d(${args}, y, P);`;
+    ok = 'y === y';
   }
-  const base = code % NOPS, b = base - NU;
-  need.add(`b${b}`);
-  if (code < NOPS) return `{ const y = b${b}f(${x}, ${z}); val[${j}] = y;${keep} if (y !== y) { ${nan(['NaN', 'NaN', 'NaN', 'NaN', 'NaN'])} } }`;
-  const args = code >= CONST_LEFT * NOPS ? `${p}, ${x}` : `${x}, ${p}`;
-  return `{ const y = b${b}f(${args}); val[${j}] = y;${keep} if (y !== y) { ${nan(['NaN', '0', 'NaN', '0', '0'])} } }`;
+  const live = from.flatMap((k, slot) => (k === null ? [] : [slot]));
+  const written = live.filter((slot) => !(kept & (1 << slot)));
+  const nan = `${live.map((slot) => `par[q + ${slot}] = NaN;`).join(' ')} nf = true;`;
+  if (written.length === 0) return `{ ${head} val[${j}] = y;${keep} if (!(${ok})) { ${q} ${nan} } }`;
+  const g = written.map((slot) => `g${slot}`);
+  return `{ ${head} val[${j}] = y;${keep} ${q}
+    if (${ok}) { ${call} const ${written.map((slot, k) => `${g[k]} = P[${from[slot]}]`).join(', ')}; ${written.map((slot, k) => `par[q + ${slot}] = ${g[k]};`).join(' ')}
+      s = ${g.join(' + ')}; if (s - s !== 0) nf = true; }
+    else { ${nan} } }`;
 }
