@@ -26,16 +26,24 @@ class Emit {
   readonly step: string[] = [];
   /** at the start of a repetition (lanes: slot × K of memory operands) */
   readonly rep = new Map<string, string>();
-  private strided = new Set<string>();
+  /** the running slot variable of each strided operand, by (slot, stride): operands at one address share it */
+  private strided = new Map<string, string>();
+  /**
+   * reverse, one lane: per input slot an accumulator of its contributions in
+   * one repetition, added to memory once at its end (an input's adjoint is
+   * read only after the sweep); accumulator → its memory location
+   */
+  readonly inputs = new Map<string, string>();
   /** accumulators already given a value in their scope (the first contribution assigns) */
   private assigned = new Set<string>();
   constructor(readonly L: Loop, readonly reverse: boolean) {}
 
   /** the running slot variable of a strided operand */
   private slotVar(o: number, side: number, op: { slot: number; d: number }): string {
-    const v = `x${o}_${side}`;
-    if (!this.strided.has(v)) {
-      this.strided.add(v);
+    const key = `${op.slot},${op.d}`;
+    let v = this.strided.get(key);
+    if (v === undefined) {
+      this.strided.set(key, (v = `x${o}_${side}`));
       this.pre.push(`let ${v} = ${this.reverse ? op.slot + (this.L.R - 1) * op.d : op.slot};`);
       this.step.push(`${v} ${this.reverse ? '-' : '+'}= ${op.d};`);
     }
@@ -117,7 +125,14 @@ class Emit {
       case 'zero': return '';
       case 'local': return this.accumulate(`${arr}_l${op.o}`, expr);
       case 'carried': return this.accumulate(`${arr}_k${op.o}`, expr);
-      default: return `${arr}[${this.slot(op, o, side)}] += ${expr};`;
+      default: {
+        const at = `${arr}[${this.slot(op, o, side)}]`;
+        if (!readsInput(this.L, op)) return `${at} += ${expr};`;
+        // (x·x, or x read by several nodes: one read-modify-write of its adjoint per repetition, not one per use)
+        let v = [...this.inputs].find(([, m]) => m === at)?.[0];
+        if (v === undefined) this.inputs.set((v = `${arr}_in${this.inputs.size}`), at);
+        return this.accumulate(v, expr);
+      }
     }
   }
 
@@ -299,6 +314,9 @@ function reverseLoop(L: Loop, arrs: readonly string[], node: (o: number, w: stri
     const laneBody = lanes(e);
     body.push(...e.repLines(), 'for (let k = 0; k < K; k++) {', ...laneBody, '}');
   }
+  // the inputs' accumulators: declared with the locals, added to memory at the end of the repetition
+  body.splice(carried.length * arrs.length, 0, ...[...e.inputs.keys()].map((v) => `let ${v};`));
+  body.push(...[...e.inputs].map(([v, at]) => `${at} += ${v};`));
   const last = L.lo + (L.R - 1) * L.p;
   return [
     ...e.pre,
