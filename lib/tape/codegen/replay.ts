@@ -19,10 +19,10 @@
  * `nonFinite` is clear), since such a partial, finite, is its constant;
  * otherwise the full form rewrites them all.
  */
-import { BINARY, NU, P, UNARY } from '../../rules/index.js';
+import { BINARY, P, UNARY } from '../../rules/index.js';
 import type { Tape } from '../tape.js';
-import { CONST_LEFT, NOPS, NPAR, evalNode } from '../node.js';
-import { evalKeeping, evalTo, ruleDeclarations } from './evaluate.js';
+import { NPAR } from '../node.js';
+import { evalKeeping, evalTo, keptPartials, ruleDeclarations } from './evaluate.js';
 import { isLoop, targets, type Loop, type Operand, type Segment } from './loops.js';
 import { compileShared } from './compile.js';
 
@@ -34,63 +34,12 @@ export interface ReplayPlan {
   readonly parts: readonly ({ fn: ReplayFn; fast: ReplayFn } | { lo: number; hi: number })[];
 }
 
-/** per node code: the mask of partials a replay keeps (see keptPartials), −1 not sampled yet */
-const keptMasks = new Int8Array(NOPS * (CONST_LEFT + 1)).fill(-1);
-
-/**
- * The stored partials of node code `code` (bit k: partial k, in the order
- * g_a, g_b, h_aa, h_ab, h_bb) that are the same wherever its value is not
- * NaN (and, unary, its argument finite), for each parameter: c·x has
- * ∂/∂x = c, x·y has h_ab = 1 and h_aa = h_bb = 0, a unary op has g_b = 0.
- * Sampled, as the structure bits are (lib/tape/structure.ts): the op's
- * domain, points far out on both sides, and for a constant operand c the
- * points around c, where a kink in x such as max(x, c)'s would be; a NaN
- * partial at a point with a value is never kept.
- */
-export function keptPartials(code: number): number {
-  let k = keptMasks[code]!;
-  if (k < 0) k = keptMasks[code] = sampleKept(code);
-  return k;
-}
-
 /**
  * Are all of node code `code`'s partials kept (x + y, c·x, x − c, x/c, −x:
  * the node is affine in its arguments)? spec/reuse.spec.ts lists them, so a
  * new rule is looked at.
  */
-export const pointFree = (code: number): boolean => keptPartials(code) === ALL_KEPT;
-const ALL_KEPT = (1 << NPAR) - 1;
-
-const FAR = [-1e6, -50, -1, -0.5, 0, 0.5, 1, 50, 1e6];
-const PARAMS_TRIED = [0, 1, -1, 2, 0.5, 1.7319, -2.5, 1e3, -1e3];
-
-function sampleKept(code: number): number {
-  const base = code % NOPS, got = new Float64Array(NPAR), first = new Float64Array(NPAR);
-  const inner = (dom: readonly (readonly [number, number])[]) => dom.flatMap(([lo, hi]) => [0.137, 0.5317, 0.8713].map((f) => lo + f * (hi - lo)));
-  // the partials equal at every sample point where the value is not NaN (bit for bit, never NaN)
-  const constant = (pts: readonly (readonly [number, number])[], p: number): number => {
-    let seen = false, mask = ALL_KEPT;
-    for (const [x, y] of pts) {
-      const v = evalNode(code, x, y, p, got, 0);
-      if (v !== v || (base < NU && x - x !== 0)) continue;
-      for (let k = 0; k < NPAR; k++) if (got[k] !== got[k] || (seen && !Object.is(got[k], first[k]))) mask &= ~(1 << k);
-      if (!seen) { first.set(got); seen = true; }
-    }
-    return mask;
-  };
-  const every = (masks: number[]) => masks.reduce((m, x) => m & x, ALL_KEPT);
-  if (base < NU) {
-    const xs = [...inner(UNARY[base]!.domain), ...FAR];
-    return every(PARAMS_TRIED.map((p) => constant([...xs, p - 1, p + 1].map((x) => [x, 0]), p)));
-  }
-  const [da, db] = BINARY[base - NU]!.domain;
-  if (code < NOPS) {
-    const xs = [...inner([da]), ...inner([db]), ...FAR];
-    return constant(xs.flatMap((a) => xs.map((b) => [a, b] as const)), 0);
-  }
-  const xs = [...inner([code >= CONST_LEFT * NOPS ? db : da]), ...FAR];
-  return every(PARAMS_TRIED.map((c) => constant([...xs, c - 1, c + 1, c * (1 - 1e-3), c * (1 + 1e-3)].map((x) => [x, 0]), c)));
-}
+export const pointFree = (code: number): boolean => keptPartials(code) === (1 << NPAR) - 1;
 
 /** Can every repetition of L be replayed by one function: does each offset keep its op code? */
 function periodicOps(t: Tape, L: Loop): boolean {
