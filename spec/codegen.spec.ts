@@ -32,7 +32,7 @@ import {
   type Prepared,
 } from '../lib/index.js';
 import { poisonPool } from '../lib/tape/pool.js';
-import { Generated, codegenMode, forgetStructures, generated } from '../lib/tape/codegen.js';
+import { Generated, codegenMode, forgetStructures, generated, samePrefix } from '../lib/tape/codegen.js';
 import { findSegments, isLoop, type Loop, type Operand, type Segment } from '../lib/tape/codegen/loops.js';
 import { PARAMS, loopSource, type Kernel } from '../lib/tape/codegen/emit.js';
 import { compact } from '../lib/tape/compact.js';
@@ -573,4 +573,22 @@ describe('codegen: the sources of the Rosenbrock loop', () => {
       expect(fn.length, 'arity').to.equal(1 + PARAMS[k].length);
     });
   }
+});
+
+describe('codegen: samePrefix (structures compared slot pairs at a time)', () => {
+  it('finds every single differing slot, for even and odd lengths, aligned or not, and a longer second array', () => {
+    for (const m of [0, 1, 2, 7, 8, 9, 16, 33]) {
+      for (const shift of [0, 1]) {
+        const buf = new Int32Array(m + 8), x = buf.subarray(shift, shift + m);
+        for (let i = 0; i < m; i++) x[i] = (i * 37) % 11;
+        const y = Int32Array.from({ length: m + 3 }, (_, i) => (i < m ? x[i]! : 5));
+        expect(samePrefix(x, y), `m ${m} shift ${shift}: same`).to.equal(true);
+        for (let i = 0; i < m; i++) {
+          y[i] = x[i]! + 1;
+          expect(samePrefix(x, y), `m ${m} shift ${shift}: slot ${i} differs`).to.equal(false);
+          y[i] = x[i]!;
+        }
+      }
+    }
+  });
 });

@@ -15,7 +15,7 @@ import {
   slice, sqrt, sub, sum, tanh, tensor, type Num, type Tensor, type TensorRecord,
 } from '../lib/index.js';
 import { fusion, MAX_INSTRS } from '../lib/tensor/fused.js';
-import { constantPartials } from '../lib/tape/structure.js';
+import { constantPartials } from '../lib/tape/codegen/evaluate.js';
 import { CONST_LEFT, NOPS, NPAR, evalNode, evalThird } from '../lib/tape/node.js';
 import { BINARY, NU, OP_NAMES, UNARY } from '../lib/rules/index.js';
 import { entryErr, expectErr, normErr } from './support/agreement.js';
@@ -85,9 +85,9 @@ describe('fused elementwise chains', () => {
         }
       }
     }
-    // the affine ops and forms, and nothing with a kink or an edge
+    // the affine ops and forms, and nothing with a kink
     for (const op of ['add', 'sub', 'neg', 'mul (constant']) expect(found.some((s) => s.startsWith(op)), op).to.equal(true);
-    expect(found.filter((s) => /^(max|min|abs|relu|div|powc|xlogy)/.test(s))).to.deep.equal([]);
+    expect(found.filter((s) => /^(max|min|abs|relu)/.test(s))).to.deep.equal([]);
   });
 
   it('a one-shot transform on a long tensor records the chain and its sum as one block: every derivative equals the nodes\' (every mode, third order included)', () => {

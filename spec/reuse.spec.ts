@@ -8,10 +8,12 @@
 import { expect } from 'chai';
 import * as hy from '../lib/index.js';
 import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
-import { BINARY_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
+import { BINARY_NAMES, NU, OP_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
+import { pointFree } from '../lib/tape/codegen/replay.js';
+import { keptPartials } from '../lib/tape/codegen/evaluate.js';
 import { generatedRefresh, generatedReplay } from '../lib/tape/codegen.js';
 import { GENERATE_AFTER, recorder, replayer, resetRecorders } from '../lib/tape/codegen/record.js';
-import { evalNode } from '../lib/tape/node.js';
+import { NOPS, evalNode } from '../lib/tape/node.js';
 import { refreshPlan } from '../lib/tape/codegen/refresh.js';
 import type { Segment } from '../lib/tape/codegen/loops.js';
 import { finitePartials } from '../lib/tape/node.js';
@@ -203,6 +205,32 @@ describe('reuse: the generated replay is the interpreted replay', () => {
       });
     }
     expect(generatedMoves, 'moves replayed by generated code').to.equal(everyOp().length * (points.length - 1));
+  });
+
+  it('point-free nodes keep their partials only while every partial is finite: through a NaN and back, bit for bit', () => {
+    // exp overflows at 800: ∞ − ∞ is NaN in the point-free nodes (sub, 2·u, u + c), whose partials turn NaN, then finite again
+    const f = (x: Num[]) => sum(x.slice(0, -1).map((_, i) => add(mul(2, sub(hy.exp(x[i]!), hy.exp(x[i + 1]!))), 0.5)));
+    const pts = [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [800, 800, 800, 800, 800, 800], [0.3, 0.1, 0.4, 0.1, 0.5, 0.9], [0.2, 0.7, 0.1, 0.8, 0.2, 0.8], [800, 1, 800, 1, 800, 1]];
+    const gen = replays(f, pts, 'always'), ref = replays(f, pts, 'off');
+    gen.forEach((g, k) => {
+      expect(g.generated, `move ${k}: generated`).to.equal(true);
+      same(g.val, ref[k]!.val, `move ${k}: values`);
+      same(g.par, ref[k]!.par, `move ${k}: partials`);
+      expect(g.nonFinite, `move ${k}: non-finite flag`).to.equal(ref[k]!.nonFinite);
+    });
+    expect(gen.map((g) => g.nonFinite)).to.deep.equal([true, false, false, true]);
+  });
+
+  it('the point-free node forms (every partial kept by the replay) are exactly the affine ones; others keep their constant partials', () => {
+    const names: string[] = [];
+    for (let c = 0; c < 3 * NOPS; c++) {
+      if (c >= NOPS && c % NOPS < NU) continue; // a unary op has no constant-operand form
+      if (pointFree(c)) names.push(c < NOPS ? OP_NAMES[c]! : c < 2 * NOPS ? `${OP_NAMES[c % NOPS]}(x, c)` : `${OP_NAMES[c % NOPS]}(c, x)`);
+    }
+    expect(names).to.deep.equal(['neg', 'add', 'sub', 'add(x, c)', 'sub(x, c)', 'mul(x, c)', 'div(x, c)', 'add(c, x)', 'sub(c, x)', 'mul(c, x)']);
+    // x·y: h_aa = 0, h_ab = 1, h_bb = 0 wherever it has a value (bits 2, 3, 4); sin: the missing argument's slots only
+    expect(keptPartials(OP_NAMES.indexOf('mul')), 'mul').to.equal(0b11100);
+    expect(keptPartials(OP_NAMES.indexOf('sin')), 'sin').to.equal(0b11010);
   });
 
   it('on the fuzzer\'s scalar programs (loops where they have them), bit for bit', () => {

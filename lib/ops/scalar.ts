@@ -9,7 +9,8 @@ import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { Var } from '../tape/var.js';
 import { constNode } from '../tape/node.js';
-import { recorder } from '../tape/codegen/record.js';
+import { recorder, type Recorder } from '../tape/codegen/record.js';
+import { codegenMode } from '../tape/codegen/mode.js';
 
 /** A unary op: number → number, any hyperad value → a value of the same kind. */
 export interface UnaryFn {
@@ -31,13 +32,34 @@ function operand(name: string, x: unknown, which: string): Value {
   throw new TypeError(`${currentName()}: ${name}: ${which} must be a number or a hyperad value, got ${describe(x)}`);
 }
 
+/** Nodes a {@link RecorderSlot} records before it asks `recorder` again (counted towards GENERATE_AFTER in advance). */
+const ASK_EVERY = 64;
+
+/**
+ * The recorder of one node code, asked for once per ASK_EVERY nodes instead
+ * of at every node (the ask was a tenth of a one-shot gradient's time); under
+ * codegen 'off' at every node, so 'off' takes effect at once.
+ */
+class RecorderSlot {
+  private fn: Recorder | null = null;
+  private left = 0;
+  constructor(private readonly node: number) {}
+  get(): Recorder {
+    if (--this.left < 0 || codegenMode() === 'off') {
+      this.fn = recorder(this.node, ASK_EVERY);
+      this.left = ASK_EVERY - 1;
+    }
+    return this.fn!;
+  }
+}
+
 /** Lifts unary rule `name` to a function of numbers and hyperad values. */
 export function liftUnary(name: UnaryName): UnaryFn {
-  const code = unaryCode(name), f = UNARY[code]!.f;
+  const code = unaryCode(name), f = UNARY[code]!.f, rec = new RecorderSlot(code);
   return ((x: Num) => {
     if (typeof x === 'number') return f(x, 0);
     // the common case while recording, without the general dispatch
-    if (x instanceof Var && x.tape.trace.active) return new Var(x.tape, recorder(code)(x.tape, x.i, 0));
+    if (x instanceof Var && x.tape.trace.active) return new Var(x.tape, rec.get()(x.tape, x.i, 0));
     return operand(name, x, 'x').unaryOp(code, 0);
   }) as UnaryFn;
 }
@@ -45,18 +67,18 @@ export function liftUnary(name: UnaryName): UnaryFn {
 /** Lifts binary rule `name` to a function of numbers and hyperad values. */
 export function liftBinary(name: BinaryName): BinaryFn {
   const code = binaryCode(name), f = BINARY[code - UNARY.length]!.f;
-  const right = constNode(code, false), left = constNode(code, true);
+  const right = new RecorderSlot(constNode(code, false)), left = new RecorderSlot(constNode(code, true)), both = new RecorderSlot(code);
   return ((a: Num, b: Num) => {
     // the common cases while recording (tape value op tape value of the same recording, or op a number),
     // without the general dispatch; anything else (other kinds, ended or mixed evaluations) goes the long way
     if (a instanceof Var) {
       const t = a.tape;
       if (t.trace.active) {
-        if (typeof b === 'number') return new Var(t, recorder(right)(t, a.i, b));
-        if (b instanceof Var && b.tape === t) return new Var(t, recorder(code)(t, a.i, b.i));
+        if (typeof b === 'number') return new Var(t, right.get()(t, a.i, b));
+        if (b instanceof Var && b.tape === t) return new Var(t, both.get()(t, a.i, b.i));
       }
     } else if (typeof a === 'number' && b instanceof Var && b.tape.trace.active) {
-      return new Var(b.tape, recorder(left)(b.tape, b.i, a));
+      return new Var(b.tape, left.get()(b.tape, b.i, a));
     }
     if (typeof a === 'number') {
       if (typeof b === 'number') return f(a, b);
@@ -68,7 +90,7 @@ export function liftBinary(name: BinaryName): BinaryFn {
   }) as BinaryFn;
 }
 
-const powc = unaryCode('powc');
+const powc = unaryCode('powc'), powcRecorder = new RecorderSlot(powc);
 const powv = liftBinary('pow');
 
 /** −x */ export const neg = liftUnary('neg');
@@ -121,7 +143,7 @@ const powv = liftBinary('pow');
 export const pow: BinaryFn = ((a: Num, b: Num) => {
   if (typeof b === 'number') {
     if (typeof a === 'number') return Math.pow(a, b);
-    if (a instanceof Var && a.tape.trace.active) return new Var(a.tape, recorder(powc)(a.tape, a.i, b));
+    if (a instanceof Var && a.tape.trace.active) return new Var(a.tape, powcRecorder.get()(a.tape, a.i, b));
     return operand('pow', a, 'a').unaryOp(powc, b);
   }
   return powv(a, b);

@@ -37,6 +37,9 @@ export const MAX_INSTRS = 24;
 export const fusion = { from: 256, prepared: false, maxInstrs: MAX_INSTRS };
 
 let oneShot = false;
+/** Is a recording for a one-shot transform being made (inside {@link sweptOnce})? */
+export const inOneShot = (): boolean => oneShot;
+
 /** Runs `record` (a recording made for a one-shot transform) with fusion on. */
 export function sweptOnce<R>(record: () => R): R {
   const old = oneShot;
@@ -155,7 +158,7 @@ export class Fused implements ArrayBlock {
   }
   replay(t: Slots): void {
     // a partial that is not finite: this block cannot sweep here; the recording is made afresh (lib/transforms/prepare.ts)
-    if (!this.evaluate(t)) (t as { stale?: boolean }).stale = true;
+    if (!this.evaluate(t)) t.stale = true;
   }
   tangent(t: Slots, K: number, T: Float64Array): void { this.run('tangent', t, K, T); }
   second(t: Slots, K: number, T1: Float64Array, T2: Float64Array): void { this.run('second', t, K, T1, T2); }

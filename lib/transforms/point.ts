@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { shapeString } from '../tensor/shape.js';
 import { describe } from '../describe.js';
 import type { ParamGroup } from '../sparsity/parameter-uses.js';
+import { inOneShot } from '../tensor/fused.js';
 
 /** What a point or direction may be given as. */
 export type Vector = readonly number[] | Float64Array;
@@ -59,7 +60,7 @@ export function pack(fn: string, x: unknown): Packed {
   if (typeof n === 'number' && n > MAX_INPUTS) {
     throw new RangeError(`${fn}: x has length ${n}, more than the ${MAX_INPUTS} inputs one recording holds`);
   }
-  if (Array.isArray(x) || ArrayBuffer.isView(x)) return packArray(vector(fn, 'x', x));
+  if (Array.isArray(x) || ArrayBuffer.isView(x)) return packArray(point(fn, x));
   if (x instanceof Tensor) return packTensor(fn, checkTensor(fn, 'x', x));
   if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
     // { length: 5, 0: … } is not a record of tensors named '0', '1', …
@@ -81,6 +82,13 @@ export function movedPoint(p: Packed, fn: string, x: unknown): Float64Array {
   return p.direction(fn, 'x', x, 'the recorded point');
 }
 
+/**
+ * x's values, checked: a copy, except for a one-shot transform, whose
+ * recording copies them into its inputs at once and is dropped before the
+ * call returns (the copy cost as much as the recording's sweep at n = 10⁵).
+ */
+const point = (fn: string, x: unknown): Float64Array => (inOneShot() ? readVector(fn, 'x', x) : vector(fn, 'x', x));
+
 /** x as numbers: f gets one Var per input, results are flat. */
 function packArray(flat: Float64Array): Packed {
   return {
@@ -97,7 +105,7 @@ function packArray(flat: Float64Array): Packed {
 
 /** x a Tensor: f gets a tensor over the input slots, results are tensors of x's shape. */
 function packTensor(fn: string, t: Tensor): Packed {
-  const flat = vector(fn, 'x', t.values());
+  const flat = point(fn, t.values());
   return {
     flat, form: 'tensor', groups: [{ name: 'x', start: 0, size: flat.length }],
     inputs: (tape) => new Tensor(t.shape, tape, 1, null),

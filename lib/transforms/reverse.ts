@@ -26,7 +26,8 @@ import { nest, nested } from './nested.js';
  */
 function gradOnce<X extends Point>(fn: string, f: (x: Arg<X>) => Num, x: X): { value: number; grad: Shaped<X> } {
   callable(fn, f);
-  const packed = pack(fn, x), rec = sweptOnce(() => recordScalar(fn, f as (x: never) => Num, packed)), w = new Workspace(rec.tape);
+  const { packed, rec } = sweptOnce(() => { const packed = pack(fn, x); return { packed, rec: recordScalar(fn, f as (x: never) => Num, packed) }; });
+  const w = new Workspace(rec.tape);
   try {
     const out = rec.outputs[0]!;
     return { value: rec.tape.val[out]!, grad: packed.shape(gradientOf(w, out)) as Shaped<X> };

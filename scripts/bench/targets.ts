@@ -91,7 +91,8 @@ export function issueTargets(rows: readonly Row[]): Target[] {
     target14(`${wl} n = 100000: hvp(f, x, v), one-shot`, at('hvp'), (q) => q.transformRatio, T.hvp);
     target14(`${wl} n = 100000: hvp, prepared`, at('hvp'), (q) => q.preparedRatio, T.preparedHvp);
     target14(`${wl} n = 100000: exact diagonal, one-shot`, at(`diagonal 'auto'`), (q) => q.transformRatio, T.diagonal);
-    target14(`${wl} n = 100000: recording, bytes per element per op`, at('record (tape)'), (q) => q.bytesPerElementOp, TARGET14.bytesPerElementOp, ' bytes');
+    target14(`${wl} n = 100000: recording, bytes per element per op (prepared)`, at('record (tape)'), (q) => q.bytesPerElementOp, TARGET14.bytesPerElementOp, ' bytes');
+    target14(`${wl} n = 100000: recording, bytes per element per op (one-shot)`, at('record (one-shot)'), (q) => q.bytesPerElementOp, TARGET14.bytesPerElementOp, ' bytes');
   }
   for (const [wl, n, T] of [['W1 mlp (tensors)', 5, TARGET14.seed], ['W6 batch mlp (tensors)', 101_770, TARGET14.batch]] as const) {
     target14(`${wl} n = ${n}: grad(f, x), one-shot`, rowOf(wl, n, 'valueAndGrad'), (q) => q.transformRatio, T.grad);

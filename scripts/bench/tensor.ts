@@ -10,6 +10,7 @@ import { mlp, rel, type TensorWorkload } from '../workloads/index.js';
 import { relRows, type Row } from './rows.js';
 import { SLOW } from './settings.js';
 import { progress, time, type Reference } from './timing.js';
+import { sweptOnce } from '../../lib/tensor/fused.js';
 
 /**
  * Issue 3: the seed MLP written with tensors — its input Hessian (x a Tensor
@@ -78,6 +79,16 @@ export function benchTensor<X extends Tensor | TensorRecord>(w: TensorWorkload<X
     ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs,
     tapeBytes: p.tapeBytes, bytesPerElementOp: perOp,
     note: `${p.nodes} slots${perOp === undefined ? '' : `; ${perOp.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
+  });
+
+  // the recording a one-shot transform makes (long elementwise chains fused: lib/tensor/fused.ts)
+  progress(`${label}: record (one-shot)`);
+  const fused = sweptOnce(() => prepare(f, x)), recordOnce = time(() => sweptOnce(() => prepare(f, x)).nodes, ref);
+  const perOpOnce = w.ops ? fused.tapeBytes / (n * w.ops) : undefined;
+  rows.push({
+    ...base, quantity: 'record (one-shot)', transformNs: recordOnce.ns, transformRatio: recordOnce.ratio, transformPlainNs: recordOnce.plainNs,
+    tapeBytes: fused.tapeBytes, bytesPerElementOp: perOpOnce,
+    note: `${fused.nodes} slots${perOpOnce === undefined ? '' : `; ${perOpOnce.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
   });
 
   const one = (quantity: string, transform: () => unknown, sweep: (q: Prepared<X>) => unknown, reference: Float64Array | undefined, note?: (q: Prepared<X>) => string) => {

@@ -26,16 +26,24 @@ class Emit {
   readonly step: string[] = [];
   /** at the start of a repetition (lanes: slot × K of memory operands) */
   readonly rep = new Map<string, string>();
-  private strided = new Set<string>();
+  /** the running slot variable of each strided operand, by (slot, stride): operands at one address share it */
+  private strided = new Map<string, string>();
+  /**
+   * reverse, one lane: per input slot an accumulator of its contributions in
+   * one repetition, added to memory once at its end (an input's adjoint is
+   * read only after the sweep); accumulator → its memory location
+   */
+  readonly inputs = new Map<string, string>();
   /** accumulators already given a value in their scope (the first contribution assigns) */
   private assigned = new Set<string>();
   constructor(readonly L: Loop, readonly reverse: boolean) {}
 
   /** the running slot variable of a strided operand */
   private slotVar(o: number, side: number, op: { slot: number; d: number }): string {
-    const v = `x${o}_${side}`;
-    if (!this.strided.has(v)) {
-      this.strided.add(v);
+    const key = `${op.slot},${op.d}`;
+    let v = this.strided.get(key);
+    if (v === undefined) {
+      this.strided.set(key, (v = `x${o}_${side}`));
       this.pre.push(`let ${v} = ${this.reverse ? op.slot + (this.L.R - 1) * op.d : op.slot};`);
       this.step.push(`${v} ${this.reverse ? '-' : '+'}= ${op.d};`);
     }
@@ -117,7 +125,14 @@ class Emit {
       case 'zero': return '';
       case 'local': return this.accumulate(`${arr}_l${op.o}`, expr);
       case 'carried': return this.accumulate(`${arr}_k${op.o}`, expr);
-      default: return `${arr}[${this.slot(op, o, side)}] += ${expr};`;
+      default: {
+        const at = `${arr}[${this.slot(op, o, side)}]`;
+        if (!readsInput(this.L, op)) return `${at} += ${expr};`;
+        // (x·x, or x read by several nodes: one read-modify-write of its adjoint per repetition, not one per use)
+        let v = [...this.inputs].find(([, m]) => m === at)?.[0];
+        if (v === undefined) this.inputs.set((v = `${arr}_in${this.inputs.size}`), at);
+        return this.accumulate(v, expr);
+      }
     }
   }
 
@@ -299,6 +314,9 @@ function reverseLoop(L: Loop, arrs: readonly string[], node: (o: number, w: stri
     const laneBody = lanes(e);
     body.push(...e.repLines(), 'for (let k = 0; k < K; k++) {', ...laneBody, '}');
   }
+  // the inputs' accumulators: declared with the locals, added to memory at the end of the repetition
+  body.splice(carried.length * arrs.length, 0, ...[...e.inputs.keys()].map((v) => `let ${v};`));
+  body.push(...[...e.inputs].map(([v, at]) => `${at} += ${v};`));
   const last = L.lo + (L.R - 1) * L.p;
   return [
     ...e.pre,
@@ -384,16 +402,19 @@ export const emitters = {
   reverse: (L: Loop) => reverseLoop(L, ['A'], (o, [w], e) => [
     partials(o, L.ops[o]![1], [0, 1]), ...adjoints(REVERSE, L, o, e, () => w!, () => true),
   ]),
-  // the adjoint A and its tangent AT, one lane (the tangents ȧ, ḃ read into xa, yb)
+  // the adjoint A and its tangent AT, one lane (the tangents ȧ, ḃ read into xa, yb); at a linear node
+  // the tangent flows back like the adjoint and the tangents are not read, as in the K-lane form
   reverseTangent: (L: Loop) => reverseLoop(L, ['A', 'AT'], (o, [w, wt], e) => {
     const [opA, opB] = L.ops[o]!, sa = e.slot(opA, o, 0), sb = e.slot(opB, o, 1);
     const x = sa === null ? null : `xa${o}`, y = sb === null ? null : `yb${o}`;
     const value = (ch: number, at: number) => [at === AT_A ? x : y, w!, wt!][ch]!;
-    return [
-      partials(o, opB), ...adjoints(FOR, L, o, e, value, isA),
-      ...(x ? [`const ${x} = T[${sa}];`] : []), ...(y ? [`const ${y} = T[${sb}];`] : []),
-      ...adjoints(FOR, L, o, e, value, isAT),
-    ];
+    const head = [partials(o, opB), ...adjoints(FOR, L, o, e, value, isA), linear(o, opB)];
+    const before = e.snapshot();
+    const lin = adjoints(FOR, L, o, e, value, isAT, false, true);
+    e.restore(before);
+    const full = [...(x ? [`const ${x} = T[${sa}];`] : []), ...(y ? [`const ${y} = T[${sb}];`] : []), ...adjoints(FOR, L, o, e, value, isAT)];
+    // (both branches assign the same accumulators, which reverseLoop declares)
+    return [...head, `if (lin${o}) { ${lin.join(' ')} } else { ${full.join(' ')} }`];
   }),
   // the adjoint A (one lane) as in reverseTangent; then per lane the adjoint's tangents AT
   // (at a linear node they flow back like adjoints: ā̇ += g_a ẏ̄, and the tangents are not read)

@@ -4,10 +4,13 @@
  * par[5j …], and `nf = true` when one of them is not finite. Rule functions
  * are named by op code (u3f, u3d for unary op 3; b2f, b2d for binary op 2),
  * so a generated function's call sites each name one rule and V8 inlines
- * them. Used by the generated replay and the generated recorders.
+ * them; a node whose partials are the same numbers wherever it has a value
+ * (x + y: 1, 1, 0, 0, 0) gets them as literals, without the derivative call.
+ * Used by the generated replay and the generated recorders. What is
+ * constant is sampled from the rules once per node code (`keptPartials`).
  */
-import { NU } from '../../rules/index.js';
-import { CONST_LEFT, NOPS, NPAR } from '../node.js';
+import { BINARY, NU, P, UNARY } from '../../rules/index.js';
+import { CONST_LEFT, NOPS, NPAR, evalNode, evalThird } from '../node.js';
 
 /**
  * Node code `code` reading x (its traced operand), z (the second one, for a
@@ -17,9 +20,17 @@ import { CONST_LEFT, NOPS, NPAR } from '../node.js';
  * `par`, `P` and `let nf, s`.
  */
 export function evalSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>): string {
+  return evalTo(code, x, z, p, j, need, '');
+}
+
+/** {@link evalSource}, the value also assigned to the variable `to` (declared by the enclosing code) unless `to` is ''. */
+export function evalTo(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string): string {
+  const keep = to ? ` ${to} = y;` : '';
+  const fixed = fixedSource(code, x, z, p, j, need, keep);
+  if (fixed) return fixed;
   // the partials go to par from locals, and their sum (finitePartials' test) is taken from the same locals
   const [body, g] = partialsSource(code, x, z, p, need);
-  return `{ ${body} val[${j}] = y;
+  return `{ ${body} val[${j}] = y;${keep}
     const q = (${j}) * ${NPAR}; par[q] = ${g[0]}; par[q + 1] = ${g[1]}; par[q + 2] = ${g[2]}; par[q + 3] = ${g[3]}; par[q + 4] = ${g[4]};
     s = ${g.filter((e) => e !== '0').join(' + ')}; if (s - s !== 0) nf = true; }`;
 }
@@ -31,7 +42,8 @@ export function evalSource(code: number, x: string, z: string, p: string, j: str
  * partials' expressions: the five stored ones (g_a, g_b, h_aa, h_ab, h_bb)
  * and the four third ones (t_aaa, t_aab, t_abb, t_bbb, oriented as
  * evalThird's), each a local or '0' where the node has none. The enclosing
- * code declares `P`.
+ * code declares `P`. With `constant` (the nine as expressions, '0' for a
+ * zero: see {@link constantPartials}) only the value is evaluated.
  */
 export function partialsSource(
   code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
@@ -58,11 +70,9 @@ export function partialsSource(
 }
 
 /**
- * partialsSource for an op whose partials are constants (lib/tape/structure.ts
- * constantPartials), given as expressions (the nine of partialsSource, '0'
- * for a zero): only its value is evaluated; each partial is its constant, or
- * NaN where evalNode gives NaN partials (a NaN value; a unary op at an
- * infinite argument).
+ * partialsSource for an op whose partials are constants: only its value is
+ * evaluated; each partial is its constant expression, or NaN where evalNode
+ * gives NaN partials (a NaN value; a unary op at an infinite argument).
  */
 function constantSource(code: number, x: string, z: string, p: string, need: Set<string>, c: readonly string[]): [string, readonly string[], readonly string[]] {
   const base = code % NOPS, unary = code < NU, key = unary ? `u${code}` : `b${base - NU}`;
@@ -83,4 +93,163 @@ export function ruleDeclarations(need: ReadonlySet<string>): string[] {
     const table = k[0] === 'u' ? 'U' : 'B', c = Number(k.slice(1));
     return `const ${k}f = ${table}[${c}].f, ${k}d = ${table}[${c}].d;`;
   });
+}
+
+/**
+ * {@link evalTo} for a node whose live partials are the same finite numbers
+ * wherever its value is not NaN, for every parameter (x + y, x − y, −x,
+ * c − x: `Constants.fixed`): the numbers written as literals, no derivative
+ * call; null for any other node.
+ */
+function fixedSource(code: number, x: string, z: string, p: string, j: string, need: Set<string>, keep: string): string | null {
+  const c = constantsOf(code), two = code >= NU && code < NOPS, live = two ? [0, 1, 2, 3, 4] : [0, 2];
+  if (live.some((k) => !(c.fixed & (1 << k)) || !Number.isFinite(c.at[k]!))) return null;
+  const lit = (k: number) => (live.includes(k) ? (Object.is(c.at[k], -0) ? '-0' : String(c.at[k])) : '0');
+  const nan = (k: number) => (live.includes(k) ? 'NaN' : '0');
+  const store = (v: (k: number) => string) => [0, 1, 2, 3, 4].map((k) => `par[q + ${k}] = ${v(k)};`).join(' ');
+  let head: string, ok = 'y === y';
+  if (code < NU) {
+    need.add(`u${code}`);
+    head = `const x = ${x}, y = u${code}f(x, ${p});`;
+    ok = 'y === y && x - x === 0';
+  } else {
+    const b = (code % NOPS) - NU;
+    need.add(`b${b}`);
+    head = `const y = b${b}f(${two ? `${x}, ${z}` : code >= CONST_LEFT * NOPS ? `${p}, ${x}` : `${x}, ${p}`});`;
+  }
+  return `{ ${head} val[${j}] = y;${keep} const q = (${j}) * ${NPAR};
+    if (${ok}) { ${store(lit)} } else { ${store(nan)} nf = true; } }`;
+}
+
+/**
+ * The source of a replay of node code `code` that keeps the stored partials
+ * in the mask `kept` (bit k: partial k, in the order g_a, g_b, h_aa, h_ab,
+ * h_bb), those that are the same wherever the value is not NaN (see
+ * `keptPartials`, replay.ts): the value into val[j], the other partials as
+ * evalSource writes them, and where evalSource would write NaN partials (a
+ * NaN value; for a unary op also an infinite argument) all of them NaN, with
+ * `nf = true`. A kept partial is right only if the last evaluation left it
+ * finite (then it is its constant). `to` as in {@link evalTo}.
+ */
+export function evalKeeping(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string, kept: number): string {
+  const keep = to ? ` ${to} = y;` : '', q = `const q = (${j}) * ${NPAR};`;
+  // the rule's partials by stored slot (null: always 0, a one-argument node's missing ones)
+  let from: (number | null)[], head: string, call: string, ok: string;
+  if (code < NU) {
+    need.add(`u${code}`);
+    from = [1, null, 2, null, null];
+    head = `const x = ${x}, p = ${p}, y = u${code}f(x, p);`;
+    call = `u${code}d(x, y, P, p);`;
+    ok = 'y === y && x - x === 0';
+  } else {
+    const base = code % NOPS, b = base - NU, left = code >= CONST_LEFT * NOPS;
+    need.add(`b${b}`);
+    const args = code < NOPS ? 'x, z' : left ? 'p, x' : 'x, p';
+    from = code < NOPS ? [1, 2, 3, 4, 5] : left ? [2, null, 5, null, null] : [1, null, 3, null, null];
+    head = code < NOPS ? `const x = ${x}, z = ${z}, y = b${b}f(x, z);` : `const x = ${x}, p = ${p}, y = b${b}f(${args});`;
+    call = `b${b}d(${args}, y, P);`;
+    ok = 'y === y';
+  }
+  const live = from.flatMap((k, slot) => (k === null ? [] : [slot]));
+  const written = live.filter((slot) => !(kept & (1 << slot)));
+  const nan = `${live.map((slot) => `par[q + ${slot}] = NaN;`).join(' ')} nf = true;`;
+  if (written.length === 0) return `{ ${head} val[${j}] = y;${keep} if (!(${ok})) { ${q} ${nan} } }`;
+  const g = written.map((slot) => `g${slot}`);
+  return `{ ${head} val[${j}] = y;${keep} ${q}
+    if (${ok}) { ${call} const ${written.map((slot, k) => `${g[k]} = P[${from[slot]}]`).join(', ')}; ${written.map((slot, k) => `par[q + ${slot}] = ${g[k]};`).join(' ')}
+      s = ${g.join(' + ')}; if (s - s !== 0) nf = true; }
+    else { ${nan} } }`;
+}
+
+/** What sampling found of a node code's stored partials (see {@link keptPartials}). */
+interface Constants {
+  /** bit k: partial k is the same wherever the value is not NaN, for each parameter */
+  readonly kept: number;
+  /** bit k: … and the same for every parameter, its value in `at[k]` */
+  readonly fixed: number;
+  readonly at: Float64Array;
+}
+/** per node code, once sampled */
+const constants: (Constants | undefined)[] = [];
+
+/**
+ * The stored partials of node code `code` (bit k: partial k, in the order
+ * g_a, g_b, h_aa, h_ab, h_bb) that are the same wherever its value is not
+ * NaN (and, unary, its argument finite), for each parameter: c·x has
+ * ∂/∂x = c, x·y has h_ab = 1 and h_aa = h_bb = 0, a unary op has g_b = 0.
+ * Sampled, as the structure bits are (lib/tape/structure.ts): the op's
+ * domain, points far out on both sides, and for a constant operand c the
+ * points around c, where a kink in x such as max(x, c)'s would be; a NaN
+ * partial at a point with a value is never kept.
+ */
+export function keptPartials(code: number): number {
+  return constantsOf(code).kept;
+}
+
+function constantsOf(code: number): Constants {
+  return (constants[code] ??= sampleConstants(code));
+}
+
+const FAR = [-1e6, -50, -1, -0.5, 0, 0.5, 1, 50, 1e6];
+const PARAMS_TRIED = [0, 1, -1, 2, 0.5, 1.7319, -2.5, 1e3, -1e3];
+const ALL = (1 << NPAR) - 1;
+
+function sampleConstants(code: number): Constants {
+  const base = code % NOPS, got = new Float64Array(NPAR), first = new Float64Array(NPAR), at = new Float64Array(NPAR);
+  const inner = (dom: readonly (readonly [number, number])[]) => dom.flatMap(([lo, hi]) => [0.137, 0.5317, 0.8713].map((f) => lo + f * (hi - lo)));
+  let kept = ALL, fixed = ALL, sampled = false;
+  // at every sample point where the value is not NaN, partial k equals the first one's (bit for bit, never NaN): per p (kept), over every p (fixed)
+  const sample = (pts: readonly (readonly [number, number])[], p: number): void => {
+    let seen = false;
+    for (const [x, y] of pts) {
+      const v = evalNode(code, x, y, p, got, 0);
+      if (v !== v || (base < NU && x - x !== 0)) continue;
+      for (let k = 0; k < NPAR; k++) {
+        if (got[k] !== got[k] || (seen && !Object.is(got[k], first[k]))) kept &= ~(1 << k);
+        if (got[k] !== got[k] || (sampled && !Object.is(got[k], at[k]))) fixed &= ~(1 << k);
+      }
+      if (!seen) first.set(got);
+      if (!sampled) at.set(got);
+      seen = sampled = true;
+    }
+  };
+  if (base < NU) {
+    const xs = [...inner(UNARY[base]!.domain), ...FAR];
+    for (const p of PARAMS_TRIED) sample([...xs, p - 1, p + 1].map((x) => [x, 0]), p);
+  } else if (code < NOPS) {
+    const [da, db] = BINARY[base - NU]!.domain, xs = [...inner([da]), ...inner([db]), ...FAR];
+    sample(xs.flatMap((a) => xs.map((b) => [a, b] as const)), 0);
+  } else {
+    const [da, db] = BINARY[base - NU]!.domain, xs = [...inner([code >= CONST_LEFT * NOPS ? db : da]), ...FAR];
+    for (const c of PARAMS_TRIED) sample([...xs, c - 1, c + 1, c * (1 - 1e-3), c * (1 + 1e-3)].map((x) => [x, 0]), c);
+  }
+  return { kept, fixed: fixed & kept, at };
+}
+
+/**
+ * All nine partials of node code `code` at parameter p — the five stored
+ * and the four third ones (as evalThird orients them) — when every stored one
+ * is the same wherever the value is not NaN ({@link keptPartials}: x ± y,
+ * −x, c·x, x/c, …; their third partials are then 0); null otherwise, or
+ * when one is not finite at this p (x/0). Fused loops
+ * (lib/tape/codegen/fused.ts) then evaluate only the value.
+ */
+export function constantPartials(code: number, p: number): Float64Array | null {
+  if (constantsOf(code).kept !== ALL) return null;
+  const base = code % NOPS, out = new Float64Array(2 * NPAR - 1), third = new Float64Array(4);
+  // one point of the traced operands' sample domains
+  const first = (dom: readonly (readonly [number, number])[]) => dom[0]![0] + 0.5317 * (dom[0]![1] - dom[0]![0]);
+  const [x, y] = base < NU
+    ? [first(UNARY[base]!.domain), 0]
+    : code < NOPS ? [first([BINARY[base - NU]!.domain[0]]), first([BINARY[base - NU]!.domain[1]])]
+      : [first([BINARY[base - NU]!.domain[code >= CONST_LEFT * NOPS ? 1 : 0]]), 0];
+  const saved = Float64Array.from(P);
+  try {
+    evalNode(code, x, y, p, out, 0);
+    evalThird(code, x, y, p, third);
+  } finally {
+    P.set(saved);
+  }
+  out.set(third, NPAR);
+  return out.every(Number.isFinite) ? out : null;
 }

@@ -13,9 +13,8 @@
  * finite (the values pass says when one is not).
  */
 import { BINARY, P, UNARY } from '../../rules/index.js';
-import { partialsSource, ruleDeclarations } from './evaluate.js';
+import { constantPartials, partialsSource, ruleDeclarations } from './evaluate.js';
 import { compileShared } from './compile.js';
-import { constantPartials } from '../structure.js';
 
 /** Where element i of a leaf (an input array of the program) is: slot base + i (step 1), base (step 0), or base + idx[i]. */
 export interface Leaf { readonly base: number; readonly step: 0 | 1; readonly idx: Int32Array | null }
@@ -254,7 +253,7 @@ function reverseHyperSource(lines: string[], pr: Program, live: (l: number) => b
   });
 }
 
-/** The instructions' constant partials, nine per instruction (lib/tape/structure.ts constantPartials; NaN where not constant). */
+/** The instructions' constant partials, nine per instruction (codegen/evaluate.ts constantPartials; NaN where not constant). */
 export function constantsOf(pr: Program): Float64Array {
   const cp = new Float64Array(9 * pr.instrs.length).fill(NaN);
   pr.instrs.forEach((s, j) => { const c = constantPartials(s.code, s.p); if (c) cp.set(c, 9 * j); });
