@@ -129,8 +129,8 @@ export class Tape {
     const m = x.length;
     while (this.n + m > this.cap) this.grow();
     const lo = this.n, hi = lo + m;
+    // (an input's partials are never read: every pass over nodes starts after the inputs; the specs poison the pool to check it)
     this.op.fill(INPUT, lo, hi); this.a.fill(0, lo, hi); this.b.fill(0, lo, hi); this.prm.fill(0, lo, hi);
-    this.par.fill(0, lo * NPAR, hi * NPAR);
     const val = this.val;
     for (let k = 0; k < m; k++) val[lo + k] = x[k]!;
     this.n = hi;
