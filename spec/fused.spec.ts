@@ -160,6 +160,19 @@ describe('fused elementwise chains', () => {
     expectErr('path', 'broadcasts: hvp', normErr(fused.h, nodes.h), 1e-12);
   });
 
+  it('a lazy tensor kept from f keeps its values after the call (an unused one, and a fused chain\'s intermediate), and is refused as an operand', () => {
+    let unused: Tensor | undefined, inner: Tensor | undefined;
+    const f = (t: Tensor): Num => {
+      unused = mul(sin(t), 2) as Tensor;
+      inner = mul(cos(t), 3) as Tensor;
+      return sum(mul(inner, t));
+    };
+    grad(f, x);
+    expect(unused!.data[5]).to.equal(2 * Math.sin(x.data[5]!));
+    expect(inner!.data[7]).to.equal(3 * Math.cos(x.data[7]!));
+    expect(() => add(inner!, 1)).to.throw(/used after that evaluation ended/);
+  });
+
   it('with generated code off nothing is fused (the interpreted kernels are the reference)', () => {
     const old = setCodegen('off');
     try {

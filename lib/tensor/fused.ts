@@ -17,6 +17,7 @@
  */
 import type { ArrayBlock } from '../tape/block.js';
 import type { HyperAdjoints, HyperLanes, Slots } from '../tape/node.js';
+import { NPAR, evalNode } from '../tape/node.js';
 import type { Tape } from '../tape/tape.js';
 import { constantsOf, fusedLoop, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
 import { codegenMode } from '../tape/codegen/mode.js';
@@ -233,4 +234,24 @@ export function recordFused(t: Tape, e: Expr, m: number, reduce: boolean): Fused
   if (!blk.evaluate(t)) { t.unreserve(reduce ? 1 : m); return null; }
   t.addBlock(blk);
   return blk;
+}
+
+/** The values of expression e over m elements, its leaves read from `val` (a lazy tensor whose evaluation has ended). */
+export function evaluate(e: Expr, m: number, val: Float64Array): Float64Array {
+  const done = new Map<Expr, Float64Array>(), par = new Float64Array(NPAR);
+  const at = (x: Expr): ((i: number) => number) => {
+    if (isLeaf(x)) { const l = x.leaf; return l.idx ? (i) => val[l.base + l.idx![i]!]! : (i) => val[l.base + l.step * i]!; }
+    const y = values(x);
+    return (i) => y[i]!;
+  };
+  const values = (x: OpExpr): Float64Array => {
+    let y = done.get(x);
+    if (y) return y;
+    const a = at(x.a), b = x.b ? at(x.b) : () => 0;
+    y = new Float64Array(m);
+    for (let i = 0; i < m; i++) y[i] = evalNode(x.code, a(i), b(i), x.p, par, 0);
+    done.set(x, y);
+    return y;
+  };
+  return isLeaf(e) ? Float64Array.from({ length: m }, (_, i) => at(e)(i)) : values(e);
 }

@@ -10,7 +10,7 @@ import { Var } from '../tape/var.js';
 import { currentName, mixedTraces, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
 import { Constant, Elementwise } from './blocks.js';
-import { fusing, isLeaf, opExpr, recordFused, type Expr, type OpExpr } from './fused.js';
+import { evaluate, fusing, isLeaf, opExpr, recordFused, type Expr, type OpExpr } from './fused.js';
 import { constNode } from '../tape/node.js';
 import { broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
 import { broadcastIndex } from './index-maps.js';
@@ -43,7 +43,7 @@ export class Tensor extends Value {
     if (this.expr) {
       const e = this.expr, t = this.tape!;
       if (!t.trace.active) {
-        throw new Error(`${currentName()}: this tensor was computed inside an evaluation that has ended and was not used there, so its values were not recorded (read them inside f)`);
+        throw new Error(`${currentName()}: this tensor was computed inside an evaluation that has ended, as part of a fused chain: it has values (.data) but no place on a recording`);
       }
       this.expr = null;
       this.first = recordFused(t, e, this.size, false)?.out ?? recordNodes(t, e, this.size);
@@ -83,14 +83,26 @@ export class Tensor extends Value {
   get data(): Float64Array {
     if (this.own) return this.own;
     if (this.jets) return Float64Array.from(this.jets, (v) => (typeof v === 'number' ? v : v.value));
+    if (this.ended) return this.ended.slice();
     this.tape!.primalRead = true;
     return this.tape!.val.slice(this.slot, this.slot + this.size);
   }
   /** the values without marking the recording (for the library's own use) */
   values(): Float64Array {
     if (this.jets) throw new Error(`${currentName()}: this tensor op is not supported inside a nested transform (its inputs carry a nested transform's jets)`);
-    return this.own ?? this.tape!.val.subarray(this.slot, this.slot + this.size);
+    return this.own ?? this.ended ?? this.tape!.val.subarray(this.slot, this.slot + this.size);
   }
+  /**
+   * The values of a lazy tensor whose evaluation has ended before it was
+   * recorded (kept from f; a fused chain's intermediate): computed from the
+   * ended recording's values, which stay readable. Null for any other tensor.
+   */
+  private get ended(): Float64Array | null {
+    if (!this.expr || this.tape!.trace.active) return null;
+    this.late ??= evaluate(this.expr, this.size, this.tape!.val);
+    return this.late;
+  }
+  private late: Float64Array | null = null;
   /** The single value of a one-element tensor. */
   get value(): number {
     if (this.size !== 1) throw new RangeError(`${currentName()}: .value/.item() needs a one-element tensor, this one has shape ${shapeString(this.shape)}`);
