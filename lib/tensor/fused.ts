@@ -19,7 +19,7 @@ import type { ArrayBlock } from '../tape/block.js';
 import type { HyperAdjoints, HyperLanes, Slots } from '../tape/node.js';
 import { NPAR, evalNode } from '../tape/node.js';
 import type { Tape } from '../tape/tape.js';
-import { constantsOf, fusedLoop, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
+import { programConstants, fusedLoop, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
 import { codegenMode } from '../tape/codegen/mode.js';
 import { AA, AB, BB, secondOrderPattern } from '../tape/structure.js';
 
@@ -129,7 +129,7 @@ export class Fused implements ArrayBlock {
   ) {
     this.LB = Int32Array.from(program.leaves, (l) => l.base);
     this.LX = program.leaves.map((l) => l.idx);
-    this.CP = constantsOf(program);
+    this.CP = programConstants(program);
   }
   get size(): number { return this.program.reduce ? 1 : this.m; }
   /** (nothing stored per element) */

@@ -236,6 +236,20 @@ function sampleConstants(code: number): Constants {
  */
 export function constantPartials(code: number, p: number): Float64Array | null {
   if (constantsOf(code).kept !== ALL) return null;
+  const key = `${code} ${p}`, hit = atParameter.get(key);
+  if (hit) return hit;
+  const c = partialsAt(code, p);
+  if (c) {
+    if (atParameter.size >= 4096) atParameter.clear(); // (one entry per constant operand value: kept bounded)
+    atParameter.set(key, c);
+  }
+  return c;
+}
+/** constantPartials found, by (code, p) */
+const atParameter = new Map<string, Float64Array>();
+
+/** The nine partials of node code `code` at parameter p, at a point of its sample domain; null if one is not finite. */
+function partialsAt(code: number, p: number): Float64Array | null {
   const base = code % NOPS, out = new Float64Array(2 * NPAR - 1), third = new Float64Array(4);
   // one point of the traced operands' sample domains
   const first = (dom: readonly (readonly [number, number])[]) => dom[0]![0] + 0.5317 * (dom[0]![1] - dom[0]![0]);

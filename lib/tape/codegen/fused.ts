@@ -37,7 +37,7 @@ export type FusedMode = 'values' | 'tangent' | 'second' | 'hyper' | 'laplacian' 
 
 /**
  * A mode's loop: (val, LB (leaf bases), LX (leaf index arrays), PRM (instruction
- * parameters), CP (their constant partials, {@link constantsOf}), m, out, K, X…)
+ * parameters), CP (their constant partials, {@link programConstants}), m, out, K, X…)
  * with the mode's lane arrays X (values: none; returns true if some partial
  * is not finite).
  */
@@ -254,7 +254,7 @@ function reverseHyperSource(lines: string[], pr: Program, live: (l: number) => b
 }
 
 /** The instructions' constant partials, nine per instruction (codegen/evaluate.ts constantPartials; NaN where not constant). */
-export function constantsOf(pr: Program): Float64Array {
+export function programConstants(pr: Program): Float64Array {
   const cp = new Float64Array(9 * pr.instrs.length).fill(NaN);
   pr.instrs.forEach((s, j) => { const c = constantPartials(s.code, s.p); if (c) cp.set(c, 9 * j); });
   return cp;
