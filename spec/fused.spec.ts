@@ -11,7 +11,7 @@
  */
 import { expect } from 'chai';
 import {
-  add, cos, directional, exp, grad, mulberry32, gradHyperdual, hessianDiagonal, hvp, hyperdual, laplacian, matmul, mul, prepare, setCodegen, sin,
+  add, cos, directional, div, exp, grad, mulberry32, reshape, gradHyperdual, hessianDiagonal, hvp, hyperdual, laplacian, matmul, mul, prepare, setCodegen, sin,
   slice, sqrt, sub, sum, tanh, tensor, type Num, type Tensor, type TensorRecord,
 } from '../lib/index.js';
 import { fusion, MAX_INSTRS } from '../lib/tensor/fused.js';
@@ -31,8 +31,8 @@ function withFusion<R>(set: Partial<typeof fusion>, body: () => R): R {
     Object.assign(fusion, old);
   }
 }
-const nodesOnly = <R>(body: () => R): R => withFusion({ from: Infinity, prepared: false }, body);
-const fusedEverywhere = <R>(body: () => R): R => withFusion({ from: 1, prepared: true }, body);
+const nodesOnly = <R>(body: () => R): R => withFusion({ from: Infinity, everywhere: false }, body);
+const fusedEverywhere = <R>(body: () => R): R => withFusion({ from: 1, everywhere: true }, body);
 
 const n = 3000;
 const rosen = (x: Tensor): Num => {
@@ -98,14 +98,23 @@ describe('fused elementwise chains', () => {
     expectSameDerivatives('Rosenbrock n = 3000', derivatives(rosen, x), nodesOnly(() => derivatives(rosen, x)));
   });
 
-  it('a prepared recording keeps nodes by default; fused everywhere, its sweeps and replays equal the nodes\' too', () => {
-    expect(prepare(rosen, x).nodes, 'prepare keeps partials').to.be.above(8 * n);
-    const P = fusedEverywhere(() => prepare(rosen, x)), Q = nodesOnly(() => prepare(rosen, x)), x2 = uniformTensor(9, [n]);
-    for (const [p, q] of [[P, Q], [P.at(x2), Q.at(x2)]] as const) {
-      expectErr('path', 'prepared grad', normErr((p.grad() as Tensor).data, (q.grad() as Tensor).data), 1e-12);
-      expectErr('path', 'prepared hvp', normErr((p.hvp(v) as Tensor).data, (q.hvp(v) as Tensor).data), 1e-12);
-      expectErr('path', 'prepared diagonal', normErr((p.hessianDiagonal() as Tensor).data, (q.hessianDiagonal() as Tensor).data), 1e-12);
-    }
+  it('a recording prepare keeps is fused with its partials folded into the leaves: every sweep, and every replay, equals the nodes\' (a record of parameters keeps nodes)', () => {
+    const P = prepare(rosen, x), Q = nodesOnly(() => prepare(rosen, x)), x2 = uniformTensor(9, [n]);
+    expect(P.nodes, 'fused').to.equal(n + 2);
+    expect(P.tapeBytes, 'the folded partials: 2 first and 3 second per element').to.be.at.least(5 * 8 * (n - 1));
+    expect(prepare((r: TensorRecord) => rosen(r.x!), { x }).nodes, 'a record keeps nodes').to.be.above(8 * n);
+    const all = (p: typeof P): Record<string, Float64Array> => {
+      const dir = p.directional(v), hd = p.hyperdual(v, w);
+      return {
+        grad: (p.grad() as Tensor).data, hvp: (p.hvp(v) as Tensor).data, hessianDiagonal: (p.hessianDiagonal() as Tensor).data,
+        'hessianDiagonal (hvp lanes)': (p.hessianDiagonal({ method: 'hvp' }) as Tensor).data,
+        'hessianDiagonal (hyperdual lanes)': (p.hessianDiagonal({ method: 'hyperdual' }) as Tensor).data,
+        laplacian: Float64Array.of(p.laplacian().laplacian), directional: Float64Array.of(dir.first, dir.second),
+        hyperdual: Float64Array.of(hd.da, hd.db, hd.dab), 'gradHyperdual (third order)': (p.gradHyperdual(v, w).grad as Tensor).data,
+      };
+    };
+    expectSameDerivatives('prepared', all(P), all(Q));
+    expectSameDerivatives('prepared, moved', all(P.at(x2)), all(Q.at(x2)));
     expect(P.rerecords).to.equal(0);
   });
 
@@ -171,6 +180,53 @@ describe('fused elementwise chains', () => {
     expect(unused!.data[5]).to.equal(2 * Math.sin(x.data[5]!));
     expect(inner!.data[7]).to.equal(3 * Math.cos(x.data[7]!));
     expect(() => add(inner!, 1)).to.throw(/used after that evaluation ended/);
+  });
+
+  it('an infinite tangent or adjoint coming into a block from nodes keeps the conventions: a recording with a partial that is not finite is made of nodes', () => {
+    const m = 300, at = tensor(Float64Array.from({ length: m }, (_, i) => (i === 0 ? 0 : 0.5 + i / m)));
+    const e1 = tensor(Float64Array.from({ length: m }, (_, i) => (i === 1 ? 1 : 0)));
+    // √x at 0 (f′ = ∞) in a node, times the structural zero of ·0 in a block: ∂/∂x₀ = 2x₀ = 0, not NaN
+    const f = (t: Tensor): Num => sum(add(mul(reshape(sqrt(t), [m]), 0), mul(t, t)));
+    // 1/x² with x₀ = 0 upstream of a block: an infinite adjoint meets the zero tangent of an unseeded input
+    const g = (t: Tensor): Num => sum(div(1, reshape(mul(t, t), [m])));
+    for (const [name, fn, dir] of [['√x·0 + x²', f, v], ['1/x²', g, e1]] as const) {
+      const dirT = tensor(dir.data.slice(0, m));
+      const fused = fusedEverywhere(() => ({ g: (grad(fn, at) as Tensor).data, h: (hvp(fn, at, dirT) as Tensor).data, d: directional(fn, at, dirT) }));
+      const nodes = nodesOnly(() => ({ g: (grad(fn, at) as Tensor).data, h: (hvp(fn, at, dirT) as Tensor).data, d: directional(fn, at, dirT) }));
+      expect(Array.from(fused.g), `${name}: grad`).to.deep.equal(Array.from(nodes.g));
+      expect(Array.from(fused.h), `${name}: hvp`).to.deep.equal(Array.from(nodes.h));
+      expect([fused.d.first, fused.d.second], `${name}: directional`).to.deep.equal([nodes.d.first, nodes.d.second]);
+    }
+    expect(Number.isNaN((grad(f, at) as Tensor).data[0]!), 'the default settings').to.equal(false);
+    // moved to such a point, a fused prepared recording is made afresh
+    const P = prepare(f, tensor(Float64Array.from({ length: m }, (_, i) => 0.5 + i / m)));
+    P.at(at);
+    expect(P.rerecords).to.equal(1);
+    expect(Array.from((P.grad() as Tensor).data)).to.deep.equal(Array.from(nodesOnly(() => (grad(f, at) as Tensor).data)));
+  });
+
+  it('reading the values of a lazy tensor that grows the tape reads the new values; the sum of one from an ended evaluation is refused by name; its views keep its values', () => {
+    const m = 300, at = uniformTensor(21, [m]);
+    let seen: Float64Array | undefined, kept: Tensor | undefined;
+    grad((t: Tensor): Num => {
+      const z = sin(mul(t, t)) as Tensor;
+      seen = z.data; // records z here, growing the tape past its first capacity
+      kept = cos(t) as Tensor;
+      return sum(mul(z, t));
+    }, at);
+    expect(seen![3]).to.equal(Math.sin(at.data[3]! * at.data[3]!));
+    expect(() => sum(kept!)).to.throw(/used after that evaluation ended/);
+    expect(reshape(kept!, [m]).data[4]).to.equal(Math.cos(at.data[4]!));
+    expect(slice(kept!, [[2, 5]]).data[1]).to.equal(Math.cos(at.data[3]!));
+  });
+
+  it('a chain reading more than 24 arrays is cut, and still fused', () => {
+    const m = 300, cs = Array.from({ length: 30 }, (_, k) => uniformTensor(100 + k, [m]));
+    const f = (t: Tensor): Num => { let y = mul(t, cs[0]!) as Tensor; for (let k = 1; k < 30; k++) y = add(y, mul(t, cs[k]!)) as Tensor; return sum(mul(y, y)); };
+    // (the 30 constant tensors take 30·m slots either way)
+    expect(fusedEverywhere(() => prepare(f, uniformTensor(5, [m])).nodes), 'a few blocks, not a node per element per op').to.be.below(30 * m + 6 * m);
+    expect(nodesOnly(() => prepare(f, uniformTensor(5, [m])).nodes)).to.be.above(30 * m + 50 * m);
+    expectErr('path', 'many leaves: grad', normErr((grad(f, uniformTensor(5, [m])) as Tensor).data, nodesOnly(() => (grad(f, uniformTensor(5, [m])) as Tensor).data)), 1e-12);
   });
 
   it('with generated code off nothing is fused (the interpreted kernels are the reference)', () => {

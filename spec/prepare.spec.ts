@@ -228,7 +228,7 @@ describe('prepare: .jacobian() of a vector-valued F', () => {
       if (pt === x2) P.at(x2);
       const e = pt.data.map(Math.exp), z = e.reduce((s, v) => s + v, 0), p = e.map((v) => v / z);
       const Jc = Array.from({ length: 16 }, (_, k) => { const i = Math.floor(k / 4), j = k % 4; return (i === j ? p[i]! : 0) - p[i]! * p[j]!; });
-      expectErr('path', 'prepared softmax Jacobian vs closed form', normErr(rowsFlat(P.jacobian()), Jc), 1e-15);
+      expectErr('path', 'prepared softmax Jacobian vs closed form', normErr(rowsFlat(P.jacobian()), Jc), 1e-14);
       expect(normErr(P.value as Float64Array, p)).to.be.at.most(1e-15);
     }
   });

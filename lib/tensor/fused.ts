@@ -19,57 +19,81 @@ import type { ArrayBlock } from '../tape/block.js';
 import type { HyperAdjoints, HyperLanes, Slots } from '../tape/node.js';
 import { NPAR, evalNode } from '../tape/node.js';
 import type { Tape } from '../tape/tape.js';
-import { programConstants, fusedLoop, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
+import { programConstants, fusedLoop, type FoldedMode, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
 import { codegenMode } from '../tape/codegen/mode.js';
 import { AA, AB, BB, secondOrderPattern } from '../tape/structure.js';
+import { FOLD_LEAVES, Folded, foldedSweep } from './folded.js';
 
 /** At most this many instructions in one fused block (a longer chain is cut: its head becomes a block of its own). */
 export const MAX_INSTRS = 24;
 
 /**
- * When elementwise ops are fused: over at least `from` elements, in a
- * recording that is swept a few times and dropped (a one-shot transform),
- * and in every recording when `prepared` is set. A recording kept by
- * `prepare` keeps its partials instead (elementary nodes): swept many times,
- * reading stored partials (compacted, in generated loops) costs less than
- * recomputing them in every sweep (measured: scripts/bench.ts). Specs lower
- * `from` and set `prepared` to run every case fused.
+ * When elementwise ops are fused: over at least `from` elements (measured:
+ * below it nodes are as fast), in a recording made for a one-shot transform
+ * ({@link sweptOnce}) or kept by `prepare` for an array or Tensor point
+ * ({@link keptRecording}); with `everywhere` (specs) in every recording. A
+ * kept recording folds each block's partials into its leaves at every
+ * evaluation (lib/tensor/folded.ts), since it is swept many times.
  */
-export const fusion = { from: 256, prepared: false, maxInstrs: MAX_INSTRS };
+export const fusion = { from: 256, everywhere: false, maxInstrs: MAX_INSTRS };
 
-let oneShot = false;
+/** the recording being made: for a one-shot transform, kept by prepare, or neither */
+let making: 'once' | 'kept' | 'none' = 'none';
 /** Is a recording for a one-shot transform being made (inside {@link sweptOnce})? */
-export const inOneShot = (): boolean => oneShot;
+export const inOneShot = (): boolean => making === 'once';
 
-/** Runs `record` (a recording made for a one-shot transform) with fusion on. */
-export function sweptOnce<R>(record: () => R): R {
-  const old = oneShot;
-  oneShot = true;
+function within<R>(kind: 'once' | 'kept', record: () => R): R {
+  const old = making;
+  making = kind;
   try {
     return record();
   } finally {
-    oneShot = old;
+    making = old;
+  }
+}
+let suspended = false;
+/**
+ * Runs `record` with fusion off: a recording with a partial that is not
+ * finite is made of nodes (careful sweeps: a structural zero wins against an
+ * infinite tangent or adjoint coming into a block, which a fused loop's IEEE
+ * arithmetic would turn into NaN).
+ */
+export function withoutFusion<R>(record: () => R): R {
+  const old = suspended;
+  suspended = true;
+  try {
+    return record();
+  } finally {
+    suspended = old;
   }
 }
 
-/** At most this many leaves (arrays read) in one block. */
+/** Does recording t hold a fused block? */
+export const hasFused = (t: { readonly blocks: readonly unknown[] }): boolean => t.blocks.some((b) => b instanceof Fused);
+
+/** Runs `record` (a recording made for a one-shot transform) with fusion on. */
+export const sweptOnce = <R>(record: () => R): R => within('once', record);
+/** Runs `record` (a recording `prepare` keeps, swept many times and moved) with fusion on, folded. */
+export const keptRecording = <R>(record: () => R): R => within('kept', record);
+
+/** At most this many leaves (arrays read) in one block (below 31: a block's held leaves are a bitmask). */
 const MAX_LEAVES = 24;
 
 /** A lazy tensor's expression: a leaf (an array on the tape, read as `leaf` says) or an op of expressions. */
 export type Expr = LeafExpr | OpExpr;
-export interface LeafExpr { readonly leaf: Leaf; readonly count: 0 }
-/** op `code` (parameter p) of a and b; `count`: instructions below it, shared ones counted again (a bound) */
-export interface OpExpr { readonly code: number; readonly p: number; readonly a: Expr; readonly b: Expr | null; readonly count: number }
+export interface LeafExpr { readonly leaf: Leaf; readonly count: 0; readonly leaves: 1 }
+/** op `code` (parameter p) of a and b; `count` and `leaves`: instructions and leaves below it, shared ones counted again (bounds) */
+export interface OpExpr { readonly code: number; readonly p: number; readonly a: Expr; readonly b: Expr | null; readonly count: number; readonly leaves: number }
 
 export const isLeaf = (e: Expr): e is LeafExpr => 'leaf' in e;
 
 /** Is fusion on for an op over m elements here (see {@link fusion}; generated code allowed)? */
-export const fusing = (m: number): boolean => (oneShot || fusion.prepared) && m >= fusion.from && codegenMode() !== 'off';
+export const fusing = (m: number): boolean => !suspended && (making !== 'none' || fusion.everywhere) && m >= fusion.from && codegenMode() !== 'off';
 
 /** The expression of op `code` (parameter p) of a and b, or null when it would grow past the limits (then the caller records a and b first). */
 export function opExpr(code: number, p: number, a: Expr, b: Expr | null): Expr | null {
-  const count = 1 + a.count + (b ? b.count : 0);
-  return count > fusion.maxInstrs ? null : { code, p, a, b, count };
+  const count = 1 + a.count + (b ? b.count : 0), leaves = a.leaves + (b ? b.leaves : 0);
+  return count > fusion.maxInstrs || leaves > MAX_LEAVES ? null : { code, p, a, b, count, leaves };
 }
 
 /** The program of expression e: its leaves (each once) and instructions (each once, arguments first). */
@@ -124,6 +148,8 @@ export class Fused implements ArrayBlock {
     readonly m: number,
     readonly program: Program,
     private readonly prm: Float64Array,
+    /** its partials folded into its leaves at every evaluation (a kept recording), shared with its views */
+    private readonly folded: Folded | null = null,
     /** leaves held constant (a bitmask: probe sweeps, {@link withInputsFixed}) */
     private readonly fixed = 0,
   ) {
@@ -132,8 +158,8 @@ export class Fused implements ArrayBlock {
     this.CP = programConstants(program);
   }
   get size(): number { return this.program.reduce ? 1 : this.m; }
-  /** (nothing stored per element) */
-  get bytes(): number { return 0; }
+  /** the folded partials (none otherwise: nothing stored per element) */
+  get bytes(): number { return this.folded ? this.folded.bytes : 0; }
   signature(): readonly unknown[] {
     const { out, m, program: { leaves, instrs, reduce } } = this;
     return ['fused', out, m, reduce, ...leaves.flatMap((l) => [l.base, l.step, l.idx]), ...instrs.flatMap((s) => [s.code, s.p, s.a, s.b])];
@@ -143,9 +169,9 @@ export class Fused implements ArrayBlock {
   private fn(mode: FusedMode): FusedFn {
     let f = this.fns.get(mode);
     if (!f) {
-      f = fusedLoop(this.program, mode, this.fixed)!;
-      if (!f) throw new Error(`hyperad: a fused block's ${mode} loop could not be compiled`); // (made only where values compiled)
-      this.fns.set(mode, f);
+      const made = fusedLoop(this.program, mode, this.fixed);
+      if (!made) throw new Error(`hyperad: a fused block's ${mode} loop could not be compiled`); // (made only where values compiled)
+      this.fns.set(mode, (f = made));
     }
     return f;
   }
@@ -153,20 +179,30 @@ export class Fused implements ArrayBlock {
     return (this.fn(mode) as (...a: unknown[]) => boolean | void)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, ...lanes);
   }
 
-  /** Values (and the finiteness of every partial): false when some partial is not finite. */
+  /** Values (and the finiteness of every partial; folded partials too, when kept): false when some partial is not finite. */
   evaluate(t: Slots): boolean {
-    return !this.run('values', t, 1);
+    const f = this.folded;
+    return !(f ? this.run('fold', t, 1, f.G, f.H) : this.run('values', t, 1));
   }
   replay(t: Slots): void {
     // a partial that is not finite: this block cannot sweep here; the recording is made afresh (lib/transforms/prepare.ts)
     if (!this.evaluate(t)) t.stale = true;
   }
-  tangent(t: Slots, K: number, T: Float64Array): void { this.run('tangent', t, K, T); }
-  second(t: Slots, K: number, T1: Float64Array, T2: Float64Array): void { this.run('second', t, K, T1, T2); }
-  hyper(t: Slots, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void { this.run('hyper', t, K, T1, T2, T12); }
-  laplacian(t: Slots, K: number, T: Float64Array, L: Float64Array): void { this.run('laplacian', t, K, T, L); }
-  reverse(t: Slots, K: number, A: Float64Array): void { this.run('reverse', t, K, A); }
-  reverseTangent(t: Slots, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void { this.run('reverseTangent', t, K, T, A, AT); }
+  // each sweep: over the folded partials when kept, else one generated loop recomputing them
+  private sweep(mode: FoldedMode, t: Slots, K: number, ...lanes: Float64Array[]): void {
+    const f = this.folded;
+    if (!f) { this.run(mode, t, K, ...lanes); return; }
+    let fn = this.foldedFns.get(mode);
+    if (!fn) this.foldedFns.set(mode, (fn = foldedSweep(this.program, mode, this.fixed)));
+    fn(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, f.G, f.H, ...lanes);
+  }
+  private readonly foldedFns = new Map<FoldedMode, (...args: unknown[]) => void>();
+  tangent(t: Slots, K: number, T: Float64Array): void { this.sweep('tangent', t, K, T); }
+  second(t: Slots, K: number, T1: Float64Array, T2: Float64Array): void { this.sweep('second', t, K, T1, T2); }
+  hyper(t: Slots, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void { this.sweep('hyper', t, K, T1, T2, T12); }
+  laplacian(t: Slots, K: number, T: Float64Array, L: Float64Array): void { this.sweep('laplacian', t, K, T, L); }
+  reverse(t: Slots, K: number, A: Float64Array): void { this.sweep('reverse', t, K, A); }
+  reverseTangent(t: Slots, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void { this.sweep('reverseTangent', t, K, T, A, AT); }
   reverseHyper(t: Slots, H: HyperLanes, A: HyperAdjoints): void {
     this.run('reverseHyper', t, 1, H.T1, H.T2, H.T12, A.A0, A.A1, A.A2, A.A12);
   }
@@ -189,7 +225,7 @@ export class Fused implements ArrayBlock {
   withInputsFixed(nIn: number): Fused {
     let fixed = 0;
     this.program.leaves.forEach((l, k) => { if (l.base <= nIn) fixed |= 1 << k; });
-    return fixed === this.fixed ? this : new Fused(this.out, this.m, this.program, this.prm, fixed);
+    return fixed === this.fixed ? this : new Fused(this.out, this.m, this.program, this.prm, this.folded, fixed);
   }
 }
 
@@ -230,14 +266,17 @@ function dependencies(pr: Program, fixed: number): { leaves: number[]; pairs: [n
 export function recordFused(t: Tape, e: Expr, m: number, reduce: boolean): Fused | null {
   const pp = programOf(e, reduce);
   if (!pp || !fusedLoop(pp.program, 'values')) return null;
-  const out = t.reserve(reduce ? 1 : m), blk = new Fused(out, m, pp.program, pp.prm);
+  // a kept recording folds the partials into the leaves (few leaves only: the pairs grow as L²)
+  const out = t.reserve(reduce ? 1 : m), L = pp.program.leaves.length;
+  const fold = making !== 'once' && L <= FOLD_LEAVES ? new Folded(pp.program, m) : null;
+  const blk = new Fused(out, m, pp.program, pp.prm, fold);
   if (!blk.evaluate(t)) { t.unreserve(reduce ? 1 : m); return null; }
   t.addBlock(blk);
   return blk;
 }
 
 /** The values of expression e over m elements, its leaves read from `val` (a lazy tensor whose evaluation has ended). */
-export function evaluate(e: Expr, m: number, val: Float64Array): Float64Array {
+export function valuesAfterEnd(e: Expr, m: number, val: Float64Array): Float64Array {
   const done = new Map<Expr, Float64Array>(), par = new Float64Array(NPAR);
   const at = (x: Expr): ((i: number) => number) => {
     if (isLeaf(x)) { const l = x.leaf; return l.idx ? (i) => val[l.base + l.idx![i]!]! : (i) => val[l.base + l.step * i]!; }

@@ -119,6 +119,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (free >= 0) s[free] = x.size / Math.max(1, sizeOf(s.filter((d) => d !== -1)));
   if (free >= 0 && !Number.isInteger(s[free])) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
   if (sizeOf(checkShape('reshape', s)) !== x.size) fail('reshape', `cannot reshape ${shapeString(x.shape)} (${x.size} values) to ${shapeString(shape)}`);
+  if (x.afterEnd) return Tensor.constant(x.afterEnd, s); // (a lazy tensor kept from an ended evaluation: its values)
   return x.tape ? new Tensor(s, x.tape, x.slot, null) : x.jets ? Tensor.ofNums(x.jets, s) : Tensor.constant(x.values(), s);
 }
 
@@ -153,7 +154,7 @@ export function sumTensor(x: Tensor, axis?: number): Tensor {
   tensorArg('sum', 'x', x);
   if (axis === undefined && x.tape && x.size > 0) {
     // the sum of a lazy tensor is fused with it: one block, one output slot
-    const e = x.lazy, blk = e && recordFused(x.tape, e, x.size, true);
+    const t = liveTape('sum', [x])!, e = x.lazy, blk = e && recordFused(t, e, x.size, true);
     return blk ? new Tensor([], x.tape, blk.out, null) : runningSum(x);
   }
   const { out, to } = reduction(x.shape, axis, 'sum');
@@ -332,6 +333,7 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
   if (len.every((l, d) => d <= d0 || (lo[d] === 0 && l === x.shape[d]))) {
     const size = sizeOf(shape);
     if (x.jets) return Tensor.ofNums(x.jets.slice(base, base + size), shape);
+    if (x.afterEnd) return Tensor.constant(x.afterEnd.slice(base, base + size), shape);
     return x.tape ? new Tensor(shape, x.tape, x.slot + base, null) : Tensor.constant(x.values().slice(base, base + size), shape);
   }
   return gather('slice', x, stridedIndex(len, st, base), shape);

@@ -10,7 +10,7 @@ import { Var } from '../tape/var.js';
 import { currentName, mixedTraces, type Trace } from '../trace.js';
 import { describe } from '../describe.js';
 import { Constant, Elementwise } from './blocks.js';
-import { evaluate, fusing, isLeaf, opExpr, recordFused, type Expr, type OpExpr } from './fused.js';
+import { fusing, isLeaf, opExpr, valuesAfterEnd, recordFused, type Expr, type OpExpr } from './fused.js';
 import { constNode } from '../tape/node.js';
 import { broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
 import { broadcastIndex } from './index-maps.js';
@@ -54,7 +54,8 @@ export class Tensor extends Value {
   exprAt(t: Tape, shape: Shape): Expr {
     if (this.expr && sameShape(this.shape, shape)) return this.expr;
     const slot = slotOn(t, this), n = this.size, m = sizeOf(shape);
-    return { leaf: n === 1 ? { base: slot, step: 0, idx: null } : n === m ? { base: slot, step: 1, idx: null } : { base: slot, step: 0, idx: broadcastIndex(shape, this.shape) }, count: 0 };
+    const leaf = n === 1 ? { base: slot, step: 0 as const, idx: null } : n === m ? { base: slot, step: 1 as const, idx: null } : { base: slot, step: 0 as const, idx: broadcastIndex(shape, this.shape) };
+    return { leaf, count: 0, leaves: 1 };
   }
   /** The expression of a lazy tensor (null: recorded, or not traced). */
   get lazy(): Expr | null { return this.expr; }
@@ -83,23 +84,27 @@ export class Tensor extends Value {
   get data(): Float64Array {
     if (this.own) return this.own;
     if (this.jets) return Float64Array.from(this.jets, (v) => (typeof v === 'number' ? v : v.value));
-    if (this.ended) return this.ended.slice();
+    if (this.afterEnd) return this.afterEnd.slice();
     this.tape!.primalRead = true;
-    return this.tape!.val.slice(this.slot, this.slot + this.size);
+    const s = this.slot; // (first: recording a lazy tensor may grow the tape, replacing val)
+    return this.tape!.val.slice(s, s + this.size);
   }
   /** the values without marking the recording (for the library's own use) */
   values(): Float64Array {
     if (this.jets) throw new Error(`${currentName()}: this tensor op is not supported inside a nested transform (its inputs carry a nested transform's jets)`);
-    return this.own ?? this.ended ?? this.tape!.val.subarray(this.slot, this.slot + this.size);
+    if (this.own) return this.own;
+    if (this.afterEnd) return this.afterEnd;
+    const s = this.slot; // (first: recording a lazy tensor may grow the tape, replacing val)
+    return this.tape!.val.subarray(s, s + this.size);
   }
   /**
    * The values of a lazy tensor whose evaluation has ended before it was
    * recorded (kept from f; a fused chain's intermediate): computed from the
    * ended recording's values, which stay readable. Null for any other tensor.
    */
-  private get ended(): Float64Array | null {
+  get afterEnd(): Float64Array | null {
     if (!this.expr || this.tape!.trace.active) return null;
-    this.late ??= evaluate(this.expr, this.size, this.tape!.val);
+    this.late ??= valuesAfterEnd(this.expr, this.size, this.tape!.val);
     return this.late;
   }
   private late: Float64Array | null = null;

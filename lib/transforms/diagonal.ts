@@ -8,15 +8,11 @@
  * transform, the exact ones take their jet form (lib/transforms/nested.ts).
  */
 import type { Num } from '../value.js';
-import { Tensor } from '../tensor/tensor.js';
-import type { Arg, Point, Shaped } from './point.js';
+import { isRecordPoint, type Arg, type Point, type Shaped } from './point.js';
 import { once } from './prepare.js';
 import type { DiagonalInfo, DiagonalOptions, LaplacianOptions } from './method-options.js';
 import type { DiagonalEstimateOptions, Estimate, TraceEstimateOptions } from './estimators.js';
 import { nest, nested } from './nested.js';
-
-/** Is x a record of parameters (not an array, a typed array or a Tensor)? */
-const isRecord = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof Tensor);
 
 /**
  * The exact Hessian diagonal (∂²f/∂xⱼ²)ⱼ, shaped like x. Default method
@@ -32,7 +28,7 @@ const isRecord = (x: unknown): boolean => typeof x === 'object' && x !== null &&
 export function hessianDiagonal<X extends Point>(f: (x: Arg<X>) => Num, x: X, opts?: DiagonalOptions): Shaped<X> & DiagonalInfo {
   // a structured diagonal (asked for, or 'auto' over a record of parameters) reads parameter uses off nodes: no fusion
   const method = (opts as { method?: unknown } | undefined)?.method ?? 'auto';
-  const fuse = method !== 'structured' && !(method === 'auto' && isRecord(x));
+  const fuse = method !== 'structured' && !(method === 'auto' && isRecordPoint(x));
   return nest('hessianDiagonal', (fn) => once(fn, f, x, (p) => p.hessianDiagonal(opts), false, fuse), (fn) => nested.hessianDiagonal(fn, f as never, x));
 }
 

@@ -54,6 +54,10 @@ const POINT_FORMS = 'x must be an array, a typed array, a Tensor or a record of 
 /** Most inputs one recording may have (its arrays hold 8 nodes per input to start with). */
 export const MAX_INPUTS = 2 ** 24;
 
+/** Is x a record of parameters (not an array, a typed array or a Tensor)? */
+export const isRecordPoint = (x: unknown): boolean =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof Tensor);
+
 /** Flattens point x for transform `fn`, checking every value is finite. */
 export function pack(fn: string, x: unknown): Packed {
   const n = (x as { length?: unknown } | null)?.length;

@@ -29,11 +29,11 @@ import { codegenInfo, refreshCompacted, type CodegenInfo } from '../tape/codegen
 import type { Tape } from '../tape/tape.js';
 import { NPAR } from '../tape/node.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { sweptOnce } from '../tensor/fused.js';
+import { hasFused, keptRecording, sweptOnce } from '../tensor/fused.js';
 import { callable, options } from '../check.js';
 import { nest } from './nested.js';
 import { diagonalEstimate, traceEstimate, type DiagonalEstimateOptions, type Estimate, type TraceEstimateOptions } from './estimators.js';
-import { movedPoint, pack, vectors, type Arg, type Packed, type Point, type Shaped } from './point.js';
+import { isRecordPoint, movedPoint, pack, vectors, type Arg, type Packed, type Point, type Shaped } from './point.js';
 import { recordScalar, recordVector, type Recording } from './record.js';
 import { gaussNewtonDiagonal, structuredDiagonal, type ParameterReport } from './structured.js';
 import { Analysis } from './analysis.js';
@@ -82,14 +82,19 @@ export class Prepared<X extends Point = Point> {
   ) {
     callable(fn, f);
     this.packed = pack(fn, x);
+    // a recording prepare keeps fuses long elementwise chains, their partials folded (lib/tensor/fused.ts), unless x
+    // is a record of parameters, whose structured diagonals read parameter uses off nodes
+    this.kept = compactAll && !isRecordPoint(x);
     this.record(this.packed.flat);
   }
+  private readonly kept: boolean;
 
   private record(flat: Float64Array): void {
     const p: Packed = flat === this.packed.flat ? this.packed : { ...this.packed, flat };
-    this.rec = this.vectorValued
+    const make = (): Recording => this.vectorValued
       ? recordVector(this.fn, this.f as (x: never) => Num[] | Tensor, p)
       : recordScalar(this.fn, this.f as (x: never) => Num, p);
+    this.rec = this.kept ? keptRecording(make) : make();
     this.analysis = new Analysis(this.f, this.rec.tape, this.rec.outputs, this.packed.groups, () => this.out);
     this.w = new Workspace(this.rec.tape);
     this.compacted = undefined;
@@ -145,8 +150,8 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
-      // a fused block met a partial that is not finite: that part is recorded as nodes at this point
-      if (t.stale) {
+      // a partial that is not finite, in a fused block or anywhere in a recording with one: recorded afresh (as nodes)
+      if (t.stale || (t.nonFinite && hasFused(t))) {
         this.rerecords++;
         this.record(flat);
         return this;

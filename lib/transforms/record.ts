@@ -7,6 +7,7 @@
 import { Tape } from '../tape/tape.js';
 import { Var } from '../tape/var.js';
 import { Tensor } from '../tensor/tensor.js';
+import { hasFused, withoutFusion } from '../tensor/fused.js';
 import { shapeString } from '../tensor/shape.js';
 import { Value, type Num } from '../value.js';
 import { begin, end, mixedTraces, type Trace } from '../trace.js';
@@ -51,8 +52,19 @@ function slotOf(tape: Tape, y: Num): number {
 /** Nodes of the last recording of each f: the next recording of f starts with room for that many. */
 const lastSize = new WeakMap<object, number>();
 
-/** Opens a trace, records the inputs, runs body, and always closes the trace. */
+/**
+ * Opens a trace, records the inputs, runs body, and always closes the
+ * trace. A recording with fused blocks and a partial that is not finite is
+ * made again without fusion (lib/tensor/fused.ts withoutFusion).
+ */
 export function run<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R, f?: object): { tape: Tape; r: R } {
+  const made = runOnce(fn, x, body, f);
+  if (!made.tape.nonFinite || !hasFused(made.tape)) return made;
+  made.tape.release();
+  return withoutFusion(() => runOnce(fn, x, body, f));
+}
+
+function runOnce<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R, f?: object): { tape: Tape; r: R } {
   const trace = begin(fn);
   let tape: Tape;
   try {

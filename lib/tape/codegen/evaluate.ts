@@ -232,7 +232,8 @@ function sampleConstants(code: number): Constants {
  * is the same wherever the value is not NaN ({@link keptPartials}: x ± y,
  * −x, c·x, x/c, …; their third partials are then 0); null otherwise, or
  * when one is not finite at this p (x/0). Fused loops
- * (lib/tape/codegen/fused.ts) then evaluate only the value.
+ * (lib/tape/codegen/fused.ts) then evaluate only the value. The array is
+ * remembered and shared: read it, never write it.
  */
 export function constantPartials(code: number, p: number): Float64Array | null {
   if (constantsOf(code).kept !== ALL) return null;

@@ -33,7 +33,7 @@ export interface Program {
   readonly reduce: boolean;
 }
 
-export type FusedMode = 'values' | 'tangent' | 'second' | 'hyper' | 'laplacian' | 'reverse' | 'reverseTangent' | 'reverseHyper';
+export type FusedMode = 'values' | 'fold' | 'tangent' | 'second' | 'hyper' | 'laplacian' | 'reverse' | 'reverseTangent' | 'reverseHyper';
 
 /**
  * A mode's loop: (val, LB (leaf bases), LX (leaf index arrays), PRM (instruction
@@ -43,19 +43,25 @@ export type FusedMode = 'values' | 'tangent' | 'second' | 'hyper' | 'laplacian' 
  */
 export type FusedFn = (
   val: Float64Array, LB: Int32Array, LX: readonly (Int32Array | null)[], PRM: Float64Array, CP: Float64Array, m: number, out: number, K: number,
-  X1?: Float64Array, X2?: Float64Array, X3?: Float64Array, X4?: Float64Array,
+  ...lanes: Float64Array[]
 ) => boolean | void;
 
 /** The lane arrays each mode takes, in order. */
 const LANES: Record<FusedMode, readonly string[]> = {
-  values: [], tangent: ['T'], second: ['T1', 'T2'], hyper: ['T1', 'T2', 'T12'], laplacian: ['T', 'L'], reverse: ['A'],
-  reverseTangent: ['T', 'A', 'AT'], reverseHyper: ['T1', 'T2', 'T12', 'A0'],
+  values: [], fold: ['G', 'H'], tangent: ['T'], second: ['T1', 'T2'], hyper: ['T1', 'T2', 'T12'], laplacian: ['T', 'L'], reverse: ['A'],
+  reverseTangent: ['T', 'A', 'AT'], reverseHyper: ['T1', 'T2', 'T12', 'A0', 'A1', 'A2', 'A12'],
 };
 
-/** The program's structure as source: which leaves are fixed (held constant: a probe sweep's inputs) is part of it. */
+/**
+ * What a program's generated source depends on: its leaves' kinds, its
+ * instructions, whether it sums, the leaves held constant (a probe sweep's
+ * inputs), and which partials are constant, and of those which are zero (the
+ * constants' values and the parameters are read at run time).
+ */
 function key(pr: Program, fixed: number): string {
   const leaves = pr.leaves.map((l) => (l.idx ? 'x' : String(l.step))).join('');
-  return `${leaves}|${pr.instrs.map((s) => `${s.code},${s.a},${s.b}`).join(';')}|${pr.reduce ? 1 : 0}|${fixed}`;
+  const consts = pr.instrs.map((s) => { const c = constantPartials(s.code, s.p); return c ? Array.from(c, (v) => (v === 0 ? 0 : 1)).join('') : '-'; });
+  return `${leaves}|${pr.instrs.map((s) => `${s.code},${s.a},${s.b}`).join(';')}|${pr.reduce ? 1 : 0}|${fixed}|${consts.join(',')}`;
 }
 
 /** The source of mode `mode`'s loop over program pr (leaves in `fixed`, a bitmask, held constant). */
@@ -69,8 +75,9 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
   const lanes = LANES[mode];
   lines.push(...pr.leaves.map((l, k) => `const b${k} = LB[${k}], x${k} = LX[${k}];`));
   const outSlot = pr.reduce ? 'out' : '(out + i)';
-  if (mode === 'values') lines.push('let nf = false, acc = 0;');
-  if (pr.reduce && mode !== 'values') {
+  const evaluating = mode === 'values' || mode === 'fold';
+  if (evaluating) lines.push('let nf = false, acc = 0;');
+  if (pr.reduce && !evaluating) {
     // the sum's lanes are summed over the elements, from 0
     const fwd = { tangent: ['T'], second: ['T1', 'T2'], hyper: ['T1', 'T2', 'T12'], laplacian: ['T'] } as Record<string, string[]>;
     for (const X of fwd[mode] ?? []) lines.push(`for (let k = 0; k < K; k++) ${X}[out * K + k] = 0;`);
@@ -89,7 +96,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
     lines.push(`let y${j}, ga${j}, gb${j}, haa${j}, hab${j}, hbb${j}, ta${j}, tb${j}, tc${j}, td${j};`);
     lines.push(`{ ${body} y${j} = y; ga${j} = ${g[0]}; gb${j} = ${g[1]}; haa${j} = ${g[2]}; hab${j} = ${g[3]}; hbb${j} = ${g[4]};`);
     lines.push(`  ta${j} = ${t[0]}; tb${j} = ${t[1]}; tc${j} = ${t[2]}; td${j} = ${t[3]}; }`);
-    if (mode === 'values') {
+    if (evaluating) {
       lines.push(`{ const s = ga${j} + gb${j} + haa${j} + hab${j} + hbb${j} + ta${j} + tb${j} + tc${j} + td${j}; if (s - s !== 0) nf = true; }`);
     }
   });
@@ -112,6 +119,10 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
   switch (mode) {
     case 'values':
       lines.push(pr.reduce ? `acc += ${yRoot};` : `val[out + i] = ${yRoot};`);
+      break;
+    case 'fold':
+      lines.push(pr.reduce ? `acc += ${yRoot};` : `val[out + i] = ${yRoot};`);
+      foldSource(lines, pr);
       break;
     case 'tangent':
       lines.push('for (let k = 0; k < K; k++) {');
@@ -190,13 +201,59 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       break;
   }
   lines.push('}');
-  if (mode === 'values') lines.push(pr.reduce ? 'val[out] = acc;' : '', 'return nf;');
+  if (evaluating) lines.push(pr.reduce ? 'val[out] = acc;' : '', 'return nf;');
   return [
     ...ruleDeclarations(need),
-    `return function (val, LB, LX, PRM, CP, m, out, K${lanes.map((x) => `, ${x}`).join('')}${mode === 'reverseHyper' ? ', A1, A2, A12' : ''}) {`,
+    `return function (val, LB, LX, PRM, CP, m, out, K${lanes.map((x) => `, ${x}`).join('')}) {`,
     ...lines,
     '};',
   ].join('\n');
+}
+
+/** Leaf pairs (l ≤ m) of L leaves, in the order of a folded program's second partials (see {@link foldSource}). */
+export const pairsOf = (L: number): [number, number][] => {
+  const out: [number, number][] = [];
+  for (let l = 0; l < L; l++) for (let m = l; m < L; m++) out.push([l, m]);
+  return out;
+};
+
+/**
+ * The root's partials in the leaves, into G (L per element) and H (one per
+ * leaf pair l ≤ m, {@link pairsOf}), by the chain rule through the
+ * instructions as compaction folds nodes: for y = op(a, b),
+ *   ∂y/∂x_l = g_a ∂a/∂x_l + g_b ∂b/∂x_l,
+ *   ∂²y/∂x_l∂x_m = g_a a_lm + g_b b_lm + h_aa a_l a_m + h_ab (a_l b_m + b_l a_m) + h_bb b_l b_m.
+ * Terms that are structurally 0 (a leaf an argument does not depend on) are left out.
+ */
+function foldSource(lines: string[], pr: Program): void {
+  const L = pr.leaves.length, pairs = pairsOf(L), root = L + pr.instrs.length - 1;
+  const g: string[][] = [], h: string[][] = [];
+  const mul = (...f: string[]) => (f.includes('0') ? '0' : f.filter((x) => x !== '1').join(' * ') || '1');
+  const sum = (t: string[]) => { const u = t.filter((x) => x !== '0'); return u.length ? u.join(' + ') : '0'; };
+  for (let l = 0; l < L; l++) { g.push(pr.leaves.map((_, k) => (k === l ? '1' : '0'))); h.push(pairs.map(() => '0')); }
+  pr.instrs.forEach((s, j) => {
+    const y = L + j, a = s.a, b = s.b, ga = g[a]!, gb = b >= 0 ? g[b]! : null, ha = h[a]!, hb = b >= 0 ? h[b]! : null;
+    const gy = pr.leaves.map((_, l) => {
+      const e = sum([mul(`ga${j}`, ga[l]!), gb ? mul(`gb${j}`, gb[l]!) : '0']);
+      if (e === '0' || e === '1') return e;
+      lines.push(`const G${y}_${l} = ${e};`);
+      return `G${y}_${l}`;
+    });
+    const hy = pairs.map(([l, m], k) => {
+      const terms = [mul(`ga${j}`, ha[k]!), mul(`haa${j}`, ga[l]!, ga[m]!)];
+      if (gb && hb) {
+        terms.push(mul(`gb${j}`, hb[k]!), mul(`hbb${j}`, gb[l]!, gb[m]!), mul(`hab${j}`, ga[l]!, gb[m]!), mul(`hab${j}`, gb[l]!, ga[m]!));
+      }
+      const e = sum(terms);
+      if (e === '0') return e;
+      lines.push(`const H${y}_${k} = ${e};`);
+      return `H${y}_${k}`;
+    });
+    g.push(gy);
+    h.push(hy);
+  });
+  pr.leaves.forEach((_, l) => lines.push(`G[i * ${L} + ${l}] = ${g[root]![l]};`));
+  pairs.forEach((_, k) => lines.push(`H[i * ${pairs.length} + ${k}] = ${h[root]![k]};`));
 }
 
 /** The primal adjoint backward through the instructions, from `seed` at the root, in locals w(r). */
@@ -265,12 +322,96 @@ const made = new Map<string, FusedFn | null>();
 
 /** Mode `mode`'s generated loop for program pr (leaves in `fixed` held constant), or null when code cannot be compiled. */
 export function fusedLoop(pr: Program, mode: FusedMode, fixed = 0): FusedFn | null {
-  // which partials are constant, and which of those zero, is part of the structure (the constants' values are read from CP)
-  const consts = pr.instrs.map((s) => { const c = constantPartials(s.code, s.p); return c ? Array.from(c, (v) => (v === 0 ? 0 : 1)).join('') : '-'; });
-  const k = `${mode}|${key(pr, fixed)}|${consts.join(',')}`;
+  const k = `${mode}|${key(pr, fixed)}`;
   let fn = made.get(k);
   if (fn === undefined) {
     const make = compileShared(`fused-${mode}`, ['P', 'U', 'B'], source(pr, mode, fixed)) as ((...a: unknown[]) => FusedFn) | null;
+    fn = make && make(P, UNARY, BINARY);
+    if (made.size >= 1024) made.clear();
+    made.set(k, fn);
+  }
+  return fn;
+}
+
+/** A sweep over a folded program's partials: (val, LB, LX, PRM, CP, m, out, K, G, H, lanes…), as {@link FusedFn}. */
+export type FoldedMode = 'tangent' | 'second' | 'hyper' | 'laplacian' | 'reverse' | 'reverseTangent';
+
+/**
+ * The source of mode `mode` over a folded program (lib/tensor/folded.ts):
+ * each element a node whose arguments are the leaves, with first partials
+ * g_l = G[i, l] and second h_lm = H[i, (l, m)], the formulas of
+ * lib/tape/formulas.ts unrolled over the leaves (those in `fixed` read as 0,
+ * not written).
+ */
+function foldedSource(pr: Program, mode: FoldedMode, fixed: number): string {
+  const L = pr.leaves.length, pairs = pairsOf(L), HL = pairs.length, lines: string[] = [];
+  const live = pr.leaves.map((_, l) => (fixed & (1 << l)) === 0), ls = pr.leaves.map((_, l) => l).filter((l) => live[l]);
+  const hk = (l: number, m: number) => pairs.findIndex(([a, b]) => a === Math.min(l, m) && b === Math.max(l, m));
+  const y = pr.reduce ? 'out' : '(out + i)';
+  const write = (X: string, perLane: boolean, v: string) => {
+    const at = perLane ? `${y} * K + k` : y;
+    lines.push(pr.reduce ? `${X}[${at}] += ${v};` : `${X}[${at}] = ${v};`);
+  };
+  const lin = (x: (l: number) => string) => ls.map((l) => `g${l} * ${x(l)}`).join(' + ') || '0';
+  // Σ_{l,m} h_lm a_l b_m over the live leaves (symmetric: the pairs l < m twice)
+  const quad = (a: (l: number) => string, b: (l: number) => string) =>
+    ls.flatMap((l) => ls.filter((m) => m >= l).map((m) => (l === m ? `h${hk(l, m)} * ${a(l)} * ${b(l)}` : `h${hk(l, m)} * (${a(l)} * ${b(m)} + ${a(m)} * ${b(l)})`))).join(' + ') || '0';
+  const zero = (...X: string[]) => { if (pr.reduce) for (const A of X) lines.push(`for (let k = 0; k < K; k++) ${A}[out * K + k] = 0;`); };
+  pr.leaves.forEach((_, k) => lines.push(`const b${k} = LB[${k}], x${k} = LX[${k}];`));
+  if (mode === 'tangent') zero('T');
+  if (mode === 'second') zero('T1', 'T2');
+  if (mode === 'hyper') zero('T1', 'T2', 'T12');
+  if (mode === 'laplacian') { zero('T'); if (pr.reduce) lines.push('L[out] = 0;'); }
+  const reverse = mode === 'reverse' || mode === 'reverseTangent';
+  lines.push(reverse ? 'for (let i = m - 1; i >= 0; i--) {' : 'for (let i = 0; i < m; i++) {');
+  pr.leaves.forEach((l, k) => lines.push(`const s${k} = ${l.idx ? `b${k} + x${k}[i]` : l.step ? `b${k} + i` : `b${k}`};`));
+  ls.forEach((l) => lines.push(`const g${l} = G[i * ${L} + ${l}];`));
+  if (mode !== 'tangent' && mode !== 'reverse') pairs.forEach(([a, b], k) => { if (live[a] && live[b]) lines.push(`const h${k} = H[i * ${HL} + ${k}];`); });
+  const lane = (X: string) => (l: number) => `${X}${l}`;
+  const read = (X: string, name: string) => ls.forEach((l) => lines.push(`const ${name}${l} = ${X}[s${l} * K + k];`));
+  switch (mode) {
+    case 'tangent':
+      lines.push('for (let k = 0; k < K; k++) {'); read('T', 't');
+      write('T', true, lin(lane('t'))); lines.push('}');
+      break;
+    case 'second':
+      lines.push('for (let k = 0; k < K; k++) {'); read('T1', 'p'); read('T2', 'q');
+      write('T1', true, lin(lane('p'))); write('T2', true, `${lin(lane('q'))} + ${quad(lane('p'), lane('p'))}`); lines.push('}');
+      break;
+    case 'hyper':
+      lines.push('for (let k = 0; k < K; k++) {'); read('T1', 'p'); read('T2', 'q'); read('T12', 'c');
+      write('T1', true, lin(lane('p'))); write('T2', true, lin(lane('q')));
+      write('T12', true, `${lin(lane('c'))} + ${quad(lane('p'), lane('q'))}`); lines.push('}');
+      break;
+    case 'laplacian':
+      lines.push(`let lap = ${ls.map((l) => `g${l} * L[s${l}]`).join(' + ') || '0'};`);
+      lines.push('for (let k = 0; k < K; k++) {'); read('T', 't');
+      write('T', true, lin(lane('t'))); lines.push(`lap += ${quad(lane('t'), lane('t'))};`, '}');
+      write('L', false, 'lap');
+      break;
+    case 'reverse':
+      lines.push('for (let k = 0; k < K; k++) {', `const w = A[${y} * K + k];`);
+      ls.forEach((l) => lines.push(`A[s${l} * K + k] += g${l} * w;`));
+      lines.push('}');
+      break;
+    case 'reverseTangent':
+      lines.push(`const w = A[${y}];`);
+      ls.forEach((l) => lines.push(`A[s${l}] += g${l} * w;`));
+      lines.push('for (let k = 0; k < K; k++) {', `const u = AT[${y} * K + k];`); read('T', 't');
+      ls.forEach((l) => lines.push(`AT[s${l} * K + k] += g${l} * u + w * (${ls.map((m) => `h${hk(l, m)} * t${m}`).join(' + ')});`));
+      lines.push('}');
+      break;
+  }
+  lines.push('}');
+  return [`return function (val, LB, LX, PRM, CP, m, out, K, G, H${LANES[mode].map((x) => `, ${x}`).join('')}) {`, ...lines, '};'].join('\n');
+}
+
+/** Mode `mode`'s loop over a folded program (lib/tensor/folded.ts), or null when code cannot be compiled. */
+export function foldedLoop(pr: Program, mode: FoldedMode, fixed = 0): FusedFn | null {
+  const k = `folded ${mode}|${key(pr, fixed)}`;
+  let fn = made.get(k);
+  if (fn === undefined) {
+    const make = compileShared(`folded-${mode}`, ['P', 'U', 'B'], foldedSource(pr, mode, fixed)) as ((...a: unknown[]) => FusedFn) | null;
     fn = make && make(P, UNARY, BINARY);
     if (made.size >= 1024) made.clear();
     made.set(k, fn);
