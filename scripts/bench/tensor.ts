@@ -10,7 +10,7 @@ import { mlp, rel, type TensorWorkload } from '../workloads/index.js';
 import { relRows, type Row } from './rows.js';
 import { SLOW } from './settings.js';
 import { progress, time, type Reference } from './timing.js';
-import { sweptOnce } from '../../lib/tensor/fused.js';
+import { once } from '../../lib/transforms/prepare.js';
 
 /**
  * Issue 3: the seed MLP written with tensors — its input Hessian (x a Tensor
@@ -81,14 +81,14 @@ export function benchTensor<X extends Tensor | TensorRecord>(w: TensorWorkload<X
     note: `${p.nodes} slots${perOp === undefined ? '' : `; ${perOp.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
   });
 
-  // the recording a one-shot transform makes (long elementwise chains fused: lib/tensor/fused.ts)
+  // the recording a one-shot transform makes (long elementwise chains fused, partials not stored: lib/tensor/fused.ts)
   progress(`${label}: record (one-shot)`);
-  const fused = sweptOnce(() => prepare(f, x)), recordOnce = time(() => sweptOnce(() => prepare(f, x)).nodes, ref);
-  const perOpOnce = w.ops ? fused.tapeBytes / (n * w.ops) : undefined;
+  const [slots, bytes] = once('bench', f, x, (q) => [q.nodes, q.tapeBytes]), recordOnce = time(() => once('bench', f, x, (q) => q.nodes), ref);
+  const perOpOnce = w.ops ? bytes / (n * w.ops) : undefined;
   rows.push({
     ...base, quantity: 'record (one-shot)', transformNs: recordOnce.ns, transformRatio: recordOnce.ratio, transformPlainNs: recordOnce.plainNs,
-    tapeBytes: fused.tapeBytes, bytesPerElementOp: perOpOnce,
-    note: `${fused.nodes} slots${perOpOnce === undefined ? '' : `; ${perOpOnce.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
+    tapeBytes: bytes, bytesPerElementOp: perOpOnce,
+    note: `${slots} slots${perOpOnce === undefined ? '' : `; ${perOpOnce.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
   });
 
   const one = (quantity: string, transform: () => unknown, sweep: (q: Prepared<X>) => unknown, reference: Float64Array | undefined, note?: (q: Prepared<X>) => string) => {

@@ -322,10 +322,15 @@ const made = new Map<string, FusedFn | null>();
 
 /** Mode `mode`'s generated loop for program pr (leaves in `fixed` held constant), or null when code cannot be compiled. */
 export function fusedLoop(pr: Program, mode: FusedMode, fixed = 0): FusedFn | null {
-  const k = `${mode}|${key(pr, fixed)}`;
+  return loop(`fused-${mode}`, pr, fixed, () => source(pr, mode, fixed));
+}
+
+/** The loop of kind `kind` for program pr, made from `src` once per program structure (null: code refused). */
+function loop(kind: string, pr: Program, fixed: number, src: () => string): FusedFn | null {
+  const k = `${kind}|${key(pr, fixed)}`;
   let fn = made.get(k);
   if (fn === undefined) {
-    const make = compileShared(`fused-${mode}`, ['P', 'U', 'B'], source(pr, mode, fixed)) as ((...a: unknown[]) => FusedFn) | null;
+    const make = compileShared(kind, ['P', 'U', 'B'], src()) as ((...a: unknown[]) => FusedFn) | null;
     fn = make && make(P, UNARY, BINARY);
     if (made.size >= 1024) made.clear();
     made.set(k, fn);
@@ -408,13 +413,5 @@ function foldedSource(pr: Program, mode: FoldedMode, fixed: number): string {
 
 /** Mode `mode`'s loop over a folded program (lib/tensor/folded.ts), or null when code cannot be compiled. */
 export function foldedLoop(pr: Program, mode: FoldedMode, fixed = 0): FusedFn | null {
-  const k = `folded ${mode}|${key(pr, fixed)}`;
-  let fn = made.get(k);
-  if (fn === undefined) {
-    const make = compileShared(`folded-${mode}`, ['P', 'U', 'B'], foldedSource(pr, mode, fixed)) as ((...a: unknown[]) => FusedFn) | null;
-    fn = make && make(P, UNARY, BINARY);
-    if (made.size >= 1024) made.clear();
-    made.set(k, fn);
-  }
-  return fn;
+  return loop(`folded-${mode}`, pr, fixed, () => foldedSource(pr, mode, fixed));
 }
