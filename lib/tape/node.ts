@@ -96,15 +96,13 @@ export interface Run {
 /**
  * The arrays of a recording that its blocks read and write at a point
  * (lib/tape/block.ts): the nodes' arguments and partials, the values, the
- * number of inputs, and the flags a replay raises when a partial is not
+ * number of inputs, and the flag a replay raises when a partial is not
  * finite. A Tape is one.
  */
 export interface Slots extends Run {
   readonly nIn: number;
   readonly val: Float64Array;
   nonFinite: boolean;
-  /** raised by a replay when a block cannot sweep at the new point: the recording is made afresh (Prepared#at) */
-  stale: boolean;
 }
 
 /** The four hyper-dual components of every slot: value (the tape's val), ε₁, ε₂, ε₁ε₂. */

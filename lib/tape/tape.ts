@@ -37,8 +37,6 @@ export class Tape {
   version = 0;
   /** true once user code read a primal (`.value`): f may have branched on it */
   primalRead = false;
-  /** a replay reached a point where some block cannot sweep (a fused block meeting a partial that is not finite): record afresh */
-  stale = false;
 
   constructor(readonly trace: Trace, capacity = 256) {
     // op, a, b, prm and par come from the pool (see pool.ts): every slot is written before it is read

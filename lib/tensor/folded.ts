@@ -11,8 +11,8 @@
  *   x̄̇_l += G_l ȳ̇ + ȳ Σ_m H_lm ẋ_m.
  * Leaves held constant (probe sweeps) are read as 0 and not written.
  */
-import type { FoldedMode, Program } from '../tape/codegen/fused.js';
-import { foldedLoop, pairsOf } from '../tape/codegen/fused.js';
+import type { Program } from '../tape/codegen/fused.js';
+import { pairsOf } from '../tape/codegen/fused.js';
 
 /** Folding is for blocks of at most this many leaves (the pairs grow as L²). */
 export const FOLD_LEAVES = 4;
@@ -27,11 +27,4 @@ export class Folded {
     this.H = new Float64Array(m * pairsOf(L).length);
   }
   get bytes(): number { return this.G.byteLength + this.H.byteLength; }
-}
-
-/** Mode `mode`'s generated loop over program pr's folded partials (leaves in `fixed` held constant). */
-export function foldedSweep(pr: Program, mode: FoldedMode, fixed: number): (...args: unknown[]) => void {
-  const f = foldedLoop(pr, mode, fixed);
-  if (!f) throw new Error(`hyperad: a folded block's ${mode} loop could not be compiled`); // (folded only where code compiles)
-  return f as (...args: unknown[]) => void;
 }

@@ -5,24 +5,29 @@
  * When something needs its slots (a non-elementwise op, an element, the
  * values, the output of f) the expression becomes one Fused block, and a
  * full sum of a lazy tensor becomes one Fused block with one output slot.
- * The block stores no partials: every sweep is one generated loop over the
- * elements that recomputes them in locals (lib/tape/codegen/fused.ts), so
- * `100·(b − a²)² + (1 − a)²` summed is one pass per sweep, as a plain loop is.
+ * Every sweep is one generated loop over the elements
+ * (lib/tape/codegen/fused.ts), so `100·(b − a²)² + (1 − a)²` summed is one
+ * pass per sweep, as a plain loop is: in a one-shot transform's recording
+ * it recomputes the partials in locals and nothing per element is stored;
+ * in a recording `prepare` keeps, each evaluation folds them into the
+ * block's leaves (lib/tensor/folded.ts) and the sweeps read them.
  *
  * A block runs in IEEE arithmetic, so it is made only where every partial
  * (to third order) is finite; elsewhere the expression is recorded as
- * elementary nodes (careful sweeps: lib/tape/careful.ts), and a replay that
- * meets one marks the recording to be made afresh (Tape#stale). With
- * generated code off or refused, nothing is fused.
+ * elementary nodes (careful sweeps: lib/tape/careful.ts). A recording with a
+ * partial that is not finite anywhere is made without fusion
+ * (lib/transforms/record.ts), and one moved to such a point is recorded
+ * afresh (lib/transforms/prepare.ts). With generated code off or refused,
+ * nothing is fused.
  */
 import type { ArrayBlock } from '../tape/block.js';
 import type { HyperAdjoints, HyperLanes, Slots } from '../tape/node.js';
 import { NPAR, evalNode } from '../tape/node.js';
 import type { Tape } from '../tape/tape.js';
-import { programConstants, fusedLoop, type FoldedMode, type FusedFn, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
+import { foldedLoop, fusedLoop, leafSlot, programConstants, type FoldedMode, type FusedMode, type Instr, type Leaf, type Program } from '../tape/codegen/fused.js';
 import { codegenMode } from '../tape/codegen/mode.js';
 import { AA, AB, BB, secondOrderPattern } from '../tape/structure.js';
-import { FOLD_LEAVES, Folded, foldedSweep } from './folded.js';
+import { FOLD_LEAVES, Folded } from './folded.js';
 
 /** At most this many instructions in one fused block (a longer chain is cut: its head becomes a block of its own). */
 export const MAX_INSTRS = 24;
@@ -35,14 +40,14 @@ export const MAX_INSTRS = 24;
  * kept recording folds each block's partials into its leaves at every
  * evaluation (lib/tensor/folded.ts), since it is swept many times.
  */
-export const fusion = { from: 256, everywhere: false, maxInstrs: MAX_INSTRS };
+export const fusion = { from: 256, everywhere: false };
 
-/** the recording being made: for a one-shot transform, kept by prepare, or neither */
-let making: 'once' | 'kept' | 'none' = 'none';
+/** the recording being made: for a one-shot transform, kept by prepare, neither, or one that must not fuse (overriding `everywhere`) */
+let making: 'once' | 'kept' | 'none' | 'off' = 'none';
 /** Is a recording for a one-shot transform being made (inside {@link sweptOnce})? */
 export const inOneShot = (): boolean => making === 'once';
 
-function within<R>(kind: 'once' | 'kept', record: () => R): R {
+function within<R>(kind: typeof making, record: () => R): R {
   const old = making;
   making = kind;
   try {
@@ -51,30 +56,20 @@ function within<R>(kind: 'once' | 'kept', record: () => R): R {
     making = old;
   }
 }
-let suspended = false;
+/** Runs `record` (a recording made for a one-shot transform) with fusion on. */
+export const sweptOnce = <R>(record: () => R): R => within('once', record);
+/** Runs `record` (a recording `prepare` keeps, swept many times and moved) with fusion on, folded. */
+export const keptRecording = <R>(record: () => R): R => within('kept', record);
 /**
  * Runs `record` with fusion off: a recording with a partial that is not
  * finite is made of nodes (careful sweeps: a structural zero wins against an
  * infinite tangent or adjoint coming into a block, which a fused loop's IEEE
  * arithmetic would turn into NaN).
  */
-export function withoutFusion<R>(record: () => R): R {
-  const old = suspended;
-  suspended = true;
-  try {
-    return record();
-  } finally {
-    suspended = old;
-  }
-}
+export const withoutFusion = <R>(record: () => R): R => within('off', record);
 
 /** Does recording t hold a fused block? */
 export const hasFused = (t: { readonly blocks: readonly unknown[] }): boolean => t.blocks.some((b) => b instanceof Fused);
-
-/** Runs `record` (a recording made for a one-shot transform) with fusion on. */
-export const sweptOnce = <R>(record: () => R): R => within('once', record);
-/** Runs `record` (a recording `prepare` keeps, swept many times and moved) with fusion on, folded. */
-export const keptRecording = <R>(record: () => R): R => within('kept', record);
 
 /** At most this many leaves (arrays read) in one block (below 31: a block's held leaves are a bitmask). */
 const MAX_LEAVES = 24;
@@ -88,12 +83,13 @@ export interface OpExpr { readonly code: number; readonly p: number; readonly a:
 export const isLeaf = (e: Expr): e is LeafExpr => 'leaf' in e;
 
 /** Is fusion on for an op over m elements here (see {@link fusion}; generated code allowed)? */
-export const fusing = (m: number): boolean => !suspended && (making !== 'none' || fusion.everywhere) && m >= fusion.from && codegenMode() !== 'off';
+export const fusing = (m: number): boolean =>
+  making !== 'off' && (making !== 'none' || fusion.everywhere) && m >= fusion.from && codegenMode() !== 'off';
 
 /** The expression of op `code` (parameter p) of a and b, or null when it would grow past the limits (then the caller records a and b first). */
 export function opExpr(code: number, p: number, a: Expr, b: Expr | null): Expr | null {
   const count = 1 + a.count + (b ? b.count : 0), leaves = a.leaves + (b ? b.leaves : 0);
-  return count > fusion.maxInstrs || leaves > MAX_LEAVES ? null : { code, p, a, b, count, leaves };
+  return count > MAX_INSTRS || leaves > MAX_LEAVES ? null : { code, p, a, b, count, leaves };
 }
 
 /** The program of expression e: its leaves (each once) and instructions (each once, arguments first). */
@@ -141,7 +137,8 @@ export class Fused implements ArrayBlock {
   private readonly LB: Int32Array;
   private readonly LX: (Int32Array | null)[];
   private readonly CP: Float64Array;
-  private readonly fns = new Map<FusedMode, FusedFn>();
+  /** the generated loops this block has used, by mode (folded ones prefixed) */
+  private readonly fns = new Map<string, (...a: unknown[]) => boolean | void>();
   constructor(
     readonly out: number,
     /** elements */
@@ -165,18 +162,19 @@ export class Fused implements ArrayBlock {
     return ['fused', out, m, reduce, ...leaves.flatMap((l) => [l.base, l.step, l.idx]), ...instrs.flatMap((s) => [s.code, s.p, s.a, s.b])];
   }
 
-  /** mode's generated loop (made once per block; the source is cached across blocks by lib/tape/codegen/compile.ts) */
-  private fn(mode: FusedMode): FusedFn {
-    let f = this.fns.get(mode);
+  /** mode's generated loop, over the folded partials or recomputing them (the source is cached across blocks: lib/tape/codegen/fused.ts) */
+  private fn(mode: FusedMode, folded: boolean): (...a: unknown[]) => boolean | void {
+    const k = folded ? `folded ${mode}` : mode;
+    let f = this.fns.get(k);
     if (!f) {
-      const made = fusedLoop(this.program, mode, this.fixed);
-      if (!made) throw new Error(`hyperad: a fused block's ${mode} loop could not be compiled`); // (made only where values compiled)
-      this.fns.set(mode, (f = made));
+      const made = folded ? foldedLoop(this.program, mode as FoldedMode, this.fixed) : fusedLoop(this.program, mode, this.fixed);
+      if (!made) throw new Error(`hyperad: a fused block's ${k} loop could not be compiled`); // (made only where its evaluation compiled)
+      this.fns.set(k, (f = made as (...a: unknown[]) => boolean | void));
     }
     return f;
   }
   private run(mode: FusedMode, t: Slots, K: number, ...lanes: Float64Array[]): boolean | void {
-    return (this.fn(mode) as (...a: unknown[]) => boolean | void)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, ...lanes);
+    return this.fn(mode, false)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, ...lanes);
   }
 
   /** Values (and the finiteness of every partial; folded partials too, when kept): false when some partial is not finite. */
@@ -184,19 +182,14 @@ export class Fused implements ArrayBlock {
     const f = this.folded;
     return !(f ? this.run('fold', t, 1, f.G, f.H) : this.run('values', t, 1));
   }
-  replay(t: Slots): void {
-    // a partial that is not finite: this block cannot sweep here; the recording is made afresh (lib/transforms/prepare.ts)
-    if (!this.evaluate(t)) t.stale = true;
-  }
+  // a partial that is not finite: the moved recording is made afresh, without fusion (lib/transforms/prepare.ts)
+  replay(t: Slots): void { if (!this.evaluate(t)) t.nonFinite = true; }
   // each sweep: over the folded partials when kept, else one generated loop recomputing them
   private sweep(mode: FoldedMode, t: Slots, K: number, ...lanes: Float64Array[]): void {
     const f = this.folded;
-    if (!f) { this.run(mode, t, K, ...lanes); return; }
-    let fn = this.foldedFns.get(mode);
-    if (!fn) this.foldedFns.set(mode, (fn = foldedSweep(this.program, mode, this.fixed)));
-    fn(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, f.G, f.H, ...lanes);
+    if (f) this.fn(mode, true)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, f.G, f.H, ...lanes);
+    else this.run(mode, t, K, ...lanes);
   }
-  private readonly foldedFns = new Map<FoldedMode, (...args: unknown[]) => void>();
   tangent(t: Slots, K: number, T: Float64Array): void { this.sweep('tangent', t, K, T); }
   second(t: Slots, K: number, T1: Float64Array, T2: Float64Array): void { this.sweep('second', t, K, T1, T2); }
   hyper(t: Slots, K: number, T1: Float64Array, T2: Float64Array, T12: Float64Array): void { this.sweep('hyper', t, K, T1, T2, T12); }
@@ -211,10 +204,7 @@ export class Fused implements ArrayBlock {
   private deps: { leaves: number[]; pairs: [number, number][] } | undefined;
   structure(dep: (y: number, x: number) => void, pair: (y: number, x1: number, x2: number) => void): void {
     const { leaves, pairs } = (this.deps ??= dependencies(this.program, this.fixed));
-    const { out, m, program } = this, slot = (l: number, i: number) => {
-      const lf = program.leaves[l]!;
-      return lf.idx ? lf.base + lf.idx[i]! : lf.base + lf.step * i;
-    };
+    const { out, m, program } = this, slot = (l: number, i: number) => leafSlot(program.leaves[l]!, i);
     for (let i = 0; i < m; i++) {
       const y = program.reduce ? out : out + i;
       for (const l of leaves) dep(y, slot(l, i));
@@ -265,11 +255,10 @@ function dependencies(pr: Program, fixed: number): { leaves: number[]; pairs: [n
  */
 export function recordFused(t: Tape, e: Expr, m: number, reduce: boolean): Fused | null {
   const pp = programOf(e, reduce);
-  if (!pp || !fusedLoop(pp.program, 'values')) return null;
   // a kept recording folds the partials into the leaves (few leaves only: the pairs grow as L²)
-  const out = t.reserve(reduce ? 1 : m), L = pp.program.leaves.length;
-  const fold = making !== 'once' && L <= FOLD_LEAVES ? new Folded(pp.program, m) : null;
-  const blk = new Fused(out, m, pp.program, pp.prm, fold);
+  const fold = pp && making !== 'once' && pp.program.leaves.length <= FOLD_LEAVES;
+  if (!pp || !fusedLoop(pp.program, fold ? 'fold' : 'values')) return null;
+  const out = t.reserve(reduce ? 1 : m), blk = new Fused(out, m, pp.program, pp.prm, fold ? new Folded(pp.program, m) : null);
   if (!blk.evaluate(t)) { t.unreserve(reduce ? 1 : m); return null; }
   t.addBlock(blk);
   return blk;
@@ -279,7 +268,7 @@ export function recordFused(t: Tape, e: Expr, m: number, reduce: boolean): Fused
 export function valuesAfterEnd(e: Expr, m: number, val: Float64Array): Float64Array {
   const done = new Map<Expr, Float64Array>(), par = new Float64Array(NPAR);
   const at = (x: Expr): ((i: number) => number) => {
-    if (isLeaf(x)) { const l = x.leaf; return l.idx ? (i) => val[l.base + l.idx![i]!]! : (i) => val[l.base + l.step * i]!; }
+    if (isLeaf(x)) { const l = x.leaf; return (i) => val[leafSlot(l, i)]!; }
     const y = values(x);
     return (i) => y[i]!;
   };

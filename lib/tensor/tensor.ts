@@ -12,6 +12,7 @@ import { describe } from '../describe.js';
 import { Constant, Elementwise } from './blocks.js';
 import { fusing, isLeaf, opExpr, valuesAfterEnd, recordFused, type Expr, type OpExpr } from './fused.js';
 import { constNode } from '../tape/node.js';
+import { leafSlot } from '../tape/codegen/fused.js';
 import { broadcastShape, shapeString, sizeOf, strides, type Shape } from './shape.js';
 import { broadcastIndex } from './index-maps.js';
 import { binaryNum, unaryNum } from './nested.js';
@@ -211,7 +212,7 @@ function leafOf(t: Tape, x: Tensor, shape: Shape): Expr {
 export function recordNodes(t: Tape, e: Expr, m: number): number {
   const done = new Map<Expr, number>();
   const slotOf = (x: Expr): ((i: number) => number) => {
-    if (isLeaf(x)) { const l = x.leaf; return l.idx ? (i) => l.base + l.idx![i]! : (i) => l.base + l.step * i; }
+    if (isLeaf(x)) { const l = x.leaf; return (i) => leafSlot(l, i); }
     const s = record(x);
     return (i) => s + i;
   };

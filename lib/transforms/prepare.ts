@@ -150,8 +150,8 @@ export class Prepared<X extends Point = Point> {
     } else {
       t.val.set(flat, 1);
       replay(t);
-      // a partial that is not finite, in a fused block or anywhere in a recording with one: recorded afresh (as nodes)
-      if (t.stale || (t.nonFinite && hasFused(t))) {
+      // a partial that is not finite in a recording with a fused block: recorded afresh (as nodes)
+      if (t.nonFinite && hasFused(t)) {
         this.rerecords++;
         this.record(flat);
         return this;

@@ -19,6 +19,13 @@ import { compileShared } from './compile.js';
 /** Where element i of a leaf (an input array of the program) is: slot base + i (step 1), base (step 0), or base + idx[i]. */
 export interface Leaf { readonly base: number; readonly step: 0 | 1; readonly idx: Int32Array | null }
 
+/** The slot of element i of leaf l. */
+export const leafSlot = (l: Leaf, i: number): number => (l.idx ? l.base + l.idx[i]! : l.base + l.step * i);
+
+/** The generated source of the same: `const s<k> = …` for each leaf k, in element i (with `b<k>`, `x<k>` its base and index array). */
+const leafSlots = (pr: Program): string[] =>
+  pr.leaves.map((l, k) => `const s${k} = ${l.idx ? `b${k} + x${k}[i]` : l.step ? `b${k} + i` : `b${k}`};`);
+
 /**
  * One instruction: node code and parameter (lib/tape/node.ts), and its
  * arguments as references: r < L is leaf r, r ≥ L instruction r − L; b = −1
@@ -85,9 +92,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
   }
   const loopAt = lines.length, consts: string[] = [];
   lines.push('for (let i = 0; i < m; i++) {');
-  pr.leaves.forEach((l, k) => {
-    lines.push(`const s${k} = ${l.idx ? `b${k} + x${k}[i]` : l.step ? `b${k} + i` : `b${k}`}, v${k} = val[s${k}];`);
-  });
+  lines.push(...leafSlots(pr), ...pr.leaves.map((_, k) => `const v${k} = val[s${k}];`));
   pr.instrs.forEach((s, j) => {
     // an affine op's partials are constants (read from CP before the loop): only its value is evaluated
     const c = constantPartials(s.code, s.p), cs = c && Array.from(c, (x, k) => (x === 0 ? '0' : `c${j}_${k}`));
@@ -136,7 +141,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       pr.leaves.forEach((_, l) => lines.push(`const q${l} = ${live(l) ? `T2[s${l} * K + k]` : '0'};`));
       pr.instrs.forEach((s, j) => {
         const a = s.a, b = s.b;
-        lines.push(`const q${L + j} = ${two(j) ? `ga${j} * q${a} + gb${j} * q${b}` : `ga${j} * q${a}`} + ${curv(j, `p${a}`, b < 0 ? '0' : `p${b}`)};`);
+        lines.push(`const q${L + j} = ${lin(j, `q${a}`, `q${b}`)} + ${curv(j, `p${a}`, b < 0 ? '0' : `p${b}`)};`);
       });
       write('T1', 'k', `p${root}`);
       write('T2', 'k', `q${root}`);
@@ -152,7 +157,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
         const mixed = two(j)
           ? `haa${j} * p${a} * q${a} + hab${j} * (p${a} * q${b} + q${a} * p${b}) + hbb${j} * p${b} * q${b}`
           : `haa${j} * p${a} * q${a}`;
-        lines.push(`const c${L + j} = ${two(j) ? `ga${j} * c${a} + gb${j} * c${b}` : `ga${j} * c${a}`} + ${mixed};`);
+        lines.push(`const c${L + j} = ${lin(j, `c${a}`, `c${b}`)} + ${mixed};`);
       });
       write('T1', 'k', `p${root}`);
       write('T2', 'k', `q${root}`);
@@ -369,7 +374,7 @@ function foldedSource(pr: Program, mode: FoldedMode, fixed: number): string {
   if (mode === 'laplacian') { zero('T'); if (pr.reduce) lines.push('L[out] = 0;'); }
   const reverse = mode === 'reverse' || mode === 'reverseTangent';
   lines.push(reverse ? 'for (let i = m - 1; i >= 0; i--) {' : 'for (let i = 0; i < m; i++) {');
-  pr.leaves.forEach((l, k) => lines.push(`const s${k} = ${l.idx ? `b${k} + x${k}[i]` : l.step ? `b${k} + i` : `b${k}`};`));
+  lines.push(...leafSlots(pr));
   ls.forEach((l) => lines.push(`const g${l} = G[i * ${L} + ${l}];`));
   if (mode !== 'tangent' && mode !== 'reverse') pairs.forEach(([a, b], k) => { if (live[a] && live[b]) lines.push(`const h${k} = H[i * ${HL} + ${k}];`); });
   const lane = (X: string) => (l: number) => `${X}${l}`;
