@@ -33,10 +33,10 @@ export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
   add: { f: (a, b) => a + b, d: (_a, _b, _y, o) => linear(o, 1, 1), domain: [wide, wide] },
   sub: { f: (a, b) => a - b, d: (_a, _b, _y, o) => linear(o, 1, -1), domain: [wide, wide] },
 
-  // ab: f_a = b, f_b = a, f_ab = 1
+  // ab: f_a = b, f_b = a, f_ab = 1 (written out, without linear(): generated loops inline a self-contained d, codegen/inline.ts)
   mul: {
     f: (a, b) => a * b,
-    d: (a, b, _y, o) => { linear(o, b, a); o[4] = 1; },
+    d: (a, b, _y, o) => { o[1] = b; o[2] = a; o[3] = 0; o[4] = 1; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0; },
     domain: [wide, wide],
   },
 
@@ -110,13 +110,13 @@ export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
 
   max: {
     f: (a, b) => (a >= b ? a : b !== b ? b : a < b ? b : a),
-    d: (a, b, _y, o) => (a >= b ? linear(o, 1, 0) : linear(o, 0, 1)),
+    d: (a, b, _y, o) => { const first = a >= b ? 1 : 0; o[1] = first; o[2] = 1 - first; o[3] = 0; o[4] = 0; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0; },
     domain: [[-3, -0.1], [0.1, 3]],
     convention: 'max tie (a = b): the derivative goes to the first argument; NaN in either gives NaN',
   },
   min: {
     f: (a, b) => (a <= b ? a : b !== b ? b : a > b ? b : a),
-    d: (a, b, _y, o) => (a <= b ? linear(o, 1, 0) : linear(o, 0, 1)),
+    d: (a, b, _y, o) => { const first = a <= b ? 1 : 0; o[1] = first; o[2] = 1 - first; o[3] = 0; o[4] = 0; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0; },
     domain: [[0.1, 3], [-3, -0.1]],
     convention: 'min tie (a = b): the derivative goes to the first argument; NaN in either gives NaN',
   },

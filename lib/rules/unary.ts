@@ -17,7 +17,6 @@ export const UNARY_NAMES = [
 export type UnaryName = (typeof UNARY_NAMES)[number];
 
 const LN2 = Math.LN2;
-const LN10 = Math.LN10;
 const all = [[-3, 3]] as const;
 const positive = [[0.1, 5]] as const;
 const unit = [[-0.9, 0.9]] as const;
@@ -76,12 +75,12 @@ export const unaryRules: { readonly [K in UnaryName]: UnaryRule } = {
   },
   log2: {
     f: Math.log2,
-    d: (x, _y, o) => { const r = 1 / x; o[1] = r / LN2; o[2] = -r * r / LN2; o[3] = 2 * r * r * r / LN2; },
+    d: (x, _y, o) => { const r = 1 / x; o[1] = r / Math.LN2; o[2] = -r * r / Math.LN2; o[3] = 2 * r * r * r / Math.LN2; },
     domain: positive,
   },
   log10: {
     f: Math.log10,
-    d: (x, _y, o) => { const r = 1 / x; o[1] = r / LN10; o[2] = -r * r / LN10; o[3] = 2 * r * r * r / LN10; },
+    d: (x, _y, o) => { const r = 1 / x; o[1] = r / Math.LN10; o[2] = -r * r / Math.LN10; o[3] = 2 * r * r * r / Math.LN10; },
     domain: positive,
   },
 

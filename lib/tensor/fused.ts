@@ -163,18 +163,18 @@ export class Fused implements ArrayBlock {
   }
 
   /** mode's generated loop, over the folded partials or recomputing them (the source is cached across blocks: lib/tape/codegen/fused.ts) */
-  private fn(mode: FusedMode, folded: boolean): (...a: unknown[]) => boolean | void {
-    const k = folded ? `folded ${mode}` : mode;
+  private fn(mode: FusedMode, folded: boolean, K: number): (...a: unknown[]) => boolean | void {
+    const one = K === 1, k = `${folded ? 'folded ' : ''}${mode}${one ? ' 1' : ''}`;
     let f = this.fns.get(k);
     if (!f) {
-      const made = folded ? foldedLoop(this.program, mode as FoldedMode, this.fixed) : fusedLoop(this.program, mode, this.fixed);
+      const made = folded ? foldedLoop(this.program, mode as FoldedMode, this.fixed, one) : fusedLoop(this.program, mode, this.fixed, one);
       if (!made) throw new Error(`hyperad: a fused block's ${k} loop could not be compiled`); // (made only where its evaluation compiled)
       this.fns.set(k, (f = made as (...a: unknown[]) => boolean | void));
     }
     return f;
   }
   private run(mode: FusedMode, t: Slots, K: number, ...lanes: Float64Array[]): boolean | void {
-    return this.fn(mode, false)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, ...lanes);
+    return this.fn(mode, false, K)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, ...lanes);
   }
 
   /** Values (and the finiteness of every partial; folded partials too, when kept): false when some partial is not finite. */
@@ -187,7 +187,7 @@ export class Fused implements ArrayBlock {
   // each sweep: over the folded partials when kept, else one generated loop recomputing them
   private sweep(mode: FoldedMode, t: Slots, K: number, ...lanes: Float64Array[]): void {
     const f = this.folded;
-    if (f) this.fn(mode, true)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, f.G, f.H, ...lanes);
+    if (f) this.fn(mode, true, K)(t.val, this.LB, this.LX, this.prm, this.CP, this.m, this.out, K, f.G, f.H, ...lanes);
     else this.run(mode, t, K, ...lanes);
   }
   tangent(t: Slots, K: number, T: Float64Array): void { this.sweep('tangent', t, K, T); }
@@ -257,7 +257,7 @@ export function recordFused(t: Tape, e: Expr, m: number, reduce: boolean): Fused
   const pp = programOf(e, reduce);
   // a kept recording folds the partials into the leaves (few leaves only: the pairs grow as L²)
   const fold = pp && making !== 'once' && pp.program.leaves.length <= FOLD_LEAVES;
-  if (!pp || !fusedLoop(pp.program, fold ? 'fold' : 'values')) return null;
+  if (!pp || !fusedLoop(pp.program, fold ? 'fold' : 'values', 0, true)) return null;
   const out = t.reserve(reduce ? 1 : m), blk = new Fused(out, m, pp.program, pp.prm, fold ? new Folded(pp.program, m) : null);
   if (!blk.evaluate(t)) { t.unreserve(reduce ? 1 : m); return null; }
   t.addBlock(blk);

@@ -11,6 +11,7 @@
  */
 import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import { CONST_LEFT, NOPS, NPAR, evalNode, evalThird } from '../node.js';
+import { declareOutputs, inlinedRule } from './inline.js';
 
 /**
  * Node code `code` reading x (its traced operand), z (the second one, for a
@@ -67,6 +68,42 @@ export function partialsSource(
   const left = code >= CONST_LEFT * NOPS, args = left ? 'p, x' : 'x, p', gi = left ? 2 : 1, hi = left ? 5 : 3, ti = left ? 9 : 6;
   return [`const x = ${x}, p = ${p}, y = b${b}f(${args}); let g = NaN, h = NaN, t3 = NaN;
     if (y === y) { b${b}d(${args}, y, P); g = P[${gi}]; h = P[${hi}]; t3 = P[${ti}]; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
+}
+
+/**
+ * {@link partialsSource} for a loop that runs only where every partial is
+ * finite (a fused block's sweeps: its values pass has checked, see
+ * codegen/fused.ts), so without evalNode's NaN conventions, which only
+ * ever give a partial that is not finite: a constant partial is its
+ * expression, and the rule's derivative is inlined (./inline.ts) where it
+ * can be, else called.
+ */
+export function finitePartialsSource(
+  code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
+): [string, readonly string[], readonly string[]] {
+  const base = code % NOPS, unary = code < NU, left = code >= CONST_LEFT * NOPS, key = unary ? `u${code}` : `b${base - NU}`;
+  need.add(key);
+  const args = unary ? '$x, $p' : code < NOPS ? '$x, $z' : left ? '$p, $x' : '$x, $p';
+  const head = `const $x = ${x}, $z = ${z}, $p = ${p}, y = ${key}f(${args}), $y = y;`;
+  if (constant) {
+    const nm = (k: number) => constant[k]!;
+    return [head, [0, 1, 2, 3, 4].map(nm), [5, 6, 7, 8].map(nm)];
+  }
+  // the rule's out[k] in the node's orientation: a constant operand first reads the rule's b-side partials
+  const at = unary ? [1, 0, 2, 0, 0, 3, 0, 0, 0] : code < NOPS ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : left ? [2, 0, 5, 0, 0, 9, 0, 0, 0] : [1, 0, 3, 0, 0, 6, 0, 0, 0];
+  const inl = inlinedRule(unary ? code : base);
+  const n = unary ? 3 : 9;
+  let body: string;
+  if (inl) {
+    // (binary with a constant operand: the rule's a and b are the operands in the rule's order)
+    const swap = !unary && code >= NOPS ? (left ? 'const $a = $p, $b = $x;' : 'const $a = $x, $b = $p;') : '';
+    const bind = swap ? inl.bind.replaceAll('$x', '$a').replaceAll('$z', '$b') : inl.bind;
+    body = `${head} ${swap} ${declareOutputs(n)} { ${bind} ${inl.body} }`;
+  } else {
+    body = `${head} ${key}d(${unary ? '$x, y, P, $p' : `${args}, y, P`}); ${Array.from({ length: n }, (_, k) => `const $o${k + 1} = P[${k + 1}];`).join(' ')}`;
+  }
+  const e = at.map((k) => (k === 0 || (inl && inl.zero & (1 << k)) ? '0' : `$o${k}`));
+  return [body, e.slice(0, 5), e.slice(5)];
 }
 
 /**

@@ -13,7 +13,7 @@
  * finite (the values pass says when one is not).
  */
 import { BINARY, P, UNARY } from '../../rules/index.js';
-import { constantPartials, partialsSource, ruleDeclarations } from './evaluate.js';
+import { constantPartials, finitePartialsSource, ruleDeclarations } from './evaluate.js';
 import { compileShared } from './compile.js';
 
 /** Where element i of a leaf (an input array of the program) is: slot base + i (step 1), base (step 0), or base + idx[i]. */
@@ -59,17 +59,48 @@ const LANES: Record<FusedMode, readonly string[]> = {
   reverseTangent: ['T', 'A', 'AT'], reverseHyper: ['T1', 'T2', 'T12', 'A0', 'A1', 'A2', 'A12'],
 };
 
+/** A constant partial as the key and the source see it: 0, 1 and −1 are literals, any other value is read at run time. */
+const constantForm = (v: number): string => (v === 0 ? '0' : v === 1 ? '1' : v === -1 ? '-1' : 'c');
+
 /**
  * What a program's generated source depends on: its leaves' kinds, its
  * instructions, whether it sums, the leaves held constant (a probe sweep's
- * inputs), and which partials are constant, and of those which are zero (the
- * constants' values and the parameters are read at run time).
+ * inputs), and which partials are constant, and of those which are 0, 1 or
+ * −1 (the other constants and the parameters are read at run time).
  */
 function key(pr: Program, fixed: number): string {
   const leaves = pr.leaves.map((l) => (l.idx ? 'x' : String(l.step))).join('');
-  const consts = pr.instrs.map((s) => { const c = constantPartials(s.code, s.p); return c ? Array.from(c, (v) => (v === 0 ? 0 : 1)).join('') : '-'; });
+  const consts = pr.instrs.map((s) => { const c = constantPartials(s.code, s.p); return c ? Array.from(c, constantForm).join('') : '-'; });
   return `${leaves}|${pr.instrs.map((s) => `${s.code},${s.a},${s.b}`).join(';')}|${pr.reduce ? 1 : 0}|${fixed}|${consts.join(',')}`;
 }
+
+/*
+ * Source arithmetic on expressions where '0', '1' and '-1' are literals: a
+ * term with a factor 0 is dropped, a factor ±1 is a sign. V8 cannot do this
+ * itself (0·x is NaN at x = ∞, x + 0 is not x at x = −0); here a zero is
+ * structural, as the careful kernels take it (lib/tape/formulas.ts).
+ */
+const atom = (e: string): string => (/^[\w.$]+$/.test(e) ? e : `(${e})`);
+function mul(...f: string[]): string {
+  if (f.includes('0')) return '0';
+  let neg = false;
+  const keep: string[] = [];
+  for (const x of f) {
+    if (x === '1') continue;
+    if (x === '-1') { neg = !neg; continue; }
+    keep.push(atom(x));
+  }
+  if (!neg) return keep.join(' * ') || '1';
+  return keep.length === 0 ? '-1' : `-${keep.length === 1 ? keep[0] : `(${keep.join(' * ')})`}`;
+}
+function add(...t: string[]): string {
+  const u = t.filter((x) => x !== '0');
+  return u.length ? u.join(' + ') : '0';
+}
+
+/** The partials of instruction j in the source: g_a, g_b, h_aa, h_ab, h_bb, then the third t_aaa, t_aab, t_abb, t_bbb; each a literal or a local. */
+type Partials = readonly string[];
+const PARTIAL_NAMES = ['ga', 'gb', 'haa', 'hab', 'hbb', 'ta', 'tb', 'tc', 'td'];
 
 /** The source of mode `mode`'s loop over program pr (leaves in `fixed`, a bitmask, held constant). */
 function source(pr: Program, mode: FusedMode, fixed: number): string {
@@ -77,136 +108,153 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
   const lines: string[] = [];
   const isLeaf = (r: number) => r < L;
   const live = (l: number) => (fixed & (1 << l)) === 0;
-  // values and partials of reference r
+  // values of reference r
   const v = (r: number) => (isLeaf(r) ? `v${r}` : `y${r - L}`);
   const lanes = LANES[mode];
   lines.push(...pr.leaves.map((l, k) => `const b${k} = LB[${k}], x${k} = LX[${k}];`));
   const outSlot = pr.reduce ? 'out' : '(out + i)';
   const evaluating = mode === 'values' || mode === 'fold';
-  if (evaluating) lines.push('let nf = false, acc = 0;');
+  if (evaluating) lines.push('let chk = 0, acc = 0;');
   if (pr.reduce && !evaluating) {
     // the sum's lanes are summed over the elements, from 0
     const fwd = { tangent: ['T'], second: ['T1', 'T2'], hyper: ['T1', 'T2', 'T12'], laplacian: ['T'] } as Record<string, string[]>;
     for (const X of fwd[mode] ?? []) lines.push(`for (let k = 0; k < K; k++) ${X}[out * K + k] = 0;`);
     if (mode === 'laplacian') lines.push('L[out] = 0;');
   }
-  const loopAt = lines.length, consts: string[] = [];
+  const loopAt = lines.length, consts: string[] = [], checked: string[] = [], pt: Partials[] = [];
   lines.push('for (let i = 0; i < m; i++) {');
   lines.push(...leafSlots(pr), ...pr.leaves.map((_, k) => `const v${k} = val[s${k}];`));
   pr.instrs.forEach((s, j) => {
     // an affine op's partials are constants (read from CP before the loop): only its value is evaluated
-    const c = constantPartials(s.code, s.p), cs = c && Array.from(c, (x, k) => (x === 0 ? '0' : `c${j}_${k}`));
-    if (cs) cs.forEach((e, k) => { if (e !== '0') consts.push(`const ${e} = CP[${9 * j + k}];`); });
-    const [body, g, t] = partialsSource(s.code, v(s.a), s.b < 0 ? '0' : v(s.b), `PRM[${j}]`, need, cs);
-    lines.push(`let y${j}, ga${j}, gb${j}, haa${j}, hab${j}, hbb${j}, ta${j}, tb${j}, tc${j}, td${j};`);
-    lines.push(`{ ${body} y${j} = y; ga${j} = ${g[0]}; gb${j} = ${g[1]}; haa${j} = ${g[2]}; hab${j} = ${g[3]}; hbb${j} = ${g[4]};`);
-    lines.push(`  ta${j} = ${t[0]}; tb${j} = ${t[1]}; tc${j} = ${t[2]}; td${j} = ${t[3]}; }`);
-    if (evaluating) {
-      lines.push(`{ const s = ga${j} + gb${j} + haa${j} + hab${j} + hbb${j} + ta${j} + tb${j} + tc${j} + td${j}; if (s - s !== 0) nf = true; }`);
-    }
+    const c = constantPartials(s.code, s.p);
+    const cs = c && Array.from(c, (x, k) => { const f = constantForm(x); return f === 'c' ? `c${j}_${k}` : f; });
+    if (cs) cs.forEach((e, k) => { if (e.startsWith('c')) consts.push(`const ${e} = CP[${9 * j + k}];`); });
+    const [body, g, t] = finitePartialsSource(s.code, v(s.a), s.b < 0 ? '0' : v(s.b), `PRM[${j}]`, need, cs);
+    // the body's partials into locals named by instruction; literals and constants as they are
+    const e = [...g, ...t], local = e.map((x) => x.startsWith('$'));
+    const names = e.map((x, k) => (local[k] ? `${PARTIAL_NAMES[k]}${j}` : x));
+    pt.push(names);
+    lines.push(`let y${j}${names.filter((_, k) => local[k]).map((x) => `, ${x}`).join('')};`);
+    lines.push(`{ ${body} y${j} = y;${e.map((x, k) => (local[k] ? ` ${names[k]} = ${x};` : '')).join('')} }`);
+    // (a constant partial is finite: constantPartials checks)
+    checked.push(...names.filter((_, k) => local[k]));
   });
+  if (evaluating) {
+    // Every partial finite, and every value too (evalNode's conventions give NaN partials at a NaN value, and
+    // at an infinite argument of a unary op; an infinite value is refused as well, which costs only speed):
+    // summed without a branch, tested once after the loop.
+    const values = [...pr.leaves.map((_, l) => `v${l}`), ...pr.instrs.map((_, j) => `y${j}`)];
+    lines.push(`chk += (${values.join(' + ')}) * 0${checked.map((x) => ` + ${x}`).join('')};`);
+  }
   lines.splice(loopAt, 0, ...consts);
   const yRoot = v(root);
   const two = (j: number) => pr.instrs[j]!.b >= 0;
-  // a forward lane through every instruction: lane value of reference r named by `nm(r)`, leaves read by `leaf(l)`
-  const forward = (nm: (r: number) => string, leaf: (l: number) => string, step: (j: number, a: string, b: string) => string) => {
-    pr.leaves.forEach((_, l) => lines.push(`const ${nm(l)} = ${live(l) ? leaf(l) : '0'};`));
-    pr.instrs.forEach((s, j) => lines.push(`const ${nm(L + j)} = ${step(j, nm(s.a), s.b < 0 ? '0' : nm(s.b))};`));
+  const arg = (lane: readonly string[], j: number) => [lane[pr.instrs[j]!.a]!, two(j) ? lane[pr.instrs[j]!.b]! : '0'] as const;
+  // a forward lane through every instruction, named `nm` + reference; leaves read by `leaf(l)`; each reference's value returned
+  const forward = (nm: string, leaf: (l: number) => string, step: (j: number, a: string, b: string) => string): string[] => {
+    const lane: string[] = [];
+    const name = (r: number, e: string) => {
+      if (e === '0') return '0';
+      lines.push(`const ${nm}${r} = ${e};`);
+      return `${nm}${r}`;
+    };
+    pr.leaves.forEach((_, l) => lane.push(name(l, live(l) ? leaf(l) : '0')));
+    pr.instrs.forEach((_, j) => lane.push(name(L + j, step(j, ...arg(lane, j)))));
+    return lane;
   };
-  const lin = (j: number, a: string, b: string) => (two(j) ? `ga${j} * ${a} + gb${j} * ${b}` : `ga${j} * ${a}`);
+  const lin = (j: number, a: string, b: string) => add(mul(pt[j]![0]!, a), mul(pt[j]![1]!, b));
   // Taylor-2 / Laplacian curvature term of instruction j for lane values (a, b)
-  const curv = (j: number, a: string, b: string) => (two(j) ? `haa${j} * ${a} * ${a} + 2 * hab${j} * ${a} * ${b} + hbb${j} * ${b} * ${b}` : `haa${j} * ${a} * ${a}`);
+  const curv = (j: number, a: string, b: string) => add(mul(pt[j]![2]!, a, a), mul('2', pt[j]![3]!, a, b), mul(pt[j]![4]!, b, b));
   // the root's lane value into lane array X (per lane: K lanes; else one value per slot): assigned, or summed for a reduction
   const write = (X: string, lane: string, value: string) => {
     const at = (slot: string) => (lane === 'k' ? `${slot} * K + k` : slot);
-    lines.push(pr.reduce ? `${X}[${at('out')}] += ${value};` : `${X}[${at('(out + i)')}] = ${value};`);
+    if (pr.reduce) { if (value !== '0') lines.push(`${X}[${at('out')}] += ${value};`); } else lines.push(`${X}[${at('(out + i)')}] = ${value};`);
   };
+  // adds each leaf's value of an adjoint channel into X
+  const leafAdjoints = (X: string, at: (l: number) => string, adj: readonly string[]) =>
+    pr.leaves.forEach((_, l) => { if (live(l) && adj[l] !== '0') lines.push(`${X}[${at(l)}] += ${adj[l]};`); });
   switch (mode) {
     case 'values':
       lines.push(pr.reduce ? `acc += ${yRoot};` : `val[out + i] = ${yRoot};`);
       break;
     case 'fold':
       lines.push(pr.reduce ? `acc += ${yRoot};` : `val[out + i] = ${yRoot};`);
-      foldSource(lines, pr);
+      foldSource(lines, pr, pt);
       break;
-    case 'tangent':
+    case 'tangent': {
       lines.push('for (let k = 0; k < K; k++) {');
-      forward((r) => `t${r}`, (l) => `T[s${l} * K + k]`, lin);
-      write('T', 'k', `t${root}`);
+      const t = forward('t', (l) => `T[s${l} * K + k]`, lin);
+      write('T', 'k', t[root]!);
       lines.push('}');
-      break;
-    case 'second':
-      lines.push('for (let k = 0; k < K; k++) {');
-      forward((r) => `p${r}`, (l) => `T1[s${l} * K + k]`, lin);
-      pr.leaves.forEach((_, l) => lines.push(`const q${l} = ${live(l) ? `T2[s${l} * K + k]` : '0'};`));
-      pr.instrs.forEach((s, j) => {
-        const a = s.a, b = s.b;
-        lines.push(`const q${L + j} = ${lin(j, `q${a}`, `q${b}`)} + ${curv(j, `p${a}`, b < 0 ? '0' : `p${b}`)};`);
-      });
-      write('T1', 'k', `p${root}`);
-      write('T2', 'k', `q${root}`);
-      lines.push('}');
-      break;
-    case 'hyper':
-      lines.push('for (let k = 0; k < K; k++) {');
-      forward((r) => `p${r}`, (l) => `T1[s${l} * K + k]`, lin);
-      forward((r) => `q${r}`, (l) => `T2[s${l} * K + k]`, lin);
-      pr.leaves.forEach((_, l) => lines.push(`const c${l} = ${live(l) ? `T12[s${l} * K + k]` : '0'};`));
-      pr.instrs.forEach((s, j) => {
-        const a = s.a, b = s.b;
-        const mixed = two(j)
-          ? `haa${j} * p${a} * q${a} + hab${j} * (p${a} * q${b} + q${a} * p${b}) + hbb${j} * p${b} * q${b}`
-          : `haa${j} * p${a} * q${a}`;
-        lines.push(`const c${L + j} = ${lin(j, `c${a}`, `c${b}`)} + ${mixed};`);
-      });
-      write('T1', 'k', `p${root}`);
-      write('T2', 'k', `q${root}`);
-      write('T12', 'k', `c${root}`);
-      lines.push('}');
-      break;
-    case 'laplacian': {
-      // the lanes' second-order terms summed per instruction, then the one summed value per slot carried through
-      pr.instrs.forEach((_, j) => lines.push(`let z${j} = 0;`));
-      lines.push('for (let k = 0; k < K; k++) {');
-      forward((r) => `t${r}`, (l) => `T[s${l} * K + k]`, lin);
-      pr.instrs.forEach((s, j) => lines.push(`z${j} += ${curv(j, `t${s.a}`, s.b < 0 ? '0' : `t${s.b}`)};`));
-      write('T', 'k', `t${root}`);
-      lines.push('}');
-      pr.leaves.forEach((_, l) => lines.push(`const l${l} = ${live(l) ? `L[s${l}]` : '0'};`));
-      pr.instrs.forEach((s, j) => lines.push(`const l${L + j} = ${lin(j, `l${s.a}`, s.b < 0 ? '0' : `l${s.b}`)} + z${j};`));
-      write('L', '1', `l${root}`);
       break;
     }
-    case 'reverse':
+    case 'second': {
       lines.push('for (let k = 0; k < K; k++) {');
-      backward(lines, pr, (r) => `w${r}`, `A[${outSlot} * K + k]`);
-      pr.leaves.forEach((_, l) => { if (live(l)) lines.push(`A[s${l} * K + k] += w${l};`); });
+      const p = forward('p', (l) => `T1[s${l} * K + k]`, lin);
+      const q = forward('q', (l) => `T2[s${l} * K + k]`, (j, a, b) => add(lin(j, a, b), curv(j, ...arg(p, j))));
+      write('T1', 'k', p[root]!);
+      write('T2', 'k', q[root]!);
       lines.push('}');
       break;
-    case 'reverseTangent':
+    }
+    case 'hyper': {
+      lines.push('for (let k = 0; k < K; k++) {');
+      const p = forward('p', (l) => `T1[s${l} * K + k]`, lin);
+      const q = forward('q', (l) => `T2[s${l} * K + k]`, lin);
+      const c = forward('c', (l) => `T12[s${l} * K + k]`, (j, a, b) => {
+        const [pa, pb] = arg(p, j), [qa, qb] = arg(q, j), h = pt[j]!;
+        return add(lin(j, a, b), mul(h[2]!, pa, qa), mul(h[3]!, add(mul(pa, qb), mul(qa, pb))), mul(h[4]!, pb, qb));
+      });
+      write('T1', 'k', p[root]!);
+      write('T2', 'k', q[root]!);
+      write('T12', 'k', c[root]!);
+      lines.push('}');
+      break;
+    }
+    case 'laplacian': {
+      // the lanes' second-order terms summed per instruction, then the one summed value per slot carried through
+      const z = pr.instrs.map((_, j) => `z${j}`), used = new Set<number>();
+      const zAt = lines.length;
+      lines.push('for (let k = 0; k < K; k++) {');
+      const t = forward('t', (l) => `T[s${l} * K + k]`, lin);
+      pr.instrs.forEach((_, j) => { const e = curv(j, ...arg(t, j)); if (e !== '0') { used.add(j); lines.push(`${z[j]} += ${e};`); } });
+      write('T', 'k', t[root]!);
+      lines.push('}');
+      lines.splice(zAt, 0, ...[...used].map((j) => `let ${z[j]} = 0;`));
+      const l = forward('l', (x) => `L[s${x}]`, (j, a, b) => add(lin(j, a, b), used.has(j) ? z[j]! : '0'));
+      write('L', '1', l[root]!);
+      break;
+    }
+    case 'reverse': {
+      lines.push('for (let k = 0; k < K; k++) {');
+      const [w] = backward(lines, pr, ['w'], [`A[${outSlot} * K + k]`], (j, [wy]) => [[[mul(pt[j]![0]!, wy!)]], [[mul(pt[j]![1]!, wy!)]]]);
+      leafAdjoints('A', (l) => `s${l} * K + k`, w!);
+      lines.push('}');
+      break;
+    }
+    case 'reverseTangent': {
       // the primal adjoint once, then per lane the tangent forward and the adjoint's tangent backward
-      backward(lines, pr, (r) => `w${r}`, `A[${outSlot}]`);
-      pr.leaves.forEach((_, l) => { if (live(l)) lines.push(`A[s${l}] += w${l};`); });
+      const [w] = backward(lines, pr, ['w'], [`A[${outSlot}]`], (j, [wy]) => [[[mul(pt[j]![0]!, wy!)]], [[mul(pt[j]![1]!, wy!)]]]);
+      leafAdjoints('A', (l) => `s${l}`, w!);
       lines.push('for (let k = 0; k < K; k++) {');
-      forward((r) => `t${r}`, (l) => `T[s${l} * K + k]`, lin);
-      for (let r = 0; r <= root; r++) lines.push(`let u${r} = ${r === root ? `AT[${outSlot} * K + k]` : '0'};`);
-      for (let j = n - 1; j >= 0; j--) {
-        const s = pr.instrs[j]!, y = L + j, a = s.a, b = s.b;
-        if (b < 0) lines.push(`u${a} += ga${j} * u${y} + w${y} * haa${j} * t${a};`);
-        else {
-          lines.push(`u${a} += ga${j} * u${y} + w${y} * (haa${j} * t${a} + hab${j} * t${b});`);
-          lines.push(`u${b} += gb${j} * u${y} + w${y} * (hab${j} * t${a} + hbb${j} * t${b});`);
-        }
-      }
-      pr.leaves.forEach((_, l) => { if (live(l)) lines.push(`AT[s${l} * K + k] += u${l};`); });
+      const t = forward('t', (l) => `T[s${l} * K + k]`, lin);
+      const [u] = backward(lines, pr, ['u'], [`AT[${outSlot} * K + k]`], (j, [uy]) => {
+        const h = pt[j]!, [ta, tb] = arg(t, j), wy = w![L + j]!;
+        return [
+          [[mul(h[0]!, uy!), mul(wy, add(mul(h[2]!, ta), mul(h[3]!, tb)))]],
+          [[mul(h[1]!, uy!), mul(wy, add(mul(h[3]!, ta), mul(h[4]!, tb)))]],
+        ];
+      });
+      leafAdjoints('AT', (l) => `s${l} * K + k`, u!);
       lines.push('}');
       break;
+    }
     case 'reverseHyper':
-      reverseHyperSource(lines, pr, live, outSlot);
+      reverseHyperSource(lines, pr, pt, forward, arg, outSlot, leafAdjoints);
       break;
   }
   lines.push('}');
-  if (evaluating) lines.push(pr.reduce ? 'val[out] = acc;' : '', 'return nf;');
+  if (evaluating) lines.push(pr.reduce ? 'val[out] = acc;' : '', 'return chk - chk !== 0;');
   return [
     ...ruleDeclarations(need),
     `return function (val, LB, LX, PRM, CP, m, out, K${lanes.map((x) => `, ${x}`).join('')}) {`,
@@ -225,34 +273,29 @@ export const pairsOf = (L: number): [number, number][] => {
 /**
  * The root's partials in the leaves, into G (L per element) and H (one per
  * leaf pair l ≤ m, {@link pairsOf}), by the chain rule through the
- * instructions as compaction folds nodes: for y = op(a, b),
+ * instructions (partials pt) as compaction folds nodes: for y = op(a, b),
  *   ∂y/∂x_l = g_a ∂a/∂x_l + g_b ∂b/∂x_l,
  *   ∂²y/∂x_l∂x_m = g_a a_lm + g_b b_lm + h_aa a_l a_m + h_ab (a_l b_m + b_l a_m) + h_bb b_l b_m.
  * Terms that are structurally 0 (a leaf an argument does not depend on) are left out.
  */
-function foldSource(lines: string[], pr: Program): void {
+function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): void {
   const L = pr.leaves.length, pairs = pairsOf(L), root = L + pr.instrs.length - 1;
   const g: string[][] = [], h: string[][] = [];
-  const mul = (...f: string[]) => (f.includes('0') ? '0' : f.filter((x) => x !== '1').join(' * ') || '1');
-  const sum = (t: string[]) => { const u = t.filter((x) => x !== '0'); return u.length ? u.join(' + ') : '0'; };
   for (let l = 0; l < L; l++) { g.push(pr.leaves.map((_, k) => (k === l ? '1' : '0'))); h.push(pairs.map(() => '0')); }
+  // a sum or product that is not a literal gets a local
+  const name = (nm: string, e: string) => {
+    if (e === '0' || e === '1' || e === '-1') return e;
+    lines.push(`const ${nm} = ${e};`);
+    return nm;
+  };
   pr.instrs.forEach((s, j) => {
     const y = L + j, a = s.a, b = s.b, ga = g[a]!, gb = b >= 0 ? g[b]! : null, ha = h[a]!, hb = b >= 0 ? h[b]! : null;
-    const gy = pr.leaves.map((_, l) => {
-      const e = sum([mul(`ga${j}`, ga[l]!), gb ? mul(`gb${j}`, gb[l]!) : '0']);
-      if (e === '0' || e === '1') return e;
-      lines.push(`const G${y}_${l} = ${e};`);
-      return `G${y}_${l}`;
-    });
+    const [pa, pb, paa, pab, pbb] = pt[j]!;
+    const gy = pr.leaves.map((_, l) => name(`G${y}_${l}`, add(mul(pa!, ga[l]!), gb ? mul(pb!, gb[l]!) : '0')));
     const hy = pairs.map(([l, m], k) => {
-      const terms = [mul(`ga${j}`, ha[k]!), mul(`haa${j}`, ga[l]!, ga[m]!)];
-      if (gb && hb) {
-        terms.push(mul(`gb${j}`, hb[k]!), mul(`hbb${j}`, gb[l]!, gb[m]!), mul(`hab${j}`, ga[l]!, gb[m]!), mul(`hab${j}`, gb[l]!, ga[m]!));
-      }
-      const e = sum(terms);
-      if (e === '0') return e;
-      lines.push(`const H${y}_${k} = ${e};`);
-      return `H${y}_${k}`;
+      const terms = [mul(pa!, ha[k]!), mul(paa!, ga[l]!, ga[m]!)];
+      if (gb && hb) terms.push(mul(pb!, hb[k]!), mul(pbb!, gb[l]!, gb[m]!), mul(pab!, ga[l]!, gb[m]!), mul(pab!, gb[l]!, ga[m]!));
+      return name(`H${y}_${k}`, add(...terms));
     });
     g.push(gy);
     h.push(hy);
@@ -261,15 +304,37 @@ function foldSource(lines: string[], pr: Program): void {
   pairs.forEach((_, k) => lines.push(`H[i * ${pairs.length} + ${k}] = ${h[root]![k]};`));
 }
 
-/** The primal adjoint backward through the instructions, from `seed` at the root, in locals w(r). */
-function backward(lines: string[], pr: Program, w: (r: number) => string, seed: string): void {
+/**
+ * Adjoint channels backward through the instructions: channel c of
+ * reference r is the local `${names[c]}${r}`, seeded at the root by
+ * seeds[c]; instruction j adds to its arguments a and b, per channel, the
+ * terms `terms(j, channels at y)` gives. A channel that gets no term is the
+ * literal 0. Returns each channel's value at every reference.
+ */
+function backward(
+  lines: string[], pr: Program, names: readonly string[], seeds: readonly string[],
+  terms: (j: number, y: readonly string[]) => readonly [readonly (readonly string[])[], readonly (readonly string[])[]],
+): string[][] {
   const L = pr.leaves.length, root = L + pr.instrs.length - 1;
-  for (let r = 0; r <= root; r++) lines.push(`let ${w(r)} = ${r === root ? seed : '0'};`);
+  const got = names.map(() => Array.from({ length: root + 1 }, () => [] as string[]));
+  const value = names.map(() => [] as string[]);
+  const settle = (r: number) => names.forEach((nm, c) => {
+    const e = r === root ? seeds[c]! : add(...got[c]![r]!);
+    if (e === '0') { value[c]![r] = '0'; return; }
+    lines.push(`const ${nm}${r} = ${e};`);
+    value[c]![r] = `${nm}${r}`;
+  });
   for (let j = pr.instrs.length - 1; j >= 0; j--) {
     const s = pr.instrs[j]!, y = L + j;
-    lines.push(`${w(s.a)} += ga${j} * ${w(y)};`);
-    if (s.b >= 0) lines.push(`${w(s.b)} += gb${j} * ${w(y)};`);
+    settle(y);
+    const [ta, tb] = terms(j, names.map((_, c) => value[c]![y]!));
+    names.forEach((_, c) => {
+      got[c]![s.a]!.push(...ta[c]!);
+      if (s.b >= 0) got[c]![s.b]!.push(...tb[c]!);
+    });
   }
+  for (let l = 0; l < L; l++) settle(l);
+  return value;
 }
 
 /**
@@ -277,42 +342,41 @@ function backward(lines: string[], pr: Program, w: (r: number) => string, seed: 
  * locals, then the four adjoint components backward, as runReverseHyper
  * (lib/tape/kernels.ts) with every term live: the partials are finite here.
  */
-function reverseHyperSource(lines: string[], pr: Program, live: (l: number) => boolean, outSlot: string): void {
-  const L = pr.leaves.length, n = pr.instrs.length, root = L + n - 1;
-  pr.leaves.forEach((_, l) => lines.push(`const p${l} = ${live(l) ? `T1[s${l}]` : '0'}, q${l} = ${live(l) ? `T2[s${l}]` : '0'}, c${l} = ${live(l) ? `T12[s${l}]` : '0'};`));
-  pr.instrs.forEach((s, j) => {
-    const a = s.a, b = s.b, y = L + j;
-    if (b < 0) {
-      lines.push(`const p${y} = ga${j} * p${a}, q${y} = ga${j} * q${a}, c${y} = ga${j} * c${a} + haa${j} * p${a} * q${a};`);
-    } else {
-      lines.push(`const p${y} = ga${j} * p${a} + gb${j} * p${b}, q${y} = ga${j} * q${a} + gb${j} * q${b};`);
-      lines.push(`const c${y} = ga${j} * c${a} + gb${j} * c${b} + haa${j} * p${a} * q${a} + hab${j} * (p${a} * q${b} + q${a} * p${b}) + hbb${j} * p${b} * q${b};`);
-    }
+function reverseHyperSource(
+  lines: string[], pr: Program, pt: readonly Partials[],
+  forward: (nm: string, leaf: (l: number) => string, step: (j: number, a: string, b: string) => string) => string[],
+  arg: (lane: readonly string[], j: number) => readonly [string, string],
+  outSlot: string, leafAdjoints: (X: string, at: (l: number) => string, adj: readonly string[]) => void,
+): void {
+  const lin = (j: number, a: string, b: string) => add(mul(pt[j]![0]!, a), mul(pt[j]![1]!, b));
+  const p = forward('p', (l) => `T1[s${l}]`, lin);
+  const q = forward('q', (l) => `T2[s${l}]`, lin);
+  const c = forward('c', (l) => `T12[s${l}]`, (j, a, b) => {
+    const [pa, pb] = arg(p, j), [qa, qb] = arg(q, j), h = pt[j]!;
+    return add(lin(j, a, b), mul(h[2]!, pa, qa), mul(h[3]!, add(mul(pa, qb), mul(qa, pb))), mul(h[4]!, pb, qb));
   });
-  for (let r = 0; r <= root; r++) {
-    const seed = (X: string) => (r === root ? `${X}[${outSlot}]` : '0');
-    lines.push(`let e${r} = ${seed('A0')}, f${r} = ${seed('A1')}, g${r} = ${seed('A2')}, h${r} = ${seed('A12')};`);
-  }
-  for (let j = n - 1; j >= 0; j--) {
-    const s = pr.instrs[j]!, y = L + j, a = s.a, b = s.b, two = b >= 0;
+  const seeds = ['A0', 'A1', 'A2', 'A12'].map((X) => `${X}[${outSlot}]`);
+  const [e, f, g, h] = backward(lines, pr, ['e', 'f', 'g', 'h'], seeds, (j, [ey, fy, gy, hy]) => {
+    const two = pr.instrs[j]!.b >= 0, P = pt[j]!;
+    const [a1, b1] = arg(p, j), [a2, b2] = arg(q, j), [a12, b12] = arg(c, j);
     // side a: g = g_a, (hx, hy) = (h_aa, h_ab), third (t0, t1, t2) = (t_aaa, t_aab, t_abb); side b: g_b, (h_ab, h_bb), (t_aab, t_abb, t_bbb)
-    const sides: [number, string, string, string, string, string, string][] = [[a, `ga${j}`, `haa${j}`, `hab${j}`, `ta${j}`, `tb${j}`, `tc${j}`]];
-    if (two) sides.push([b, `gb${j}`, `hab${j}`, `hbb${j}`, `tb${j}`, `tc${j}`, `td${j}`]);
-    const B = two ? b : -1;
-    const a1 = `p${a}`, a2 = `q${a}`, a12 = `c${a}`, b1 = B < 0 ? '0' : `p${B}`, b2 = B < 0 ? '0' : `q${B}`, b12 = B < 0 ? '0' : `c${B}`;
-    for (const [x, g, hx, hy, t0, t1, t2] of sides) {
-      const hy_ = two ? hy : '0';
-      lines.push(`h${x} += ${g} * h${y};`);
-      lines.push(`f${x} += ${g} * f${y} + h${y} * (${hx} * ${a2} + ${hy_} * ${b2});`);
-      lines.push(`g${x} += ${g} * g${y} + h${y} * (${hx} * ${a1} + ${hy_} * ${b1});`);
-      lines.push(`e${x} += ${g} * e${y} + f${y} * (${hx} * ${a1} + ${hy_} * ${b1}) + g${y} * (${hx} * ${a2} + ${hy_} * ${b2})` +
-        ` + h${y} * (${hx} * ${a12} + ${hy_} * ${b12} + ${t0} * ${a1} * ${a2}` +
-        (two ? ` + ${t1} * (${a1} * ${b2} + ${a2} * ${b1}) + ${t2} * ${b1} * ${b2}` : '') + ');');
-    }
-  }
-  pr.leaves.forEach((_, l) => {
-    if (live(l)) lines.push(`A0[s${l}] += e${l}; A1[s${l}] += f${l}; A2[s${l}] += g${l}; A12[s${l}] += h${l};`);
+    const side = (gx: string, hx: string, hy_: string, t0: string, t1: string, t2: string): string[][] => {
+      const hyx = two ? hy_ : '0';
+      const s1 = add(mul(hx, a1), mul(hyx, b1)), s2 = add(mul(hx, a2), mul(hyx, b2));
+      const third = add(mul(hx, a12), mul(hyx, b12), mul(t0, a1, a2), two ? mul(t1, add(mul(a1, b2), mul(a2, b1))) : '0', two ? mul(t2, b1, b2) : '0');
+      return [
+        [mul(gx, ey!), mul(fy!, s1), mul(gy!, s2), mul(hy!, third)],
+        [mul(gx, fy!), mul(hy!, s2)],
+        [mul(gx, gy!), mul(hy!, s1)],
+        [mul(gx, hy!)],
+      ];
+    };
+    return [side(P[0]!, P[2]!, P[3]!, P[5]!, P[6]!, P[7]!), two ? side(P[1]!, P[3]!, P[4]!, P[6]!, P[7]!, P[8]!) : [[], [], [], []]];
   });
+  leafAdjoints('A0', (l) => `s${l}`, e!);
+  leafAdjoints('A1', (l) => `s${l}`, f!);
+  leafAdjoints('A2', (l) => `s${l}`, g!);
+  leafAdjoints('A12', (l) => `s${l}`, h!);
 }
 
 /** The instructions' constant partials, nine per instruction (codegen/evaluate.ts constantPartials; NaN where not constant). */
@@ -322,20 +386,29 @@ export function programConstants(pr: Program): Float64Array {
   return cp;
 }
 
+/**
+ * A loop's source with one lane (K = 1): the lane loops and the lane index
+ * arithmetic dropped (measured: a fused reverse loop a quarter faster).
+ */
+const oneLane = (src: string): string => src.replaceAll('for (let k = 0; k < K; k++) ', '').replaceAll(' * K + k]', ']');
+
 /** loops made, by mode and program structure (the same f at the same shapes asks again at every one-shot call) */
 const made = new Map<string, FusedFn | null>();
 
-/** Mode `mode`'s generated loop for program pr (leaves in `fixed` held constant), or null when code cannot be compiled. */
-export function fusedLoop(pr: Program, mode: FusedMode, fixed = 0): FusedFn | null {
-  return loop(`fused-${mode}`, pr, fixed, () => source(pr, mode, fixed));
+/**
+ * Mode `mode`'s generated loop for program pr (leaves in `fixed` held
+ * constant; `one`: for one lane only), or null when code cannot be compiled.
+ */
+export function fusedLoop(pr: Program, mode: FusedMode, fixed = 0, one = false): FusedFn | null {
+  return loop(`fused-${mode}`, pr, fixed, one, () => source(pr, mode, fixed));
 }
 
 /** The loop of kind `kind` for program pr, made from `src` once per program structure (null: code refused). */
-function loop(kind: string, pr: Program, fixed: number, src: () => string): FusedFn | null {
-  const k = `${kind}|${key(pr, fixed)}`;
+function loop(kind: string, pr: Program, fixed: number, one: boolean, src: () => string): FusedFn | null {
+  const k = `${kind}|${one ? 1 : 'K'}|${key(pr, fixed)}`;
   let fn = made.get(k);
   if (fn === undefined) {
-    const make = compileShared(kind, ['P', 'U', 'B'], src()) as ((...a: unknown[]) => FusedFn) | null;
+    const make = compileShared(kind, ['P', 'U', 'B'], one ? oneLane(src()) : src()) as ((...a: unknown[]) => FusedFn) | null;
     fn = make && make(P, UNARY, BINARY);
     if (made.size >= 1024) made.clear();
     made.set(k, fn);
@@ -416,7 +489,7 @@ function foldedSource(pr: Program, mode: FoldedMode, fixed: number): string {
   return [`return function (val, LB, LX, PRM, CP, m, out, K, G, H${LANES[mode].map((x) => `, ${x}`).join('')}) {`, ...lines, '};'].join('\n');
 }
 
-/** Mode `mode`'s loop over a folded program (lib/tensor/folded.ts), or null when code cannot be compiled. */
-export function foldedLoop(pr: Program, mode: FoldedMode, fixed = 0): FusedFn | null {
-  return loop(`folded-${mode}`, pr, fixed, () => foldedSource(pr, mode, fixed));
+/** Mode `mode`'s loop over a folded program (lib/tensor/folded.ts; `one` as {@link fusedLoop}), or null when code cannot be compiled. */
+export function foldedLoop(pr: Program, mode: FoldedMode, fixed = 0, one = false): FusedFn | null {
+  return loop(`folded-${mode}`, pr, fixed, one, () => foldedSource(pr, mode, fixed));
 }

@@ -1,0 +1,119 @@
+/**
+ * A rule's derivative inlined into generated code: the statements of its
+ * `d` function (lib/rules), read from the function's own text, with its
+ * writes out[k] = e turned into assignments to the locals $o<k>. A generated
+ * loop then computes the partials in registers, where a call of `d` stores
+ * them into the shared buffer P and loads them back (measured: that traffic
+ * was more than half a fused reverse loop's time).
+ *
+ * The rule stays written once. Only a body that is plainly self-contained is
+ * taken: every name in it is a parameter, a name it declares, or Math, NaN,
+ * Infinity; no return, closure, loop jump, string or `$`; the out array is
+ * only indexed by a literal. The inlined form is then compiled alone and
+ * compared with `d`, bit for bit, over the sample points that
+ * keptPartials uses; any difference, or any refusal, keeps the call.
+ */
+import { BINARY, NU, UNARY } from '../../rules/index.js';
+
+/**
+ * A rule's derivative as source: `body` assigns $o1 … $o<n>, reading the
+ * rule's parameters, which `bind` declares from $x, $z, $y, $p. Bit k of
+ * `zero`: $o<k> is the literal 0 (assigned once, unconditionally), so the
+ * loop can drop its terms (V8 cannot: x + 0 is not x at x = −0).
+ */
+export interface Inlined { readonly bind: string; readonly body: string; readonly n: number; readonly zero: number }
+
+/** per rule (unary ops by code, binary ones by NU + index), once decided */
+const decided = new Map<number, Inlined | null>();
+
+/**
+ * Rule `code`'s (an op code of lib/rules: unary < NU, else binary) `d`
+ * inlined, or null where it cannot be (see the file comment). In the
+ * enclosing code, $x is the argument (binary: $x = a, $z = b), $y the value
+ * and $p the parameter; $o0 … $o<n> are declared by the caller
+ * ({@link declareOutputs}).
+ */
+export function inlinedRule(code: number): Inlined | null {
+  let r = decided.get(code);
+  if (r === undefined) {
+    r = inline(code);
+    decided.set(code, r);
+  }
+  return r;
+}
+
+/** The declarations of $o0 … $o<n> for an inlined rule ($o0 = the value, as out[0] holds it). */
+export const declareOutputs = (n: number): string =>
+  `let $o0 = y${Array.from({ length: n }, (_, k) => `, $o${k + 1} = 0`).join('')};`;
+
+const ALLOWED = new Set(['const', 'let', 'if', 'else', 'Math', 'NaN', 'Infinity']);
+
+function inline(code: number): Inlined | null {
+  const unary = code < NU, d = unary ? UNARY[code]!.d : BINARY[code - NU]!.d, n = unary ? 3 : 9;
+  const m = /^\s*\(([^()]*)\)\s*=>\s*([\s\S]*)$/.exec(Function.prototype.toString.call(d));
+  if (!m) return null;
+  const params = m[1]!.split(',').map((s) => s.trim()).filter(Boolean);
+  // unary d(x, fx, out, p); binary d(a, b, fab, out)
+  const outAt = unary ? 2 : 3, from = unary ? ['$x', '$y', null, '$p'] : ['$x', '$z', '$y', null];
+  if (params.length <= outAt || params.length > from.length || !params.every((p) => /^[A-Za-z_]\w*$/.test(p))) return null;
+  let body = m[2]!.trim();
+  body = body.startsWith('{') && body.endsWith('}') ? body.slice(1, -1) : `(${body});`;
+  if (/[$'"`\\]|\/\/|\/\*|=>|\b(?:return|function|this|arguments|break|continue|yield|await|eval|new)\b/.test(body)) return null;
+  const out = params[outAt]!;
+  body = body.replace(new RegExp(`(?<![\\w$.])${out}\\s*\\[\\s*(\\d)\\s*\\]`, 'g'), (_, k: string) => `$o${k}`);
+  const names = [...body.matchAll(/(?<![\w$.])[A-Za-z_]\w*/g)].map((t) => t[0]);
+  const declared = new Set([...body.matchAll(/(?<![\w$.])([A-Za-z_]\w*)\s*=(?![=>])/g)].map((t) => t[1]!));
+  const own = new Set(params.filter((_, k) => k !== outAt));
+  if (names.some((t) => !(own.has(t) || declared.has(t) || ALLOWED.has(t)))) return null;
+  if ([...body.matchAll(/\$o(\d)/g)].some((t) => Number(t[1]) > n)) return null;
+  const bind = params.flatMap((p, k) => (k === outAt || from[k] === null ? [] : [`${p} = ${from[k]}`]));
+  const made: Inlined = { bind: bind.length ? `let ${bind.join(', ')};` : '', body, n, zero: literalZeros(body) };
+  return agrees(code, made) ? made : null;
+}
+
+/**
+ * The outputs $o<k> that a body only ever sets to the literal 0: bit k. They
+ * start at 0 ({@link declareOutputs}), so they are 0 wherever the body goes.
+ */
+function literalZeros(body: string): number {
+  let zero = 0;
+  for (let k = 1; k <= 9; k++) {
+    const writes = body.match(new RegExp(`\\$o${k}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*\\$o${k}`, 'g')) ?? [];
+    const zeros = body.match(new RegExp(`\\$o${k}\\s*=\\s*0\\s*;`, 'g')) ?? [];
+    if (writes.length > 0 && writes.length === zeros.length) zero |= 1 << k;
+  }
+  return zero;
+}
+
+const SAMPLES = [-1e6, -50, -3, -1, -0.7, -0.5, -0.1, 0, 0.1, 0.3, 0.5, 0.9, 1, 1.7, 2, 3, 50, 1e6];
+const PARAMS = [0, 1, -1, 2, 3, 0.5, -2.5, 1.7319];
+
+/** Does the inlined form give d's numbers, bit for bit, at every sample (NaN where d gives NaN)? */
+function agrees(code: number, r: Inlined): boolean {
+  let test: (x: number, z: number, y: number, p: number) => number[];
+  try {
+    test = new Function('$x', '$z', 'y', '$p', `'use strict'; const $y = y; ${declareOutputs(r.n)} { ${r.bind} ${r.body} }
+      return [${Array.from({ length: r.n }, (_, k) => `$o${k + 1}`).join(', ')}];`) as typeof test;
+  } catch {
+    return false;
+  }
+  const out = new Float64Array(r.n + 1);
+  try {
+    for (const p of code < NU ? PARAMS : [0]) {
+      for (const x of SAMPLES) {
+        for (const z of code < NU ? [0] : SAMPLES) {
+          const y = code < NU ? UNARY[code]!.f(x, p) : BINARY[code - NU]!.f(x, z);
+          out.fill(NaN);
+          out[0] = y;
+          if (code < NU) UNARY[code]!.d(x, y, out, p);
+          else BINARY[code - NU]!.d(x, z, y, out);
+          const got = test(x, z, y, p);
+          for (let k = 0; k < r.n; k++) if (!Object.is(got[k], out[k + 1])) return false;
+        }
+      }
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}
