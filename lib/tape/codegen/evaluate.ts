@@ -37,6 +37,21 @@ export function evalTo(code: number, x: string, z: string, p: string, j: string,
 }
 
 /**
+ * Rule `rule`'s (an op code of lib/rules) derivative at the arguments a, b
+ * (a binary rule's, in its order; unary: a and its parameter p), the value
+ * in the local `y`: the statements and each out[k] as an expression. Its
+ * body inlined where it can be (./inline.ts; a literal zero as '0'), else a
+ * call of d into P (the enclosing code declares P; `need` gets the rule).
+ */
+function derivativeOf(rule: number, a: string, b: string, p: string, need: Set<string>): [string, (k: number) => string] {
+  const unary = rule < NU, key = unary ? `u${rule}` : `b${rule - NU}`, inl = inlinedRule(rule);
+  need.add(key);
+  if (!inl) return [`${key}d(${unary ? `${a}, y, P, ${p}` : `${a}, ${b}, y, P`});`, (k) => `P[${k}]`];
+  return [`const $x = ${a}, $z = ${b}, $y = y, $p = ${p}; ${declareOutputs(inl.n)} { ${inl.bind} ${inl.body} }`,
+    (k) => (inl.zero & (1 << k) ? '0' : `$o${k}`)];
+}
+
+/**
  * The statements that evaluate node code `code` (operands as in
  * {@link evalSource}) into the locals `y` (the value) and the partials, as
  * evalNode does (the same rule calls and NaN conventions), and the
@@ -51,23 +66,24 @@ export function partialsSource(
 ): [string, readonly string[], readonly string[]] {
   if (constant) return constantSource(code, x, z, p, need, constant);
   if (code < NU) {
-    need.add(`u${code}`);
+    const [d, o] = derivativeOf(code, 'x', '0', 'p', need);
     // evalUnary: outside the domain (NaN value) or at an infinite argument, every derivative is NaN
     return [`const x = ${x}, p = ${p}, y = u${code}f(x, p); let g = NaN, h = NaN, t3 = NaN;
-    if (y === y && x - x === 0) { u${code}d(x, y, P, p); g = P[1]; h = P[2]; t3 = P[3]; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
+    if (y === y && x - x === 0) { ${d} g = ${o(1)}; h = ${o(2)}; t3 = ${o(3)}; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
   }
   const base = code % NOPS, b = base - NU;
-  need.add(`b${b}`);
   if (code < NOPS) {
+    const [d, o] = derivativeOf(base, 'x', 'z', '0', need);
     // evalBinary: a NaN value has NaN partials
     return [`const x = ${x}, z = ${z}, y = b${b}f(x, z); let ga = NaN, gb = NaN, haa = NaN, hab = NaN, hbb = NaN, taaa = NaN, taab = NaN, tabb = NaN, tbbb = NaN;
-    if (y === y) { b${b}d(x, z, y, P); ga = P[1]; gb = P[2]; haa = P[3]; hab = P[4]; hbb = P[5]; taaa = P[6]; taab = P[7]; tabb = P[8]; tbbb = P[9]; }`,
+    if (y === y) { ${d} ga = ${o(1)}; gb = ${o(2)}; haa = ${o(3)}; hab = ${o(4)}; hbb = ${o(5)}; taaa = ${o(6)}; taab = ${o(7)}; tabb = ${o(8)}; tbbb = ${o(9)}; }`,
     ['ga', 'gb', 'haa', 'hab', 'hbb'], ['taaa', 'taab', 'tabb', 'tbbb']];
   }
   // a binary op with a constant operand p: only the partials in its traced operand are kept
-  const left = code >= CONST_LEFT * NOPS, args = left ? 'p, x' : 'x, p', gi = left ? 2 : 1, hi = left ? 5 : 3, ti = left ? 9 : 6;
-  return [`const x = ${x}, p = ${p}, y = b${b}f(${args}); let g = NaN, h = NaN, t3 = NaN;
-    if (y === y) { b${b}d(${args}, y, P); g = P[${gi}]; h = P[${hi}]; t3 = P[${ti}]; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
+  const left = code >= CONST_LEFT * NOPS, gi = left ? 2 : 1, hi = left ? 5 : 3, ti = left ? 9 : 6;
+  const [d, o] = left ? derivativeOf(base, 'p', 'x', '0', need) : derivativeOf(base, 'x', 'p', '0', need);
+  return [`const x = ${x}, p = ${p}, y = b${b}f(${left ? 'p, x' : 'x, p'}); let g = NaN, h = NaN, t3 = NaN;
+    if (y === y) { ${d} g = ${o(gi)}; h = ${o(hi)}; t3 = ${o(ti)}; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
 }
 
 /**
@@ -83,27 +99,16 @@ export function finitePartialsSource(
 ): [string, readonly string[], readonly string[]] {
   const base = code % NOPS, unary = code < NU, left = code >= CONST_LEFT * NOPS, key = unary ? `u${code}` : `b${base - NU}`;
   need.add(key);
-  const args = unary ? '$x, $p' : code < NOPS ? '$x, $z' : left ? '$p, $x' : '$x, $p';
-  const head = `const $x = ${x}, $z = ${z}, $p = ${p}, y = ${key}f(${args}), $y = y;`;
-  if (constant) {
-    const nm = (k: number) => constant[k]!;
-    return [head, [0, 1, 2, 3, 4].map(nm), [5, 6, 7, 8].map(nm)];
-  }
+  const [a, b] = unary ? ['$v', '0'] : code < NOPS ? ['$v', '$w'] : left ? ['$q', '$v'] : ['$v', '$q'];
+  const head = `const $v = ${x}, $w = ${z}, $q = ${p}, y = ${key}f(${a}, ${unary ? '$q' : b});`;
+  if (constant) return [head, constant.slice(0, 5), constant.slice(5)];
   // the rule's out[k] in the node's orientation: a constant operand first reads the rule's b-side partials
   const at = unary ? [1, 0, 2, 0, 0, 3, 0, 0, 0] : code < NOPS ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : left ? [2, 0, 5, 0, 0, 9, 0, 0, 0] : [1, 0, 3, 0, 0, 6, 0, 0, 0];
-  const inl = inlinedRule(unary ? code : base);
-  const n = unary ? 3 : 9;
-  let body: string;
-  if (inl) {
-    // (binary with a constant operand: the rule's a and b are the operands in the rule's order)
-    const swap = !unary && code >= NOPS ? (left ? 'const $a = $p, $b = $x;' : 'const $a = $x, $b = $p;') : '';
-    const bind = swap ? inl.bind.replaceAll('$x', '$a').replaceAll('$z', '$b') : inl.bind;
-    body = `${head} ${swap} ${declareOutputs(n)} { ${bind} ${inl.body} }`;
-  } else {
-    body = `${head} ${key}d(${unary ? '$x, y, P, $p' : `${args}, y, P`}); ${Array.from({ length: n }, (_, k) => `const $o${k + 1} = P[${k + 1}];`).join(' ')}`;
-  }
-  const e = at.map((k) => (k === 0 || (inl && inl.zero & (1 << k)) ? '0' : `$o${k}`));
-  return [body, e.slice(0, 5), e.slice(5)];
+  const [d, o] = derivativeOf(unary ? code : base, a, b, '$q', need);
+  // (the derivative's outputs into locals named by the node's partials: callers read them after the call's P is reused)
+  const e = at.map((k, n) => (k === 0 || o(k) === '0' ? '0' : `$n${n}`));
+  const copy = at.map((k, n) => (e[n] === '0' ? '' : `const $n${n} = ${o(k)};`)).join(' ');
+  return [`${head} ${d} ${copy}`, e.slice(0, 5), e.slice(5)];
 }
 
 /**
@@ -171,12 +176,12 @@ function fixedSource(code: number, x: string, z: string, p: string, j: string, n
 export function evalKeeping(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string, kept: number): string {
   const keep = to ? ` ${to} = y;` : '', q = `const q = (${j}) * ${NPAR};`;
   // the rule's partials by stored slot (null: always 0, a one-argument node's missing ones)
-  let from: (number | null)[], head: string, call: string, ok: string;
+  let from: (number | null)[], head: string, call: string, out: (k: number) => string, ok: string;
   if (code < NU) {
     need.add(`u${code}`);
     from = [1, null, 2, null, null];
     head = `const x = ${x}, p = ${p}, y = u${code}f(x, p);`;
-    call = `u${code}d(x, y, P, p);`;
+    [call, out] = derivativeOf(code, 'x', '0', 'p', need);
     ok = 'y === y && x - x === 0';
   } else {
     const base = code % NOPS, b = base - NU, left = code >= CONST_LEFT * NOPS;
@@ -184,7 +189,7 @@ export function evalKeeping(code: number, x: string, z: string, p: string, j: st
     const args = code < NOPS ? 'x, z' : left ? 'p, x' : 'x, p';
     from = code < NOPS ? [1, 2, 3, 4, 5] : left ? [2, null, 5, null, null] : [1, null, 3, null, null];
     head = code < NOPS ? `const x = ${x}, z = ${z}, y = b${b}f(x, z);` : `const x = ${x}, p = ${p}, y = b${b}f(${args});`;
-    call = `b${b}d(${args}, y, P);`;
+    [call, out] = code < NOPS ? derivativeOf(base, 'x', 'z', '0', need) : left ? derivativeOf(base, 'p', 'x', '0', need) : derivativeOf(base, 'x', 'p', '0', need);
     ok = 'y === y';
   }
   const live = from.flatMap((k, slot) => (k === null ? [] : [slot]));
@@ -193,7 +198,7 @@ export function evalKeeping(code: number, x: string, z: string, p: string, j: st
   if (written.length === 0) return `{ ${head} val[${j}] = y;${keep} if (!(${ok})) { ${q} ${nan} } }`;
   const g = written.map((slot) => `g${slot}`);
   return `{ ${head} val[${j}] = y;${keep} ${q}
-    if (${ok}) { ${call} const ${written.map((slot, k) => `${g[k]} = P[${from[slot]}]`).join(', ')}; ${written.map((slot, k) => `par[q + ${slot}] = ${g[k]};`).join(' ')}
+    if (${ok}) { ${call} const ${written.map((slot, k) => `${g[k]} = ${out(from[slot]!)}`).join(', ')}; ${written.map((slot, k) => `par[q + ${slot}] = ${g[k]};`).join(' ')}
       s = ${g.join(' + ')}; if (s - s !== 0) nf = true; }
     else { ${nan} } }`;
 }

@@ -1,0 +1,61 @@
+/**
+ * Rules inlined into generated loops (lib/tape/codegen/inline.ts): which
+ * rules are taken, that what is taken gives d's numbers at random points,
+ * that the literal zeros it finds are zeros, and that a body it cannot
+ * prove self-contained is refused.
+ */
+import { expect } from 'chai';
+import { BINARY, NU, OP_NAMES, UNARY } from '../lib/rules/index.js';
+import { declareOutputs, inlinedRule } from '../lib/tape/codegen/inline.js';
+import { mulberry32 } from './support/random.js';
+
+/** the inlined form of rule `code` as a function (x, z, y, p) → its outputs */
+function compiled(code: number): (x: number, z: number, y: number, p: number) => number[] {
+  const r = inlinedRule(code)!;
+  return new Function('$x', '$z', 'y', '$p', `const $y = y; ${declareOutputs(r.n)} { ${r.bind} ${r.body} }
+    return [${Array.from({ length: r.n }, (_, k) => `$o${k + 1}`).join(', ')}];`) as (x: number, z: number, y: number, p: number) => number[];
+}
+
+describe('inlined rules (generated loops read a rule\'s own d)', () => {
+  it('takes the common rules, whose bodies are self-contained', () => {
+    const taken = OP_NAMES.filter((_, c) => inlinedRule(c));
+    for (const name of ['mul', 'div', 'max', 'min', 'pow', 'sqrt', 'exp', 'log', 'sin', 'cos', 'tanh', 'powc', 'abs', 'relu']) expect(taken).to.include(name);
+  });
+
+  it('gives d\'s numbers bit for bit at random points of each domain', () => {
+    const rand = mulberry32(20261207);
+    OP_NAMES.forEach((name, code) => {
+      if (!inlinedRule(code)) return;
+      const fn = compiled(code), unary = code < NU, n = unary ? 3 : 9;
+      const pick = (iv: readonly (readonly [number, number])[]) => { const [lo, hi] = iv[Math.floor(rand() * iv.length)]!; return lo + rand() * (hi - lo); };
+      for (let t = 0; t < 200; t++) {
+        const out = new Float64Array(n + 1).fill(NaN);
+        let x: number, z = 0, p = 0, y: number;
+        if (unary) {
+          const u = UNARY[code]!;
+          x = pick(u.domain); p = u.params ? u.params[t % u.params.length]! : 0; y = u.f(x, p);
+          out[0] = y; u.d(x, y, out, p);
+        } else {
+          const b = BINARY[code - NU]!;
+          x = pick([b.domain[0]]); z = pick([b.domain[1]]); y = b.f(x, z);
+          out[0] = y; b.d(x, z, y, out);
+        }
+        const got = fn(x, z, y, p);
+        for (let k = 0; k < n; k++) expect(Object.is(got[k], out[k + 1]), `${name}: out[${k + 1}] at ${x}, ${z}, p = ${p}`).to.equal(true);
+      }
+    });
+  });
+
+  it('marks as literal zeros only outputs that d leaves 0 everywhere', () => {
+    const mul = inlinedRule(OP_NAMES.indexOf('mul'))!;
+    // x·y: f_aa = f_bb = 0 and every third partial 0; f_a, f_b, f_ab are not literal zeros
+    expect(mul.zero).to.equal((1 << 3) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9));
+    expect(inlinedRule(OP_NAMES.indexOf('sin'))!.zero).to.equal(0);
+  });
+
+  it('refuses a body that is not self-contained (its value is kept as a call)', () => {
+    // hypot returns early; sigmoid calls a module function: neither can be pasted into a loop
+    expect(inlinedRule(OP_NAMES.indexOf('hypot'))).to.equal(null);
+    expect(inlinedRule(OP_NAMES.indexOf('sigmoid'))).to.equal(null);
+  });
+});
