@@ -12,7 +12,9 @@ export type Interval = readonly [lo: number, hi: number];
  *
  * `d(x, fx, out, p)` writes f′(x), f″(x), f‴(x) into out[1], out[2], out[3];
  * out[0] already holds f(x) = fx, so rules can reuse the value
- * (exp′ = exp, tanh′ = 1 − tanh²).
+ * (exp′ = exp, tanh′ = 1 − tanh²). A `d` that reads only its parameters,
+ * its own consts and Math (no helper, no return) is pasted into generated
+ * loops in place of its call (lib/tape/codegen/inline.ts), for both kinds.
  */
 export interface UnaryRule {
   readonly f: (x: number, p: number) => number;
