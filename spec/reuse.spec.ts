@@ -102,6 +102,25 @@ describe('reuse: interleaved recordings of two functions stay independent', () =
     for (const n of sizes) { drainPool(); ref.set(n, grad(rosen, point(n, 0.4))); }
     for (const n of [...sizes, ...sizes.reverse()]) same(grad(rosen, point(n, 0.4)), ref.get(n)!, `n = ${n}`);
   });
+
+  it('a new f starts from the size last recorded on as many inputs, and a smaller or larger f still records right', () => {
+    // (interpreted sweeps: generated ones, from a structure's third sweep on, may round differently)
+    const old = setCodegen('off');
+    poisonPool(true);
+    try {
+      const x = point(300, 0.4), small = (x: Num[]) => mul(x[0]!, x[1]!), large = (y: Num[]) => add(rosen(y), sin(rosen(y)));
+      const ref = grad(rosen, x), refSmall = grad(small, x), refLarge = grad(large, x);
+      for (let k = 0; k < 3; k++) {
+        same(grad((y) => rosen(y), x), ref, `rosen through a new closure, call ${k}`);
+        same(grad((y) => small(y), x), refSmall, `a smaller f on as many inputs, call ${k}`);
+        same(grad((y) => large(y), x), refLarge, `a larger f on as many inputs, call ${k}`);
+        same(prepare((y) => rosen(y), x).grad(), ref, `prepared through a new closure, call ${k}`);
+      }
+    } finally {
+      poisonPool(false);
+      setCodegen(old);
+    }
+  });
 });
 
 describe('reuse: .at() reruns the compaction plan, and branches still re-record', () => {

@@ -98,8 +98,10 @@ function packArray(flat: Float64Array): Packed {
   return {
     flat, form: 'array', groups: [{ name: 'x', start: 0, size: flat.length }],
     inputs: (tape) => {
-      const xs: Var[] = []; // (packed, unlike new Array(n): f's own loops over x stay fast)
-      for (let i = 0; i < flat.length; i++) xs.push(new Var(tape, i + 1));
+      // preallocated: grown by push, its backing store was copied some 25 times at n = 10⁵ and its Vars copied by
+      // the young GC with it (one-shot diagonal of Σ sin xᵢ: 85 → 65 × plain f); f's own loops over x measured as fast
+      const xs: Var[] = new Array(flat.length);
+      for (let i = 0; i < flat.length; i++) xs[i] = new Var(tape, i + 1);
       return xs;
     },
     shape: (v) => v,

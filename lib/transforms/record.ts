@@ -51,6 +51,29 @@ function slotOf(tape: Tape, y: Num): number {
 
 /** Nodes of the last recording of each f: the next recording of f starts with room for that many. */
 const lastSize = new WeakMap<object, number>();
+/**
+ * Nodes of the last recording on each number of inputs, whatever f: where f
+ * was not seen before (a new closure per call), its recording starts with
+ * room for that many, up to 16 nodes per input, instead of 8 per input and
+ * growing by doubling (which copied and page-faulted the recording twice
+ * over). A few input counts only.
+ */
+const sizeByInputs = new Map<number, number>();
+const SIZES_KEPT = 8;
+
+/** Room for a recording of f on m inputs: f's last size, else 8m or the last size on m inputs if larger (≤ 16m). */
+function startSize(f: object | undefined, m: number): number {
+  const own = f && lastSize.get(f);
+  if (own && own > m) return own + 1;
+  return Math.max(256, 8 * m, Math.min((sizeByInputs.get(m) ?? 0) + 1, 16 * m));
+}
+
+/** Notes that a recording of f on m inputs has n nodes. */
+function noteSize(f: object | undefined, m: number, n: number): void {
+  if (f) lastSize.set(f, n);
+  if (sizeByInputs.size >= SIZES_KEPT && !sizeByInputs.has(m)) sizeByInputs.clear();
+  sizeByInputs.set(m, n);
+}
 
 /**
  * Opens a trace, records the inputs, runs body, and always closes the
@@ -68,8 +91,7 @@ function runOnce<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R
   const trace = begin(fn);
   let tape: Tape;
   try {
-    const last = f && lastSize.get(f);
-    tape = new Tape(trace, last && last > x.flat.length ? last + 1 : Math.max(256, 8 * x.flat.length));
+    tape = new Tape(trace, startSize(f, x.flat.length));
   } catch (e) {
     end(trace);
     throw e;
@@ -77,7 +99,7 @@ function runOnce<R>(fn: string, x: Packed, body: (tape: Tape, arg: unknown) => R
   try {
     tape.inputs(x.flat);
     const r = body(tape, x.inputs(tape));
-    if (f) lastSize.set(f, tape.n);
+    noteSize(f, x.flat.length, tape.n);
     return { tape, r };
   } finally {
     end(trace);
