@@ -70,6 +70,13 @@ export interface ArrayBlock extends BlockBase {
   reverse(t: Slots, K: number, A: Float64Array): void;
   /** forward-over-reverse: A (one lane, the primal adjoint) and its tangents AT along the lanes of T */
   reverseTangent(t: Slots, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void;
+  /**
+   * true when reverseTangent reads T only at the block's arguments, never at
+   * its own slots (as the nodes' formulas do): forward-over-reverse then
+   * leaves the block out of its tangent sweep when nothing reads its slots
+   * ({@link tangentsUpTo}, lib/tape/derivatives.ts).
+   */
+  readonly argumentTangentsOnly?: boolean;
   /** third order: the reverse of a hyper-dual forward sweep (one lane), see runReverseHyper */
   reverseHyper(t: Slots, H: HyperLanes, A: HyperAdjoints): void;
   /**

@@ -79,11 +79,23 @@ export function gradientOf(w: Workspace, out: number): Float64Array {
   return A.slice(1, t.nIn + 1);
 }
 
+/**
+ * Where forward-over-reverse needs tangents: below a last block whose
+ * reverseTangent reads T only at its arguments (nothing after it reads its
+ * slots; a fused chain ending in the loss), else everywhere. A recording
+ * with a partial that is not finite sweeps everything (its careful passes
+ * want every slot).
+ */
+function tangentsUpTo(t: SweepTape): number {
+  const last = t.blocks[t.blocks.length - 1];
+  return last && !last.nodes && last.argumentTangentsOnly && last.out + last.size === t.n && !t.nonFinite ? last.out : t.n;
+}
+
 /** H·v (and ∇f, in A, with it) from one forward tangent sweep and one forward-over-reverse sweep. */
 export function hvpOf(w: Workspace, out: number, v: Float64Array): Float64Array {
   const t = w.tape, T = w.forward(0, 1), A = w.get(1, 1), AT = w.get(2, 1);
   T.set(v, 1);
-  forwardTangent(t, 1, T);
+  forwardTangent(t, 1, T, tangentsUpTo(t));
   A[out] = 1;
   reverseTangent(t, 1, T, A, AT);
   count(t, 1, true, true);
@@ -110,7 +122,7 @@ function seedOneHot(T: Float64Array, K: number, j0: number): void {
 function hvpSweep(w: Workspace, out: number, K: number, seed: (T: Float64Array) => void): Float64Array {
   const t = w.tape, T = w.forward(0, K), A = w.get(1, 1), AT = w.get(2, K);
   seed(T);
-  forwardTangent(t, K, T);
+  forwardTangent(t, K, T, tangentsUpTo(t));
   A[out] = 1;
   reverseTangent(t, K, T, A, AT);
   count(t, K, true, true);

@@ -23,12 +23,17 @@ import {
 
 // A SweepTape with block nodes is always a recording itself (a compacted recording has none), hence `t as Tape` for blocks.
 
-/** Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ everywhere. */
-export function forwardTangent(t: SweepTape, K: number, T: Float64Array): void {
+/**
+ * Forward tangent sweep: T holds ẋ at the inputs (K lanes), gets ẏ
+ * everywhere, or (`end`) only at the slots below end, where a caller needs
+ * no more: the rest is left as it was.
+ */
+export function forwardTangent(t: SweepTape, K: number, T: Float64Array, end = t.n): void {
   const g = generated(t);
   if (g) return g.tangent(t, K, T);
   if (t.nonFinite) carefulTangent(t, K, T);
-  forwardRuns(t, (lo, hi) => runTangent(t, lo, hi, K, T), (blk) => blk.tangent(t as Tape, K, T));
+  if (end >= t.n) forwardRuns(t, (lo, hi) => runTangent(t, lo, hi, K, T), (blk) => blk.tangent(t as Tape, K, T));
+  else forwardRuns(t, (lo, hi) => { if (lo < end) runTangent(t, lo, Math.min(hi, end), K, T); }, (blk) => { if (blk.out < end) blk.tangent(t as Tape, K, T); });
 }
 
 /**

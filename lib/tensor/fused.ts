@@ -196,6 +196,8 @@ export class Fused implements ArrayBlock {
   laplacian(t: Slots, K: number, T: Float64Array, L: Float64Array): void { this.sweep('laplacian', t, K, T, L); }
   reverse(t: Slots, K: number, A: Float64Array): void { this.sweep('reverse', t, K, A); }
   reverseTangent(t: Slots, K: number, T: Float64Array, A: Float64Array, AT: Float64Array): void { this.sweep('reverseTangent', t, K, T, A, AT); }
+  // (its loops read T at the leaves only)
+  readonly argumentTangentsOnly = true;
   reverseHyper(t: Slots, H: HyperLanes, A: HyperAdjoints): void {
     this.run('reverseHyper', t, 1, H.T1, H.T2, H.T12, A.A0, A.A1, A.A2, A.A12);
   }

@@ -46,11 +46,14 @@ export function inlinedRule(code: number): Inlined | null {
 export const declareOutputs = (n: number): string =>
   `let $o0 = y${Array.from({ length: n }, (_, k) => `, $o${k + 1} = 0`).join('')};`;
 
+/** (taken once: a later patch of the global Function cannot change what a rule's text reads as) */
+const fnText = Function.prototype.toString;
+
 const ALLOWED = new Set(['const', 'let', 'if', 'else', 'Math', 'NaN', 'Infinity']);
 
 function inline(code: number): Inlined | null {
   const unary = code < NU, d = unary ? UNARY[code]!.d : BINARY[code - NU]!.d, n = unary ? 3 : 9;
-  const m = /^\s*\(([^()]*)\)\s*=>\s*([\s\S]*)$/.exec(Function.prototype.toString.call(d));
+  const m = /^\s*\(([^()]*)\)\s*=>\s*([\s\S]*)$/.exec(fnText.call(d));
   if (!m) return null;
   const params = m[1]!.split(',').map((s) => s.trim()).filter(Boolean);
   // unary d(x, fx, out, p); binary d(a, b, fab, out)
