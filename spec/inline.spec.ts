@@ -46,11 +46,27 @@ describe('inlined rules (generated loops read a rule\'s own d)', () => {
     });
   });
 
-  it('marks as literal zeros only outputs that d leaves 0 everywhere', () => {
-    const mul = inlinedRule(OP_NAMES.indexOf('mul'))!;
-    // x·y: f_aa = f_bb = 0 and every third partial 0; f_a, f_b, f_ab are not literal zeros
-    expect(mul.zero).to.equal((1 << 3) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9));
-    expect(inlinedRule(OP_NAMES.indexOf('sin'))!.zero).to.equal(0);
+  it('says which outputs are literals or copies of an argument, and they are', () => {
+    // x·y: f_a = y, f_b = x, f_ab = 1, every other partial 0
+    expect(inlinedRule(OP_NAMES.indexOf('mul'))!.fixed).to.deep.equal([null, '$z', '$x', '0', '1', '0', '0', '0', '0', '0']);
+    // exp: every derivative is the value; sin computes its own
+    expect(inlinedRule(OP_NAMES.indexOf('exp'))!.fixed).to.deep.equal([null, '$y', '$y', '$y']);
+    expect(inlinedRule(OP_NAMES.indexOf('sin'))!.fixed.slice(1)).to.deep.equal([null, null, null]);
+    // and what is claimed holds against d at random points of every rule
+    const rand = mulberry32(7);
+    OP_NAMES.forEach((name, code) => {
+      const r = inlinedRule(code);
+      if (!r) return;
+      const unary = code < NU;
+      for (let t = 0; t < 50; t++) {
+        const out = new Float64Array(r.n + 1);
+        let x: number, z = 0, p = 0;
+        if (unary) { const u = UNARY[code]!; const [lo, hi] = u.domain[0]!; x = lo + rand() * (hi - lo); p = u.params?.[t % u.params.length] ?? 0; out[0] = u.f(x, p); u.d(x, out[0], out, p); }
+        else { const b = BINARY[code - NU]!; x = b.domain[0][0] + rand() * (b.domain[0][1] - b.domain[0][0]); z = b.domain[1][0] + rand() * (b.domain[1][1] - b.domain[1][0]); out[0] = b.f(x, z); b.d(x, z, out[0], out); }
+        const arg: Record<string, number> = { $x: x, $z: z, $y: out[0]!, $p: p };
+        r.fixed.forEach((f, k) => { if (f !== null) expect(Object.is(out[k]!, f.startsWith('$') ? arg[f] : Number(f)), `${name} out[${k}] = ${f}`).to.equal(true); });
+      }
+    });
   });
 
   it('refuses a body that is not self-contained (its value is kept as a call)', () => {

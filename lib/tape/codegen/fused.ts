@@ -98,6 +98,13 @@ function add(...t: string[]): string {
   return u.length ? u.join(' + ') : '0';
 }
 
+/** The sum of terms as a balanced tree of additions (each term parenthesised as needed). */
+function tree(terms: readonly string[]): string {
+  if (terms.length === 1) return atom(terms[0]!);
+  const h = terms.length >> 1;
+  return `(${tree(terms.slice(0, h))} + ${tree(terms.slice(h))})`;
+}
+
 /** The partials of instruction j in the source: g_a, g_b, h_aa, h_ab, h_bb, then the third t_aaa, t_aab, t_abb, t_bbb; each a literal or a local. */
 type Partials = readonly string[];
 const PARTIAL_NAMES = ['ga', 'gb', 'haa', 'hab', 'hbb', 'ta', 'tb', 'tc', 'td'];
@@ -129,7 +136,9 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
     const c = constantPartials(s.code, s.p);
     const cs = c && Array.from(c, (x, k) => { const f = constantForm(x); return f === 'c' ? `c${j}_${k}` : f; });
     if (cs) cs.forEach((e, k) => { if (e.startsWith('c')) consts.push(`const ${e} = CP[${9 * j + k}];`); });
-    const [body, g, t] = finitePartialsSource(s.code, v(s.a), s.b < 0 ? '0' : v(s.b), `PRM[${j}]`, need, cs);
+    // (the parameter read once, before the loop)
+    consts.push(`const prm${j} = PRM[${j}];`);
+    const [body, g, t] = finitePartialsSource(s.code, v(s.a), s.b < 0 ? '0' : v(s.b), `prm${j}`, need, cs);
     // the body's partials into locals named by instruction; literals and constants as they are
     const e = [...g, ...t], local = e.map((x) => x.startsWith('$'));
     const names = e.map((x, k) => (local[k] ? `${PARTIAL_NAMES[k]}${j}` : x));
@@ -141,10 +150,12 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
   });
   if (evaluating) {
     // Every partial finite, and every value too (evalNode's conventions give NaN partials at a NaN value, and
-    // at an infinite argument of a unary op; an infinite value is refused as well, which costs only speed):
-    // summed without a branch, tested once after the loop.
+    // at an infinite argument of a unary op; an infinite value is refused as well): all summed, as a balanced
+    // tree, without a branch, and the sum tested once after the loop. A sum of finite numbers that overflows
+    // is refused too; a refusal only costs the recording as nodes. (A partial that copies an argument or is a
+    // literal is left out: the values cover it. Multiplying the values by 0 measured dearer than the risk.)
     const values = [...pr.leaves.map((_, l) => `v${l}`), ...pr.instrs.map((_, j) => `y${j}`)];
-    lines.push(`chk += (${values.join(' + ')}) * 0${checked.map((x) => ` + ${x}`).join('')};`);
+    lines.push(`chk += ${tree([...values, ...checked])};`);
   }
   lines.splice(loopAt, 0, ...consts);
   const yRoot = v(root);

@@ -17,11 +17,13 @@ import { BINARY, NU, UNARY } from '../../rules/index.js';
 
 /**
  * A rule's derivative as source: `body` assigns $o1 … $o<n>, reading the
- * rule's parameters, which `bind` declares from $x, $z, $y, $p. Bit k of
- * `zero`: $o<k> is the literal 0 (assigned once, unconditionally), so the
- * loop can drop its terms (V8 cannot: x + 0 is not x at x = −0).
+ * rule's parameters, which `bind` declares from $x, $z, $y, $p. `fixed[k]`
+ * says what $o<k> always is, when the body says so plainly: '0' (only ever
+ * set to 0, so a loop drops its terms: V8 cannot, x + 0 is not x at
+ * x = −0), another numeric literal, or one of $x, $z, $y, $p (a copy of a
+ * parameter the body never reassigns); null when it is computed.
  */
-export interface Inlined { readonly bind: string; readonly body: string; readonly n: number; readonly zero: number }
+export interface Inlined { readonly bind: string; readonly body: string; readonly n: number; readonly fixed: readonly (string | null)[] }
 
 /** per rule (unary ops by code, binary ones by NU + index), once decided */
 const decided = new Map<number, Inlined | null>();
@@ -70,22 +72,38 @@ function inline(code: number): Inlined | null {
   if (names.some((t) => !(own.has(t) || declared.has(t) || ALLOWED.has(t)))) return null;
   if ([...body.matchAll(/\$o(\d)/g)].some((t) => Number(t[1]) > n)) return null;
   const bind = params.flatMap((p, k) => (k === outAt || from[k] === null ? [] : [`${p} = ${from[k]}`]));
-  const made: Inlined = { bind: bind.length ? `let ${bind.join(', ')};` : '', body, n, zero: literalZeros(body) };
+  // a parameter the body never assigns or redeclares, by name: what it was bound from
+  const copies = new Map(params.flatMap((p, k) => (k === outAt || from[k] === null || declared.has(p) ? [] : [[p, from[k]!] as const])));
+  const made: Inlined = { bind: bind.length ? `let ${bind.join(', ')};` : '', body, n, fixed: fixedOutputs(body, n, copies) };
   return agrees(code, made) ? made : null;
 }
 
 /**
- * The outputs $o<k> that a body only ever sets to the literal 0: bit k. They
- * start at 0 ({@link declareOutputs}), so they are 0 wherever the body goes.
+ * What each output $o<k> always is, when plain ({@link Inlined}): '0' if the
+ * body only ever sets it to 0 (it starts at 0, {@link declareOutputs}, so it
+ * is 0 wherever the body goes); a literal or a parameter copy if the body
+ * sets it exactly once, by a statement at its top level (not under an if),
+ * to a numeric literal or to a parameter in `copies`.
  */
-function literalZeros(body: string): number {
-  let zero = 0;
-  for (let k = 1; k <= 9; k++) {
-    const writes = body.match(new RegExp(`\\$o${k}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*\\$o${k}`, 'g')) ?? [];
-    const zeros = body.match(new RegExp(`\\$o${k}\\s*=\\s*0\\s*;`, 'g')) ?? [];
-    if (writes.length > 0 && writes.length === zeros.length) zero |= 1 << k;
+function fixedOutputs(body: string, n: number, copies: ReadonlyMap<string, string>): (string | null)[] {
+  // where each character is: inside braces or not
+  const depth: number[] = [];
+  for (let i = 0, d = 0; i < body.length; i++) { if (body[i] === '}') d--; depth.push(d); if (body[i] === '{') d++; }
+  const fixed: (string | null)[] = [null];
+  for (let k = 1; k <= n; k++) {
+    const writes = [...body.matchAll(new RegExp(`\\$o${k}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*\\$o${k}`, 'g'))];
+    const plain = [...body.matchAll(new RegExp(`\\$o${k}\\s*=\\s*([^;=]+?)\\s*;`, 'g'))];
+    let f: string | null = null;
+    if (writes.length > 0 && writes.length === plain.length && plain.every((w) => w[1] === '0')) f = '0';
+    else if (writes.length === 1 && plain.length === 1) {
+      const w = plain[0]!, rhs = w[1]!, before = body.slice(0, w.index).trimEnd();
+      const top = depth[w.index!] === 0 && (before === '' || before.endsWith(';') || before.endsWith('}'));
+      if (top && /^-?\d+(?:\.\d+)?$/.test(rhs)) f = rhs;
+      else if (top && copies.has(rhs)) f = copies.get(rhs)!;
+    }
+    fixed.push(f);
   }
-  return zero;
+  return fixed;
 }
 
 const SAMPLES = [-1e6, -50, -3, -1, -0.7, -0.5, -0.1, 0, 0.1, 0.3, 0.5, 0.9, 1, 1.7, 2, 3, 50, 1e6];
