@@ -179,7 +179,8 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       break;
     case 'fold':
       lines.push(pr.reduce ? `acc += ${yRoot};` : `val[out + i] = ${yRoot};`);
-      foldSource(lines, pr, pt);
+      // the folded partials too: a product of finite partials can overflow (the node sweeps multiply by one factor at a time)
+      lines.push(`chk += ${foldSource(lines, pr, pt).map((x) => `${x} * 0`).join(' + ') || '0'};`);
       break;
     case 'tangent': {
       lines.push('for (let k = 0; k < K; k++) {');
@@ -277,8 +278,9 @@ export const pairsOf = (L: number): [number, number][] => {
  *   ∂y/∂x_l = g_a ∂a/∂x_l + g_b ∂b/∂x_l,
  *   ∂²y/∂x_l∂x_m = g_a a_lm + g_b b_lm + h_aa a_l a_m + h_ab (a_l b_m + b_l a_m) + h_bb b_l b_m.
  * Terms that are structurally 0 (a leaf an argument does not depend on) are left out.
+ * Returns the locals written (the entries that are not literals).
  */
-function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): void {
+function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): string[] {
   const L = pr.leaves.length, pairs = pairsOf(L), root = L + pr.instrs.length - 1;
   const g: string[][] = [], h: string[][] = [];
   for (let l = 0; l < L; l++) { g.push(pr.leaves.map((_, k) => (k === l ? '1' : '0'))); h.push(pairs.map(() => '0')); }
@@ -302,6 +304,7 @@ function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): void
   });
   pr.leaves.forEach((_, l) => lines.push(`G[i * ${L} + ${l}] = ${g[root]![l]};`));
   pairs.forEach((_, k) => lines.push(`H[i * ${pairs.length} + ${k}] = ${h[root]![k]};`));
+  return [...g[root]!, ...h[root]!].filter((e) => e !== '0' && e !== '1' && e !== '-1');
 }
 
 /**
