@@ -149,6 +149,20 @@ describe('fused elementwise chains', () => {
     expect(Array.from((P.grad() as Tensor).data)).to.deep.equal(Array.from(g));
   });
 
+  it('a folded partial that overflows (every partial finite, their product not) records nodes: a kept recording\'s derivatives equal the nodes\'', () => {
+    // ∂y/∂x = 1e200 · 1e200 overflows where each factor is finite; the node sweeps multiply a lane by one factor at a time
+    const f = (t: Tensor): Num => sum(sin(mul(1e200, mul(1e200, t))));
+    const at = tensor([1e-300, 2e-300, 3e-300]), dir = tensor([1e-300, -1e-300, 2e-300]);
+    const all = (p: ReturnType<typeof prepare>) => [p.jvp(dir).tangent, p.directional(dir).second, ...(p.hvp(dir) as Tensor).data, ...(p.grad() as Tensor).data];
+    const ref = nodesOnly(() => all(prepare(f, at)));
+    expect(ref.slice(0, 2).every(Number.isFinite), 'the reference is finite').to.equal(true);
+    expect(fusedEverywhere(() => all(prepare(f, at)))).to.deep.equal(ref);
+    // and a kept recording moved there from a point where it fused records afresh
+    const P = fusedEverywhere(() => prepare(f, tensor([1e-310, 2e-310, 3e-310])));
+    fusedEverywhere(() => P.at(at));
+    expect(all(P)).to.deep.equal(ref);
+  });
+
   it('broadcast operands (a column, a row constant, a scalar element) and materialised chains (an element, a matmul, the values) read the right slots', () => {
     const r = 48, c = 50;
     const f = (p: TensorRecord): Num => {

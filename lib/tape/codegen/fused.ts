@@ -12,7 +12,7 @@
  * arithmetic: a program runs only while every partial, to third order, is
  * finite (the values pass says when one is not).
  */
-import { BINARY, P, UNARY } from '../../rules/index.js';
+import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import { constantPartials, finitePartialsSource, ruleDeclarations } from './evaluate.js';
 import { compileShared } from './compile.js';
 
@@ -145,17 +145,20 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
     pt.push(names);
     lines.push(`let y${j}${names.filter((_, k) => local[k]).map((x) => `, ${x}`).join('')};`);
     lines.push(`{ ${body} y${j} = y;${e.map((x, k) => (local[k] ? ` ${names[k]} = ${x};` : '')).join('')} }`);
-    // (a constant partial is finite: constantPartials checks)
-    checked.push(...names.filter((_, k) => local[k]));
+    // what the values pass tests (below): the partials the body computes, and those that copy an argument
+    // (a constant partial is finite: constantPartials checks; so is a literal)
+    if (!cs) checked.push(...names.filter((x, k) => local[k] || (x !== '0' && !/^-?\d/.test(x))));
+    // evalNode: a unary op's partials are NaN at an infinite argument
+    if (s.code < NU) checked.push(v(s.a));
   });
   if (evaluating) {
-    // Every partial finite, and every value too (evalNode's conventions give NaN partials at a NaN value, and
-    // at an infinite argument of a unary op; an infinite value is refused as well): all summed, as a balanced
-    // tree, without a branch, and the sum tested once after the loop. A sum of finite numbers that overflows
-    // is refused too; a refusal only costs the recording as nodes. (A partial that copies an argument or is a
-    // literal is left out: the values cover it. Multiplying the values by 0 measured dearer than the risk.)
-    const values = [...pr.leaves.map((_, l) => `v${l}`), ...pr.instrs.map((_, j) => `y${j}`)];
-    lines.push(`chk += ${tree([...values, ...checked])};`);
+    // Every partial finite, as a node's would be (evalNode's conventions): the computed and copied partials and
+    // the unary ops' arguments summed, as a balanced tree, without a branch, the sum tested once after the
+    // loop. A NaN value gives NaN partials: it reaches the root's value (a binary op of a NaN has a NaN value
+    // or NaN partials), whose NaN alone is tested (max(min(y, 0), −1) is NaN for NaN and finite for ±∞; a
+    // select measured dearer); infinite values are let through, as nodes let them. A sum of finite numbers
+    // that overflows is refused too: a refusal only costs a recording of nodes.
+    lines.push(`chk += ${tree([...new Set(checked), `Math.max(Math.min(${v(root)}, 0), -1)`])};`);
   }
   lines.splice(loopAt, 0, ...consts);
   const yRoot = v(root);
@@ -190,7 +193,8 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       break;
     case 'fold':
       lines.push(pr.reduce ? `acc += ${yRoot};` : `val[out + i] = ${yRoot};`);
-      foldSource(lines, pr, pt);
+      // the folded partials too: a product of finite partials can overflow (the node sweeps multiply by one factor at a time)
+      { const folded = foldSource(lines, pr, pt); if (folded.length) lines.push(`chk += ${tree(folded)};`); }
       break;
     case 'tangent': {
       lines.push('for (let k = 0; k < K; k++) {');
@@ -288,8 +292,9 @@ export const pairsOf = (L: number): [number, number][] => {
  *   ∂y/∂x_l = g_a ∂a/∂x_l + g_b ∂b/∂x_l,
  *   ∂²y/∂x_l∂x_m = g_a a_lm + g_b b_lm + h_aa a_l a_m + h_ab (a_l b_m + b_l a_m) + h_bb b_l b_m.
  * Terms that are structurally 0 (a leaf an argument does not depend on) are left out.
+ * Returns the locals written (the entries that are not literals).
  */
-function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): void {
+function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): string[] {
   const L = pr.leaves.length, pairs = pairsOf(L), root = L + pr.instrs.length - 1;
   const g: string[][] = [], h: string[][] = [];
   for (let l = 0; l < L; l++) { g.push(pr.leaves.map((_, k) => (k === l ? '1' : '0'))); h.push(pairs.map(() => '0')); }
@@ -313,6 +318,7 @@ function foldSource(lines: string[], pr: Program, pt: readonly Partials[]): void
   });
   pr.leaves.forEach((_, l) => lines.push(`G[i * ${L} + ${l}] = ${g[root]![l]};`));
   pairs.forEach((_, k) => lines.push(`H[i * ${pairs.length} + ${k}] = ${h[root]![k]};`));
+  return [...g[root]!, ...h[root]!].filter((e) => e !== '0' && e !== '1' && e !== '-1');
 }
 
 /**
