@@ -163,6 +163,18 @@ describe('fused elementwise chains', () => {
     expect(all(P)).to.deep.equal(ref);
   });
 
+  it('an infinite value with finite partials stays fused, as nodes keep it (only evalNode\'s conditions refuse: a NaN value, an infinite argument of a unary op, a partial that is not finite)', () => {
+    // x²/(−2.5) overflows to −∞ at 1e300, its partials (2x/(−2.5), 2/(−2.5)) are finite: a·H·b = Σ aᵢbᵢ·(−0.8) = −0.28
+    const f = (t: Tensor): Num => sum(div(mul(t, t), -2.5));
+    const at = tensor([1e300, 1e300]), a = [0.5, 0.4], b = [0.3, 0.5];
+    expect(fusedEverywhere(() => hyperdual(f, at, a, b).dab)).to.be.closeTo(-0.28, 1e-15);
+    expect(nodesOnly(() => hyperdual(f, at, a, b).dab)).to.be.closeTo(-0.28, 1e-15);
+    // a NaN value inside the chain, and an infinite argument of a unary op, record nodes: NaN where the nodes give NaN
+    const g = (t: Tensor): Num => sum(tanh(mul(t, 1e300)) as Tensor);
+    const big = tensor([1e10, -1e10, 0.5]);
+    expect(Array.from(fusedEverywhere(() => grad(g, big) as Tensor).data).map(String)).to.deep.equal(Array.from(nodesOnly(() => grad(g, big) as Tensor).data).map(String));
+  });
+
   it('broadcast operands (a column, a row constant, a scalar element) and materialised chains (an element, a matmul, the values) read the right slots', () => {
     const r = 48, c = 50;
     const f = (p: TensorRecord): Num => {
