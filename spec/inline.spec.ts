@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { BINARY, NU, OP_NAMES, UNARY } from '../lib/rules/index.js';
-import { declareOutputs, inlinedRule } from '../lib/tape/codegen/inline.js';
+import { declareOutputs, inlinedRule, pasted } from '../lib/tape/codegen/inline.js';
 import { mulberry32 } from './support/random.js';
 
 /** the inlined form of rule `code` as a function (x, z, y, p) → its outputs */
@@ -70,8 +70,21 @@ describe('inlined rules (generated loops read a rule\'s own d)', () => {
   });
 
   it('refuses a body that is not self-contained (its value is kept as a call)', () => {
-    // hypot returns early; sigmoid calls a module function: neither can be pasted into a loop
-    expect(inlinedRule(OP_NAMES.indexOf('hypot'))).to.equal(null);
+    // sigmoid's d calls a module function: it cannot be pasted into a loop
     expect(inlinedRule(OP_NAMES.indexOf('sigmoid'))).to.equal(null);
+    const helper = (x: number) => x;
+    const refused: ((x: number, y: number, o: Float64Array, p: number) => void)[] = [
+      (x, _y, o) => { o[1] = helper(x); o[2] = 0; o[3] = 0; }, // a name from outside
+      (x, _y, o) => { if (x > 0) return; o[1] = 1; }, // a return would leave the loop
+      (_x, _y, o) => { for (let k = 1; k < 4; k++) o[k] = 0; }, // out indexed by a variable
+      (x, _y, o) => { o[1] = x; o.fill(0); }, // out used otherwise
+      (x, _y, o) => { const f = (u: number) => u; o[1] = f(x); }, // a closure
+      (x, _y, o) => { o[1] = Number('1') * x; }, // a string (and a global)
+    ];
+    for (const d of refused) expect(pasted(d, true), String(d)).to.equal(null);
+    // a plain one is taken, with what it says of its outputs
+    expect(pasted((x: number, y: number, o: Float64Array) => { const c = 2 * x; o[1] = c; o[2] = y; o[3] = 0; }, true)!.fixed).to.deep.equal([null, null, '$y', '0']);
+    // an output written twice, or under an if, is not a fixed one; any assignment operator counts as a write
+    expect(pasted((x: number, _y: number, o: Float64Array) => { o[1] = 1; if (x > 0) { o[1] = 2; } o[2] = 0; o[2] ||= 5; o[3] = 0; }, true)!.fixed).to.deep.equal([null, null, null, '0']);
   });
 });

@@ -12,12 +12,6 @@ export type BinaryName = (typeof BINARY_NAMES)[number];
 
 const wide = [-3, 3] as const;
 
-/** Writes first partials (ga, gb) and zeroes every higher partial: for the piecewise-linear ops. */
-function linear(o: Float64Array, ga: number, gb: number): void {
-  // (written out: a loop here was a third of a generated replay's time, V8 neither unrolls nor drops it)
-  o[1] = ga; o[2] = gb; o[3] = 0; o[4] = 0; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0;
-}
-
 /** log(eᵃ + eᵇ) = m + log1p(e^−|a − b|) with m = max(a, b): no overflow; equal infinities give themselves. */
 export function logaddexpValue(a: number, b: number): number {
   if (a === b && (a === Infinity || a === -Infinity)) return a;
@@ -30,10 +24,11 @@ export function xlogyValue(x: number, y: number): number {
 }
 
 export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
-  add: { f: (a, b) => a + b, d: (_a, _b, _y, o) => linear(o, 1, 1), domain: [wide, wide] },
-  sub: { f: (a, b) => a - b, d: (_a, _b, _y, o) => linear(o, 1, -1), domain: [wide, wide] },
+  // Each d is written out, self-contained (no helper, no return), so generated loops paste it in place of a call (codegen/inline.ts).
+  add: { f: (a, b) => a + b, d: (_a, _b, _y, o) => { o[1] = 1; o[2] = 1; o[3] = 0; o[4] = 0; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0; }, domain: [wide, wide] },
+  sub: { f: (a, b) => a - b, d: (_a, _b, _y, o) => { o[1] = 1; o[2] = -1; o[3] = 0; o[4] = 0; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0; }, domain: [wide, wide] },
 
-  // ab: f_a = b, f_b = a, f_ab = 1 (written out, without linear(): generated loops inline a self-contained d, codegen/inline.ts)
+  // ab: f_a = b, f_b = a, f_ab = 1
   mul: {
     f: (a, b) => a * b,
     d: (a, b, _y, o) => { o[1] = b; o[2] = a; o[3] = 0; o[4] = 1; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0; },
@@ -97,12 +92,15 @@ export const binaryRules: { readonly [K in BinaryName]: BinaryRule } = {
   hypot: {
     f: Math.hypot,
     d: (a, b, h, o) => {
-      if (h === 0) { linear(o, 0, 0); return; }
-      const h3 = h * h * h, h5 = h3 * h * h;
-      o[1] = a / h; o[2] = b / h;
-      o[3] = b * b / h3; o[4] = -a * b / h3; o[5] = a * a / h3;
-      o[6] = -3 * a * b * b / h5; o[7] = b * (2 * a * a - b * b) / h5;
-      o[8] = a * (2 * b * b - a * a) / h5; o[9] = -3 * a * a * b / h5;
+      if (h === 0) {
+        o[1] = 0; o[2] = 0; o[3] = 0; o[4] = 0; o[5] = 0; o[6] = 0; o[7] = 0; o[8] = 0; o[9] = 0;
+      } else {
+        const h3 = h * h * h, h5 = h3 * h * h;
+        o[1] = a / h; o[2] = b / h;
+        o[3] = b * b / h3; o[4] = -a * b / h3; o[5] = a * a / h3;
+        o[6] = -3 * a * b * b / h5; o[7] = b * (2 * a * a - b * b) / h5;
+        o[8] = a * (2 * b * b - a * a) / h5; o[9] = -3 * a * a * b / h5;
+      }
     },
     domain: [[0.2, 3], [-3, 3]],
     convention: 'hypot at (0, 0): value 0, every derivative 0 (as abs′(0) = 0, since hypot(x, 0) = |x|)',

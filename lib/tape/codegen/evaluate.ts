@@ -41,16 +41,15 @@ export function evalTo(code: number, x: string, z: string, p: string, j: string,
  * (a binary rule's, in its order; unary: a and its parameter p), the value
  * in the local `y`: the statements and each out[k] as an expression. Its
  * body inlined where it can be (./inline.ts: an output that is a literal or
- * a copy of an argument as that literal or argument, `outer` naming the
- * arguments for use outside the statements' block), else a call of d into
- * P (the enclosing code declares P; `need` gets the rule).
+ * a copy of an argument as that literal or argument expression), else a
+ * call of d into P (the enclosing code declares P; `need` gets the rule).
  */
-function derivativeOf(rule: number, a: string, b: string, p: string, need: Set<string>, outer?: Record<string, string>): [string, (k: number) => string] {
+function derivativeOf(rule: number, a: string, b: string, p: string, need: Set<string>): [string, (k: number) => string] {
   const unary = rule < NU, key = unary ? `u${rule}` : `b${rule - NU}`, inl = inlinedRule(rule);
   need.add(key);
   if (!inl) return [`${key}d(${unary ? `${a}, y, P, ${p}` : `${a}, ${b}, y, P`});`, (k) => `P[${k}]`];
   const args: Record<string, string> = { $x: a, $z: b, $y: 'y', $p: p };
-  const fixed = (k: number) => { const f = inl.fixed[k]; return f === null || f === undefined ? null : f.startsWith('$') ? (outer ?? args)[f] ?? args[f]! : f; };
+  const fixed = (k: number) => { const f = inl.fixed[k]; return f === null || f === undefined ? null : f.startsWith('$') ? args[f]! : f; };
   return [`const $x = ${a}, $z = ${b}, $y = y, $p = ${p}; ${declareOutputs(inl.n)} { ${inl.bind} ${inl.body} }`,
     (k) => fixed(k) ?? `$o${k}`];
 }
@@ -96,23 +95,25 @@ export function partialsSource(
  * codegen/fused.ts), so without evalNode's NaN conventions, which only
  * ever give a partial that is not finite: a constant partial is its
  * expression, and the rule's derivative is inlined (./inline.ts) where it
- * can be, else called.
+ * can be, else called. The operands x, z and p are names or constants (read
+ * more than once); a partial that is a literal or copies one of them is
+ * returned as it, any other as a local of the statements.
  */
 export function finitePartialsSource(
   code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
 ): [string, readonly string[], readonly string[]] {
   const base = code % NOPS, unary = code < NU, left = code >= CONST_LEFT * NOPS, key = unary ? `u${code}` : `b${base - NU}`;
   need.add(key);
-  const [a, b] = unary ? ['$v', '0'] : code < NOPS ? ['$v', '$w'] : left ? ['$q', '$v'] : ['$v', '$q'];
-  const head = `const $v = ${x}, $w = ${z}, $q = ${p}, y = ${key}f(${a}, ${unary ? '$q' : b});`;
+  // the rule's arguments in its order (a constant operand first: the rule's a); x, z, p are plain names or constants
+  const [a, b] = unary ? [x, '0'] : code < NOPS ? [x, z] : left ? [p, x] : [x, p];
+  const head = `const y = ${key}f(${a}, ${unary ? p : b});`;
   if (constant) return [head, constant.slice(0, 5), constant.slice(5)];
   // the rule's out[k] in the node's orientation: a constant operand first reads the rule's b-side partials
   const at = unary ? [1, 0, 2, 0, 0, 3, 0, 0, 0] : code < NOPS ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : left ? [2, 0, 5, 0, 0, 9, 0, 0, 0] : [1, 0, 3, 0, 0, 6, 0, 0, 0];
-  // (an output that copies an argument is named by the argument's expression outside the instruction's block)
-  const outside: Record<string, string> = unary ? { $x: x, $p: p } : code < NOPS ? { $x: x, $z: z } : left ? { $x: p, $z: x } : { $x: x, $z: p };
-  const [d, o] = derivativeOf(unary ? code : base, a, b, '$q', need, outside);
-  // (computed outputs into locals named by the node's partials: callers read them after the call's P is reused)
-  const usable = (s: string) => /^-?\d/.test(s) || Object.values(outside).includes(s);
+  const [d, o] = derivativeOf(unary ? code : base, a, b, p, need);
+  // computed outputs into locals named by the node's partials (read outside the block, and after P is reused);
+  // a literal or a copy of an argument as it is
+  const usable = (e: string) => /^-?\d/.test(e) || e === a || e === b || e === p;
   const e = at.map((k, n) => (k === 0 ? '0' : usable(o(k)) ? o(k) : `$n${n}`));
   const copy = at.map((k, n) => (e[n]!.startsWith('$n') ? `const $n${n} = ${o(k)};` : '')).join(' ');
   return [`${head} ${d} ${copy}`, e.slice(0, 5), e.slice(5)];

@@ -2,15 +2,17 @@
  * Fused elementwise programs: a chain (a DAG) of elementwise ops over
  * arrays, run as one generated loop per sweep mode, the way XLA fuses. For
  * each element i the loop evaluates every instruction's value and partials
- * in locals (the rule calls of evaluate.ts, so V8 inlines them), carries the
- * mode's lanes through them in locals, and touches memory only at the
+ * in locals (each rule's own d pasted in, or called: evaluate.ts,
+ * inline.ts), carries the mode's lanes through them in locals, with the
+ * terms of partials that are literal zeros left out, and touches memory only at the
  * program's leaves (its input arrays) and its root (the output array, or
  * the one slot of its sum). Nothing is stored per element between sweeps:
  * each sweep recomputes the partials, which costs less than streaming them
  * through memory. The formulas are those of lib/tape/formulas.ts (and the
  * third-order reverse of lib/tape/kernels.ts runReverseHyper), in IEEE
  * arithmetic: a program runs only while every partial, to third order, is
- * finite (the values pass says when one is not).
+ * finite (the values pass says when one is not). The sweeps over a
+ * folded program's partials are in ./folded.ts.
  */
 import { BINARY, NU, P, UNARY } from '../../rules/index.js';
 import { constantPartials, finitePartialsSource, ruleDeclarations } from './evaluate.js';
@@ -23,7 +25,7 @@ export interface Leaf { readonly base: number; readonly step: 0 | 1; readonly id
 export const leafSlot = (l: Leaf, i: number): number => (l.idx ? l.base + l.idx[i]! : l.base + l.step * i);
 
 /** The generated source of the same: `const s<k> = …` for each leaf k, in element i (with `b<k>`, `x<k>` its base and index array). */
-const leafSlots = (pr: Program): string[] =>
+export const leafSlots = (pr: Program): string[] =>
   pr.leaves.map((l, k) => `const s${k} = ${l.idx ? `b${k} + x${k}[i]` : l.step ? `b${k} + i` : `b${k}`};`);
 
 /**
@@ -54,7 +56,7 @@ export type FusedFn = (
 ) => boolean | void;
 
 /** The lane arrays each mode takes, in order. */
-const LANES: Record<FusedMode, readonly string[]> = {
+export const LANES: Record<FusedMode, readonly string[]> = {
   values: [], fold: ['G', 'H'], tangent: ['T'], second: ['T1', 'T2'], hyper: ['T1', 'T2', 'T12'], laplacian: ['T', 'L'], reverse: ['A'],
   reverseTangent: ['T', 'A', 'AT'], reverseHyper: ['T1', 'T2', 'T12', 'A0', 'A1', 'A2', 'A12'],
 };
@@ -421,7 +423,7 @@ export function fusedLoop(pr: Program, mode: FusedMode, fixed = 0, one = false):
 }
 
 /** The loop of kind `kind` for program pr, made from `src` once per program structure (null: code refused). */
-function loop(kind: string, pr: Program, fixed: number, one: boolean, src: () => string): FusedFn | null {
+export function loop(kind: string, pr: Program, fixed: number, one: boolean, src: () => string): FusedFn | null {
   const k = `${kind}|${one ? 1 : 'K'}|${key(pr, fixed)}`;
   let fn = made.get(k);
   if (fn === undefined) {
@@ -431,82 +433,4 @@ function loop(kind: string, pr: Program, fixed: number, one: boolean, src: () =>
     made.set(k, fn);
   }
   return fn;
-}
-
-/** A sweep over a folded program's partials: (val, LB, LX, PRM, CP, m, out, K, G, H, lanes…), as {@link FusedFn}. */
-export type FoldedMode = 'tangent' | 'second' | 'hyper' | 'laplacian' | 'reverse' | 'reverseTangent';
-
-/**
- * The source of mode `mode` over a folded program (lib/tensor/folded.ts):
- * each element a node whose arguments are the leaves, with first partials
- * g_l = G[i, l] and second h_lm = H[i, (l, m)], the formulas of
- * lib/tape/formulas.ts unrolled over the leaves (those in `fixed` read as 0,
- * not written).
- */
-function foldedSource(pr: Program, mode: FoldedMode, fixed: number): string {
-  const L = pr.leaves.length, pairs = pairsOf(L), HL = pairs.length, lines: string[] = [];
-  const live = pr.leaves.map((_, l) => (fixed & (1 << l)) === 0), ls = pr.leaves.map((_, l) => l).filter((l) => live[l]);
-  const hk = (l: number, m: number) => pairs.findIndex(([a, b]) => a === Math.min(l, m) && b === Math.max(l, m));
-  const y = pr.reduce ? 'out' : '(out + i)';
-  const write = (X: string, perLane: boolean, v: string) => {
-    const at = perLane ? `${y} * K + k` : y;
-    lines.push(pr.reduce ? `${X}[${at}] += ${v};` : `${X}[${at}] = ${v};`);
-  };
-  const lin = (x: (l: number) => string) => ls.map((l) => `g${l} * ${x(l)}`).join(' + ') || '0';
-  // Σ_{l,m} h_lm a_l b_m over the live leaves (symmetric: the pairs l < m twice)
-  const quad = (a: (l: number) => string, b: (l: number) => string) =>
-    ls.flatMap((l) => ls.filter((m) => m >= l).map((m) => (l === m ? `h${hk(l, m)} * ${a(l)} * ${b(l)}` : `h${hk(l, m)} * (${a(l)} * ${b(m)} + ${a(m)} * ${b(l)})`))).join(' + ') || '0';
-  const zero = (...X: string[]) => { if (pr.reduce) for (const A of X) lines.push(`for (let k = 0; k < K; k++) ${A}[out * K + k] = 0;`); };
-  pr.leaves.forEach((_, k) => lines.push(`const b${k} = LB[${k}], x${k} = LX[${k}];`));
-  if (mode === 'tangent') zero('T');
-  if (mode === 'second') zero('T1', 'T2');
-  if (mode === 'hyper') zero('T1', 'T2', 'T12');
-  if (mode === 'laplacian') { zero('T'); if (pr.reduce) lines.push('L[out] = 0;'); }
-  const reverse = mode === 'reverse' || mode === 'reverseTangent';
-  lines.push(reverse ? 'for (let i = m - 1; i >= 0; i--) {' : 'for (let i = 0; i < m; i++) {');
-  lines.push(...leafSlots(pr));
-  ls.forEach((l) => lines.push(`const g${l} = G[i * ${L} + ${l}];`));
-  if (mode !== 'tangent' && mode !== 'reverse') pairs.forEach(([a, b], k) => { if (live[a] && live[b]) lines.push(`const h${k} = H[i * ${HL} + ${k}];`); });
-  const lane = (X: string) => (l: number) => `${X}${l}`;
-  const read = (X: string, name: string) => ls.forEach((l) => lines.push(`const ${name}${l} = ${X}[s${l} * K + k];`));
-  switch (mode) {
-    case 'tangent':
-      lines.push('for (let k = 0; k < K; k++) {'); read('T', 't');
-      write('T', true, lin(lane('t'))); lines.push('}');
-      break;
-    case 'second':
-      lines.push('for (let k = 0; k < K; k++) {'); read('T1', 'p'); read('T2', 'q');
-      write('T1', true, lin(lane('p'))); write('T2', true, `${lin(lane('q'))} + ${quad(lane('p'), lane('p'))}`); lines.push('}');
-      break;
-    case 'hyper':
-      lines.push('for (let k = 0; k < K; k++) {'); read('T1', 'p'); read('T2', 'q'); read('T12', 'c');
-      write('T1', true, lin(lane('p'))); write('T2', true, lin(lane('q')));
-      write('T12', true, `${lin(lane('c'))} + ${quad(lane('p'), lane('q'))}`); lines.push('}');
-      break;
-    case 'laplacian':
-      lines.push(`let lap = ${ls.map((l) => `g${l} * L[s${l}]`).join(' + ') || '0'};`);
-      lines.push('for (let k = 0; k < K; k++) {'); read('T', 't');
-      write('T', true, lin(lane('t'))); lines.push(`lap += ${quad(lane('t'), lane('t'))};`, '}');
-      write('L', false, 'lap');
-      break;
-    case 'reverse':
-      lines.push('for (let k = 0; k < K; k++) {', `const w = A[${y} * K + k];`);
-      ls.forEach((l) => lines.push(`A[s${l} * K + k] += g${l} * w;`));
-      lines.push('}');
-      break;
-    case 'reverseTangent':
-      lines.push(`const w = A[${y}];`);
-      ls.forEach((l) => lines.push(`A[s${l}] += g${l} * w;`));
-      lines.push('for (let k = 0; k < K; k++) {', `const u = AT[${y} * K + k];`); read('T', 't');
-      ls.forEach((l) => lines.push(`AT[s${l} * K + k] += g${l} * u + w * (${ls.map((m) => `h${hk(l, m)} * t${m}`).join(' + ')});`));
-      lines.push('}');
-      break;
-  }
-  lines.push('}');
-  return [`return function (val, LB, LX, PRM, CP, m, out, K, G, H${LANES[mode].map((x) => `, ${x}`).join('')}) {`, ...lines, '};'].join('\n');
-}
-
-/** Mode `mode`'s loop over a folded program (lib/tensor/folded.ts; `one` as {@link fusedLoop}), or null when code cannot be compiled. */
-export function foldedLoop(pr: Program, mode: FoldedMode, fixed = 0, one = false): FusedFn | null {
-  return loop(`folded-${mode}`, pr, fixed, one, () => foldedSource(pr, mode, fixed));
 }

@@ -10,10 +10,12 @@
  * taken: every name in it is a parameter, a name it declares, or Math, NaN,
  * Infinity; no return, closure, loop jump, string or `$`; the out array is
  * only indexed by a literal. The inlined form is then compiled alone and
- * compared with `d`, bit for bit, over the sample points that
- * keptPartials uses; any difference, or any refusal, keeps the call.
+ * compared with `d`, bit for bit, at sample points on both sides of 0 and
+ * far out; any difference, or any refusal, keeps the call. What the text
+ * says an output always is (a literal, a copy of a parameter) is kept only
+ * where d agrees at every sample too.
  */
-import { BINARY, NU, UNARY } from '../../rules/index.js';
+import { BINARY, NU, UNARY, type BinaryRule, type UnaryRule } from '../../rules/index.js';
 
 /**
  * A rule's derivative as source: `body` assigns $o1 … $o<n>, reading the
@@ -54,7 +56,17 @@ const fnText = Function.prototype.toString;
 const ALLOWED = new Set(['const', 'let', 'if', 'else', 'Math', 'NaN', 'Infinity']);
 
 function inline(code: number): Inlined | null {
-  const unary = code < NU, d = unary ? UNARY[code]!.d : BINARY[code - NU]!.d, n = unary ? 3 : 9;
+  const unary = code < NU, made = pasted(unary ? UNARY[code]!.d : BINARY[code - NU]!.d, unary);
+  return made && agrees(code, made);
+}
+
+/**
+ * A unary (d(x, fx, out, p)) or binary (d(a, b, fab, out)) rule's `d` as
+ * source to paste, or null when its text is not plainly self-contained (see
+ * the file comment). Not yet checked against d ({@link agrees} does).
+ */
+export function pasted(d: UnaryRule['d'] | BinaryRule['d'], unary: boolean): Inlined | null {
+  const n = unary ? 3 : 9;
   const m = /^\s*\(([^()]*)\)\s*=>\s*([\s\S]*)$/.exec(fnText.call(d));
   if (!m) return null;
   const params = m[1]!.split(',').map((s) => s.trim()).filter(Boolean);
@@ -74,8 +86,7 @@ function inline(code: number): Inlined | null {
   const bind = params.flatMap((p, k) => (k === outAt || from[k] === null ? [] : [`${p} = ${from[k]}`]));
   // a parameter the body never assigns or redeclares, by name: what it was bound from
   const copies = new Map(params.flatMap((p, k) => (k === outAt || from[k] === null || declared.has(p) ? [] : [[p, from[k]!] as const])));
-  const made: Inlined = { bind: bind.length ? `let ${bind.join(', ')};` : '', body, n, fixed: fixedOutputs(body, n, copies) };
-  return agrees(code, made) ? made : null;
+  return { bind: bind.length ? `let ${bind.join(', ')};` : '', body, n, fixed: fixedOutputs(body, n, copies) };
 }
 
 /**
@@ -91,7 +102,8 @@ function fixedOutputs(body: string, n: number, copies: ReadonlyMap<string, strin
   for (let i = 0, d = 0; i < body.length; i++) { if (body[i] === '}') d--; depth.push(d); if (body[i] === '{') d++; }
   const fixed: (string | null)[] = [null];
   for (let k = 1; k <= n; k++) {
-    const writes = [...body.matchAll(new RegExp(`\\$o${k}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*\\$o${k}`, 'g'))];
+    // (any assignment operator, ** and logical ones included; a comparison such as <= counts too, which only errs on the safe side)
+    const writes = [...body.matchAll(new RegExp(`\\$o${k}\\s*(?:[-+*/%&|^<>?]*=(?!=)|\\+\\+|--)|(?:\\+\\+|--)\\s*\\$o${k}`, 'g'))];
     const plain = [...body.matchAll(new RegExp(`\\$o${k}\\s*=\\s*([^;=]+?)\\s*;`, 'g'))];
     let f: string | null = null;
     if (writes.length > 0 && writes.length === plain.length && plain.every((w) => w[1] === '0')) f = '0';
@@ -109,16 +121,21 @@ function fixedOutputs(body: string, n: number, copies: ReadonlyMap<string, strin
 const SAMPLES = [-1e6, -50, -3, -1, -0.7, -0.5, -0.1, 0, 0.1, 0.3, 0.5, 0.9, 1, 1.7, 2, 3, 50, 1e6];
 const PARAMS = [0, 1, -1, 2, 3, 0.5, -2.5, 1.7319];
 
-/** Does the inlined form give d's numbers, bit for bit, at every sample (NaN where d gives NaN)? */
-function agrees(code: number, r: Inlined): boolean {
+/**
+ * r if its pasted form gives d's numbers, bit for bit, at every sample (NaN
+ * where d gives NaN), with only the fixed outputs that d agrees with at
+ * every sample; else null.
+ */
+function agrees(code: number, r: Inlined): Inlined | null {
   let test: (x: number, z: number, y: number, p: number) => number[];
   try {
     test = new Function('$x', '$z', 'y', '$p', `'use strict'; const $y = y; ${declareOutputs(r.n)} { ${r.bind} ${r.body} }
       return [${Array.from({ length: r.n }, (_, k) => `$o${k + 1}`).join(', ')}];`) as typeof test;
   } catch {
-    return false;
+    return null;
   }
-  const out = new Float64Array(r.n + 1);
+  const fixed = [...r.fixed], out = new Float64Array(r.n + 1);
+  const value = (f: string, x: number, z: number, y: number, p: number) => (f === '$x' ? x : f === '$z' ? z : f === '$y' ? y : f === '$p' ? p : Number(f));
   try {
     for (const p of code < NU ? PARAMS : [0]) {
       for (const x of SAMPLES) {
@@ -129,12 +146,16 @@ function agrees(code: number, r: Inlined): boolean {
           if (code < NU) UNARY[code]!.d(x, y, out, p);
           else BINARY[code - NU]!.d(x, z, y, out);
           const got = test(x, z, y, p);
-          for (let k = 0; k < r.n; k++) if (!Object.is(got[k], out[k + 1])) return false;
+          for (let k = 1; k <= r.n; k++) {
+            if (!Object.is(got[k - 1], out[k])) return null;
+            const f = fixed[k];
+            if (f != null && !Object.is(out[k], value(f, x, z, y, p))) fixed[k] = null;
+          }
         }
       }
     }
   } catch {
-    return false;
+    return null;
   }
-  return true;
+  return { ...r, fixed };
 }
