@@ -64,7 +64,7 @@ function derivativeOf(rule: number, a: string, b: string, p: string, need: Set<s
  * code declares `P`. With `constant` (the nine as expressions, '0' for a
  * zero: see {@link constantPartials}) only the value is evaluated.
  */
-export function partialsSource(
+function partialsSource(
   code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
 ): [string, readonly string[], readonly string[]] {
   if (constant) return constantSource(code, x, z, p, need, constant);
