@@ -32,8 +32,10 @@ export interface Row {
   preparedPlainNs?: number;
   /** the recording (Tape#bytes) and the sweep arrays (Workspace#bytes) */
   tapeBytes?: number;
-  /** tensor-form chains: tapeBytes ÷ (n × the tensor ops f records) */
+  /** tensor-form chains: the ops' own bytes (tapeBytes less the inputs' nodes) ÷ (n × the tensor ops f records) */
   bytesPerElementOp?: number;
+  /** the same with the inputs' nodes counted (68 B per input element, whatever f does) */
+  bytesPerElementOpWithInputs?: number;
   laneBytes?: number;
   /** largest relative difference from the closed form (or from the Hessian's diagonal) */
   err?: number;

@@ -71,24 +71,28 @@ export function benchTensor<X extends Tensor | TensorRecord>(w: TensorWorkload<X
   const ref: Reference = { fn: () => w.plain(), reps: plain.reps };
   rows.push({ ...base, quantity: 'plain f', transformNs: plain.ns, transformRatio: 1, reps: plain.reps, samples: plain.samples });
 
+  // bytes per element per op: the ops' own (the recording less the inputs' nodes, which a recording of an f
+  // that only reads x has too), and with the inputs counted
+  const inputBytes = w.ops && x instanceof Tensor ? prepare((t: Tensor) => t.index(0)!, x).tapeBytes : 0;
+  const perOp = (bytes: number) => (w.ops ? { own: (bytes - inputBytes) / (n * w.ops), all: bytes / (n * w.ops) } : undefined);
+  const bytesNote = (q: ReturnType<typeof perOp>) =>
+    (q ? `; ${q.own.toFixed(1)} bytes per element per op (${w.ops} tensor ops), ${q.all.toFixed(1)} with the inputs' nodes` : '');
+
   progress(`${label}: record`);
   const p = prepare(f, x);
-  const record = time(() => prepare(f, x).nodes, ref);
-  const perOp = w.ops ? p.tapeBytes / (n * w.ops) : undefined;
+  const record = time(() => prepare(f, x).nodes, ref), kept = perOp(p.tapeBytes);
   rows.push({
     ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs,
-    tapeBytes: p.tapeBytes, bytesPerElementOp: perOp,
-    note: `${p.nodes} slots${perOp === undefined ? '' : `; ${perOp.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
+    tapeBytes: p.tapeBytes, bytesPerElementOp: kept?.own, bytesPerElementOpWithInputs: kept?.all, note: `${p.nodes} slots${bytesNote(kept)}`,
   });
 
   // the recording a one-shot transform makes (long elementwise chains fused, partials not stored: lib/tensor/fused.ts)
   progress(`${label}: record (one-shot)`);
   const [slots, bytes] = once('bench', f, x, (q) => [q.nodes, q.tapeBytes]), recordOnce = time(() => once('bench', f, x, (q) => q.nodes), ref);
-  const perOpOnce = w.ops ? bytes / (n * w.ops) : undefined;
+  const oneShot = perOp(bytes);
   rows.push({
     ...base, quantity: 'record (one-shot)', transformNs: recordOnce.ns, transformRatio: recordOnce.ratio, transformPlainNs: recordOnce.plainNs,
-    tapeBytes: bytes, bytesPerElementOp: perOpOnce,
-    note: `${slots} slots${perOpOnce === undefined ? '' : `; ${perOpOnce.toFixed(1)} bytes per element per op (${w.ops} tensor ops)`}`,
+    tapeBytes: bytes, bytesPerElementOp: oneShot?.own, bytesPerElementOpWithInputs: oneShot?.all, note: `${slots} slots${bytesNote(oneShot)}`,
   });
 
   const one = (quantity: string, transform: () => unknown, sweep: (q: Prepared<X>) => unknown, reference: Float64Array | undefined, note?: (q: Prepared<X>) => string) => {
