@@ -36,57 +36,71 @@ export function evalTo(code: number, x: string, z: string, p: string, j: string,
     s = ${g.filter((e) => e !== '0').join(' + ')}; if (s - s !== 0) nf = true; }`;
 }
 
+/** How a node calls its rule ({@link ruleCall}). */
+interface RuleCall {
+  /** the rule: an op code of lib/rules */
+  readonly rule: number;
+  /** the rule's arguments in its order, and its parameter */
+  readonly a: string;
+  readonly b: string;
+  readonly p: string;
+  /** the node's value */
+  readonly value: string;
+  /** which of the rule's out[k] is each of the node's nine partials (g_a, g_b, h_aa, h_ab, h_bb, then t_aaa … as evalThird orients them); 0: none */
+  readonly at: readonly number[];
+  /** where evalNode gives the partials (elsewhere they are NaN): the value not NaN, and for a unary op its argument finite */
+  readonly ok: string;
+}
+
 /**
- * Rule `rule`'s (an op code of lib/rules) derivative at the arguments a, b
- * (a binary rule's, in its order; unary: a and its parameter p), the value
- * in the local `y`: the statements and each out[k] as an expression. Its
- * body inlined where it can be (./inline.ts: an output that is a literal or
- * a copy of an argument as that literal or argument expression), else a
- * call of d into P (the enclosing code declares P; `need` gets the rule).
+ * How node code `code` calls its rule, with its traced operand x, its
+ * second one z (a binary op of two traced operands) and its parameter p (a
+ * unary op's, or the constant operand): names or constants, read more than
+ * once. A constant operand first is the rule's a, so the node's partials
+ * are the rule's b-side ones.
  */
-function derivativeOf(rule: number, a: string, b: string, p: string, need: Set<string>): [string, (k: number) => string] {
-  const unary = rule < NU, key = unary ? `u${rule}` : `b${rule - NU}`, inl = inlinedRule(rule);
+function ruleCall(code: number, x: string, z: string, p: string): RuleCall {
+  if (code < NU) return { rule: code, a: x, b: '0', p, value: `u${code}f(${x}, ${p})`, at: [1, 0, 2, 0, 0, 3, 0, 0, 0], ok: `y === y && ${x} - ${x} === 0` };
+  const base = code % NOPS, f = `b${base - NU}f`;
+  if (code < NOPS) return { rule: base, a: x, b: z, p: '0', value: `${f}(${x}, ${z})`, at: [1, 2, 3, 4, 5, 6, 7, 8, 9], ok: 'y === y' };
+  if (code >= CONST_LEFT * NOPS) return { rule: base, a: p, b: x, p: '0', value: `${f}(${p}, ${x})`, at: [2, 0, 5, 0, 0, 9, 0, 0, 0], ok: 'y === y' };
+  return { rule: base, a: x, b: p, p: '0', value: `${f}(${x}, ${p})`, at: [1, 0, 3, 0, 0, 6, 0, 0, 0], ok: 'y === y' };
+}
+
+/** The locals a node's operands are bound to: what it reads of x, z, p (a unary op's z is not read, nor a two-operand op's p). */
+const operandLocals = (code: number, x: string, z: string, p: string): string =>
+  (code >= NU && code < NOPS ? `const x = ${x}, z = ${z};` : `const x = ${x}, p = ${p};`);
+
+/**
+ * Rule call r's derivative, the value in the local `y`: the statements and
+ * each out[k] as an expression. Its body inlined where it can be
+ * (./inline.ts: an output that is a literal or a copy of an argument as that
+ * literal or argument expression), else a call of d into P (the enclosing
+ * code declares P; `need` gets the rule).
+ */
+function derivativeOf(r: RuleCall, need: Set<string>): [string, (k: number) => string] {
+  const unary = r.rule < NU, key = unary ? `u${r.rule}` : `b${r.rule - NU}`, inl = inlinedRule(r.rule);
   need.add(key);
-  if (!inl) return [`${key}d(${unary ? `${a}, y, P, ${p}` : `${a}, ${b}, y, P`});`, (k) => `P[${k}]`];
-  const args: Record<string, string> = { $x: a, $z: b, $y: 'y', $p: p };
+  if (!inl) return [`${key}d(${unary ? `${r.a}, y, P, ${r.p}` : `${r.a}, ${r.b}, y, P`});`, (k) => `P[${k}]`];
+  const args: Record<string, string> = { $x: r.a, $z: r.b, $y: 'y', $p: r.p };
   const fixed = (k: number) => { const f = inl.fixed[k]; return f === null || f === undefined ? null : f.startsWith('$') ? args[f]! : f; };
-  return [`const $x = ${a}, $z = ${b}, $y = y, $p = ${p}; ${declareOutputs(inl.n)} { ${inl.bind} ${inl.body} }`,
+  return [`const $x = ${r.a}, $z = ${r.b}, $y = y, $p = ${r.p}; ${declareOutputs(inl.n)} { ${inl.bind} ${inl.body} }`,
     (k) => fixed(k) ?? `$o${k}`];
 }
 
 /**
  * The statements that evaluate node code `code` (operands as in
- * {@link evalSource}) into the locals `y` (the value) and the partials, as
- * evalNode does (the same rule calls and NaN conventions), and the
- * partials' expressions: the five stored ones (g_a, g_b, h_aa, h_ab, h_bb)
- * and the four third ones (t_aaa, t_aab, t_abb, t_bbb, oriented as
- * evalThird's), each a local or '0' where the node has none. The enclosing
- * code declares `P`. With `constant` (the nine as expressions, '0' for a
- * zero: see {@link constantPartials}) only the value is evaluated.
+ * {@link evalSource}) into the locals `y` (the value) and g0 … g4 (the stored
+ * partials g_a, g_b, h_aa, h_ab, h_bb), as evalNode does (its NaN
+ * conventions), and the five partials' expressions ('0' where the node has
+ * none). The enclosing code declares `P`.
  */
-function partialsSource(
-  code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
-): [string, readonly string[], readonly string[]] {
-  if (constant) return constantSource(code, x, z, p, need, constant);
-  if (code < NU) {
-    const [d, o] = derivativeOf(code, 'x', '0', 'p', need);
-    // evalUnary: outside the domain (NaN value) or at an infinite argument, every derivative is NaN
-    return [`const x = ${x}, p = ${p}, y = u${code}f(x, p); let g = NaN, h = NaN, t3 = NaN;
-    if (y === y && x - x === 0) { ${d} g = ${o(1)}; h = ${o(2)}; t3 = ${o(3)}; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
-  }
-  const base = code % NOPS, b = base - NU;
-  if (code < NOPS) {
-    const [d, o] = derivativeOf(base, 'x', 'z', '0', need);
-    // evalBinary: a NaN value has NaN partials
-    return [`const x = ${x}, z = ${z}, y = b${b}f(x, z); let ga = NaN, gb = NaN, haa = NaN, hab = NaN, hbb = NaN, taaa = NaN, taab = NaN, tabb = NaN, tbbb = NaN;
-    if (y === y) { ${d} ga = ${o(1)}; gb = ${o(2)}; haa = ${o(3)}; hab = ${o(4)}; hbb = ${o(5)}; taaa = ${o(6)}; taab = ${o(7)}; tabb = ${o(8)}; tbbb = ${o(9)}; }`,
-    ['ga', 'gb', 'haa', 'hab', 'hbb'], ['taaa', 'taab', 'tabb', 'tbbb']];
-  }
-  // a binary op with a constant operand p: only the partials in its traced operand are kept
-  const left = code >= CONST_LEFT * NOPS, gi = left ? 2 : 1, hi = left ? 5 : 3, ti = left ? 9 : 6;
-  const [d, o] = left ? derivativeOf(base, 'p', 'x', '0', need) : derivativeOf(base, 'x', 'p', '0', need);
-  return [`const x = ${x}, p = ${p}, y = b${b}f(${left ? 'p, x' : 'x, p'}); let g = NaN, h = NaN, t3 = NaN;
-    if (y === y) { ${d} g = ${o(gi)}; h = ${o(hi)}; t3 = ${o(ti)}; }`, ['g', '0', 'h', '0', '0'], ['t3', '0', '0', '0']];
+function partialsSource(code: number, x: string, z: string, p: string, need: Set<string>): [string, readonly string[]] {
+  const r = ruleCall(code, 'x', 'z', 'p'), [d, o] = derivativeOf(r, need);
+  const live = [0, 1, 2, 3, 4].filter((k) => r.at[k] !== 0);
+  return [`${operandLocals(code, x, z, p)} const y = ${r.value}; let ${live.map((k) => `g${k} = NaN`).join(', ')};
+    if (${r.ok}) { ${d} ${live.map((k) => `g${k} = ${o(r.at[k]!)};`).join(' ')} }`,
+  [0, 1, 2, 3, 4].map((k) => (r.at[k] !== 0 ? `g${k}` : '0'))];
 }
 
 /**
@@ -96,45 +110,22 @@ function partialsSource(
  * ever give a partial that is not finite: a constant partial is its
  * expression, and the rule's derivative is inlined (./inline.ts) where it
  * can be, else called. The operands x, z and p are names or constants (read
- * more than once); a partial that is a literal or copies one of them is
- * returned as it, any other as a local of the statements.
+ * more than once); the nine partials (as {@link RuleCall.at}) come back as
+ * expressions: a literal or a copy of an operand as it is, any other as a
+ * local of the statements.
  */
 export function finitePartialsSource(
   code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
 ): [string, readonly string[], readonly string[]] {
-  const base = code % NOPS, unary = code < NU, left = code >= CONST_LEFT * NOPS, key = unary ? `u${code}` : `b${base - NU}`;
-  need.add(key);
-  // the rule's arguments in its order (a constant operand first: the rule's a); x, z, p are plain names or constants
-  const [a, b] = unary ? [x, '0'] : code < NOPS ? [x, z] : left ? [p, x] : [x, p];
-  const head = `const y = ${key}f(${a}, ${unary ? p : b});`;
+  const r = ruleCall(code, x, z, p), head = `const y = ${r.value};`;
+  need.add(r.rule < NU ? `u${r.rule}` : `b${r.rule - NU}`);
   if (constant) return [head, constant.slice(0, 5), constant.slice(5)];
-  // the rule's out[k] in the node's orientation: a constant operand first reads the rule's b-side partials
-  const at = unary ? [1, 0, 2, 0, 0, 3, 0, 0, 0] : code < NOPS ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : left ? [2, 0, 5, 0, 0, 9, 0, 0, 0] : [1, 0, 3, 0, 0, 6, 0, 0, 0];
-  const [d, o] = derivativeOf(unary ? code : base, a, b, p, need);
-  // computed outputs into locals named by the node's partials (read outside the block, and after P is reused);
-  // a literal or a copy of an argument as it is
-  const usable = (e: string) => /^-?\d/.test(e) || e === a || e === b || e === p;
-  const e = at.map((k, n) => (k === 0 ? '0' : usable(o(k)) ? o(k) : `$n${n}`));
-  const copy = at.map((k, n) => (e[n]!.startsWith('$n') ? `const $n${n} = ${o(k)};` : '')).join(' ');
+  const [d, o] = derivativeOf(r, need);
+  // computed outputs into locals (read outside the block, and after P is reused)
+  const usable = (e: string) => /^-?\d/.test(e) || e === x || e === z || e === p;
+  const e = r.at.map((k, n) => (k === 0 ? '0' : usable(o(k)) ? o(k) : `$n${n}`));
+  const copy = r.at.map((k, n) => (e[n]!.startsWith('$n') ? `const $n${n} = ${o(k)};` : '')).join(' ');
   return [`${head} ${d} ${copy}`, e.slice(0, 5), e.slice(5)];
-}
-
-/**
- * partialsSource for an op whose partials are constants: only its value is
- * evaluated; each partial is its constant expression, or NaN where evalNode
- * gives NaN partials (a NaN value; a unary op at an infinite argument).
- */
-function constantSource(code: number, x: string, z: string, p: string, need: Set<string>, c: readonly string[]): [string, readonly string[], readonly string[]] {
-  const base = code % NOPS, unary = code < NU, key = unary ? `u${code}` : `b${base - NU}`;
-  need.add(key);
-  const value = unary ? `u${code}f(x, p)` : code < NOPS ? `b${base - NU}f(x, z)` : code >= CONST_LEFT * NOPS ? `b${base - NU}f(p, x)` : `b${base - NU}f(x, p)`;
-  const names = ['ga', 'gb', 'haa', 'hab', 'hbb', 'taaa', 'taab', 'tabb', 'tbbb'];
-  // (g_a is always a local, NaN with the value: a finiteness test of the partials sees a NaN value even when g_a is 0)
-  const zero = (k: number) => c[k] === '0' && k > 0;
-  const decl = names.map((nm, k) => (zero(k) ? '' : `const ${nm} = ok ? ${c[k]} : NaN;`)).join(' ');
-  const body = `const x = ${x}, z = ${z}, p = ${p}, y = ${value}; const ok = y === y${unary ? ' && x - x === 0' : ''}; ${decl}`;
-  const nm = (k: number) => (zero(k) ? '0' : names[k]!);
-  return [body, [0, 1, 2, 3, 4].map(nm), [5, 6, 7, 8].map(nm)];
 }
 
 /** Declarations of the rule functions in `need`, read from the tables U (unary) and B (binary). */
@@ -157,18 +148,10 @@ function fixedSource(code: number, x: string, z: string, p: string, j: string, n
   const lit = (k: number) => (live.includes(k) ? (Object.is(c.at[k], -0) ? '-0' : String(c.at[k])) : '0');
   const nan = (k: number) => (live.includes(k) ? 'NaN' : '0');
   const store = (v: (k: number) => string) => [0, 1, 2, 3, 4].map((k) => `par[q + ${k}] = ${v(k)};`).join(' ');
-  let head: string, ok = 'y === y';
-  if (code < NU) {
-    need.add(`u${code}`);
-    head = `const x = ${x}, y = u${code}f(x, ${p});`;
-    ok = 'y === y && x - x === 0';
-  } else {
-    const b = (code % NOPS) - NU;
-    need.add(`b${b}`);
-    head = `const y = b${b}f(${two ? `${x}, ${z}` : code >= CONST_LEFT * NOPS ? `${p}, ${x}` : `${x}, ${p}`});`;
-  }
-  return `{ ${head} val[${j}] = y;${keep} const q = (${j}) * ${NPAR};
-    if (${ok}) { ${store(lit)} } else { ${store(nan)} nf = true; } }`;
+  const r = ruleCall(code, 'x', 'z', 'p');
+  need.add(r.rule < NU ? `u${r.rule}` : `b${r.rule - NU}`);
+  return `{ ${operandLocals(code, x, z, p)} const y = ${r.value}; val[${j}] = y;${keep} const q = (${j}) * ${NPAR};
+    if (${r.ok}) { ${store(lit)} } else { ${store(nan)} nf = true; } }`;
 }
 
 /**
@@ -183,23 +166,10 @@ function fixedSource(code: number, x: string, z: string, p: string, j: string, n
  */
 export function evalKeeping(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string, kept: number): string {
   const keep = to ? ` ${to} = y;` : '', q = `const q = (${j}) * ${NPAR};`;
-  // the rule's partials by stored slot (null: always 0, a one-argument node's missing ones)
-  let from: (number | null)[], head: string, call: string, out: (k: number) => string, ok: string;
-  if (code < NU) {
-    need.add(`u${code}`);
-    from = [1, null, 2, null, null];
-    head = `const x = ${x}, p = ${p}, y = u${code}f(x, p);`;
-    [call, out] = derivativeOf(code, 'x', '0', 'p', need);
-    ok = 'y === y && x - x === 0';
-  } else {
-    const base = code % NOPS, b = base - NU, left = code >= CONST_LEFT * NOPS;
-    need.add(`b${b}`);
-    const args = code < NOPS ? 'x, z' : left ? 'p, x' : 'x, p';
-    from = code < NOPS ? [1, 2, 3, 4, 5] : left ? [2, null, 5, null, null] : [1, null, 3, null, null];
-    head = code < NOPS ? `const x = ${x}, z = ${z}, y = b${b}f(x, z);` : `const x = ${x}, p = ${p}, y = b${b}f(${args});`;
-    [call, out] = code < NOPS ? derivativeOf(base, 'x', 'z', '0', need) : left ? derivativeOf(base, 'p', 'x', '0', need) : derivativeOf(base, 'x', 'p', '0', need);
-    ok = 'y === y';
-  }
+  const r = ruleCall(code, 'x', 'z', 'p'), [call, out] = derivativeOf(r, need), ok = r.ok;
+  const head = `${operandLocals(code, x, z, p)} const y = ${r.value};`;
+  // the rule's out[k] by stored slot (null: always 0, a one-argument node's missing ones)
+  const from = r.at.slice(0, 5).map((k) => (k === 0 ? null : k));
   const live = from.flatMap((k, slot) => (k === null ? [] : [slot]));
   const written = live.filter((slot) => !(kept & (1 << slot)));
   const nan = `${live.map((slot) => `par[q + ${slot}] = NaN;`).join(' ')} nf = true;`;

@@ -111,6 +111,15 @@ function tree(terms: readonly string[]): string {
 type Partials = readonly string[];
 const PARTIAL_NAMES = ['ga', 'gb', 'haa', 'hab', 'hbb', 'ta', 'tb', 'tc', 'td'];
 
+/* An instruction's terms (partials h) for lane values at its arguments a and b (lib/tape/formulas.ts). */
+/** first order: g_a a + g_b b */
+const lin = (h: Partials, a: string, b: string): string => add(mul(h[0]!, a), mul(h[1]!, b));
+/** Taylor-2 curvature: h_aa a² + 2 h_ab ab + h_bb b² */
+const curv = (h: Partials, a: string, b: string): string => add(mul(h[2]!, a, a), mul('2', h[3]!, a, b), mul(h[4]!, b, b));
+/** hyper-dual mixed term of lanes p and q: h_aa p_a q_a + h_ab (p_a q_b + q_a p_b) + h_bb p_b q_b */
+const mixed = (h: Partials, pa: string, pb: string, qa: string, qb: string): string =>
+  add(mul(h[2]!, pa, qa), mul(h[3]!, add(mul(pa, qb), mul(qa, pb))), mul(h[4]!, pb, qb));
+
 /** The source of mode `mode`'s loop over program pr (leaves in `fixed`, a bitmask, held constant). */
 function source(pr: Program, mode: FusedMode, fixed: number): string {
   const L = pr.leaves.length, n = pr.instrs.length, root = L + n - 1, need = new Set<string>();
@@ -178,9 +187,13 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
     pr.instrs.forEach((_, j) => lane.push(name(L + j, step(j, ...arg(lane, j)))));
     return lane;
   };
-  const lin = (j: number, a: string, b: string) => add(mul(pt[j]![0]!, a), mul(pt[j]![1]!, b));
-  // Taylor-2 / Laplacian curvature term of instruction j for lane values (a, b)
-  const curv = (j: number, a: string, b: string) => add(mul(pt[j]![2]!, a, a), mul('2', pt[j]![3]!, a, b), mul(pt[j]![4]!, b, b));
+  const first = (j: number, a: string, b: string) => lin(pt[j]!, a, b);
+  // the hyper-dual lanes 1, 2 and 12 forward, their leaves read by read(lane array, leaf)
+  const hyperdual = (read: (X: string, l: number) => string): string[][] => {
+    const p = forward('p', (l) => read('T1', l), first), q = forward('q', (l) => read('T2', l), first);
+    const c = forward('c', (l) => read('T12', l), (j, a, b) => add(first(j, a, b), mixed(pt[j]!, ...arg(p, j), ...arg(q, j))));
+    return [p, q, c];
+  };
   // the root's lane value into lane array X (per lane: K lanes; else one value per slot): assigned, or summed for a reduction
   const write = (X: string, lane: string, value: string) => {
     const at = (slot: string) => (lane === 'k' ? `${slot} * K + k` : slot);
@@ -200,15 +213,15 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       break;
     case 'tangent': {
       lines.push('for (let k = 0; k < K; k++) {');
-      const t = forward('t', (l) => `T[s${l} * K + k]`, lin);
+      const t = forward('t', (l) => `T[s${l} * K + k]`, first);
       write('T', 'k', t[root]!);
       lines.push('}');
       break;
     }
     case 'second': {
       lines.push('for (let k = 0; k < K; k++) {');
-      const p = forward('p', (l) => `T1[s${l} * K + k]`, lin);
-      const q = forward('q', (l) => `T2[s${l} * K + k]`, (j, a, b) => add(lin(j, a, b), curv(j, ...arg(p, j))));
+      const p = forward('p', (l) => `T1[s${l} * K + k]`, first);
+      const q = forward('q', (l) => `T2[s${l} * K + k]`, (j, a, b) => add(first(j, a, b), curv(pt[j]!, ...arg(p, j))));
       write('T1', 'k', p[root]!);
       write('T2', 'k', q[root]!);
       lines.push('}');
@@ -216,12 +229,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
     }
     case 'hyper': {
       lines.push('for (let k = 0; k < K; k++) {');
-      const p = forward('p', (l) => `T1[s${l} * K + k]`, lin);
-      const q = forward('q', (l) => `T2[s${l} * K + k]`, lin);
-      const c = forward('c', (l) => `T12[s${l} * K + k]`, (j, a, b) => {
-        const [pa, pb] = arg(p, j), [qa, qb] = arg(q, j), h = pt[j]!;
-        return add(lin(j, a, b), mul(h[2]!, pa, qa), mul(h[3]!, add(mul(pa, qb), mul(qa, pb))), mul(h[4]!, pb, qb));
-      });
+      const [p, q, c] = hyperdual((X, l) => `${X}[s${l} * K + k]`);
       write('T1', 'k', p[root]!);
       write('T2', 'k', q[root]!);
       write('T12', 'k', c[root]!);
@@ -233,12 +241,12 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       const z = pr.instrs.map((_, j) => `z${j}`), used = new Set<number>();
       const zAt = lines.length;
       lines.push('for (let k = 0; k < K; k++) {');
-      const t = forward('t', (l) => `T[s${l} * K + k]`, lin);
-      pr.instrs.forEach((_, j) => { const e = curv(j, ...arg(t, j)); if (e !== '0') { used.add(j); lines.push(`${z[j]} += ${e};`); } });
+      const t = forward('t', (l) => `T[s${l} * K + k]`, first);
+      pr.instrs.forEach((_, j) => { const e = curv(pt[j]!, ...arg(t, j)); if (e !== '0') { used.add(j); lines.push(`${z[j]} += ${e};`); } });
       write('T', 'k', t[root]!);
       lines.push('}');
       lines.splice(zAt, 0, ...[...used].map((j) => `let ${z[j]} = 0;`));
-      const l = forward('l', (x) => `L[s${x}]`, (j, a, b) => add(lin(j, a, b), used.has(j) ? z[j]! : '0'));
+      const l = forward('l', (x) => `L[s${x}]`, (j, a, b) => add(first(j, a, b), used.has(j) ? z[j]! : '0'));
       write('L', '1', l[root]!);
       break;
     }
@@ -254,7 +262,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       const [w] = backward(lines, pr, ['w'], [`A[${outSlot}]`], (j, [wy]) => [[[mul(pt[j]![0]!, wy!)]], [[mul(pt[j]![1]!, wy!)]]]);
       leafAdjoints('A', (l) => `s${l}`, w!);
       lines.push('for (let k = 0; k < K; k++) {');
-      const t = forward('t', (l) => `T[s${l} * K + k]`, lin);
+      const t = forward('t', (l) => `T[s${l} * K + k]`, first);
       const [u] = backward(lines, pr, ['u'], [`AT[${outSlot} * K + k]`], (j, [uy]) => {
         const h = pt[j]!, [ta, tb] = arg(t, j), wy = w![L + j]!;
         return [
@@ -267,7 +275,7 @@ function source(pr: Program, mode: FusedMode, fixed: number): string {
       break;
     }
     case 'reverseHyper':
-      reverseHyperSource(lines, pr, pt, forward, arg, outSlot, leafAdjoints);
+      reverseHyperSource(lines, pr, pt, hyperdual((X, l) => `${X}[s${l}]`), arg, outSlot, leafAdjoints);
       break;
   }
   lines.push('}');
@@ -357,23 +365,15 @@ function backward(
 }
 
 /**
- * Third order (one lane): the hyper-dual forward (components 1, 2, 12) in
- * locals, then the four adjoint components backward, as runReverseHyper
+ * Third order (one lane): given the hyper-dual forward lanes p, q, c
+ * (components 1, 2, 12) in locals, the four adjoint components backward, as runReverseHyper
  * (lib/tape/kernels.ts) with every term live: the partials are finite here.
  */
 function reverseHyperSource(
-  lines: string[], pr: Program, pt: readonly Partials[],
-  forward: (nm: string, leaf: (l: number) => string, step: (j: number, a: string, b: string) => string) => string[],
+  lines: string[], pr: Program, pt: readonly Partials[], [p, q, c]: readonly (readonly string[])[],
   arg: (lane: readonly string[], j: number) => readonly [string, string],
   outSlot: string, leafAdjoints: (X: string, at: (l: number) => string, adj: readonly string[]) => void,
 ): void {
-  const lin = (j: number, a: string, b: string) => add(mul(pt[j]![0]!, a), mul(pt[j]![1]!, b));
-  const p = forward('p', (l) => `T1[s${l}]`, lin);
-  const q = forward('q', (l) => `T2[s${l}]`, lin);
-  const c = forward('c', (l) => `T12[s${l}]`, (j, a, b) => {
-    const [pa, pb] = arg(p, j), [qa, qb] = arg(q, j), h = pt[j]!;
-    return add(lin(j, a, b), mul(h[2]!, pa, qa), mul(h[3]!, add(mul(pa, qb), mul(qa, pb))), mul(h[4]!, pb, qb));
-  });
   const seeds = ['A0', 'A1', 'A2', 'A12'].map((X) => `${X}[${outSlot}]`);
   const [e, f, g, h] = backward(lines, pr, ['e', 'f', 'g', 'h'], seeds, (j, [ey, fy, gy, hy]) => {
     const two = pr.instrs[j]!.b >= 0, P = pt[j]!;
