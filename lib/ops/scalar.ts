@@ -9,8 +9,10 @@ import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { Var } from '../tape/var.js';
 import { constNode } from '../tape/node.js';
-import { recorder, type Recorder } from '../tape/codegen/record.js';
+import { generatedRecorder, recordNode, type Recorder } from '../tape/codegen/record.js';
+import type { Tape } from '../tape/tape.js';
 import { codegenMode } from '../tape/codegen/mode.js';
+import { ownCopy } from '../tape/codegen/compile.js';
 
 /** A unary op: number → number, any hyperad value → a value of the same kind. */
 export interface UnaryFn {
@@ -38,56 +40,98 @@ const ASK_EVERY = 64;
 /**
  * The recorder of one node code, asked for once per ASK_EVERY nodes instead
  * of at every node (the ask was a tenth of a one-shot gradient's time); under
- * codegen 'off' at every node, so 'off' takes effect at once.
+ * codegen 'off' at every node, so 'off' takes effect at once. `get` gives
+ * the generated recorder or null, and then `record` records with the
+ * interpreter: the lifted op calls a generated recorder from a call site of
+ * its own, which V8 inlines only if it never saw another function there.
  */
 class RecorderSlot {
   private fn: Recorder | null = null;
   private left = 0;
   constructor(private readonly node: number) {}
-  get(): Recorder {
+  get(): Recorder | null {
     if (--this.left < 0 || codegenMode() === 'off') {
-      this.fn = recorder(this.node, ASK_EVERY);
+      this.fn = generatedRecorder(this.node, ASK_EVERY);
       this.left = ASK_EVERY - 1;
     }
-    return this.fn!;
+    return this.fn;
+  }
+  record(t: Tape, ai: number, b: number): number {
+    return recordNode(this.node, t, ai, b);
   }
 }
 
+/**
+ * The lifted unary op: numbers computed by rule f, a tape value of a running
+ * recording recorded by its recorder at once (the common case while
+ * recording, without the general dispatch), anything else by `slow`. Refers
+ * to its parameters only: each op gets its own compiled copy ({@link ownCopy}).
+ */
+function unaryLift(Var: VarClass, f: (x: number, p: number) => number, rec: RecorderSlot, slow: (x: Num) => Num) {
+  return (x: Num): Num => {
+    if (typeof x === 'number') return f(x, 0);
+    if (x instanceof Var && x.tape.trace.active) {
+      const r = rec.get(), t = x.tape;
+      return new Var(t, r !== null ? r(t, x.i, 0) : rec.record(t, x.i, 0));
+    }
+    return slow(x);
+  };
+}
+
+/**
+ * The lifted binary op: numbers by rule f; a tape value of a running
+ * recording with a number (`right`: the constant second, `left`: first) or
+ * with a tape value of the same recording (`both`) recorded at once;
+ * anything else (other kinds, ended or mixed evaluations) by `slow`. Refers
+ * to its parameters only, like {@link unaryLift}.
+ */
+function binaryLift(Var: VarClass, f: (a: number, b: number) => number, right: RecorderSlot, left: RecorderSlot, both: RecorderSlot, slow: (a: Num, b: Num) => Num) {
+  return (a: Num, b: Num): Num => {
+    if (a instanceof Var) {
+      const t = a.tape;
+      if (t.trace.active) {
+        if (typeof b === 'number') {
+          const r = right.get();
+          return new Var(t, r !== null ? r(t, a.i, b) : right.record(t, a.i, b));
+        }
+        if (b instanceof Var && b.tape === t) {
+          const r = both.get();
+          return new Var(t, r !== null ? r(t, a.i, b.i) : both.record(t, a.i, b.i));
+        }
+      }
+    } else if (typeof a === 'number') {
+      if (typeof b === 'number') return f(a, b);
+      if (b instanceof Var && b.tape.trace.active) {
+        const r = left.get(), t = b.tape;
+        return new Var(t, r !== null ? r(t, b.i, a) : left.record(t, b.i, a));
+      }
+    }
+    return slow(a, b);
+  };
+}
+
+type VarClass = typeof Var;
+
 /** Lifts unary rule `name` to a function of numbers and hyperad values. */
 export function liftUnary(name: UnaryName): UnaryFn {
-  const code = unaryCode(name), f = UNARY[code]!.f, rec = new RecorderSlot(code);
-  return ((x: Num) => {
-    if (typeof x === 'number') return f(x, 0);
-    // the common case while recording, without the general dispatch
-    if (x instanceof Var && x.tape.trace.active) return new Var(x.tape, rec.get()(x.tape, x.i, 0));
-    return operand(name, x, 'x').unaryOp(code, 0);
-  }) as UnaryFn;
+  const code = unaryCode(name), f = UNARY[code]!.f;
+  const lifted = ownCopy(unaryLift, name, [Var, f, new RecorderSlot(code), (x) => operand(name, x, 'x').unaryOp(code, 0)], (g) => Object.is(g(0.5), f(0.5, 0)));
+  return lifted as UnaryFn;
 }
 
 /** Lifts binary rule `name` to a function of numbers and hyperad values. */
 export function liftBinary(name: BinaryName): BinaryFn {
-  const code = binaryCode(name), f = BINARY[code - UNARY.length]!.f;
-  const right = new RecorderSlot(constNode(code, false)), left = new RecorderSlot(constNode(code, true)), both = new RecorderSlot(code);
-  return ((a: Num, b: Num) => {
-    // the common cases while recording (tape value op tape value of the same recording, or op a number),
-    // without the general dispatch; anything else (other kinds, ended or mixed evaluations) goes the long way
-    if (a instanceof Var) {
-      const t = a.tape;
-      if (t.trace.active) {
-        if (typeof b === 'number') return new Var(t, right.get()(t, a.i, b));
-        if (b instanceof Var && b.tape === t) return new Var(t, both.get()(t, a.i, b.i));
-      }
-    } else if (typeof a === 'number' && b instanceof Var && b.tape.trace.active) {
-      return new Var(b.tape, left.get()(b.tape, b.i, a));
-    }
-    if (typeof a === 'number') {
-      if (typeof b === 'number') return f(a, b);
-      return operand(name, b, 'b').binaryOp(code, a, false);
-    }
+  const code = binaryCode(name);
+  const slow = (a: Num, b: Num): Num => {
+    if (typeof a === 'number') return operand(name, b, 'b').binaryOp(code, a, false);
     const va = operand(name, a, 'a');
     if (typeof b !== 'number' && operand(name, b, 'b').priority > va.priority) return b.binaryOp(code, a, false);
     return va.binaryOp(code, b, true);
-  }) as BinaryFn;
+  };
+  const f = BINARY[code - UNARY.length]!.f;
+  const slots = [new RecorderSlot(constNode(code, false)), new RecorderSlot(constNode(code, true)), new RecorderSlot(code)] as const;
+  const lifted = ownCopy(binaryLift, name, [Var, f, ...slots, slow], (g) => Object.is(g(0.5, 0.25), f(0.5, 0.25)));
+  return lifted as BinaryFn;
 }
 
 const powc = unaryCode('powc'), powcRecorder = new RecorderSlot(powc);
@@ -143,7 +187,10 @@ const powv = liftBinary('pow');
 export const pow: BinaryFn = ((a: Num, b: Num) => {
   if (typeof b === 'number') {
     if (typeof a === 'number') return Math.pow(a, b);
-    if (a instanceof Var && a.tape.trace.active) return new Var(a.tape, powcRecorder.get()(a.tape, a.i, b));
+    if (a instanceof Var && a.tape.trace.active) {
+      const r = powcRecorder.get(), t = a.tape;
+      return new Var(t, r !== null ? r(t, a.i, b) : powcRecorder.record(t, a.i, b));
+    }
     return operand('pow', a, 'a').unaryOp(powc, b);
   }
   return powv(a, b);

@@ -13,14 +13,25 @@ const FUNCTION_CACHE = 4096, SOURCE_BUDGET = 4_000_000;
 const functions = new Map<string, (...args: never[]) => unknown>();
 let cachedChars = 0;
 
-/** Can this environment compile generated code (is `new Function` allowed)? Asked when code is about to be built. */
+/** The Function constructor last asked, and its answer (a policy does not change while the constructor stays the same). */
+let asked: unknown = null, allowed = false;
+
+/**
+ * Can this environment compile generated code (is `new Function` allowed)?
+ * Asked when code is about to be built; tried once per Function constructor
+ * (trying cost a microsecond per one-shot call; specs replace the
+ * constructor to simulate a refusal, and are asked again).
+ */
 export function canCompile(): boolean {
+  if (globalThis.Function === asked) return allowed;
+  asked = globalThis.Function;
   try {
     new Function('return 0');
-    return true;
+    allowed = true;
   } catch {
-    return false;
+    allowed = false;
   }
+  return allowed;
 }
 
 /** The function `(params…) => { source }` of kind `kind`, from the cache when the same source was compiled before; null if refused. */
@@ -39,4 +50,27 @@ export function compileShared(kind: string, params: readonly string[], source: s
     cachedChars += key.length;
   }
   return fn;
+}
+
+/**
+ * `factory(...args)`, made by a copy of `factory` compiled from its own
+ * text, named `tag` (one per copy): the closures one function literal makes share their type feedback,
+ * so a call inside them that reaches a different function for each closure
+ * (each op its recorder) is megamorphic and never inlined, while closures
+ * made by copies have feedback of their own. `factory` must refer to
+ * nothing but its parameters and globals (its text is compiled alone).
+ * Where `new Function` is refused, or what the copy made fails `check` (a
+ * factory whose text a coverage tool rewrote with counters), it is
+ * `factory(...args)` itself.
+ */
+export function ownCopy<A extends unknown[], R>(factory: (...args: A) => R, tag: string, args: A, check: (made: R) => boolean): R {
+  try {
+    // (`tag` makes each copy's text its own: V8 hands out one compiled function, shared feedback and all, for one text)
+    const copy = new Function(`'use strict';\nreturn (${factory.toString()});\n//# sourceURL=hyperad-generated/${factory.name}/${tag}`)() as (...args: A) => R;
+    const made = copy(...args);
+    if (check(made)) return made;
+  } catch {
+    // refused, or not self-contained: the factory itself
+  }
+  return factory(...args);
 }

@@ -72,20 +72,22 @@ const operandLocals = (code: number, x: string, z: string, p: string): string =>
   (code >= NU && code < NOPS ? `const x = ${x}, z = ${z};` : `const x = ${x}, p = ${p};`);
 
 /**
- * Rule call r's derivative, the value in the local `y`: the statements and
- * each out[k] as an expression. Its body inlined where it can be
- * (./inline.ts: an output that is a literal or a copy of an argument as that
- * literal or argument expression), else a call of d into P (the enclosing
- * code declares P; `need` gets the rule).
+ * Rule call r's derivative, the value in the local `y`, for the outputs
+ * `outs` the caller reads: the statements and each out[k] as an expression.
+ * Its body inlined where it can be (./inline.ts: an output that is a literal
+ * or a copy of an argument as that literal or argument expression, and no
+ * statements when every one read is), else a call of d into P (the
+ * enclosing code declares P; `need` gets the rule).
  */
-function derivativeOf(r: RuleCall, need: Set<string>): [string, (k: number) => string] {
+function derivativeOf(r: RuleCall, need: Set<string>, outs: readonly number[]): [string, (k: number) => string] {
   const unary = r.rule < NU, key = unary ? `u${r.rule}` : `b${r.rule - NU}`, inl = inlinedRule(r.rule);
   need.add(key);
   if (!inl) return [`${key}d(${unary ? `${r.a}, y, P, ${r.p}` : `${r.a}, ${r.b}, y, P`});`, (k) => `P[${k}]`];
   const args: Record<string, string> = { $x: r.a, $z: r.b, $y: 'y', $p: r.p };
   const fixed = (k: number) => { const f = inl.fixed[k]; return f === null || f === undefined ? null : f.startsWith('$') ? args[f]! : f; };
-  return [`const $x = ${r.a}, $z = ${r.b}, $y = y, $p = ${r.p}; ${declareOutputs(inl.n)} { ${inl.bind} ${inl.body} }`,
-    (k) => fixed(k) ?? `$o${k}`];
+  const out = (k: number) => fixed(k) ?? `$o${k}`;
+  if (outs.every((k) => fixed(k) !== null)) return ['', out];
+  return [`const $x = ${r.a}, $z = ${r.b}, $y = y, $p = ${r.p}; ${declareOutputs(inl.n)} { ${inl.bind} ${inl.body} }`, out];
 }
 
 /**
@@ -96,8 +98,8 @@ function derivativeOf(r: RuleCall, need: Set<string>): [string, (k: number) => s
  * none). The enclosing code declares `P`.
  */
 function partialsSource(code: number, x: string, z: string, p: string, need: Set<string>): [string, readonly string[]] {
-  const r = ruleCall(code, 'x', 'z', 'p'), [d, o] = derivativeOf(r, need);
-  const live = [0, 1, 2, 3, 4].filter((k) => r.at[k] !== 0);
+  const r = ruleCall(code, 'x', 'z', 'p'), live = [0, 1, 2, 3, 4].filter((k) => r.at[k] !== 0);
+  const [d, o] = derivativeOf(r, need, live.map((k) => r.at[k]!));
   return [`${operandLocals(code, x, z, p)} const y = ${r.value}; let ${live.map((k) => `g${k} = NaN`).join(', ')};
     if (${r.ok}) { ${d} ${live.map((k) => `g${k} = ${o(r.at[k]!)};`).join(' ')} }`,
   [0, 1, 2, 3, 4].map((k) => (r.at[k] !== 0 ? `g${k}` : '0'))];
@@ -120,7 +122,7 @@ export function finitePartialsSource(
   const r = ruleCall(code, x, z, p), head = `const y = ${r.value};`;
   need.add(r.rule < NU ? `u${r.rule}` : `b${r.rule - NU}`);
   if (constant) return [head, constant.slice(0, 5), constant.slice(5)];
-  const [d, o] = derivativeOf(r, need);
+  const [d, o] = derivativeOf(r, need, r.at.filter((k) => k !== 0));
   // computed outputs into locals (read outside the block, and after P is reused)
   const usable = (e: string) => /^-?\d/.test(e) || e === x || e === z || e === p;
   const e = r.at.map((k, n) => (k === 0 ? '0' : usable(o(k)) ? o(k) : `$n${n}`));
@@ -166,12 +168,13 @@ function fixedSource(code: number, x: string, z: string, p: string, j: string, n
  */
 export function evalKeeping(code: number, x: string, z: string, p: string, j: string, need: Set<string>, to: string, kept: number): string {
   const keep = to ? ` ${to} = y;` : '', q = `const q = (${j}) * ${NPAR};`;
-  const r = ruleCall(code, 'x', 'z', 'p'), [call, out] = derivativeOf(r, need), ok = r.ok;
+  const r = ruleCall(code, 'x', 'z', 'p'), ok = r.ok;
   const head = `${operandLocals(code, x, z, p)} const y = ${r.value};`;
   // the rule's out[k] by stored slot (null: always 0, a one-argument node's missing ones)
   const from = r.at.slice(0, 5).map((k) => (k === 0 ? null : k));
   const live = from.flatMap((k, slot) => (k === null ? [] : [slot]));
   const written = live.filter((slot) => !(kept & (1 << slot)));
+  const [call, out] = derivativeOf(r, need, written.map((slot) => from[slot]!));
   const nan = `${live.map((slot) => `par[q + ${slot}] = NaN;`).join(' ')} nf = true;`;
   if (written.length === 0) return `{ ${head} val[${j}] = y;${keep} if (!(${ok})) { ${q} ${nan} } }`;
   const g = written.map((slot) => `g${slot}`);

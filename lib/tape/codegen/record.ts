@@ -146,6 +146,21 @@ export function recorder(node: number, nodes = 1): Recorder {
   return recorders.get(node, nodes) ?? interpreters[node]!;
 }
 
+/**
+ * The generated recorder of node code `node`, or null: the interpreter
+ * records it ({@link recordNode}). For a call site that should only ever
+ * see generated recorders (V8 inlines a call that has seen one function;
+ * one that has also seen the interpreted closures is left a call).
+ */
+export function generatedRecorder(node: number, nodes = 1): Recorder | null {
+  return recorders.get(node, nodes);
+}
+
+/** Records one node of node code `node` with the interpreter (Tape's methods), as {@link Recorder} does. */
+export function recordNode(node: number, t: Tape, ai: number, b: number): number {
+  return interpreters[node]!(t, ai, b);
+}
+
 /** The generated replayer of node code `node`, or null: evalNode replays it (see `replayNodes`, lib/tape/sweeps.ts). */
 export function replayer(node: number): Replayer | null {
   return replayers.get(node);
