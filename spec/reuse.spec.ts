@@ -18,6 +18,7 @@ import { refreshPlan } from '../lib/tape/codegen/refresh.js';
 import type { Segment } from '../lib/tape/codegen/loops.js';
 import { finitePartials } from '../lib/tape/node.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
+import { ownCopy } from '../lib/tape/codegen/compile.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { compact, type Compacted } from '../lib/tape/compact.js';
 import type { Tape } from '../lib/tape/tape.js';
@@ -361,6 +362,36 @@ describe('reuse: the generated recorders are the interpreted recorder', () => {
     } finally {
       globalThis.Function = realFunction;
       resetRecorders();
+    }
+  });
+});
+
+describe('reuse: each op is its own compiled copy of the lifted function (ownCopy)', () => {
+  /** the stack of the error a call throws */
+  const stackOf = (call: () => unknown): string => { try { call(); } catch (e) { return String((e as Error).stack); } throw new Error('no error'); };
+
+  it('the exported ops and the method forms run from copies of their own (named per op in stack traces)', () => {
+    expect(stackOf(() => mul({} as never, 1))).to.include('hyperad-generated/binaryLift/mul');
+    expect(stackOf(() => sin('x' as never))).to.include('hyperad-generated/unaryLift/sin');
+    const kept: Num[] = [];
+    grad((x) => { kept.push(x[0]!); return x[0]!; }, [1]);
+    expect(stackOf(() => (kept[0] as hy.Value).mul(kept[0]!))).to.include('hyperad-generated/binaryMethod/mul');
+  });
+
+  it('a factory whose text is not self-contained, a copy that fails its check, or a refused new Function: the factory itself', () => {
+    const offset = 3;
+    const factory = (k: number) => (x: number) => x * k + offset; // (offset is not in the copy's scope: the copy throws)
+    const made = ownCopy(factory, 'spec', [2], (g) => g(1) === 5);
+    expect(made(1)).to.equal(5);
+    expect(made.toString()).to.equal(factory(2).toString());
+    const plain = (k: number) => (x: number) => x * k;
+    expect(ownCopy(plain, 'spec', [2], () => false)(4), 'check refused').to.equal(8);
+    const realFunction = globalThis.Function;
+    globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+    try {
+      expect(ownCopy(plain, 'spec', [3], (g) => g(1) === 3)(2), 'refused').to.equal(6);
+    } finally {
+      globalThis.Function = realFunction;
     }
   });
 });

@@ -6,6 +6,7 @@
  * the sweep over lanes K.
  */
 import { hessian, hessianDiagonal, hvp, prepare, valueAndGrad, DEFAULT_LANES, type Prepared } from '../../lib/index.js';
+import { once } from '../../lib/transforms/prepare.js';
 import { diagonal, matVec, rel, type Workload } from '../workloads/index.js';
 import { fmtTime } from './report.js';
 import { prepared, relRows, type Method, type Row, type ScalarFn } from './rows.js';
@@ -34,6 +35,11 @@ export function benchWorkload(w: Workload, opts: { sparse?: boolean } = {}): Row
   const p = prepared(f, x);
   const record = time(() => prepare(f, x).nodes, ref);
   rows.push({ ...base, quantity: 'record (tape)', transformNs: record.ns, transformRatio: record.ratio, transformPlainNs: record.plainNs, tapeBytes: p.tapeBytes, note: `${p.nodes} nodes, ${(record.ns / p.nodes).toFixed(1)} ns per node` });
+  // the recording a one-shot transform makes and drops (its arrays come back to the pool: no fresh memory to fault in,
+  // which a kept recording of 10⁵ inputs pays, ~100 ms for its 36 MB of partials on this kind of machine)
+  progress(`${label}: record (one-shot)`);
+  const recordOnce = time(() => once('bench', f, x, (q) => q.nodes), ref);
+  rows.push({ ...base, quantity: 'record (one-shot)', transformNs: recordOnce.ns, transformRatio: recordOnce.ratio, transformPlainNs: recordOnce.plainNs, tapeBytes: p.tapeBytes, note: `${p.nodes} nodes, ${(recordOnce.ns / p.nodes).toFixed(1)} ns per node` });
   // an optimiser's step: one recording per quantity, moved between x and x2 on every call
   const x2 = Float64Array.from(x, (u) => 0.9 * u + 0.01);
   const mover = <R,>(method: (q: Prepared<Float64Array>) => R) => {
