@@ -54,16 +54,19 @@ export function compileShared(kind: string, params: readonly string[], source: s
 
 /**
  * `factory(...args)`, made by a copy of `factory` compiled from its own
- * text, named `tag` (one per copy): the closures one function literal makes share their type feedback,
- * so a call inside them that reaches a different function for each closure
- * (each op its recorder) is megamorphic and never inlined, while closures
- * made by copies have feedback of their own. `factory` must refer to
+ * text, named `tag` (one per copy). The closures one function literal
+ * makes share their type feedback, so a call inside them that reaches a
+ * different function for each closure (each op its recorder) is
+ * megamorphic and never inlined; closures made by copies have feedback of
+ * their own. `factory` must refer to
  * nothing but its parameters and globals (its text is compiled alone).
  * Where `new Function` is refused, or what the copy made fails `check` (a
  * factory whose text a coverage tool rewrote with counters), it is
  * `factory(...args)` itself.
  */
 export function ownCopy<A extends unknown[], R>(factory: (...args: A) => R, tag: string, args: A, check: (made: R) => boolean): R {
+  // (asked first: under a Content Security Policy each refused attempt may be reported, and the ops are many)
+  if (!canCompile()) return factory(...args);
   try {
     // (`tag` makes each copy's text its own: V8 hands out one compiled function, shared feedback and all, for one text)
     const copy = new Function(`'use strict';\nreturn (${factory.toString()});\n//# sourceURL=hyperad-generated/${factory.name}/${tag}`)() as (...args: A) => R;
