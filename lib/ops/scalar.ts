@@ -9,9 +9,7 @@ import { currentName } from '../trace.js';
 import { describe } from '../describe.js';
 import { Var } from '../tape/var.js';
 import { constNode } from '../tape/node.js';
-import { generatedRecorder, recordNode, type Recorder } from '../tape/codegen/record.js';
-import type { Tape } from '../tape/tape.js';
-import { codegenMode } from '../tape/codegen/mode.js';
+import { RecorderSlot } from '../tape/codegen/record.js';
 import { ownCopy } from '../tape/codegen/compile.js';
 
 /** A unary op: number → number, any hyperad value → a value of the same kind. */
@@ -32,33 +30,6 @@ export interface BinaryFn {
 function operand(name: string, x: unknown, which: string): Value {
   if (x instanceof Value) return x;
   throw new TypeError(`${currentName()}: ${name}: ${which} must be a number or a hyperad value, got ${describe(x)}`);
-}
-
-/** Nodes a {@link RecorderSlot} records before it asks `recorder` again (counted towards GENERATE_AFTER in advance). */
-const ASK_EVERY = 64;
-
-/**
- * The recorder of one node code, asked for once per ASK_EVERY nodes instead
- * of at every node (the ask was a tenth of a one-shot gradient's time); under
- * codegen 'off' at every node, so 'off' takes effect at once. `get` gives
- * the generated recorder or null, and then `record` records with the
- * interpreter: the lifted op calls a generated recorder from a call site of
- * its own, which V8 inlines only if it never saw another function there.
- */
-class RecorderSlot {
-  private fn: Recorder | null = null;
-  private left = 0;
-  constructor(private readonly node: number) {}
-  get(): Recorder | null {
-    if (--this.left < 0 || codegenMode() === 'off') {
-      this.fn = generatedRecorder(this.node, ASK_EVERY);
-      this.left = ASK_EVERY - 1;
-    }
-    return this.fn;
-  }
-  record(t: Tape, ai: number, b: number): number {
-    return recordNode(this.node, t, ai, b);
-  }
 }
 
 /**

@@ -8,11 +8,13 @@ import { OP_NAMES } from '../rules/index.js';
 import type { Tape } from './tape.js';
 
 export class Var extends Value {
-  constructor(
-    readonly tape: Tape,
-    readonly i: number,
-  ) {
+  // (assigned, not defined as class fields: a Var is made per op, and V8 did not inline the field initialiser)
+  declare readonly tape: Tape;
+  declare readonly i: number;
+  constructor(tape: Tape, i: number) {
     super();
+    (this as { tape: Tape }).tape = tape;
+    (this as { i: number }).i = i;
   }
   get trace(): Trace { return this.tape.trace; }
   get kind(): string { return 'tape value'; }

@@ -29,7 +29,14 @@ export function setCodegen(m: CodegenMode): CodegenMode {
   if (!MODES.includes(m)) throw new TypeError(`setCodegen: mode must be one of ${MODES.map((s) => `'${s}'`).join(', ')}, got ${String(m)}`);
   const old = mode;
   mode = m;
+  for (const f of changed) f();
   return old;
+}
+
+const changed: (() => void)[] = [];
+/** Calls `f` after every {@link setCodegen} (holders of generated code drop what they hold, so a new mode takes effect at once). */
+export function onModeChange(f: () => void): void {
+  changed.push(f);
 }
 
 /** The current mode. */

@@ -16,7 +16,7 @@ import type { Tape } from '../tape.js';
 import { CONST_LEFT, NOPS } from '../node.js';
 import { evalSource, ruleDeclarations } from './evaluate.js';
 import { canCompile, compileShared } from './compile.js';
-import { codegenMode } from './mode.js';
+import { codegenMode, onModeChange } from './mode.js';
 
 /**
  * Records one node of its node code on t, with traced operand ai and `b`:
@@ -135,6 +135,45 @@ export function resetRecorders(): void {
   recorders.reset();
   replayers.reset();
   elementLoops.reset();
+  for (const s of slots) s.reset();
+}
+
+/** Nodes a {@link RecorderSlot} records before it asks for its recorder again (counted towards GENERATE_AFTER in advance). */
+const ASK_EVERY = 64;
+/** every slot made, so a new codegen mode (or a reset) reaches them at once */
+const slots: RecorderSlot[] = [];
+onModeChange(() => { for (const s of slots) s.reset(); });
+
+/**
+ * The recorder of one node code for a lifted op (lib/ops/scalar.ts), asked
+ * for once per ASK_EVERY nodes instead of at every node (the ask was a
+ * tenth of a one-shot gradient's time); a new codegen mode or a reset makes
+ * it ask at its next node. `get` gives the generated recorder or null, and
+ * then `record` records with the interpreter: the lifted op calls a
+ * generated recorder from a call site of its own, which V8 inlines only if
+ * it never saw another function there. `get` is small enough that V8
+ * always inlines it (the ask is apart).
+ */
+export class RecorderSlot {
+  private fn: Recorder | null = null;
+  private left = 0;
+  constructor(private readonly node: number) {
+    slots.push(this);
+  }
+  get(): Recorder | null {
+    return --this.left >= 0 ? this.fn : this.ask();
+  }
+  private ask(): Recorder | null {
+    this.left = ASK_EVERY - 1;
+    return (this.fn = generatedRecorder(this.node, ASK_EVERY));
+  }
+  /** the next `get` asks again */
+  reset(): void {
+    this.left = 0;
+  }
+  record(t: Tape, ai: number, b: number): number {
+    return recordNode(this.node, t, ai, b);
+  }
 }
 
 /**
