@@ -21,7 +21,7 @@ import { drainPool, poisonPool } from '../lib/tape/pool.js';
 import { ownCopy } from '../lib/tape/codegen/compile.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { compact, type Compacted } from '../lib/tape/compact.js';
-import type { Tape } from '../lib/tape/tape.js';
+import { Tape } from '../lib/tape/tape.js';
 import { fuzz, sampleOf } from './support/fuzzer.js';
 import { scalarFunction } from './support/interpret.js';
 import type { ScalarProgram } from './support/programs.js';
@@ -344,6 +344,26 @@ describe('reuse: the generated recorders are the interpreted recorder', () => {
       checked++;
     }
     expect(checked).to.equal(80);
+  });
+
+  it("a new codegen mode reaches the ops at their next node: 'off' records with the interpreter at once, and back again the generated recorder", () => {
+    const x = point(300, 0.4);
+    grad(rosen, x); // (the ops' recorders generated)
+    const binary = Tape.prototype.binary;
+    let calls = 0;
+    Tape.prototype.binary = function (this: Tape, ...args: Parameters<Tape['binary']>) { calls++; return binary.apply(this, args); };
+    try {
+      const g = (y: Num[]) => mul(y[0]!, y[1]!);
+      const old = setCodegen('off');
+      try { grad(g, [1, 2]); } finally { setCodegen(old); }
+      expect(calls, "under 'off'").to.equal(1);
+      calls = 0;
+      grad(rosen, x);
+      grad(g, [1, 2]);
+      expect(calls, "back under 'auto'").to.equal(0);
+    } finally {
+      Tape.prototype.binary = binary;
+    }
   });
 
   it("under 'auto' an op is recorded by the interpreter at first, then by its generated recorder; a refused new Function keeps the interpreter", () => {

@@ -139,7 +139,7 @@ export function resetRecorders(): void {
 }
 
 /** Nodes a {@link RecorderSlot} records before it asks for its recorder again (counted towards GENERATE_AFTER in advance). */
-const ASK_EVERY = 64;
+const ASK_EVERY = 256;
 /** every slot made, so a new codegen mode (or a reset) reaches them at once */
 const slots: RecorderSlot[] = [];
 onModeChange(() => { for (const s of slots) s.reset(); });
