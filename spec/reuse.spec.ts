@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import * as hy from '../lib/index.js';
-import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sub, sum, tanh, type Num } from '../lib/index.js';
+import { add, grad, hessian, hessianDiagonal, hvp, mul, prepare, setCodegen, sin, sparseHessian, sub, sum, tanh, type Num } from '../lib/index.js';
 import { BINARY_NAMES, NU, OP_NAMES, UNARY_NAMES } from '../lib/rules/index.js';
 import { pointFree } from '../lib/tape/codegen/replay.js';
 import { keptPartials } from '../lib/tape/codegen/evaluate.js';
@@ -18,7 +18,7 @@ import { refreshPlan } from '../lib/tape/codegen/refresh.js';
 import type { Segment } from '../lib/tape/codegen/loops.js';
 import { finitePartials } from '../lib/tape/node.js';
 import { drainPool, poisonPool } from '../lib/tape/pool.js';
-import { ownCopy } from '../lib/tape/codegen/compile.js';
+import { ownCopy, selfContained } from '../lib/tape/codegen/compile.js';
 import { forgetRecent } from '../lib/sparsity/memo.js';
 import { compact, type Compacted } from '../lib/tape/compact.js';
 import { Tape } from '../lib/tape/tape.js';
@@ -347,20 +347,30 @@ describe('reuse: the generated recorders are the interpreted recorder', () => {
   });
 
   it("a new codegen mode reaches the ops at their next node: 'off' records with the interpreter at once, and back again the generated recorder", () => {
-    const x = point(300, 0.4);
-    grad(rosen, x); // (the ops' recorders generated)
+    const g = (y: Num[]) => mul(y[0]!, y[1]!);
+    const before = setCodegen('always');
+    try { grad(g, [1, 2]); } finally { setCodegen(before); } // (mul's recorder generated, whatever ran before)
     const binary = Tape.prototype.binary;
     let calls = 0;
     Tape.prototype.binary = function (this: Tape, ...args: Parameters<Tape['binary']>) { calls++; return binary.apply(this, args); };
     try {
-      const g = (y: Num[]) => mul(y[0]!, y[1]!);
       const old = setCodegen('off');
       try { grad(g, [1, 2]); } finally { setCodegen(old); }
       expect(calls, "under 'off'").to.equal(1);
       calls = 0;
-      grad(rosen, x);
       grad(g, [1, 2]);
       expect(calls, "back under 'auto'").to.equal(0);
+      // a reset (after a refused new Function) reaches them at once too
+      const realFunction = globalThis.Function;
+      globalThis.Function = function () { throw new EvalError('refused by a Content Security Policy'); } as unknown as FunctionConstructor;
+      try {
+        resetRecorders();
+        grad(g, [1, 2]);
+        expect(calls, 'after a reset under a refused new Function').to.equal(1);
+      } finally {
+        globalThis.Function = realFunction;
+        resetRecorders();
+      }
     } finally {
       Tape.prototype.binary = binary;
     }
@@ -396,6 +406,14 @@ describe('reuse: each op is its own compiled copy of the lifted function (ownCop
     const kept: Num[] = [];
     grad((x) => { kept.push(x[0]!); return x[0]!; }, [1]);
     expect(stackOf(() => (kept[0] as unknown as { mul(y: Num): Num }).mul(kept[0]!))).to.include('hyperad-generated/binaryMethod/mul');
+  });
+
+  it('a text is self-contained when it names only its parameters, its declarations and a few globals', () => {
+    expect(selfContained('function f(a, b) { return (x, y) => { const r = a(x), t = b(y, x); return typeof r === "number" ? r + t : t; }; }')).to.equal(true);
+    expect(selfContained('(a) => (x) => _instanceof(x, a)'), 'a compiler\'s helper').to.equal(false);
+    expect(selfContained('function f(a) { cov_1().s[0]++; return (x) => a(x); }'), 'a coverage counter').to.equal(false);
+    expect(selfContained('function f(a) { return (x) => { const r = a(x, _h(x)); return r; }; }'), 'a helper inside an initialiser\'s call').to.equal(false);
+    expect(selfContained('(a) => (x) => `${a}`'), 'a template').to.equal(false);
   });
 
   it('a factory whose text is not self-contained, a copy that fails its check, or a refused new Function: the factory itself', () => {
@@ -441,6 +459,32 @@ describe('reuse: sparsity remembered for the next recording of the same f (spars
     expect(patternOf(Q), 'a recent structure, whatever f').to.equal(patternOf(P));
     const R = prepare((x: Num[]) => rosen(x.slice(1)), point(40, 0.6));
     expect(patternOf(R), 'another structure').to.equal(undefined);
+  });
+
+  /** a sparse Hessian as dense rows */
+  const dense = (S: { rowPtr: Int32Array; colIdx: Int32Array; values: Float64Array }, n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const row = new Float64Array(n);
+      for (let k = S.rowPtr[i]!; k < S.rowPtr[i + 1]!; k++) row[S.colIdx[k]!] = S.values[k]!;
+      return row;
+    });
+  const near = (got: Float64Array[], want: Float64Array[], what: string) =>
+    want.forEach((row, i) => row.forEach((v, j) => expect(got[i]![j], `${what}: H_${i},${j}`).to.be.closeTo(v, 1e-12 * (1 + Math.abs(v)))));
+
+  it('the sparse Hessian of a recording whose structure differs only by a parameter (x^1 → x^3) or a gather\'s indices is found again, right', () => {
+    let exponent = 1;
+    const f = (x: Num[]) => sum(x.map((v, i) => (i % 2 ? hy.pow(v, exponent) : mul(v, x[(i + 1) % x.length]!))));
+    const x = point(40, 0.4);
+    sparseHessian(f, x);
+    exponent = 3;
+    near(dense(sparseHessian(f, x), 40), hessian(f, x), 'x^3 after x^1');
+    // a gather (take) whose indices change: the block's signature differs
+    let idx = [3, 4, 5];
+    const g = (t: hy.Tensor) => sum(mul(hy.take(t, [0, 1, 2]), hy.take(t, idx)));
+    const t = hy.tensor(point(6, 0.2));
+    sparseHessian(g, t);
+    idx = [5, 3, 4];
+    near(dense(sparseHessian(g, t), 6), hessian(g, t), 'other indices');
   });
 
   it('a branch to another structure, or a parameter turning an op linear, is detected again', () => {

@@ -4,9 +4,9 @@
  */
 import { BINARY_NAMES, UNARY_NAMES, type BinaryName } from '../rules/index.js';
 import { Value, type Num, type UnaryMethodName } from '../value.js';
+import { ownCopy } from '../tape/codegen/compile.js';
 import * as scalar from './scalar.js';
 import type { BinaryFn, UnaryFn } from './scalar.js';
-import { ownCopy } from '../tape/codegen/compile.js';
 
 /** Names of the public unary ops, in the table's order. */
 export const UNARY_OP_NAMES: readonly UnaryMethodName[] = UNARY_NAMES.filter((n): n is UnaryMethodName => n !== 'powc');
@@ -27,5 +27,11 @@ export const OPS: OpFunctions = scalar;
 const unaryMethod = (f: UnaryFn) => function (this: Value) { return f(this); };
 const binaryMethod = (f: BinaryFn) => function (this: Value, y: Num) { return f(this, y); };
 const proto = Value.prototype as unknown as Record<string, unknown>;
-for (const name of UNARY_OP_NAMES) proto[name] = ownCopy(unaryMethod, name, [OPS[name]], (m) => Object.is(m.call(0.5 as never), OPS[name](0.5)));
-for (const name of BINARY_OP_NAMES) proto[name] = ownCopy(binaryMethod, name, [OPS[name]], (m) => Object.is(m.call(0.5 as never, 0.25), OPS[name](0.5, 0.25)));
+for (const name of UNARY_OP_NAMES) {
+  const f = OPS[name];
+  proto[name] = ownCopy(unaryMethod, name, [f], (m) => Object.is(m.call(0.5 as never), f(0.5)));
+}
+for (const name of BINARY_OP_NAMES) {
+  const f = OPS[name];
+  proto[name] = ownCopy(binaryMethod, name, [f], (m) => Object.is(m.call(0.5 as never, 0.25), f(0.5, 0.25)));
+}

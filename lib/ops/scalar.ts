@@ -32,6 +32,8 @@ function operand(name: string, x: unknown, which: string): Value {
   throw new TypeError(`${currentName()}: ${name}: ${which} must be a number or a hyperad value, got ${describe(x)}`);
 }
 
+type VarClass = typeof Var;
+
 /**
  * The lifted unary op: numbers computed by rule f, a tape value of a running
  * recording recorded by its recorder at once (the common case while
@@ -56,7 +58,9 @@ function unaryLift(Var: VarClass, f: (x: number, p: number) => number, rec: Reco
  * anything else (other kinds, ended or mixed evaluations) by `slow`. Refers
  * to its parameters only, like {@link unaryLift}.
  */
-function binaryLift(Var: VarClass, f: (a: number, b: number) => number, right: RecorderSlot, left: RecorderSlot, both: RecorderSlot, slow: (a: Num, b: Num) => Num) {
+function binaryLift(
+  Var: VarClass, f: (a: number, b: number) => number, right: RecorderSlot, left: RecorderSlot, both: RecorderSlot, slow: (a: Num, b: Num) => Num,
+) {
   return (a: Num, b: Num): Num => {
     if (a instanceof Var) {
       const t = a.tape;
@@ -81,13 +85,11 @@ function binaryLift(Var: VarClass, f: (a: number, b: number) => number, right: R
   };
 }
 
-type VarClass = typeof Var;
-
 /** Lifts unary rule `name` to a function of numbers and hyperad values. */
 export function liftUnary(name: UnaryName): UnaryFn {
   const code = unaryCode(name), f = UNARY[code]!.f;
-  const lifted = ownCopy(unaryLift, name, [Var, f, new RecorderSlot(code), (x) => operand(name, x, 'x').unaryOp(code, 0)], (g) => Object.is(g(0.5), f(0.5, 0)));
-  return lifted as UnaryFn;
+  const slow = (x: Num) => operand(name, x, 'x').unaryOp(code, 0);
+  return ownCopy(unaryLift, name, [Var, f, new RecorderSlot(code), slow], (g) => Object.is(g(0.5), f(0.5, 0))) as UnaryFn;
 }
 
 /** Lifts binary rule `name` to a function of numbers and hyperad values. */
@@ -101,8 +103,7 @@ export function liftBinary(name: BinaryName): BinaryFn {
   };
   const f = BINARY[code - UNARY.length]!.f;
   const slots = [new RecorderSlot(constNode(code, false)), new RecorderSlot(constNode(code, true)), new RecorderSlot(code)] as const;
-  const lifted = ownCopy(binaryLift, name, [Var, f, ...slots, slow], (g) => Object.is(g(0.5, 0.25), f(0.5, 0.25)));
-  return lifted as BinaryFn;
+  return ownCopy(binaryLift, name, [Var, f, ...slots, slow], (g) => Object.is(g(0.5, 0.25), f(0.5, 0.25))) as BinaryFn;
 }
 
 const powc = unaryCode('powc'), powcRecorder = new RecorderSlot(powc);

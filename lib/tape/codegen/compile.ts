@@ -18,9 +18,10 @@ let asked: unknown = null, allowed = false;
 
 /**
  * Can this environment compile generated code (is `new Function` allowed)?
- * Asked when code is about to be built; tried once per Function constructor
- * (trying cost a microsecond per one-shot call; specs replace the
- * constructor to simulate a refusal, and are asked again).
+ * Asked when code is about to be built, and when the ops are made (at
+ * import: {@link ownCopy}); tried once per Function constructor (trying
+ * cost a microsecond per one-shot call; specs replace the constructor to
+ * simulate a refusal, and are asked again).
  */
 export function canCompile(): boolean {
   if (globalThis.Function === asked) return allowed;
@@ -58,22 +59,59 @@ export function compileShared(kind: string, params: readonly string[], source: s
  * makes share their type feedback, so a call inside them that reaches a
  * different function for each closure (each op its recorder) is
  * megamorphic and never inlined; closures made by copies have feedback of
- * their own. `factory` must refer to
- * nothing but its parameters and globals (its text is compiled alone).
- * Where `new Function` is refused, or what the copy made fails `check` (a
- * factory whose text a coverage tool rewrote with counters), it is
- * `factory(...args)` itself.
+ * their own. `factory` must refer to nothing but its parameters, the names
+ * it declares and a few globals: a text that names anything else (a helper
+ * a compiler or a coverage tool wrote in) is not copied, and neither is one
+ * where `new Function` is refused or what the copy made fails `check`; then
+ * it is `factory(...args)` itself. Copies run under every codegen mode (they
+ * are the ops' dispatch, not generated numerics); a debugger or a coverage
+ * report sees them as `hyperad-generated/<factory>/<tag>`.
  */
 export function ownCopy<A extends unknown[], R>(factory: (...args: A) => R, tag: string, args: A, check: (made: R) => boolean): R {
   // (asked first: under a Content Security Policy each refused attempt may be reported, and the ops are many)
-  if (!canCompile()) return factory(...args);
+  const text = fnText.call(factory);
+  if (!canCompile() || !selfContained(text)) return factory(...args);
   try {
     // (`tag` makes each copy's text its own: V8 hands out one compiled function, shared feedback and all, for one text)
-    const copy = new Function(`'use strict';\nreturn (${factory.toString()});\n//# sourceURL=hyperad-generated/${factory.name}/${tag}`)() as (...args: A) => R;
+    const copy = new Function(`'use strict';\nreturn (${text});\n//# sourceURL=hyperad-generated/${factory.name}/${tag}`)() as (...args: A) => R;
     const made = copy(...args);
     if (check(made)) return made;
   } catch {
-    // refused, or not self-contained: the factory itself
+    // refused, or not self-contained after all: the factory itself
   }
   return factory(...args);
+}
+
+/** (taken once: a later patch of the global Function cannot change what a text reads as) */
+const fnText = Function.prototype.toString;
+
+/** Words a self-contained factory may use besides its own names. */
+const WORDS = new Set([
+  'function', 'return', 'if', 'else', 'const', 'let', 'typeof', 'instanceof', 'new', 'this', 'null', 'undefined', 'true', 'false',
+  'Math', 'NaN', 'Infinity',
+]);
+
+/**
+ * Does a function's text name only its parameters, the names it declares
+ * (`const`/`let`, parameters of inner functions, its own name) and
+ * {@link WORDS}? Strings and comments are left out first; a property
+ * (after a dot) is not a name. Errs on the side of no: a text it cannot
+ * read is refused.
+ */
+export function selfContained(text: string): boolean {
+  if (/[`\\]/.test(text)) return false;
+  const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|'[^'\n]*'|"[^"\n]*"/g, ' ');
+  const own = new Set<string>();
+  // parameter lists: (a, b) => …, x => …, function name(a, b) …
+  for (const m of code.matchAll(/function\s*([A-Za-z_$][\w$]*)?\s*\(([^()]*)\)|\(([^()]*)\)\s*=>|([A-Za-z_$][\w$]*)\s*=>/g)) {
+    if (m[1]) own.add(m[1]);
+    for (const p of (m[2] ?? m[3] ?? m[4] ?? '').split(',')) if (p.trim()) own.add(p.trim());
+  }
+  // declarations: const a = …, b = …; let c; (the commas of calls in an initialiser taken out first)
+  for (const m of code.matchAll(/\b(?:const|let)\s+([^;]*)/g)) {
+    let decl = m[1]!;
+    for (let was = ''; was !== decl; ) { was = decl; decl = decl.replace(/\([^()]*\)/g, '0'); }
+    for (const d of decl.matchAll(/(?:^|,)\s*([A-Za-z_$][\w$]*)/g)) own.add(d[1]!);
+  }
+  return [...code.matchAll(/(?<![\w$.])[A-Za-z_$][\w$]*/g)].every((t) => own.has(t[0]) || WORDS.has(t[0]));
 }

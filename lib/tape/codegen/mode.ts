@@ -12,7 +12,10 @@
  * rule); an op's recorder and node replayer after `GENERATE_AFTER` nodes of
  * it in the process. 'always': all of them at once, for every recording of
  * scalar nodes, loops of three repetitions or more (the specs use it to run
- * the generated code on small functions). 'off': interpreted only.
+ * the generated code on small functions). 'off': interpreted only. (The
+ * ops themselves are compiled copies of one lifting function under every
+ * mode, wherever `new Function` is allowed: their dispatch, not generated
+ * numerics; see `ownCopy`, ./compile.ts.)
  */
 export type CodegenMode = 'auto' | 'always' | 'off';
 const MODES: readonly CodegenMode[] = ['auto', 'always', 'off'];
