@@ -69,8 +69,8 @@ export function compileShared(kind: string, params: readonly string[], source: s
  */
 export function ownCopy<A extends unknown[], R>(factory: (...args: A) => R, tag: string, args: A, check: (made: R) => boolean): R {
   // (asked first: under a Content Security Policy each refused attempt may be reported, and the ops are many)
-  const text = fnText.call(factory);
-  if (!canCompile() || !selfContained(text)) return factory(...args);
+  const text = canCompile() ? copyable(factory) : null;
+  if (text === null) return factory(...args);
   try {
     // (`tag` makes each copy's text its own: V8 hands out one compiled function, shared feedback and all, for one text)
     const copy = new Function(`'use strict';\nreturn (${text});\n//# sourceURL=hyperad-generated/${factory.name}/${tag}`)() as (...args: A) => R;
@@ -82,8 +82,22 @@ export function ownCopy<A extends unknown[], R>(factory: (...args: A) => R, tag:
   return factory(...args);
 }
 
-/** (taken once: a later patch of the global Function cannot change what a text reads as) */
-const fnText = Function.prototype.toString;
+/** A function's text (taken once: a later patch of the global Function cannot change what a text reads as). */
+export const fnText = Function.prototype.toString;
+
+/** each factory's text, or null when it is not {@link selfContained} (read once per factory, not once per copy) */
+const texts = new Map<Function, string | null>();
+const copyable = (factory: Function): string | null => {
+  let text = texts.get(factory);
+  if (text === undefined) {
+    const t = fnText.call(factory);
+    texts.set(factory, (text = selfContained(t) ? t : null));
+  }
+  return text;
+};
+
+/** The names in source `code`: identifiers not read as a property (after a dot). */
+export const namesIn = (code: string): string[] => [...code.matchAll(/(?<![\w$.])[A-Za-z_$][\w$]*/g)].map((t) => t[0]);
 
 /** Words a self-contained factory may use besides its own names. */
 const WORDS = new Set([
@@ -113,5 +127,5 @@ export function selfContained(text: string): boolean {
     for (let was = ''; was !== decl; ) { was = decl; decl = decl.replace(/\([^()]*\)/g, '0'); }
     for (const d of decl.matchAll(/(?:^|,)\s*([A-Za-z_$][\w$]*)/g)) own.add(d[1]!);
   }
-  return [...code.matchAll(/(?<![\w$.])[A-Za-z_$][\w$]*/g)].every((t) => own.has(t[0]) || WORDS.has(t[0]));
+  return namesIn(code).every((t) => own.has(t) || WORDS.has(t));
 }

@@ -52,6 +52,9 @@ interface RuleCall {
   readonly ok: string;
 }
 
+/** The name rule `rule` (an op code of lib/rules) has in generated code: u<code> or b<index> ({@link ruleDeclarations}). */
+const ruleKey = (rule: number): string => (rule < NU ? `u${rule}` : `b${rule - NU}`);
+
 /**
  * How node code `code` calls its rule, with its traced operand x, its
  * second one z (a binary op of two traced operands) and its parameter p (a
@@ -60,8 +63,8 @@ interface RuleCall {
  * are the rule's b-side ones.
  */
 function ruleCall(code: number, x: string, z: string, p: string): RuleCall {
-  if (code < NU) return { rule: code, a: x, b: '0', p, value: `u${code}f(${x}, ${p})`, at: [1, 0, 2, 0, 0, 3, 0, 0, 0], ok: `y === y && ${x} - ${x} === 0` };
-  const base = code % NOPS, f = `b${base - NU}f`;
+  if (code < NU) return { rule: code, a: x, b: '0', p, value: `${ruleKey(code)}f(${x}, ${p})`, at: [1, 0, 2, 0, 0, 3, 0, 0, 0], ok: `y === y && ${x} - ${x} === 0` };
+  const base = code % NOPS, f = `${ruleKey(base)}f`;
   if (code < NOPS) return { rule: base, a: x, b: z, p: '0', value: `${f}(${x}, ${z})`, at: [1, 2, 3, 4, 5, 6, 7, 8, 9], ok: 'y === y' };
   if (code >= CONST_LEFT * NOPS) return { rule: base, a: p, b: x, p: '0', value: `${f}(${p}, ${x})`, at: [2, 0, 5, 0, 0, 9, 0, 0, 0], ok: 'y === y' };
   return { rule: base, a: x, b: p, p: '0', value: `${f}(${x}, ${p})`, at: [1, 0, 3, 0, 0, 6, 0, 0, 0], ok: 'y === y' };
@@ -80,7 +83,7 @@ const operandLocals = (code: number, x: string, z: string, p: string): string =>
  * enclosing code declares P; `need` gets the rule).
  */
 function derivativeOf(r: RuleCall, need: Set<string>, outs: readonly number[]): [string, (k: number) => string] {
-  const unary = r.rule < NU, key = unary ? `u${r.rule}` : `b${r.rule - NU}`, inl = inlinedRule(r.rule);
+  const unary = r.rule < NU, key = ruleKey(r.rule), inl = inlinedRule(r.rule);
   need.add(key);
   if (!inl) return [`${key}d(${unary ? `${r.a}, y, P, ${r.p}` : `${r.a}, ${r.b}, y, P`});`, (k) => `P[${k}]`];
   const args: Record<string, string> = { $x: r.a, $z: r.b, $y: 'y', $p: r.p };
@@ -120,7 +123,7 @@ export function finitePartialsSource(
   code: number, x: string, z: string, p: string, need: Set<string>, constant?: readonly string[] | null,
 ): [string, readonly string[], readonly string[]] {
   const r = ruleCall(code, x, z, p), head = `const y = ${r.value};`;
-  need.add(r.rule < NU ? `u${r.rule}` : `b${r.rule - NU}`);
+  need.add(ruleKey(r.rule));
   if (constant) return [head, constant.slice(0, 5), constant.slice(5)];
   const [d, o] = derivativeOf(r, need, r.at.filter((k) => k !== 0));
   // computed outputs into locals (read outside the block, and after P is reused)
@@ -151,7 +154,7 @@ function fixedSource(code: number, x: string, z: string, p: string, j: string, n
   const nan = (k: number) => (live.includes(k) ? 'NaN' : '0');
   const store = (v: (k: number) => string) => [0, 1, 2, 3, 4].map((k) => `par[q + ${k}] = ${v(k)};`).join(' ');
   const r = ruleCall(code, 'x', 'z', 'p');
-  need.add(r.rule < NU ? `u${r.rule}` : `b${r.rule - NU}`);
+  need.add(ruleKey(r.rule));
   return `{ ${operandLocals(code, x, z, p)} const y = ${r.value}; val[${j}] = y;${keep} const q = (${j}) * ${NPAR};
     if (${r.ok}) { ${store(lit)} } else { ${store(nan)} nf = true; } }`;
 }

@@ -16,6 +16,7 @@
  * where d agrees at every sample too.
  */
 import { BINARY, NU, UNARY, type BinaryRule, type UnaryRule } from '../../rules/index.js';
+import { fnText, namesIn } from './compile.js';
 
 /**
  * A rule's derivative as source: `body` assigns $o1 … $o<n>, reading the
@@ -50,9 +51,6 @@ export function inlinedRule(code: number): Inlined | null {
 export const declareOutputs = (n: number): string =>
   `let $o0 = y${Array.from({ length: n }, (_, k) => `, $o${k + 1} = 0`).join('')};`;
 
-/** (taken once: a later patch of the global Function cannot change what a rule's text reads as) */
-const fnText = Function.prototype.toString;
-
 const ALLOWED = new Set(['const', 'let', 'if', 'else', 'Math', 'NaN', 'Infinity']);
 
 function inline(code: number): Inlined | null {
@@ -78,7 +76,8 @@ export function pasted(d: UnaryRule['d'] | BinaryRule['d'], unary: boolean): Inl
   if (/[$'"`\\]|\/\/|\/\*|=>|\b(?:return|function|this|arguments|break|continue|yield|await|eval|new)\b/.test(body)) return null;
   const out = params[outAt]!;
   body = body.replace(new RegExp(`(?<![\\w$.])${out}\\s*\\[\\s*(\\d)\\s*\\]`, 'g'), (_, k: string) => `$o${k}`);
-  const names = [...body.matchAll(/(?<![\w$.])[A-Za-z_]\w*/g)].map((t) => t[0]);
+  // (the body had no $ before: only the outputs $o<k> have one now)
+  const names = namesIn(body).filter((t) => !/^\$o\d$/.test(t));
   const declared = new Set([...body.matchAll(/(?<![\w$.])([A-Za-z_]\w*)\s*=(?![=>])/g)].map((t) => t[1]!));
   const own = new Set(params.filter((_, k) => k !== outAt));
   if (names.some((t) => !(own.has(t) || declared.has(t) || ALLOWED.has(t)))) return null;
