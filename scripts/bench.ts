@@ -16,6 +16,10 @@
  * default), and a sweep over lanes K for the Hessian of W1 and W3 n = 1000
  * and the diagonals of W3 n = 1000, to choose the default K from data.
  *
+ * Under issue 13's targets, the floor (scripts/bench/floor.ts): a lean
+ * recorder written for W3 alone, at n = 1000 and 100000: what recording its
+ * nodes costs with an object per op and nothing else, in the same run.
+ *
  * Sparsity (issue 7): the diagonal by method 'sparse' for W2 and W3 at
  * n = 1000 and 100000 — prepared: pattern and colouring cached by the first
  * call, the timed call is the compressed sweeps (one HVP per colour, K
@@ -52,7 +56,8 @@
  * The pieces, each in scripts/bench/: settings.ts (samples, sizes),
  * timing.ts (the harness: warm-up, paired samples, medians), rows.ts (a
  * row, shared helpers), scalar.ts and tensor.ts (the rows of each workload),
- * report.ts (the printed table), targets.ts (the issues' targets). This file
+ * report.ts (the printed table), targets.ts (the issues' targets), floor.ts
+ * (issue 13's floor). This file
  * runs them in order and writes the results.
  */
 import { platform, release, cpus } from 'node:os';
@@ -66,8 +71,9 @@ import {
 import { table } from './bench/report.js';
 import type { Row } from './bench/rows.js';
 import { autoOverhead, benchWorkload, laneSweep } from './bench/scalar.js';
+import { leanFloor } from './bench/floor.js';
 import {
-  AUTO_SIZES, DENSE_MAX, LANE_SWEEP, SETTINGS, SIZES, SLOW, SPARSE_SIZES, TENSOR_SIZES, quick,
+  AUTO_SIZES, DENSE_MAX, FLOOR_SIZES, LANE_SWEEP, SETTINGS, SIZES, SLOW, SPARSE_SIZES, TENSOR_SIZES, quick,
 } from './bench/settings.js';
 import { issueTargets, targetLines } from './bench/targets.js';
 import { benchGaussNewton, benchTensor, tensorModel } from './bench/tensor.js';
@@ -87,7 +93,12 @@ const workloads: [() => Workload, { sparse?: boolean }][] = [
   [() => trigonometric(100), {}],
   [logistic, {}],
 ];
-for (const [make, opts] of workloads) rows.push(...benchWorkload(make(), opts));
+for (const [make, opts] of workloads) {
+  const w = make();
+  rows.push(...benchWorkload(w, opts));
+  // issue 13's floor, timed right after the rows it stands under
+  if (w.name === 'W3 rosenbrock' && FLOOR_SIZES.includes(w.n)) rows.push(...leanFloor(w));
+}
 for (const n of AUTO_SIZES) rows.push(...autoOverhead(trigonometric(n)));
 for (const make of [tensorSines, tensorRosenbrock]) for (const n of TENSOR_SIZES) rows.push(...benchTensor(make(n), { diagonal: true }));
 rows.push(...benchTensor(tensorMlpInput()));
@@ -114,7 +125,7 @@ if (outFile) {
     quick,
     seconds,
     defaultLanes: DEFAULT_LANES,
-    settings: { ...SETTINGS, sizes: SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP, sparseSizes: SPARSE_SIZES, autoSizes: AUTO_SIZES, tensorSizes: TENSOR_SIZES, slow: SLOW },
+    settings: { ...SETTINGS, sizes: SIZES, floorSizes: FLOOR_SIZES, denseMax: DENSE_MAX, laneSweep: LANE_SWEEP, sparseSizes: SPARSE_SIZES, autoSizes: AUTO_SIZES, tensorSizes: TENSOR_SIZES, slow: SLOW },
     targets,
     rows,
   };

@@ -275,7 +275,7 @@ describe('codegen: loops in a compacted recording (findSegments)', () => {
 // ---------------------------------------------------------------- agreement
 
 type Readings = Record<string, Float64Array>;
-const LANES = [1, 3, 16];
+const LANES = [1, 2, 3, 16];
 const rows = (H: Float64Array[]): Float64Array => Float64Array.from(H.flatMap((r) => Array.from(r)));
 const vec = (r: unknown): Float64Array => Float64Array.from(r as ArrayLike<number>);
 
@@ -348,7 +348,7 @@ describe('codegen: the generated sweeps of the loops findSegments finds equal th
   const close = (got: Float64Array, ref: Float64Array, label: string) => expectAgree({ [label]: got }, { [label]: ref }, label);
 
   for (const s of subjects) {
-    it(`for ${s.name}: tangent, Taylor-2 (every slot, and the output alone), reverse, forward-over-reverse; 1 and 3 lanes`, () => {
+    it(`for ${s.name}: tangent, Taylor-2 (every slot, and the output alone), reverse, forward-over-reverse; 1, 2, 3 and 7 lanes (every lane block: 4, 2, 1)`, () => {
       const rand = mulberry32(13), { tape: t, out } = compacted(prepare(s.f, randomVector(rand, s.n))), m = t.nIn + 1;
       /** K lanes of random directions at the inputs, zero elsewhere */
       const seeded = (K: number) => {
@@ -358,7 +358,7 @@ describe('codegen: the generated sweeps of the loops findSegments finds equal th
       };
       for (const minReps of [3, 4]) {
         const gen = new Generated(t.n, findSegments(t, minReps));
-        for (const K of [1, 3]) {
+        for (const K of [1, 2, 3, 7]) {
           const label = `${s.name}, minReps ${minReps}, K = ${K}`, T0 = seeded(K), zeros = () => new Float64Array(t.n * K);
           const T = T0.slice(), Tref = T0.slice();
           gen.tangent(t, K, T);
@@ -576,11 +576,11 @@ describe('codegen: the sources of the Rosenbrock loop', () => {
 });
 
 describe('codegen: samePrefix (structures compared slot pairs at a time)', () => {
-  it('finds every single differing slot, for even and odd lengths, aligned or not, and a longer second array', () => {
+  it('finds every single differing slot, for even and odd lengths, aligned or not, a longer second array, and negative entries (pairs that are NaN as doubles)', () => {
     for (const m of [0, 1, 2, 7, 8, 9, 16, 33]) {
-      for (const shift of [0, 1]) {
+      for (const [shift, entry] of [[0, (i: number) => (i * 37) % 11], [1, (i: number) => (i * 37) % 11], [0, (i: number) => (i * 37) % 11 - 5], [0, () => -1]] as const) {
         const buf = new Int32Array(m + 8), x = buf.subarray(shift, shift + m);
-        for (let i = 0; i < m; i++) x[i] = (i * 37) % 11;
+        for (let i = 0; i < m; i++) x[i] = entry(i);
         const y = Int32Array.from({ length: m + 3 }, (_, i) => (i < m ? x[i]! : 5));
         expect(samePrefix(x, y), `m ${m} shift ${shift}: same`).to.equal(true);
         for (let i = 0; i < m; i++) {

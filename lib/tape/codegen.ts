@@ -211,24 +211,29 @@ function loopsOf(t: SweepTape, e: Entry): Loops {
 }
 
 /**
- * x[0 … m) = y[0 … m), m = x.length. A one-shot call compares two arrays of
- * its recording's size here, so pairs of slots are compared as one double,
- * four pairs a step (2.5× faster, measured). Two different pairs of slots
- * never compare equal as doubles: a NaN pattern compares unequal (a false
- * "different", never a false "same"), and ±0 differ only in a slot of −2³¹,
- * which no argument slot is.
+ * x[0 … m) = y[0 … m), m = x.length. A one-shot call compares arrays of its
+ * recording's size (argument slots here, op codes in the sparsity memo), so
+ * pairs of entries are compared as one double, four pairs a step (2.5×
+ * faster, measured). Equal doubles are equal pairs except ±0, which differ
+ * only in an entry of −2³¹ (no slot or op code is). Unequal doubles are
+ * unequal pairs except NaN patterns (negative entries such as the input op
+ * code): a group that compares unequal is compared entry by entry.
  */
 export function samePrefix(x: Int32Array, y: Int32Array): boolean {
   const m = x.length, h = m >> 1;
-  if ((x.byteOffset | y.byteOffset) & 7) {
-    for (let i = 0; i < m; i++) if (x[i] !== y[i]) return false;
-    return true;
-  }
+  if ((x.byteOffset | y.byteOffset) & 7) return sameEntries(x, y, 0, m);
   const u = new Float64Array(x.buffer, x.byteOffset, h), v = new Float64Array(y.buffer, y.byteOffset, h);
   let i = 0;
-  for (; i + 4 <= h; i += 4) if (u[i] !== v[i] || u[i + 1] !== v[i + 1] || u[i + 2] !== v[i + 2] || u[i + 3] !== v[i + 3]) return false;
-  for (; i < h; i++) if (u[i] !== v[i]) return false;
-  return (m & 1) === 0 || x[m - 1] === y[m - 1];
+  for (; i + 4 <= h; i += 4) {
+    if ((u[i] !== v[i] || u[i + 1] !== v[i + 1] || u[i + 2] !== v[i + 2] || u[i + 3] !== v[i + 3]) && !sameEntries(x, y, 2 * i, 2 * i + 8)) return false;
+  }
+  return sameEntries(x, y, 2 * i, m);
+}
+
+/** x[lo … hi) = y[lo … hi) */
+function sameEntries(x: Int32Array, y: Int32Array, lo: number, hi: number): boolean {
+  for (let i = lo; i < hi; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /** Under 'auto', a recording of fewer than CODEGEN_MIN_NODES computed nodes stays interpreted. */

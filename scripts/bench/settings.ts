@@ -20,6 +20,8 @@ export const DENSE_MAX = 1000;
 export const LANE_SWEEP = [1, 2, 4, 8, 16, 32];
 /** sizes of W2 and W3 with a sparse-diagonal row */
 export const SPARSE_SIZES = [1000, 100_000];
+/** sizes of W3 with issue 13's floor rows (a lean recorder of the same nodes) */
+export const FLOOR_SIZES = [1000, 100_000];
 /** sizes of W4 with an 'auto' overhead row */
 export const AUTO_SIZES = [100, 1000];
 /** sizes of the tensor-form W2 and W3 (issue 14) */

@@ -225,21 +225,27 @@ function repetitions(L: Loop, f: ForwardSpec, e: Emit, rep: (storeAll: boolean) 
 }
 
 /**
- * A forward loop over K lanes in blocks of BLOCK lanes (then one lane at a
- * time for the rest): within a block the previous repetition's values stay in
- * variables, as in the one-lane form, so only what is read later is stored.
+ * A forward loop over K lanes in blocks of BLOCK lanes, then a block of two
+ * and one lane at a time for the rest (K = 2, a tridiagonal Hessian's
+ * colours, is one pass, not two): within a block the previous repetition's
+ * values stay in variables, as in the one-lane form, so only what is read
+ * later is stored.
  */
 function forwardBlocked(L: Loop, f: ForwardSpec): string {
-  const block = (width: number, head: string) => {
+  const block = (width: number, head: string, tail: string[] = []) => {
     const e = new Emit(L, false), carried = targets(L, 'carried'), lanes = [...Array(width).keys()];
     const init = carried.flatMap((o) => f.arrs.flatMap((arr) => lanes.map((l) => `let ${arr}_c${o}_${l} = ${arr}[${L.lo - L.p + o} * K + kb + ${l}];`)));
     const loop = repetitions(L, f, e, (storeAll) => {
       const body = lanes.flatMap((l) => forwardBody(L, e, f, 'block', storeAll, l));
       return [...laneConstants(L, f), ...e.repLines(), ...body];
     });
-    return [head, ...e.pre, ...init, ...loop, '}'];
+    return [head, ...e.pre, ...init, ...loop, ...tail, '}'];
   };
-  return ['let kb = 0;', ...block(BLOCK, `for (; kb + ${BLOCK} <= K; kb += ${BLOCK}) {`), ...block(1, 'for (; kb < K; kb++) {')].join('\n');
+  return [
+    'let kb = 0;', ...block(BLOCK, `for (; kb + ${BLOCK} <= K; kb += ${BLOCK}) {`),
+    ...block(2, 'if (kb + 2 <= K) {', ['kb += 2;']),
+    ...block(1, 'for (; kb < K; kb++) {'),
+  ].join('\n');
 }
 
 /** A forward loop, one lane or K lanes. */
