@@ -19,8 +19,10 @@
  *             along c (vᵀ∇f, H·v and the diagonals equal ∇f and H to the
  *             path tolerance, so they need no differences of their own). An entry is
  *             compared only where Ridders' own error estimate is below a
- *             tenth of the tolerance (checkDerivatives fails when any entry
- *             is unreliable: choose a smoother point or a smaller fdStep).
+ *             tenth of the tolerance and, where it disagrees with AD, a
+ *             second estimate from a finer step agrees with the first
+ *             (checkDerivatives fails when any entry is unreliable: choose
+ *             a smoother point or a smaller fdStep).
  * Errors and tolerances: spec/support/agreement.ts (one rule, normwise
  * relative with Σ|terms| as the scale of derived sums).
  *
@@ -39,6 +41,8 @@ export type { Dirs } from './paths.js';
 
 /** Initial finite-difference step (Ridders shrinks it to about a twentieth); keep x ± step inside f's domain. */
 export const FD_STEP = 0.05;
+/** How much smaller the first step of a second estimate is (for an entry that disagrees with AD: see differences). */
+const SECOND_OPINION = 8;
 
 /** Another form of f, at the same flat point. */
 export interface OtherForm {
@@ -155,47 +159,67 @@ class Crossed extends Error {}
 
 /**
  * AD against Ridders differences at x0, each entry only where Ridders' error
- * estimate is below a tenth of the tolerance (else counted as skipped).
+ * estimate is below a tenth of the tolerance (else counted as skipped). An
+ * entry that disagrees with AD gets a second estimate from a tableau started
+ * at a step SECOND_OPINION times smaller: Ridders' error estimate can miss
+ * what the coarser steps aliased (a fuzzed cos(t³) at t ≈ 5.7, its phase
+ * turning ~200 rad per unit of x: an estimate off by 1.1e-6 whose error
+ * estimate was under a tenth of the tolerance). Two estimates that disagree are unreliable (skipped); two that
+ * agree stand, and so does the disagreement with AD.
  */
 function differences(ch: Collector, form: Form, x0: Float64Array, d: Dirs, r: Reading, h: number,
   guard: ((x: number[]) => boolean) | undefined, counts: Outcome['fd']): void {
   const n = x0.length, f = form.f, { a, b, c } = d;
-  const along = (g: (x: Float64Array) => ArrayLike<number>, dir: ArrayLike<number>) => ridders((t) => {
+  const along = (g: (x: Float64Array) => ArrayLike<number>, dir: ArrayLike<number>, step = h) => ridders((t) => {
     const y = Float64Array.from(x0, (xi, i) => xi + t * dir[i]!);
     if (guard && !guard(Array.from(y))) throw new Crossed();
     return g(y);
-  }, 0, h);
+  }, 0, step);
+  /** entry k of the differences of g along dir, from the finer tableau */
+  const finer = (g: (x: Float64Array) => ArrayLike<number>, dir: ArrayLike<number>, k: number) => {
+    const q = along(g, dir, h / SECOND_OPINION);
+    return { d: q.d[k]!, err: q.err[k]! };
+  };
   const plain = (y: Float64Array) => [scalarOf(f(at(form, y)))], gradAt = (y: Float64Array) => flatResult(grad(f, at(form, y)));
   // (a·∇f, b·∇f) along a: aᵀHa and bᵀHa = aᵀHb in one run
   const abGrad = (y: Float64Array) => { const g = gradAt(y); return [dotScaled(a, g).value, dotScaled(b, g).value]; };
-  /** compares the reliable entries of got with a Ridders result */
-  const cmp = (what: string, of: string, got: ArrayLike<number> | number | undefined, fd: { d: ArrayLike<number>; err: ArrayLike<number> }, scale = 0) => {
+  /** compares the reliable entries of got with a Ridders result; second(i): entry i's second estimate */
+  const cmp = (what: string, of: string, got: ArrayLike<number> | number | undefined, fd: { d: ArrayLike<number>; err: ArrayLike<number> },
+    scale: number, second: (i: number) => { d: number; err: number }) => {
     if (got === undefined) return;
     const g = typeof got === 'number' ? [got] : got, keepG: number[] = [], keepR: number[] = [];
     for (let i = 0; i < fd.d.length; i++) {
-      if (fd.err[i]! <= (TOL.fd / 10) * Math.max(1, Math.abs(fd.d[i]!), scale)) { keepG.push(g[i]!); keepR.push(fd.d[i]!); } else counts.skipped++;
+      const size = Math.max(1, Math.abs(fd.d[i]!), scale), reliable = (e: number) => e <= (TOL.fd / 10) * size;
+      const far = (u: number, v: number) => !(Math.abs(u - v) <= (TOL.fd / 2) * size);
+      let ok = reliable(fd.err[i]!);
+      if (ok && far(g[i]!, fd.d[i]!)) {
+        const s = second(i);
+        ok = reliable(s.err) && !far(s.d, fd.d[i]!);
+      }
+      if (ok) { keepG.push(g[i]!); keepR.push(fd.d[i]!); } else counts.skipped++;
     }
     counts.made += keepG.length;
     if (keepG.length) ch.cmp('fd', what, `Ridders difference of ${of}`, keepG, keepR, scale);
   };
   const gradient = (): void => {
     const rows = Array.from({ length: n }, (_, i) => along(plain, oneHot(n, i)));
-    cmp('valueAndGrad(f, x).grad', 'f along each eᵢ', r.grad, { d: rows.map((q) => q.d[0]!), err: rows.map((q) => q.err[0]!) });
+    cmp('valueAndGrad(f, x).grad', 'f along each eᵢ', r.grad, { d: rows.map((q) => q.d[0]!), err: rows.map((q) => q.err[0]!) }, 0, (i) => finer(plain, oneHot(n, i), 0));
   };
   try {
     gradient();
     const cols = Array.from({ length: n }, (_, j) => along(gradAt, oneHot(n, j)));
     // H[i][j] against column j of the differences, entry i
     const entry = (pick: (q: { d: Float64Array; err: Float64Array }) => Float64Array) => Float64Array.from({ length: n * n }, (_, k) => pick(cols[k % n]!)[Math.floor(k / n)]!);
-    cmp('hessian(f, x)', 'grad(f, x) along each eⱼ', rowsFlat(r.H), { d: entry((q) => q.d), err: entry((q) => q.err) });
+    cmp('hessian(f, x)', 'grad(f, x) along each eⱼ', rowsFlat(r.H), { d: entry((q) => q.d), err: entry((q) => q.err) }, 0, (k) => finer(gradAt, oneHot(n, k % n), Math.floor(k / n)));
     const aHa = bilinear(r.H, a, a), aHb = bilinear(r.H, a, b);
     const second = along(abGrad, a), pick = (k: number) => ({ d: [second.d[k]!], err: [second.err[k]!] });
-    cmp('directional(f, x, a).second', 'a · grad(f, x) along a', r.dir?.second, pick(0), aHa.scale);
-    cmp('hyperdual(f, x, a, b).dab', 'b · grad(f, x) along a', r.hd?.dab, pick(1), aHb.scale);
+    cmp('directional(f, x, a).second', 'a · grad(f, x) along a', r.dir?.second, pick(0), aHa.scale, () => finer(abGrad, a, 0));
+    cmp('hyperdual(f, x, a, b).dab', 'b · grad(f, x) along a', r.hd?.dab, pick(1), aHb.scale, () => finer(abGrad, a, 1));
     const g3c = r.g3 && dotScaled(r.g3, c), g3dc = r.g3d && dotScaled(r.g3d, c);
     const [A, B] = [a, b].map((u) => at(form, u));
-    if (g3c) cmp('gradHyperdual(f, x, a, b).grad · c', 'hyperdual(f, x, a, b).dab along c', g3c.value, along((y) => [hyperdual(f, at(form, y), A, B).dab], c), g3c.scale);
-    if (g3dc) cmp('gradDirectional(f, x, a).grad · c', 'directional(f, x, a).second along c', g3dc.value, along((y) => [directional(f, at(form, y), A).second], c), g3dc.scale);
+    const dab = (y: Float64Array) => [hyperdual(f, at(form, y), A, B).dab], dirSecond = (y: Float64Array) => [directional(f, at(form, y), A).second];
+    if (g3c) cmp('gradHyperdual(f, x, a, b).grad · c', 'hyperdual(f, x, a, b).dab along c', g3c.value, along(dab, c), g3c.scale, () => finer(dab, c, 0));
+    if (g3dc) cmp('gradDirectional(f, x, a).grad · c', 'directional(f, x, a).second along c', g3dc.value, along(dirSecond, c), g3dc.scale, () => finer(dirSecond, c, 0));
     counts.ran = true;
   } catch (e) {
     if (!(e instanceof Crossed)) ch.fail('throw', 'finite differences (f, grad, hyperdual, directional at the stencil points)', '(no exception)', ` threw ${e instanceof Error ? e.message : String(e)}`);
