@@ -332,6 +332,8 @@ const opRows: [string, string, () => unknown, Ctor, string[], string?][] = [
   ['slice', 'range', () => slice(T(), [[2, 1]]), RangeError, ['slice: range [2, 1) is invalid for axis 0 of size 2']],
   ['slice', 'spec', () => slice(T(), [0, 0, 0]), TypeError, ['slice: needs at most 2 entries (one per axis)'], 'entries (one per axis)'],
   ['take', 'index', () => take(T(), [7]), RangeError, ['take: index 7 is out of range for axis 0 of size 2']],
+  ['take', 'index', () => take(T(), Int32Array.of(0, -1)), RangeError, ['take: index -1 is out of range for axis 0 of size 2']],
+  ['take', 'index', () => take(T(), [0, 0.5]), TypeError, ['take: index 0.5 (entry 1) is not an integer']],
   ['take', 'axis', () => take(T(), [1], 4), RangeError, ['take: axis 4 is out of range for a tensor of rank 2']],
   ['where', 'cond', () => where([1, 0], T(), 0), RangeError, ['where: shapes [2] and [2, 3] do not broadcast'], 'shapes [2] and [2, 3]'],
   ['where', 'a', () => where(T(), 'a' as never, 0), TypeError, ['where: tensors are recorded on a tape and cannot take a string ("a")']],
@@ -368,6 +370,7 @@ const notTensor: [string, string, () => unknown][] = [
   ['slice', 'x', () => slice([1, 2] as never, [0])],
   ['take', 'x', () => take([1, 2] as never, [0])],
   ['take', 'indices', () => take(T(), 3 as never)],
+  ['take', 'indices', () => take(T(), BigInt64Array.of(0n) as never)],
   ['nllLoss', 'logProbs', () => nllLoss([1, 2] as never, 0)],
   ['mseLoss', 'a', () => mseLoss(1, 2)],
 ];

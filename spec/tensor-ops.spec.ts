@@ -423,6 +423,18 @@ describe('tensor ops: the derivative of slice scatters back', () => {
     expect(H[2]![0]).to.equal(3);
     expect(rowsFlat(H).reduce((s, h) => s + Math.abs(h), 0)).to.equal(6);
   });
+  it('take with typed-array indices (Int32Array, Uint32Array, Float64Array of integers) is take with the plain array', () => {
+    const x = mat(87, [4, 3]), idx = [3, 0, 3, 1];
+    const g = (ix: ArrayLike<number>, axis: number) => (t: Tensor) => sum(sin(mul(take(t, ix, axis), 1.5)));
+    for (const axis of [0, 1]) {
+      const plain = axis ? idx.map((i) => i % 3) : idx;
+      const want = { g: grad(g(plain, axis), x).data, H: rowsFlat(hessian(g(plain, axis), x)) };
+      for (const typed of [Int32Array.from(plain), Uint32Array.from(plain), Float64Array.from(plain)]) {
+        expect(Array.from(grad(g(typed, axis), x).data), `${typed.constructor.name}, axis ${axis}`).to.deep.equal(Array.from(want.g));
+        expect(Array.from(rowsFlat(hessian(g(typed, axis), x))), `${typed.constructor.name}, axis ${axis}`).to.deep.equal(Array.from(want.H));
+      }
+    }
+  });
   it('a slice of a slice, and a slice feeding a matmul', () => {
     const x = mat(85, [4, 5]), M = mat(86, [3, 2]);
     const g = (t: Tensor) => sum(sin(matmul(slice(slice(t, [[1, 4]]), [null, [2, 4]]), transpose(M))));

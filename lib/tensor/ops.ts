@@ -339,12 +339,21 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
   return gather('slice', x, stridedIndex(len, st, base), shape);
 }
 
-/** Entries `indices` along `axis` (default 0), like NumPy's take. */
-export function take(x: Tensor, indices: readonly number[], axis = 0): Tensor {
+/**
+ * Entries `indices` along `axis` (default 0), like NumPy's take:
+ * y[…, k, …] = x[…, indices[k], …]. The indices are an array or a typed
+ * array (Int32Array, Uint32Array, …) of integers in [0, size of the axis).
+ */
+export function take(x: Tensor, indices: readonly number[] | ArrayLike<number>, axis = 0): Tensor {
   tensorArg('take', 'x', x);
-  if (!Array.isArray(indices)) fail('take', `indices must be an array of integers, got ${describe(indices)}`, TypeError);
+  const listed = Array.isArray(indices) || (ArrayBuffer.isView(indices) && !(indices instanceof DataView) && !(indices instanceof BigInt64Array) && !(indices instanceof BigUint64Array));
+  if (!listed) fail('take', `indices must be an array of integers, got ${describe(indices)}`, TypeError);
   const ax = axisOf('take', axis, x.shape.length), size = x.shape[ax]!;
-  indices.forEach((i) => { if (!Number.isInteger(i) || i < 0 || i >= size) fail('take', `index ${i} is out of range for axis ${ax} of size ${size}`); });
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (!Number.isInteger(i)) fail('take', `index ${describe(i)} (entry ${k}) is not an integer`, TypeError);
+    if (i < 0 || i >= size) fail('take', `index ${i} is out of range for axis ${ax} of size ${size}`);
+  }
   const shape = [...x.shape];
   shape[ax] = indices.length;
   const st = strides(x.shape), idx = new Int32Array(sizeOf(shape));
