@@ -35,7 +35,7 @@ export { Tensor } from './tensor/tensor.js';
 export { sum, dot, logsumexp } from './tensor/reductions.js';
 export {
   tensor, zeros, ones, full, arange, randn, rand, reshape, transpose, mean, softmax, logSoftmax,
-  matmul, outer, concat, stack, slice, take, where, type NestedArray, type SliceSpec,
+  matmul, outer, concat, stack, slice, take, where, type Indices, type NestedArray, type SliceSpec,
 } from './tensor/ops.js';
 export { nllLoss, crossEntropy, mseLoss, linear, mlp, type Mlp } from './tensor/nn.js';
 export { inv, solve, det, slogdet, cholesky, triangularSolve, norm, type TriangularSolveOptions } from './tensor/linalg.js';

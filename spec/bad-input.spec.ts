@@ -333,7 +333,7 @@ const opRows: [string, string, () => unknown, Ctor, string[], string?][] = [
   ['slice', 'spec', () => slice(T(), [0, 0, 0]), TypeError, ['slice: needs at most 2 entries (one per axis)'], 'entries (one per axis)'],
   ['take', 'index', () => take(T(), [7]), RangeError, ['take: index 7 is out of range for axis 0 of size 2']],
   ['take', 'index', () => take(T(), Int32Array.of(0, -1)), RangeError, ['take: index -1 is out of range for axis 0 of size 2']],
-  ['take', 'index', () => take(T(), [0, 0.5]), TypeError, ['take: index 0.5 (entry 1) is not an integer']],
+  ['take', 'indices', () => take(T(), [0, 0.5]), TypeError, ['take: entry 1 of indices is 0.5, not an integer']],
   ['take', 'axis', () => take(T(), [1], 4), RangeError, ['take: axis 4 is out of range for a tensor of rank 2']],
   ['where', 'cond', () => where([1, 0], T(), 0), RangeError, ['where: shapes [2] and [2, 3] do not broadcast'], 'shapes [2] and [2, 3]'],
   ['where', 'a', () => where(T(), 'a' as never, 0), TypeError, ['where: tensors are recorded on a tape and cannot take a string ("a")']],

@@ -425,7 +425,7 @@ describe('tensor ops: the derivative of slice scatters back', () => {
   });
   it('take with typed-array indices (Int32Array, Uint32Array, Float64Array of integers) is take with the plain array', () => {
     const x = mat(87, [4, 3]), idx = [3, 0, 3, 1];
-    const g = (ix: ArrayLike<number>, axis: number) => (t: Tensor) => sum(sin(mul(take(t, ix, axis), 1.5)));
+    const g = (ix: hy.Indices, axis: number) => (t: Tensor) => sum(sin(mul(take(t, ix, axis), 1.5)));
     for (const axis of [0, 1]) {
       const plain = axis ? idx.map((i) => i % 3) : idx;
       const want = { g: grad(g(plain, axis), x).data, H: rowsFlat(hessian(g(plain, axis), x)) };
@@ -434,6 +434,7 @@ describe('tensor ops: the derivative of slice scatters back', () => {
         expect(Array.from(rowsFlat(hessian(g(typed, axis), x))), `${typed.constructor.name}, axis ${axis}`).to.deep.equal(Array.from(want.H));
       }
     }
+    expect(Array.from(x.take(Int32Array.of(3, 0), 0).data), 'the method form').to.deep.equal(Array.from(take(x, [3, 0], 0).data));
   });
   it('a slice of a slice, and a slice feeding a matmul', () => {
     const x = mat(85, [4, 5]), M = mat(86, [3, 2]);

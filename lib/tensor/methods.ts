@@ -2,7 +2,7 @@
 import type { Num } from '../value.js';
 import { dot, logsumexp, sum } from './reductions.js';
 import {
-  concat, matmul, mean, outer, reshape, slice, softmax, logSoftmax, take, transpose, type SliceSpec,
+  concat, matmul, mean, outer, reshape, slice, softmax, logSoftmax, take, transpose, type Indices, type SliceSpec,
 } from './ops.js';
 import { Tensor } from './tensor.js';
 import { cholesky, det, inv, norm, slogdet, solve } from './linalg.js';
@@ -22,7 +22,7 @@ declare module './tensor.js' {
     /** dot(this, y) */ dot(y: Tensor): Tensor;
     /** outer(this, y) */ outer(y: Tensor): Tensor;
     /** slice(this, spec) */ slice(spec: SliceSpec): Tensor;
-    /** take(this, indices, axis) */ take(indices: readonly number[], axis?: number): Tensor;
+    /** take(this, indices, axis) */ take(indices: Indices, axis?: number): Tensor;
     /** concat([this, ...others], axis) */ concat(others: readonly Tensor[], axis?: number): Tensor;
     /** inv(this) */ inv(): Tensor;
     /** solve(this, b) */ solve(b: Tensor): Tensor;
@@ -48,7 +48,7 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Num | { sign: 
   dot(y: Tensor) { return dot(this, y); },
   outer(y: Tensor) { return outer(this, y); },
   slice(spec: SliceSpec) { return slice(this, spec); },
-  take(indices: readonly number[], axis?: number) { return take(this, indices, axis); },
+  take(indices: Indices, axis?: number) { return take(this, indices, axis); },
   concat(others: readonly Tensor[], axis?: number) { return concat([this, ...others], axis); },
   inv() { return inv(this); },
   solve(b: Tensor) { return solve(this, b); },

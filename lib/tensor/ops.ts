@@ -339,19 +339,22 @@ export function slice(x: Tensor, spec: SliceSpec): Tensor {
   return gather('slice', x, stridedIndex(len, st, base), shape);
 }
 
+/** Indices for {@link take}: an array, or a typed array of numbers (integers, checked). */
+export type Indices = readonly number[] | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+
 /**
  * Entries `indices` along `axis` (default 0), like NumPy's take:
  * y[…, k, …] = x[…, indices[k], …]. The indices are an array or a typed
  * array (Int32Array, Uint32Array, …) of integers in [0, size of the axis).
  */
-export function take(x: Tensor, indices: readonly number[] | ArrayLike<number>, axis = 0): Tensor {
+export function take(x: Tensor, indices: Indices, axis = 0): Tensor {
   tensorArg('take', 'x', x);
   const listed = Array.isArray(indices) || (ArrayBuffer.isView(indices) && !(indices instanceof DataView) && !(indices instanceof BigInt64Array) && !(indices instanceof BigUint64Array));
-  if (!listed) fail('take', `indices must be an array of integers, got ${describe(indices)}`, TypeError);
+  if (!listed) fail('take', `indices must be an array or a typed array of integers, got ${describe(indices)}`, TypeError);
   const ax = axisOf('take', axis, x.shape.length), size = x.shape[ax]!;
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!;
-    if (!Number.isInteger(i)) fail('take', `index ${describe(i)} (entry ${k}) is not an integer`, TypeError);
+    if (!Number.isInteger(i)) fail('take', `entry ${k} of indices is ${describe(i)}, not an integer`, TypeError);
     if (i < 0 || i >= size) fail('take', `index ${i} is out of range for axis ${ax} of size ${size}`);
   }
   const shape = [...x.shape];
