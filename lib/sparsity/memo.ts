@@ -64,41 +64,34 @@ export function remembered<S>(f: object, t: Tape, outs: Int32Array): S | undefin
 
 function matches<S>(s: Snapshot<S>, t: Tape, outs: Int32Array): boolean {
   if (s.n !== t.n || s.nIn !== t.nIn || !sameInts(s.outs, outs) || s.blocks.length !== t.blocks.length) return false;
-  if (s.blocks.length === 0) return samePrefix(s.op, t.op) && samePrefix(s.a, t.a) && samePrefix(s.b, t.b) && sameParameters(t, s.prm, s.masks);
-  if (!sameBlocks(t.blocks, s.blocks)) return false;
-  return sameNodes(t, s.op, s.a, s.b, s.prm, s.masks);
+  if (!sameBlocks(t.blocks, s.blocks) || !samePrefix(s.op, t.op)) return false;
+  // (op codes and argument slots compared whole, slot pairs at a time: node by node, a one-shot call with a remembered
+  // structure spent a tenth of its time here; a block's own slots hold no arguments, so with blocks they go node by node)
+  const args = s.blocks.length === 0 ? samePrefix(s.a, t.a) && samePrefix(s.b, t.b) : sameArguments(t, s.a, s.b);
+  return args && sameParameters(t, s.prm, s.masks);
 }
 
 /**
- * With no block nodes the op codes and argument slots are compared whole
- * (samePrefix, slot pairs at a time: a one-shot call with a remembered
- * structure spent a tenth of its time in the node-by-node loop); then the
- * parameters, as in {@link sameNodes}.
+ * The argument slots of t's nodes after its inputs, a block's slots skipped
+ * (its signature says it all). (The arrays come as arguments: read from the
+ * snapshot inside the loop, or in a function holding a closure, they were
+ * not hoisted out of it by V8, and the loop ran at half the speed.)
  */
-function sameParameters(t: Tape, sp: Float64Array, masks: Uint8Array): boolean {
-  const { op, prm, n } = t;
-  for (let i = t.nIn + 1; i < n; i++) {
-    const p = prm[i]!;
-    if (p !== sp[i] && op[i]! >= 0 && secondOrderPattern(op[i]!, p) !== masks[i]) return false;
-  }
+function sameArguments(t: Tape, sa: Int32Array, sb: Int32Array): boolean {
+  const { op, a, b, n } = t;
+  for (let i = t.nIn + 1; i < n; i++) if (op[i] !== BLOCK && (a[i] !== sa[i] || b[i] !== sb[i])) return false;
   return true;
 }
 
 /**
- * t's nodes after its inputs against a snapshot's arrays. (The arrays come
- * as arguments: read from the snapshot inside the loop, or in a function
- * holding a closure, they were not hoisted out of it by V8, and the loop
- * ran at half the speed.)
+ * The parameters of t's nodes after its inputs, where the op codes are the
+ * same: the same parameter gives the same mask; another one may too (x^p:
+ * every p but a few special values).
  */
-function sameNodes(t: Tape, so: Int32Array, sa: Int32Array, sb: Int32Array, sp: Float64Array, masks: Uint8Array): boolean {
-  const { op, a, b, prm, n } = t;
+function sameParameters(t: Tape, sp: Float64Array, masks: Uint8Array): boolean {
+  const { op, prm, n } = t;
   for (let i = t.nIn + 1; i < n; i++) {
-    const c = op[i]!;
-    if (c !== so[i]) return false;
-    if (c === BLOCK) continue; // (a block's slots: its signature says it all)
-    if (a[i] !== sa[i] || b[i] !== sb[i]) return false;
-    // the same parameter gives the same mask; another one may too (x^p: every p but a few special values)
-    const p = prm[i]!;
+    const c = op[i]!, p = prm[i]!;
     if (p !== sp[i] && c >= 0 && secondOrderPattern(c, p) !== masks[i]) return false;
   }
   return true;

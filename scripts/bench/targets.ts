@@ -60,8 +60,10 @@ export function issueTargets(rows: readonly Row[]): Target[] {
   }
   // issue 13: the calls users make, not only the prepared sweeps
   const rowOf = (workload: string, n: number | undefined, quantity: string) => rows.find((q) => q.workload === workload && (n === undefined || q.n === n) && q.quantity === quantity);
-  /** `floor`: what the lean recorder of the same nodes measured in this run (scripts/bench/floor.ts), in the target row's unit, and what it did, printed beside */
-  const targetOn = (issue: number) => (what: string, r: Row | undefined, get: (r: Row) => number | undefined, max: number, unit = '× f', floor?: [(r: Row) => number | undefined, string]) => {
+  /** what the lean recorder of the same nodes measured in this run (scripts/bench/floor.ts), in the target row's unit, and what it did */
+  type Floor = [(r: Row) => number | undefined, string];
+  /** `floor`: printed beside the measured figure */
+  const targetOn = (issue: number) => (what: string, r: Row | undefined, get: (r: Row) => number | undefined, max: number, unit = '× f', floor?: Floor) => {
     const m = r && get(r), fl = r && floor?.[0](r);
     const beside = fl === undefined || !Number.isFinite(fl) ? '' : `; floor (${floor![1]}) ${fl.toFixed(1)}${unit}`;
     if (m !== undefined) targets.push({ issue, what, measured: `${m.toFixed(1)}${unit}${beside}`, target: `≤ ${max}${unit}`, reached: m <= max });
@@ -72,13 +74,13 @@ export function issueTargets(rows: readonly Row[]): Target[] {
   const perNode = (q: Row) => q.transformNs! / Number(/^(\d+) nodes/.exec(q.note ?? '')?.[1]);
   const leanRow = (n: number) => rowOf('W3 rosenbrock', n, 'floor: lean record');
   for (const [n, max] of [[1000, 20], [100_000, 40]] as const) {
-    const lean = leanRow(n), perNodeFloor: [(q: Row) => number | undefined, string] = [() => lean && perNode(lean), 'lean recorder'];
+    const lean = leanRow(n), perNodeFloor: Floor = [() => lean && perNode(lean), 'lean recorder'];
     target13(`W3 rosenbrock n = ${n}: recording, ns per node (one-shot)`, rowOf('W3 rosenbrock', n, 'record (one-shot)'), perNode, max, ' ns', perNodeFloor);
     target13(`W3 rosenbrock n = ${n}: recording, ns per node (prepare, kept)`, rowOf('W3 rosenbrock', n, 'record (tape)'), perNode, max, ' ns');
   }
   // (the lean recording's time over the target row's own plain f: each row times its plain f beside it, and those differ by up to a third)
   const lean1000 = leanRow(1000);
-  const leanGrad: [(q: Row) => number | undefined, string] = [(q) => lean1000 && lean1000.transformNs! / q.transformPlainNs!, 'the lean recording alone'];
+  const leanGrad: Floor = [(q) => lean1000 && lean1000.transformNs! / q.transformPlainNs!, 'the lean recording alone'];
   target13('W3 rosenbrock n = 1000: grad(f, x), one-shot', rowOf('W3 rosenbrock', 1000, 'valueAndGrad'), (q) => q.transformRatio, 100, '× f', leanGrad);
   target13('W3 rosenbrock n = 1000: hvp(f, x, v), one-shot', rowOf('W3 rosenbrock', 1000, 'hvp'), (q) => q.transformRatio, 130, '× f', leanGrad);
   target13("W3 rosenbrock n = 1000: p.at(x') then .grad()", rowOf('W3 rosenbrock', 1000, 'valueAndGrad'), (q) => q.atRatio, 25);
